@@ -1,0 +1,180 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { MAX_CONCURRENCY } from '../shared/constants';
+import { asanaObjectLocator, authenticationProperty, workspaceLocator } from '../shared/descriptions';
+
+export const eventsTriggerProperties: INodeProperties[] = [
+	authenticationProperty,
+	{
+		displayName: 'Source',
+		name: 'source',
+		type: 'options',
+		options: [
+			{
+				name: 'Resources',
+				value: 'resources',
+				description: 'Events of one or more tasks, projects or goals (a project also carries the events of its tasks, subtasks and comments)',
+			},
+			{
+				name: 'Workspace',
+				value: 'workspace',
+				description: 'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
+			},
+		],
+		default: 'resources',
+	},
+	{
+		displayName: 'Resources',
+		name: 'resources',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Resource',
+		default: { items: [{ resource: { mode: 'list', value: '' } }] },
+		displayOptions: { show: { source: ['resources'] } },
+		options: [
+			{
+				displayName: 'Resource',
+				name: 'items',
+				values: [asanaObjectLocator({ description: 'A task, project or goal to watch' })],
+			},
+		],
+	},
+	workspaceLocator({ displayOptions: { show: { source: ['workspace'] } } }),
+	{
+		displayName: 'On Expired Sync Token',
+		name: 'onExpiredSyncToken',
+		type: 'options',
+		description:
+			'Asana keeps a sync token for at most 24 hours. When the stored one has expired, events in between may be lost on Asana’s side; the trigger continues from now in every case.',
+		options: [
+			{
+				name: 'Emit a Gap Notice Item',
+				value: 'notify',
+				description: 'Emit one item that says which resource, since when, and that events may be missing',
+			},
+			{
+				name: 'Fail the Poll',
+				value: 'fail',
+				description: 'Report an error so the error workflow runs; the next poll continues from now',
+			},
+			{
+				name: 'Ignore',
+				value: 'ignore',
+				description: 'Continue from now without telling',
+			},
+		],
+		default: 'notify',
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [
+			{
+				displayName: 'Actions',
+				name: 'actions',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Added', value: 'added' },
+					{ name: 'Changed', value: 'changed' },
+					{ name: 'Deleted', value: 'deleted' },
+					{ name: 'Removed', value: 'removed' },
+					{ name: 'Undeleted', value: 'undeleted' },
+				],
+				default: [],
+				description: 'Emit only events with these actions',
+			},
+			{
+				displayName: 'Changed Fields',
+				name: 'changedFields',
+				type: 'string',
+				default: '',
+				placeholder: 'assignee, completed, due_on, name, custom_fields',
+				description: 'Comma-separated field names; emits only "changed" events of these fields',
+			},
+			{
+				displayName: 'Ignore Events by the Credential’s User',
+				name: 'ignoreOwnEvents',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to drop events made by the user (or service account) of the credential this node uses',
+			},
+			{
+				displayName: 'Ignore Events by User IDs',
+				name: 'ignoredUserGids',
+				type: 'string',
+				default: '',
+				placeholder: '1201234567890123, 1209876543210987',
+				description: 'Comma-separated user IDs whose events are dropped, e.g. the account a workflow writes back to Asana with, so it does not trigger itself',
+			},
+			{
+				displayName: 'Resource Subtypes',
+				name: 'resourceSubtypes',
+				type: 'string',
+				default: '',
+				placeholder: 'default_task, milestone, comment',
+				description: 'Comma-separated resource subtypes to emit',
+			},
+			{
+				displayName: 'Resource Types',
+				name: 'resourceTypes',
+				type: 'multiOptions',
+				options: [
+					{ name: 'Attachment', value: 'attachment' },
+					{ name: 'Goal', value: 'goal' },
+					{ name: 'Portfolio', value: 'portfolio' },
+					{ name: 'Project', value: 'project' },
+					{ name: 'Section', value: 'section' },
+					{ name: 'Story (Comment or Activity)', value: 'story' },
+					{ name: 'Tag', value: 'tag' },
+					{ name: 'Task', value: 'task' },
+				],
+				default: [],
+				description: 'Emit only events on these types of resource',
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Concurrency',
+				name: 'concurrency',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
+				default: 5,
+				description: 'How many streams are read at the same time (Asana allows 50 requests in flight per token)',
+			},
+			{
+				displayName: 'Fetch Current Resource',
+				name: 'fetchCurrentResource',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to add the current fields of the changed task, project or goal as "current" to "changed" events that carry no value (Asana sends no value for name, dates, completed and similar fields). One request per resource per poll.',
+			},
+			{
+				displayName: 'Max Events per Poll',
+				name: 'maxEventsPerPoll',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 1000,
+				description: 'The rest of a backlog is emitted by the next polls, none skipped',
+			},
+			{
+				displayName: 'Test Event Wait (Seconds)',
+				name: 'testEventWaitSeconds',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 120 },
+				default: 20,
+				description: 'How long "Fetch Test Event" waits for new activity before explaining what to do',
+			},
+		],
+	},
+];

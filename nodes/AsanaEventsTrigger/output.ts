@@ -1,0 +1,87 @@
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { mapWithConcurrency } from '../shared/concurrency';
+import type { ExpiredStream, StreamEvent } from '../shared/streamPoll';
+import type { AsanaTransport } from '../shared/transport';
+import type { AsanaEvent, StreamTarget } from '../shared/types';
+
+export function describeStream(target: StreamTarget): IDataObject {
+	return target.kind === 'workspace'
+		? { type: 'workspace', gid: target.gid }
+		: { type: 'resource', gid: target.gid, ...(target.resourceType ? { resource_type: target.resourceType } : {}) };
+}
+
+export function streamLabel(target: StreamTarget): string {
+	if (target.kind === 'workspace') return `workspace ${target.gid}`;
+	return `${target.resourceType ?? 'resource'} ${target.gid}`;
+}
+
+/** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */
+export function eventItems(events: StreamEvent[], current?: Map<string, IDataObject | null>): INodeExecutionData[] {
+	return [...events]
+		.sort((a, b) => a.event.created_at.localeCompare(b.event.created_at))
+		.map(({ event, target }) => {
+			const json: IDataObject = { ...(event as unknown as IDataObject), stream: describeStream(target) };
+			const fetched = current?.get(event.resource?.gid);
+			if (fetched !== undefined && needsCurrentResource(event)) json.current = fetched;
+			return { json };
+		});
+}
+
+export function gapNoticeItem(gap: ExpiredStream, detectedAt: number): INodeExecutionData {
+	const since = gap.lastPollAt ? new Date(gap.lastPollAt).toISOString() : null;
+	return {
+		json: {
+			gap_notice: true,
+			reason: 'sync_token_expired',
+			stream: describeStream(gap.target),
+			last_successful_poll_at: since,
+			detected_at: new Date(detectedAt).toISOString(),
+			message: `Asana no longer accepted the stored sync token of ${streamLabel(gap.target)} (tokens last at most 24 hours). Events ${
+				since ? `between ${since} and now` : 'before now'
+			} may be missing; the trigger continues from now.`,
+		},
+	};
+}
+
+const FETCHABLE: Record<string, string> = { task: 'tasks', project: 'projects', goal: 'goals' };
+
+/** `changed` events of plain fields carry no value: the current record tells what it became. */
+export function needsCurrentResource(event: AsanaEvent): boolean {
+	const change = event.change;
+	return (
+		event.action === 'changed' &&
+		!!change &&
+		change.new_value === undefined &&
+		change.added_value === undefined &&
+		change.removed_value === undefined &&
+		!!FETCHABLE[event.resource?.resource_type ?? '']
+	);
+}
+
+/**
+ * One request per resource, whatever the number of its events. A resource that is gone
+ * maps to null; one not fetched within the time budget is left out.
+ */
+export async function fetchCurrentResources(
+	transport: AsanaTransport,
+	events: StreamEvent[],
+	concurrency: number,
+	isOutOfTime: () => boolean,
+): Promise<{ current: Map<string, IDataObject | null>; requests: number }> {
+	const wanted = new Map<string, string>();
+	for (const { event } of events) {
+		if (needsCurrentResource(event)) wanted.set(event.resource.gid, FETCHABLE[event.resource.resource_type as string]);
+	}
+	const current = new Map<string, IDataObject | null>();
+	let requests = 0;
+	await mapWithConcurrency([...wanted], concurrency, async ([gid, collection]) => {
+		if (isOutOfTime()) return;
+		requests++;
+		const reply = await transport.get<{ data: IDataObject }>(`/${collection}/${gid}`, undefined, {
+			accept: (status) => status === 404,
+		});
+		if (reply.kind === 'ok') current.set(gid, reply.status === 404 ? null : reply.body.data);
+	});
+	return { current, requests };
+}

@@ -1,0 +1,129 @@
+import { NodeOperationError, type IDataObject, type IPollFunctions } from 'n8n-workflow';
+
+import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/constants';
+import { splitList, type EventFilters } from '../shared/eventFilters';
+import { GID_PATTERN, parseAsanaReference } from '../shared/resourceRef';
+import type { StreamTarget } from '../shared/types';
+
+export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
+
+export interface EventsTriggerSettings {
+	authentication: AuthenticationMethod;
+	targets: StreamTarget[];
+	onExpired: OnExpiredSyncToken;
+	filters: EventFilters;
+	ignoreOwnEvents: boolean;
+	maxEventsPerPoll: number;
+	concurrency: number;
+	fetchCurrentResource: boolean;
+	testEventWaitSeconds: number;
+}
+
+interface LocatorValue {
+	mode?: string;
+	value?: unknown;
+}
+
+function locatorValue(raw: unknown): unknown {
+	return raw && typeof raw === 'object' ? (raw as LocatorValue).value : raw;
+}
+
+function invalid(ctx: IPollFunctions, message: string, fix: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), message, { description: fix });
+}
+
+function readTargets(ctx: IPollFunctions): StreamTarget[] {
+	const source = ctx.getNodeParameter('source', 'resources') as string;
+	if (source === 'workspace') {
+		const raw = locatorValue(ctx.getNodeParameter('workspace', undefined, { extractValue: true }));
+		const gid = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
+		if (!GID_PATTERN.test(gid)) {
+			throw invalid(
+				ctx,
+				`Workspace: "${gid}" is not a workspace id`,
+				'Pick the workspace from the list, or enter its id (digits only; Asana URLs show it after /1/).',
+			);
+		}
+		return [{ kind: 'workspace', gid }];
+	}
+	if (source !== 'resources') {
+		throw invalid(ctx, `Source: "${source}" is not supported`, 'Choose "Resources" or "Workspace".');
+	}
+
+	const collection = ctx.getNodeParameter('resources', {}) as { items?: Array<{ resource?: unknown }> };
+	const items = collection.items ?? [];
+	if (items.length === 0) {
+		throw invalid(
+			ctx,
+			'Resources: the list is empty',
+			'Add at least one task, project or goal to watch, or choose Source "Workspace".',
+		);
+	}
+	const targets: StreamTarget[] = [];
+	const seen = new Set<string>();
+	items.forEach((item, index) => {
+		const parsed = parseAsanaReference(locatorValue(item.resource));
+		if ('error' in parsed) {
+			throw invalid(
+				ctx,
+				`Resources › item ${index + 1}: ${parsed.error}`,
+				'Pick a project from the list, paste the URL of a task, project or goal, or enter its id (digits only).',
+			);
+		}
+		if (seen.has(parsed.gid)) return;
+		seen.add(parsed.gid);
+		targets.push({ kind: 'resource', gid: parsed.gid, resourceType: parsed.type });
+	});
+	return targets;
+}
+
+function readIntegerOption(
+	ctx: IPollFunctions,
+	options: IDataObject,
+	name: string,
+	label: string,
+	fallback: number,
+	min: number,
+	max: number,
+): number {
+	const value = options[name] === undefined ? fallback : Number(options[name]);
+	if (!Number.isInteger(value) || value < min || value > max) {
+		throw invalid(
+			ctx,
+			`Options › ${label}: ${String(options[name])} is out of range`,
+			`Enter a whole number from ${min} to ${max}.`,
+		);
+	}
+	return value;
+}
+
+export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
+	const filters = ctx.getNodeParameter('filters', {}) as IDataObject;
+	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	const ignoredUserGids = splitList(filters.ignoredUserGids);
+	const badUser = ignoredUserGids.find((gid) => !GID_PATTERN.test(gid));
+	if (badUser) {
+		throw invalid(
+			ctx,
+			`Filters › Ignore Events by User IDs: "${badUser}" is not a user id`,
+			'Enter user ids (digits only), separated by commas. A user’s id is in the URL of their profile.',
+		);
+	}
+	return {
+		authentication: ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod,
+		targets: readTargets(ctx),
+		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'notify') as OnExpiredSyncToken,
+		filters: {
+			actions: splitList(filters.actions),
+			resourceTypes: splitList(filters.resourceTypes),
+			resourceSubtypes: splitList(filters.resourceSubtypes),
+			changedFields: splitList(filters.changedFields),
+			ignoredUserGids,
+		},
+		ignoreOwnEvents: filters.ignoreOwnEvents === true,
+		maxEventsPerPoll: readIntegerOption(ctx, options, 'maxEventsPerPoll', 'Max Events per Poll', 1000, 1, 1_000_000),
+		concurrency: readIntegerOption(ctx, options, 'concurrency', 'Concurrency', 5, 1, MAX_CONCURRENCY),
+		fetchCurrentResource: options.fetchCurrentResource === true,
+		testEventWaitSeconds: readIntegerOption(ctx, options, 'testEventWaitSeconds', 'Test Event Wait (Seconds)', 20, 0, 120),
+	};
+}

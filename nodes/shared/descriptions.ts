@@ -1,0 +1,100 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { CONNECTED_APP_CREDENTIAL, TOKEN_CREDENTIAL } from './constants';
+
+export const credentialsDescription = [
+	{
+		name: TOKEN_CREDENTIAL,
+		required: true,
+		displayOptions: { show: { authentication: ['accessToken'] } },
+	},
+	{
+		name: CONNECTED_APP_CREDENTIAL,
+		required: true,
+		displayOptions: { show: { authentication: ['oAuth2'] } },
+	},
+];
+
+export const authenticationProperty: INodeProperties = {
+	displayName: 'Authentication',
+	name: 'authentication',
+	type: 'options',
+	options: [
+		{ name: 'Access Token', value: 'accessToken' },
+		{ name: 'OAuth2', value: 'oAuth2' },
+	],
+	default: 'accessToken',
+};
+
+/** A task, project or goal by id, URL, or picked from a searchable project list. */
+export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodeProperties {
+	return {
+		displayName: 'Resource',
+		name: 'resource',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'A task, project or goal',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a project…',
+				typeOptions: { searchListMethod: 'searchProjects', searchable: true },
+			},
+			{
+				displayName: 'By URL',
+				name: 'url',
+				type: 'string',
+				placeholder: 'https://app.asana.com/1/123/project/456/list',
+				hint: 'The URL of a task, project or goal, in either of Asana’s URL forms',
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: '1201234567890123',
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: '^\\d+$', errorMessage: 'An Asana id has digits only' },
+					},
+				],
+			},
+		],
+		...overrides,
+	};
+}
+
+export function workspaceLocator(overrides: Partial<INodeProperties> = {}): INodeProperties {
+	return {
+		displayName: 'Workspace',
+		name: 'workspace',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a workspace…',
+				typeOptions: { searchListMethod: 'searchWorkspaces', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: '1201234567890123',
+				validation: [
+					{
+						type: 'regex',
+						properties: { regex: '^\\d+$', errorMessage: 'A workspace id has digits only' },
+					},
+				],
+			},
+		],
+		...overrides,
+	};
+}
