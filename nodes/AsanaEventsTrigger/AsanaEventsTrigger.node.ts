@@ -34,7 +34,8 @@ const DEFAULT_POLL_BUDGET_MS = 45_000;
 /** Share of the host's budget spent on fetching; the rest is left for emitting. */
 const BUDGET_SHARE = 0.8;
 const TEST_EVENT_SAMPLE_SIZE = 10;
-const TEST_EVENT_RETRY_MS = 2_000;
+/** How often "Fetch Test Event" asks again while it waits. */
+const TEST_EVENT_MAX_INTERVAL_MS = 2_000;
 
 type PollFunctionsWithBudget = IPollFunctions & { getPollBudgetMs?: () => number };
 
@@ -118,14 +119,16 @@ async function fetchTestEvents(
 ): Promise<INodeExecutionData[][]> {
 	const filters = await effectiveFilters(ctx, settings, transport, { ...staticData });
 	let state = structuredClone(readState(staticData));
-	const waitUntil = Date.now() + settings.testEventWaitSeconds * 1000;
+	const waitMs = settings.testEventWaitSeconds * 1000;
+	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
+	const waitUntil = Date.now() + waitMs;
 	for (;;) {
 		const result = await runPoll(ctx, { ...settings, maxEventsPerPoll: 1000 }, transport, state, pollDeadline(ctx));
 		state = result.state;
 		const items = await toItems(settings, transport, result, filters, pollDeadline(ctx));
 		if (items.length) return [items.slice(-TEST_EVENT_SAMPLE_SIZE)];
-		if (Date.now() + TEST_EVENT_RETRY_MS > waitUntil) break;
-		await sleep(TEST_EVENT_RETRY_MS);
+		if (Date.now() >= waitUntil) break;
+		await sleep(Math.min(interval, Math.max(0, waitUntil - Date.now())));
 	}
 	const watched = settings.targets.map(streamLabel).join(', ');
 	throw new NodeOperationError(

@@ -116,12 +116,13 @@ export async function drainStream(
 			return { events, cursor: current, backlog: false, expired, requests };
 		}
 
+		// Only what earlier pages or polls emitted is dropped: two events of one page may share
+		// a key (same field changed twice in one millisecond) and both are real.
 		const alreadyEmitted = new Set(current.emitted ?? []);
 		const fresh: Array<{ event: AsanaEvent; key: string }> = [];
 		for (const event of reply.body.data ?? []) {
 			const key = eventKey(event);
 			if (alreadyEmitted.has(key) || options.skip?.(key)) continue;
-			alreadyEmitted.add(key);
 			fresh.push({ event, key });
 		}
 

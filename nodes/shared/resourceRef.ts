@@ -66,9 +66,10 @@ export function parseAsanaReference(input: unknown): ParsedReference | { error: 
 			const gid = parts.slice(2).find((p) => GID_PATTERN.test(p));
 			if (gid) return { gid, type: 'goal' };
 		}
-		if (GID_PATTERN.test(second) && second !== '0') return { gid: second, type: 'task' };
-		if (GID_PATTERN.test(first) && first !== '0' && PROJECT_VIEWS.has(second)) {
-			return { gid: first, type: 'project' };
+		// /0/<project or 0>/<task>, /0/<project>/<view>; other first segments (inbox, search) are not objects.
+		if (GID_PATTERN.test(first)) {
+			if (GID_PATTERN.test(second) && second !== '0') return { gid: second, type: 'task' };
+			if (first !== '0' && PROJECT_VIEWS.has(second)) return { gid: first, type: 'project' };
 		}
 	}
 	return { error: `the URL "${text}" does not point at a task, project or goal` };

@@ -128,11 +128,16 @@ function inspectThrown(error: unknown): { status: number; body: unknown; code?: 
 	for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
 		const candidate = current as {
 			response?: { status?: number; data?: unknown };
+			httpCode?: unknown;
 			code?: unknown;
 			cause?: unknown;
 		};
 		if (candidate.response?.status) {
 			return { status: candidate.response.status, body: parseBody(candidate.response.data) };
+		}
+		// n8n's own wrapper keeps only the status of a 401 it could not recover from.
+		if (typeof candidate.httpCode === 'string' && /^\d{3}$/.test(candidate.httpCode)) {
+			return { status: Number(candidate.httpCode), body: undefined };
 		}
 		if (typeof candidate.code === 'string' && RETRYABLE_NETWORK_CODES.has(candidate.code)) {
 			return { status: 0, body: undefined, code: candidate.code };
