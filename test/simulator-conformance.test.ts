@@ -6,72 +6,117 @@ import { join } from 'path';
 import { AsanaSimulator } from './simulator';
 
 /**
- * Validates what the simulator serves against the schemas of Asana's own OpenAPI file, so
- * the simulator cannot drift from the real API. The schemas are made stricter than the
- * file (no undeclared properties), with the two additions Asana's docs state in prose:
- * `user` and `parent` may be null, and resources carry `resource_subtype`.
+ * Validates what the simulator serves against Asana's own OpenAPI file, so the simulator
+ * cannot drift from the real API. Schemas are taken from the operations' responses and
+ * made stricter than the file (no undeclared properties), with the additions Asana's
+ * docs state only in prose: an event's `user` and `parent` may be null, and event
+ * resources carry `resource_subtype`.
  */
 type Schema = Record<string, unknown>;
 
-const oas = load(readFileSync(join(__dirname, '../../shared/asana-api/asana_oas.yaml'), 'utf8')) as {
-	components: { schemas: Record<string, Schema> };
-};
+interface Oas {
+	paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+	components: { schemas: Record<string, Schema>; responses: Record<string, Schema> };
+}
 
-function resolve(schema: unknown): unknown {
-	if (Array.isArray(schema)) return schema.map(resolve);
+const oas = load(readFileSync(join(__dirname, '../../shared/asana-api/asana_oas.yaml'), 'utf8')) as Oas;
+
+function deref(ref: string): unknown {
+	const [, , section, name] = ref.split('/');
+	const target = (oas.components as unknown as Record<string, Record<string, unknown>>)[section]?.[name];
+	if (target === undefined) throw new Error(`unresolved $ref ${ref}`);
+	return target;
+}
+
+/** OAS `nullable: true` becomes a JSON Schema that also accepts null. */
+function allowNull(schema: Schema): Schema {
+	const { nullable: _nullable, ...rest } = schema;
+	if (typeof rest.type === 'string') {
+		const out: Schema = { ...rest, type: [rest.type, 'null'] };
+		if (Array.isArray(rest.enum) && !rest.enum.includes(null)) out.enum = [...rest.enum, null];
+		return out;
+	}
+	return { anyOf: [rest, { type: 'null' }] };
+}
+
+/** Resolves $ref and allOf, drops annotations, applies nullable, forbids undeclared properties. */
+function resolve(schema: unknown, depth = 0): unknown {
+	if (depth > 40) throw new Error('schema nesting too deep (cycle?)');
+	if (Array.isArray(schema)) return schema.map((s) => resolve(s, depth + 1));
 	if (!schema || typeof schema !== 'object') return schema;
 	const object = schema as Schema;
-	if (typeof object.$ref === 'string') {
-		return resolve(oas.components.schemas[(object.$ref as string).split('/').pop() as string]);
-	}
+	if (typeof object.$ref === 'string') return resolve(deref(object.$ref), depth + 1);
+	let out: Schema = {};
 	if (Array.isArray(object.allOf)) {
-		// Merge allOf parts (Asana uses them to attach descriptions to a $ref).
-		const merged: Schema = {};
-		for (const part of object.allOf.map(resolve) as Schema[]) {
-			Object.assign(merged, part, {
-				properties: { ...((merged.properties as Schema) ?? {}), ...((part.properties as Schema) ?? {}) },
-			});
+		// Asana uses allOf to extend a base or to attach a description to a $ref: merge the parts.
+		for (const resolved of object.allOf.map((p) => resolve(p, depth + 1)) as Schema[]) {
+			// A part made nullable above comes back wrapped; merge its schema and keep the null.
+			const wrapped = Array.isArray(resolved.anyOf) && resolved.anyOf.length === 2 && (resolved.anyOf[1] as Schema).type === 'null';
+			const part = wrapped ? ((resolved.anyOf as Schema[])[0] as Schema) : resolved;
+			const { properties, required, ...rest } = part;
+			const wasNullable = wrapped || (Array.isArray(part.type) && part.type.includes('null'));
+			Object.assign(out, rest);
+			if (Array.isArray(rest.type)) out.type = rest.type.find((t) => t !== 'null');
+			if (properties) out.properties = { ...((out.properties as Schema) ?? {}), ...(properties as Schema) };
+			if (required) out.required = [...((out.required as string[]) ?? []), ...(required as string[])];
+			if (wasNullable) out.nullable = true;
 		}
-		if (!Object.keys(merged.properties as Schema).length) delete merged.properties;
-		return merged;
 	}
-	const out: Schema = {};
 	for (const [key, value] of Object.entries(object)) {
-		if (key === 'example' || key === 'description' || key.startsWith('x-')) continue;
-		out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, resolve(v)])) : resolve(value);
+		if (key === 'allOf' || key === 'example' || key === 'examples' || key === 'description' || key.startsWith('x-')) continue;
+		if (key === 'properties') {
+			out.properties = { ...((out.properties as Schema) ?? {}), ...Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, resolve(v, depth + 1)])) };
+		} else out[key] = resolve(value, depth + 1);
 	}
-	if (out.nullable === true && typeof out.type === 'string') {
-		out.type = [out.type, 'null'];
-		delete out.nullable;
-	}
-	if (out.type === 'object' && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+	if ((out.type === 'object' || out.properties) && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+	if (out.nullable === true) out = allowNull(out);
 	return out;
 }
 
-function nullable(schema: Schema): Schema {
-	return { anyOf: [schema, { type: 'null' }] };
+function responseSchema(path: string, status: number): Schema {
+	let response = oas.paths[path].get.responses[status] as Schema;
+	if (typeof response.$ref === 'string') response = deref(response.$ref) as Schema;
+	const content = response.content as Record<string, { schema: unknown }>;
+	return resolve(content['application/json'].schema) as Schema;
 }
 
-function eventSchema(): Schema {
-	const schema = resolve(oas.components.schemas.EventResponse) as Schema;
-	const properties = schema.properties as Record<string, Schema>;
-	for (const key of ['resource', 'parent', 'user']) {
-		const part = properties[key];
-		if (key !== 'user') (part.properties as Schema).resource_subtype = { type: 'string' };
-		if (key !== 'resource') properties[key] = nullable(part);
-	}
+/** The envelope of an events page, with the prose additions on each event. */
+function eventsSchema(path: string, status: number): Schema {
+	const schema = responseSchema(path, status);
+	const event = ((schema.properties as Record<string, Schema>).data.items ?? {}) as Schema;
+	const properties = event.properties as Record<string, Schema>;
+	for (const key of ['resource', 'parent']) (properties[key].properties as Schema).resource_subtype = { type: 'string' };
+	for (const key of ['user', 'parent']) properties[key] = allowNull(properties[key]);
+	schema.required = ['data', 'sync', 'has_more'];
+	event.required = ['user', 'resource', 'type', 'action', 'parent', 'created_at'];
 	return schema;
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true });
-ajv.addFormat('date-time', { validate: (value: string) => !Number.isNaN(Date.parse(value)) });
-const validateEvent = ajv.compile(eventSchema());
-const validateAudit = ajv.compile(resolve(oas.components.schemas.AuditLogEvent) as Schema);
-const validateError = ajv.compile(resolve(oas.components.schemas.ErrorResponse) as Schema);
+// The formats the OAS uses, checked as Asana writes them.
+ajv.addFormat('date-time', { validate: (value: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) && !Number.isNaN(Date.parse(value)) });
+ajv.addFormat('date', { validate: (value: string) => /^\d{4}-\d\d-\d\d$/.test(value) && !Number.isNaN(Date.parse(value)) });
+ajv.addFormat('uri', { validate: (value: string) => URL.canParse(value) });
+ajv.addFormat('email', { validate: (value: string) => /^[^@\s]+@[^@\s]+$/.test(value) });
+ajv.addFormat('binary', { validate: () => true });
 
-function expectValid(validate: ValidateFunction, value: unknown): void {
-	const ok = validate(value);
-	if (!ok) throw new Error(`${JSON.stringify(value)}\n${ajv.errorsText(validate.errors)}`);
+const validate = {
+	events: ajv.compile(eventsSchema('/events', 200)),
+	workspaceEvents: ajv.compile(eventsSchema('/workspaces/{workspace_gid}/events', 200)),
+	syncExpired: ajv.compile({ ...responseSchema('/events', 412), required: ['errors', 'sync'] }),
+	audit: ajv.compile(responseSchema('/workspaces/{workspace_gid}/audit_log_events', 200)),
+	auditEvent: ajv.compile(resolve(oas.components.schemas.AuditLogEvent) as Schema),
+	error: ajv.compile(resolve(oas.components.schemas.ErrorResponse) as Schema),
+	workspaces: ajv.compile(responseSchema('/workspaces', 200)),
+	user: ajv.compile(responseSchema('/users/{user_gid}', 200)),
+	task: ajv.compile(responseSchema('/tasks/{task_gid}', 200)),
+	project: ajv.compile(responseSchema('/projects/{project_gid}', 200)),
+	goal: ajv.compile(responseSchema('/goals/{goal_gid}', 200)),
+	goalCompact: ajv.compile(resolve(oas.components.schemas.GoalCompact) as Schema),
+};
+
+function expectValid(validator: ValidateFunction, value: unknown): void {
+	if (!validator(value)) throw new Error(`${JSON.stringify(value)}\n${ajv.errorsText(validator.errors)}`);
 }
 
 let sim: AsanaSimulator;
@@ -82,65 +127,174 @@ afterAll(async () => {
 	await sim.stop();
 });
 
+type Json = Record<string, any>;
+
 async function get(path: string, token = sim.tokens.alice) {
 	const response = await fetch(`${sim.baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
-	return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+	return { status: response.status, body: (await response.json()) as Json };
 }
+const enc = encodeURIComponent;
 
 describe('simulator conformance to asana_oas.yaml', () => {
 	it('the validators reject what Asana would never send', () => {
-		expect(validateEvent({ user: null, resource: { gid: 1 }, action: 'changed', created_at: 'x' })).toBe(false);
-		expect(validateEvent({ user: null, resource: { gid: '1' }, action: 'changed', created_at: '2026-01-01T00:00:00Z', id: 5 })).toBe(false);
-		expect(validateAudit({ gid: '1', actor: { actor_type: 'robot' } })).toBe(false);
-		expect(validateError({ errors: [{ message: 1 }] })).toBe(false);
+		const event = {
+			user: null,
+			resource: { gid: '1', resource_type: 'task', name: 'T' },
+			type: 'task',
+			action: 'changed',
+			parent: null,
+			created_at: '2026-01-01T00:00:00.000Z',
+			change: { field: 'name', action: 'changed' },
+		};
+		expect(validate.events({ data: [event], sync: 'a:1', has_more: false })).toBe(true);
+		const wrong = [
+			{ ...event, resource: { gid: 1, resource_type: 'task' } },
+			{ ...event, id: 5 },
+			{ ...event, user: 'alice' },
+			{ ...event, created_at: 'yesterday' },
+			{ ...event, change: { field: 'name', action: 'changed', value: 'x' } },
+		];
+		for (const bad of wrong) expect(validate.events({ data: [bad], sync: 'a:1', has_more: false })).toBe(false);
+		expect(validate.events({ data: [event], sync: 'a:1' })).toBe(false);
+		expect(validate.syncExpired({ errors: [{ message: 'x' }] })).toBe(false);
+		expect(validate.auditEvent({ gid: '1', actor: { actor_type: 'robot' } })).toBe(false);
+		expect(validate.auditEvent({ gid: '1', context: { context_type: 'fax' } })).toBe(false);
+		expect(validate.error({ errors: [{ message: 1 }] })).toBe(false);
+		expect(validate.error({ errors: [{ message: 'x', code: 7 }] })).toBe(false);
+		// nullable: next_page may be null, but not a string; an owner may be null.
+		expect(validate.audit({ data: [], next_page: null })).toBe(true);
+		expect(validate.audit({ data: [], next_page: 'x' })).toBe(false);
+		expect(validate.goalCompact({ gid: '1', resource_type: 'goal', name: 'G', owner: null })).toBe(true);
+		expect(validate.goalCompact({ gid: '1', resource_type: 'goal', name: 'G', owner: 'alice' })).toBe(false);
 	});
 
-	it('serves events of every shape that validate as EventResponse', async () => {
+	it('serves events of every shape that validate as EventResponse, from resource and workspace streams', async () => {
 		const project = sim.createProject('Conformance');
+		const other = sim.createProject('Other');
 		const goal = sim.createGoal('Grow');
-		const first = await get(`/events?resource=${project.gid}`);
-		const goalFirst = await get(`/events?resource=${goal.gid}`);
-		const wsFirst = await get(`/workspaces/${sim.workspaceGid}/events`, sim.tokens.serviceAccount);
+		const starts = {
+			project: (await get(`/events?resource=${project.gid}`)).body,
+			goal: (await get(`/events?resource=${goal.gid}`)).body,
+			ws: (await get(`/workspaces/${sim.workspaceGid}/events`, sim.tokens.serviceAccount)).body,
+		};
+		for (const start of Object.values(starts)) expectValid(validate.syncExpired, start);
 		const task = sim.createTask({ name: 'Shape', projectGids: [project.gid] });
+		sim.createTask({ name: 'Milestone', projectGids: [project.gid], resourceSubtype: 'milestone' });
 		sim.createTask({ name: 'Sub', parentGid: task.gid });
 		sim.renameTask(task.gid, 'Renamed');
 		sim.assignTask(task.gid, sim.users.bob.gid);
 		sim.changeTask(task.gid, 'followers', sim.users.bob.gid);
+		sim.changeTask(task.gid, 'followers', sim.users.bob.gid);
 		sim.changeTask(task.gid, 'custom_fields', undefined, null);
 		sim.addComment(task.gid, 'Looks good');
-		sim.removeTaskFromProject(task.gid, project.gid);
-		sim.addTaskToProject(task.gid, project.gid);
+		sim.addTaskToProject(task.gid, other.gid);
+		sim.removeTaskFromProject(task.gid, other.gid);
 		sim.deleteTask(task.gid);
 		sim.undeleteTask(task.gid);
 		sim.changeGoal(goal.gid, 'status');
+		sim.generateActivity(200, { projectGid: project.gid });
 
-		const page = await get(`/events?resource=${project.gid}&sync=${encodeURIComponent(first.body.sync as string)}`);
-		const goalPage = await get(`/events?resource=${goal.gid}&sync=${encodeURIComponent(goalFirst.body.sync as string)}`);
-		const wsPage = await get(`/workspaces/${sim.workspaceGid}/events?sync=${encodeURIComponent(wsFirst.body.sync as string)}`, sim.tokens.serviceAccount);
-		const events = [...(page.body.data as unknown[]), ...(goalPage.body.data as unknown[]), ...(wsPage.body.data as unknown[])];
-		const actions = new Set((events as Array<{ action: string }>).map((e) => e.action));
-		expect([...actions].sort()).toEqual(['added', 'changed', 'deleted', 'removed', 'undeleted']);
-		expect(events.some((e) => (e as { user: unknown }).user === null)).toBe(true);
-		for (const event of events) expectValid(validateEvent, event);
+		const drain = async (path: string, sync: string, validator: ValidateFunction, token?: string) => {
+			const events: Json[] = [];
+			for (let more = true; more; ) {
+				const { status, body } = await get(`${path}${path.includes('?') ? '&' : '?'}sync=${enc(sync)}`, token);
+				expect(status).toBe(200);
+				expectValid(validator, body);
+				events.push(...body.data);
+				sync = body.sync;
+				more = body.has_more;
+			}
+			return events;
+		};
+		const projectEvents = await drain(`/events?resource=${project.gid}`, starts.project.sync, validate.events);
+		const goalEvents = await drain(`/events?resource=${goal.gid}`, starts.goal.sync, validate.events);
+		const wsEvents = await drain(`/workspaces/${sim.workspaceGid}/events`, starts.ws.sync, validate.workspaceEvents, sim.tokens.serviceAccount);
+		expect(wsEvents.length).toBeGreaterThanOrEqual(projectEvents.length + goalEvents.length);
+
+		const shapes = new Set(
+			[...projectEvents, ...goalEvents, ...wsEvents].map((e) => {
+				const value = ['new_value', 'added_value', 'removed_value'].find((k) => e.change && k in e.change) ?? '';
+				return [e.resource.resource_type, e.resource.resource_subtype ?? '', e.action, e.parent?.resource_type ?? '', value, e.user === null ? 'system' : 'user'].join('/');
+			}),
+		);
+		for (const shape of [
+			'task/default_task/changed///user', // plain field: no value
+			'task/default_task/changed//new_value/user',
+			'task/default_task/changed//added_value/user',
+			'task/default_task/changed//removed_value/user',
+			'task/default_task/changed///system',
+			'task/default_task/added/project//user',
+			'task/default_task/removed/project//user',
+			'task/default_task/added/task//user', // subtask
+			'task/milestone/added/project//user',
+			'story/comment_added/added/task//user',
+			'task/default_task/deleted///user',
+			'task/default_task/undeleted///user',
+			'goal//changed///user',
+		]) {
+			expect([...shapes]).toContain(shape);
+		}
+		for (const event of [...projectEvents, ...goalEvents, ...wsEvents]) {
+			expect(event.type).toBe(event.resource.resource_type);
+			expect(event.parent === null).toBe(!['added', 'removed'].includes(event.action));
+			expect('change' in event).toBe(event.action === 'changed');
+		}
 	});
 
-	it('serves audit log events that validate as AuditLogEvent', async () => {
-		sim.generateAuditEvents(30);
+	it('serves audit log pages whose events validate as AuditLogEvent', async () => {
+		const events = sim.generateAuditEvents(60);
 		sim.addAuditEvent({ event_type: 'task_deleted' });
-		const page = await get(`/workspaces/${sim.workspaceGid}/audit_log_events?limit=100`, sim.tokens.serviceAccount);
-		expect((page.body.data as unknown[]).length).toBe(31);
-		for (const event of page.body.data as unknown[]) expectValid(validateAudit, event);
+		sim.addAuditEvent({ event_type: 'user_login_failed', actor: { actor_type: 'anonymous', email: 'who@example.com' } });
+		expect(new Set(events.map((e) => e.event_type)).size).toBeGreaterThanOrEqual(10);
+		let offset: string | undefined;
+		let total = 0;
+		for (;;) {
+			const { status, body } = await get(`/workspaces/${sim.workspaceGid}/audit_log_events?limit=25${offset ? `&offset=${offset}` : ''}`, sim.tokens.serviceAccount);
+			expect(status).toBe(200);
+			expectValid(validate.audit, body);
+			for (const event of body.data) expectValid(validate.auditEvent, event);
+			total += body.data.length;
+			if (!body.data.length) break;
+			offset = body.next_page.offset;
+		}
+		expect(total).toBe(62);
+		const none = await get(`/workspaces/${sim.workspaceGid}/audit_log_events?event_type=nothing_like_this`, sim.tokens.serviceAccount);
+		expectValid(validate.audit, none.body);
+		expect(none.body.next_page).toBeNull();
+	});
+
+	it('serves users, workspaces, tasks, projects and goals as the OAS describes them', async () => {
+		expectValid(validate.user, (await get('/users/me')).body);
+		sim.addWorkspace('Second');
+		expectValid(validate.workspaces, (await get('/workspaces?limit=1')).body);
+		const [project] = sim.seeded.projects;
+		const task = sim.createTask({ name: 'Full', projectGids: [project.gid], assigneeGid: sim.users.bob.gid });
+		const sub = sim.createTask({ name: 'Child', parentGid: task.gid });
+		for (const gid of [task.gid, sub.gid]) expectValid(validate.task, (await get(`/tasks/${gid}`)).body);
+		expectValid(validate.project, (await get(`/projects/${project.gid}`)).body);
+		expectValid(validate.goal, (await get(`/goals/${sim.seeded.goals[0].gid}`)).body);
+		const goals = await get(`/workspaces/${sim.workspaceGid}/typeahead?resource_type=goal&query=`);
+		for (const goal of goals.body.data) expectValid(validate.goalCompact, goal);
 	});
 
 	it('answers errors as ErrorResponse, with a phrase on 500', async () => {
-		sim.injectFault({ kind: '500', phrase: '6 sad squid snuggle softly' });
+		sim.injectFault({ kind: '500', phrase: '6 sad squid snuggle softly', path: '/users/me' });
+		sim.injectFault({ kind: '429', path: '/users/me' });
+		sim.injectFault({ kind: '503', path: '/users/me' });
 		const bodies = [
+			(await get('/users/me')).body,
+			(await get('/users/me')).body,
 			(await get('/users/me')).body,
 			(await get('/users/me', 'nope')).body,
 			(await get('/tasks/99999')).body,
+			(await get('/tasks/abc')).body,
+			(await get('/events')).body,
+			(await get(`/workspaces/${sim.workspaceGid}/audit_log_events`)).body,
 			(await get(`/workspaces/${sim.workspaceGid}/audit_log_events?limit=500`, sim.tokens.serviceAccount)).body,
+			(await get(`/workspaces/${sim.workspaceGid}/audit_log_events?offset=garbage`, sim.tokens.serviceAccount)).body,
+			(await get('/no/such/route')).body,
 		];
-		expect((bodies[0].errors as Array<{ phrase?: string }>)[0].phrase).toBe('6 sad squid snuggle softly');
-		for (const body of bodies) expectValid(validateError, body);
+		expect(bodies[0].errors[0].phrase).toBe('6 sad squid snuggle softly');
+		for (const body of bodies) expectValid(validate.error, body);
 	});
 });

@@ -19,6 +19,7 @@ import {
 	type EventsTriggerState,
 	type PollResult,
 } from '../shared/streamPoll';
+import { pollDeadline } from '../shared/pollBudget';
 import { createTransport, type AsanaTransport } from '../shared/transport';
 import { eventsTriggerProperties } from './description';
 import {
@@ -29,20 +30,9 @@ import {
 } from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
 
-/** Used when the host does not say how long a poll may take (n8n before durable polling). */
-const DEFAULT_POLL_BUDGET_MS = 45_000;
-/** Share of the host's budget spent on fetching; the rest is left for emitting. */
-const BUDGET_SHARE = 0.8;
 const TEST_EVENT_SAMPLE_SIZE = 10;
 /** How often "Fetch Test Event" asks again while it waits. */
 const TEST_EVENT_MAX_INTERVAL_MS = 2_000;
-
-type PollFunctionsWithBudget = IPollFunctions & { getPollBudgetMs?: () => number };
-
-function pollDeadline(ctx: PollFunctionsWithBudget): number {
-	const budget = typeof ctx.getPollBudgetMs === 'function' ? ctx.getPollBudgetMs() : DEFAULT_POLL_BUDGET_MS;
-	return Date.now() + Math.max(1_000, budget * BUDGET_SHARE);
-}
 
 /** The credential's own user, looked up once per credential and kept in static data. */
 async function ownUserGid(

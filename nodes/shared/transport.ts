@@ -67,6 +67,8 @@ export interface TransportOptions {
 	retry?: Partial<RetryPolicy>;
 	/** Jitter source, replaceable so tests can make waits exact. */
 	random?: () => number;
+	/** Replaces the generic 403 hint where the node knows what access it needs. */
+	forbiddenHint?: string;
 }
 
 export function credentialTypeFor(authentication: AuthenticationMethod): string {
@@ -249,7 +251,12 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 			for (;;) {
 				const result = await attempt<T>(url, requestOptions.accept);
 				if (result.ok) return { kind: 'ok', status: result.status, body: result.body };
-				const errorContext = { path, itemIndex: options.itemIndex, subject: requestOptions.subject };
+				const errorContext = {
+					path,
+					itemIndex: options.itemIndex,
+					subject: requestOptions.subject,
+					extraHint: result.status === 403 ? options.forbiddenHint : undefined,
+				};
 				if (!result.retryable) throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
 
 				let waitMs: number;

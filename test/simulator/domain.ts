@@ -1,6 +1,7 @@
 /**
- * The simulator's in-memory Asana: objects, event streams with sync tokens, and the audit
- * log with offsets. No HTTP here; server.ts maps requests onto these methods.
+ * The simulator's in-memory Asana: objects, event streams with sync tokens, the audit log
+ * with offsets, and seeded generators of realistic activity. No HTTP here; server.ts maps
+ * requests onto these methods and index.ts wraps them in the public API.
  */
 import { createHash, randomBytes } from 'crypto';
 
@@ -23,6 +24,8 @@ export interface Workspace extends Compact {
 export interface Project extends Compact {
 	workspaceGid: string;
 	archived: boolean;
+	ownerGid: string | null;
+	createdAt: string;
 }
 export interface Task extends Compact {
 	workspaceGid: string;
@@ -34,14 +37,26 @@ export interface Task extends Compact {
 	notes: string;
 	deleted: boolean;
 	followers: Set<string>;
+	createdAt: string;
+	createdByGid: string | null;
 }
 export interface Goal extends Compact {
 	workspaceGid: string;
 	status: string;
+	ownerGid: string | null;
+	due_on: string | null;
 }
 export interface Story extends Compact {
 	text: string;
 	taskGid: string;
+}
+
+export interface EventChange {
+	field: string;
+	action: string;
+	new_value?: unknown;
+	added_value?: unknown;
+	removed_value?: unknown;
 }
 
 export interface SimEvent {
@@ -51,7 +66,7 @@ export interface SimEvent {
 	action: string;
 	parent: Compact | null;
 	created_at: string;
-	change?: { field: string; action: string; new_value?: unknown; added_value?: unknown; removed_value?: unknown };
+	change?: EventChange;
 }
 
 export interface AuditLogEvent {
@@ -60,7 +75,7 @@ export interface AuditLogEvent {
 	event_type: string;
 	event_category: string;
 	actor: { actor_type: string; gid?: string; name?: string; email?: string };
-	resource: { resource_type: string; resource_subtype?: string; gid: string; name?: string; email?: string };
+	resource: { resource_type: string; resource_subtype?: string; gid: string; name?: string | null; email?: string };
 	details: Record<string, unknown>;
 	context: {
 		context_type: string;
@@ -69,52 +84,6 @@ export interface AuditLogEvent {
 		user_agent?: string;
 		oauth_app_name?: string;
 	};
-}
-
-export const AUDIT_LOG_EPOCH = Date.parse('2021-10-08T00:00:00Z');
-export const AUDIT_RETENTION_MS = 90 * 24 * 3600 * 1000;
-
-/** Event types with their category, as Asana documents them. */
-export const AUDIT_EVENT_TYPES: Record<string, { category: string; resource: string }> = {
-	user_login_succeeded: { category: 'logins', resource: 'user' },
-	user_login_failed: { category: 'logins', resource: 'user' },
-	user_logged_out: { category: 'logins', resource: 'user' },
-	user_invited: { category: 'user_access_control', resource: 'user' },
-	user_deprovisioned: { category: 'user_access_control', resource: 'user' },
-	user_role_changed: { category: 'roles', resource: 'user' },
-	task_deleted: { category: 'deletion', resource: 'task' },
-	project_deleted: { category: 'deletion', resource: 'project' },
-	project_exported: { category: 'exports', resource: 'project' },
-	file_downloaded: { category: 'content_export', resource: 'attachment' },
-	workspace_setting_changed: { category: 'admin_settings', resource: 'workspace' },
-	app_installed: { category: 'apps', resource: 'app' },
-};
-
-/** Seeded PRNG (mulberry32), so generated activity is the same on every run. */
-export function seededRandom(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
-interface SyncToken {
-	stream: string;
-	position: number;
-	issuedAt: number;
-	expired: boolean;
-}
-
-interface AuditOffset {
-	t: string;
-	g: string;
-	f: string;
-	i: number;
-	n: number;
 }
 
 export interface AuditQuery {
@@ -126,6 +95,95 @@ export interface AuditQuery {
 	resource_gid?: string;
 }
 
+export const AUDIT_LOG_EPOCH = Date.parse('2021-10-08T00:00:00Z');
+export const AUDIT_RETENTION_MS = 90 * 24 * 3600 * 1000;
+export const AUDIT_ACTOR_TYPES = ['user', 'asana', 'asana_support', 'anonymous', 'external_administrator'];
+
+type AuditActorKind = 'user' | 'admin' | 'anonymous' | 'external_administrator';
+type AuditContextKind = 'login' | 'web' | 'api';
+
+/** Event types the generator knows, with their category, resource, usual actor and channel. */
+export const AUDIT_EVENT_TYPES: Record<string, { category: string; resource: string; actor: AuditActorKind; via: AuditContextKind }> = {
+	user_login_succeeded: { category: 'logins', resource: 'user', actor: 'user', via: 'login' },
+	user_login_failed: { category: 'logins', resource: 'user', actor: 'anonymous', via: 'login' },
+	user_logged_out: { category: 'logins', resource: 'user', actor: 'user', via: 'login' },
+	user_invited: { category: 'user_access_control', resource: 'user', actor: 'admin', via: 'web' },
+	user_deprovisioned: { category: 'user_access_control', resource: 'user', actor: 'external_administrator', via: 'api' },
+	user_role_changed: { category: 'roles', resource: 'user', actor: 'admin', via: 'web' },
+	task_deleted: { category: 'deletion', resource: 'task', actor: 'user', via: 'web' },
+	project_deleted: { category: 'deletion', resource: 'project', actor: 'user', via: 'web' },
+	project_exported: { category: 'exports', resource: 'project', actor: 'user', via: 'api' },
+	file_downloaded: { category: 'content_export', resource: 'attachment', actor: 'user', via: 'web' },
+	workspace_setting_changed: { category: 'admin_settings', resource: 'workspace', actor: 'admin', via: 'web' },
+	app_installed: { category: 'apps', resource: 'app', actor: 'admin', via: 'web' },
+};
+
+const USER_AGENTS: Record<string, string> = {
+	web: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+	desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Asana/2.3.0 Chrome/126.0 Electron/31.0',
+	mobile: 'Asana/9.41.1 (iPhone; iOS 17.5.1)',
+	api: 'python-asana/5.0.7',
+};
+
+/** Seeded PRNG (mulberry32), so generated activity is the same on every run. */
+function seededRandom(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state + 0x6d2b79f5) >>> 0;
+		let t = state;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** Audit order: created_at, then gid numerically (gids are decimal strings). */
+function compareAudit(a: { created_at: string; gid: string }, b: { created_at: string; gid: string }): number {
+	if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
+	if (a.gid.length !== b.gid.length) return a.gid.length - b.gid.length;
+	return a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0;
+}
+
+/** First index of a sorted list whose entry comes after `position` (or, with `inclusive`, at it). */
+function lowerBound(list: AuditLogEvent[], position: { created_at: string; gid: string }, inclusive: boolean): number {
+	let low = 0;
+	let high = list.length;
+	while (low < high) {
+		const mid = (low + high) >>> 1;
+		const order = compareAudit(list[mid], position);
+		if (order < 0 || (order === 0 && !inclusive)) low = mid + 1;
+		else high = mid;
+	}
+	return low;
+}
+
+interface SyncToken {
+	stream: string;
+	position: number;
+	issuedAt: number;
+	serial: number;
+}
+
+interface AuditOffset {
+	/** created_at and gid of the last event the page ended on. */
+	t: string;
+	g: string;
+	/** Filter fingerprint, issue time and serial (for expiry). */
+	f: string;
+	i: number;
+	n: number;
+}
+
+export type EventsPage =
+	| { ok: true; data: SimEvent[]; sync: string; has_more: boolean }
+	| { ok: false; sync: string };
+
+export type AuditPage =
+	| { ok: true; data: AuditLogEvent[]; offset: string | null }
+	| { ok: false; error: string };
+
+type EventDraft = { user: Compact | null; resource: Compact; action: string; parent?: Compact | null; change?: EventChange };
+
 export class Domain {
 	readonly users = new Map<string, User>();
 	readonly workspaces = new Map<string, Workspace>();
@@ -133,17 +191,24 @@ export class Domain {
 	readonly tasks = new Map<string, Task>();
 	readonly goals = new Map<string, Goal>();
 	readonly stories = new Map<string, Story>();
-	/** Append-only event lists per stream gid (resource or workspace). */
+	/** Append-only event lists per stream gid (task, project, goal or workspace); an event is stored once and referenced from every stream it reaches. */
 	readonly streams = new Map<string, SimEvent[]>();
+	/** Audit events per workspace, kept sorted by compareAudit. */
 	readonly audit = new Map<string, AuditLogEvent[]>();
-	private readonly syncTokens = new Map<string, SyncToken>();
-	private readonly offsetSecret = randomBytes(8).toString('hex');
-	/** Offsets numbered at or below this are expired. */
-	private expiredOffsetsUpTo = 0;
-	private offsetCounter = 0;
-	private nextGid = 1_200_000_000_000_001n;
-	private tokenCounter = 0;
 	readonly random: () => number;
+
+	/** Tokens in issue order, so the oldest can be dropped cheaply once they are past their age. */
+	private readonly syncTokens = new Map<string, SyncToken>();
+	private tokenSerial = 0;
+	/** Tokens with a serial at or below these are expired (all streams / one stream). */
+	private tokensExpiredUpTo = 0;
+	private readonly streamTokensExpiredUpTo = new Map<string, number>();
+	private readonly secret = randomBytes(8).toString('hex');
+	private offsetSerial = 0;
+	private offsetsExpiredUpTo = 0;
+	private nextGid = 1_200_000_000_000_001n;
+	/** Last event time handed out: event times are unique and rising, so no two events share a composite key. */
+	private lastEventMs = 0;
 
 	constructor(
 		readonly now: () => number,
@@ -158,14 +223,18 @@ export class Domain {
 		return String(this.nextGid++);
 	}
 
+	private iso(ms = this.now()): string {
+		return new Date(ms).toISOString();
+	}
+
 	compact(object: Compact): Compact {
 		const out: Compact = { gid: object.gid, resource_type: object.resource_type, name: object.name };
 		if (object.resource_subtype) out.resource_subtype = object.resource_subtype;
 		return out;
 	}
 
-	userCompact(gid: string | null): Compact | null {
-		if (gid === null) return null;
+	userCompact(gid: string | null | undefined): Compact | null {
+		if (!gid) return null;
 		const user = this.users.get(gid);
 		return user ? { gid: user.gid, resource_type: 'user', name: user.name } : { gid, resource_type: 'user' };
 	}
@@ -181,60 +250,334 @@ export class Domain {
 		return undefined;
 	}
 
+	/** People who do things in generated activity: every user but service accounts. */
+	people(): User[] {
+		return [...this.users.values()].filter((u) => !u.isServiceAccount);
+	}
+
+	// ---- objects -----------------------------------------------------------------------
+
+	addWorkspace(name: string, tier: Tier = 'enterprise_plus'): Workspace {
+		const workspace: Workspace = { gid: this.gid(), resource_type: 'workspace', name, tier };
+		this.workspaces.set(workspace.gid, workspace);
+		return workspace;
+	}
+
+	addUser(name: string, email: string, isServiceAccount: boolean): User {
+		const user: User = { gid: this.gid(), resource_type: 'user', name, email, isServiceAccount };
+		this.users.set(user.gid, user);
+		return user;
+	}
+
+	createProject(name: string, workspaceGid: string, ownerGid: string | null = null): Project {
+		this.workspace(workspaceGid);
+		const project: Project = { gid: this.gid(), resource_type: 'project', name, workspaceGid, archived: false, ownerGid, createdAt: this.iso() };
+		this.projects.set(project.gid, project);
+		return project;
+	}
+
+	createGoal(name: string, workspaceGid: string, ownerGid: string | null = null): Goal {
+		this.workspace(workspaceGid);
+		const goal: Goal = { gid: this.gid(), resource_type: 'goal', name, workspaceGid, status: 'on_track', ownerGid, due_on: null };
+		this.goals.set(goal.gid, goal);
+		return goal;
+	}
+
+	workspace(gid: string): Workspace {
+		const workspace = this.workspaces.get(gid);
+		if (!workspace) throw new Error(`simulator: no workspace ${gid}`);
+		return workspace;
+	}
+	project(gid: string): Project {
+		const project = this.projects.get(gid);
+		if (!project) throw new Error(`simulator: no project ${gid}`);
+		return project;
+	}
+	task(gid: string): Task {
+		const task = this.tasks.get(gid);
+		if (!task) throw new Error(`simulator: no task ${gid}`);
+		return task;
+	}
+	goal(gid: string): Goal {
+		const goal = this.goals.get(gid);
+		if (!goal) throw new Error(`simulator: no goal ${gid}`);
+		return goal;
+	}
+
+	// ---- events ------------------------------------------------------------------------
+
+	private nextEventTime(): string {
+		this.lastEventMs = Math.max(this.now(), this.lastEventMs + 1);
+		return this.iso(this.lastEventMs);
+	}
+
+	private event(draft: EventDraft): SimEvent {
+		const event: SimEvent = {
+			user: draft.user,
+			resource: draft.resource,
+			type: draft.resource.resource_type,
+			action: draft.action,
+			parent: draft.parent ?? null,
+			created_at: this.nextEventTime(),
+		};
+		if (draft.change) event.change = draft.change;
+		return event;
+	}
+
 	private push(stream: string, event: SimEvent): void {
 		let list = this.streams.get(stream);
 		if (!list) this.streams.set(stream, (list = []));
 		list.push(event);
 	}
 
-	/** Streams an event on a task reaches: the task, its parent task, their projects, the workspace. */
+	/** Streams an event on a task reaches: the task, its ancestors, all their projects, the workspace. */
 	taskStreams(task: Task): string[] {
-		const streams = new Set<string>([task.gid, task.workspaceGid, ...task.projectGids]);
-		if (task.parentGid) {
-			streams.add(task.parentGid);
-			const parent = this.tasks.get(task.parentGid);
-			for (const p of parent?.projectGids ?? []) streams.add(p);
+		const streams = new Set<string>();
+		for (let current: Task | undefined = task; current; current = current.parentGid ? this.tasks.get(current.parentGid) : undefined) {
+			if (streams.has(current.gid)) break;
+			streams.add(current.gid);
+			for (const projectGid of current.projectGids) streams.add(projectGid);
 		}
+		streams.add(task.workspaceGid);
 		return [...streams];
 	}
 
-	emit(streams: string[], event: SimEvent): void {
-		for (const stream of streams) this.push(stream, event);
+	private emitTask(task: Task, draft: EventDraft): void {
+		const event = this.event(draft);
+		for (const stream of this.taskStreams(task)) this.push(stream, event);
 	}
 
-	event(partial: Omit<SimEvent, 'type' | 'created_at' | 'parent'> & { parent?: Compact | null }): SimEvent {
-		return {
-			user: partial.user,
-			resource: partial.resource,
-			type: partial.resource.resource_type,
-			action: partial.action,
-			parent: partial.parent ?? null,
-			created_at: new Date(this.now()).toISOString(),
-			...(partial.change ? { change: partial.change } : {}),
+	createTask(opts: { name: string; projectGids?: string[]; parentGid?: string; assigneeGid?: string; resourceSubtype?: string; workspaceGid: string; by: string | null }): Task {
+		const parent = opts.parentGid ? this.task(opts.parentGid) : undefined;
+		for (const projectGid of opts.projectGids ?? []) this.project(projectGid);
+		const task: Task = {
+			gid: this.gid(),
+			resource_type: 'task',
+			resource_subtype: opts.resourceSubtype ?? 'default_task',
+			name: opts.name,
+			workspaceGid: parent?.workspaceGid ?? (opts.projectGids?.length ? this.project(opts.projectGids[0]).workspaceGid : opts.workspaceGid),
+			projectGids: new Set(opts.projectGids ?? []),
+			parentGid: opts.parentGid,
+			assigneeGid: opts.assigneeGid,
+			completed: false,
+			due_on: null,
+			notes: '',
+			deleted: false,
+			followers: new Set(opts.by ? [opts.by] : []),
+			createdAt: this.iso(),
+			createdByGid: opts.by,
 		};
+		this.tasks.set(task.gid, task);
+		const user = this.userCompact(opts.by);
+		for (const projectGid of task.projectGids) {
+			this.emitTask(task, { user, resource: this.compact(task), action: 'added', parent: this.compact(this.project(projectGid)) });
+		}
+		if (parent) this.emitTask(task, { user, resource: this.compact(task), action: 'added', parent: this.compact(parent) });
+		return task;
+	}
+
+	/**
+	 * A field change. Like Asana, only resource values are carried: users for `assignee` and
+	 * `followers` (a follower is added, or removed when already following), or any
+	 * `{gid, resource_type}` object (e.g. a custom field). Plain fields carry no value.
+	 */
+	changeTask(taskGid: string, field: string, value: unknown, by: string | null): void {
+		const task = this.task(taskGid);
+		const change: EventChange = { field, action: 'changed' };
+		const resourceValue = isResource(value) ? value : undefined;
+		if (field === 'assignee') {
+			task.assigneeGid = typeof value === 'string' ? value : undefined;
+			if (task.assigneeGid) change.new_value = this.userCompact(task.assigneeGid);
+		} else if (field === 'followers' && typeof value === 'string') {
+			if (task.followers.delete(value)) {
+				change.action = 'removed';
+				change.removed_value = this.userCompact(value);
+			} else {
+				task.followers.add(value);
+				change.action = 'added';
+				change.added_value = this.userCompact(value);
+			}
+		} else if (resourceValue) {
+			change.new_value = resourceValue;
+		} else if (field === 'name' && typeof value === 'string') {
+			task.name = value;
+		} else if (field === 'completed') {
+			task.completed = value === undefined ? true : Boolean(value);
+		} else if (field === 'due_on' && (typeof value === 'string' || value === null)) {
+			task.due_on = value;
+		} else if (field === 'notes' && typeof value === 'string') {
+			task.notes = value;
+		}
+		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'changed', change });
+	}
+
+	addComment(taskGid: string, text: string, by: string | null): Story {
+		const task = this.task(taskGid);
+		const story: Story = {
+			gid: this.gid(),
+			resource_type: 'story',
+			resource_subtype: 'comment_added',
+			name: text.slice(0, 40),
+			text,
+			taskGid,
+		};
+		this.stories.set(story.gid, story);
+		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(story), action: 'added', parent: this.compact(task) });
+		return story;
+	}
+
+	addTaskToProject(taskGid: string, projectGid: string, by: string | null): void {
+		const task = this.task(taskGid);
+		const project = this.project(projectGid);
+		if (task.projectGids.has(projectGid)) return;
+		task.projectGids.add(projectGid);
+		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'added', parent: this.compact(project) });
+	}
+
+	removeTaskFromProject(taskGid: string, projectGid: string, by: string | null): void {
+		const task = this.task(taskGid);
+		const project = this.project(projectGid);
+		if (!task.projectGids.has(projectGid)) return;
+		// Emitted while the task is still in the project, so that project's stream sees it leave.
+		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'removed', parent: this.compact(project) });
+		task.projectGids.delete(projectGid);
+	}
+
+	deleteTask(taskGid: string, by: string | null): void {
+		const task = this.task(taskGid);
+		task.deleted = true;
+		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'deleted' });
+	}
+
+	undeleteTask(taskGid: string, by: string | null): void {
+		const task = this.task(taskGid);
+		task.deleted = false;
+		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'undeleted' });
+	}
+
+	changeGoal(goalGid: string, field: string, by: string | null): void {
+		const goal = this.goal(goalGid);
+		const event = this.event({ user: this.userCompact(by), resource: this.compact(goal), action: 'changed', change: { field, action: 'changed' } });
+		this.push(goal.gid, event);
+		this.push(goal.workspaceGid, event);
+	}
+
+	/** A realistic, seeded mix of task creation, edits, comments, moves, deletions and goal updates. */
+	generateActivity(count: number, projectGid: string): void {
+		const random = this.random;
+		const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
+		const project = this.project(projectGid);
+		const people = this.people().map((u) => u.gid);
+		const otherProjects = [...this.projects.values()].filter((p) => p.workspaceGid === project.workspaceGid && p.gid !== projectGid && !p.archived);
+		const goals = [...this.goals.values()].filter((g) => g.workspaceGid === project.workspaceGid);
+		const live = [...this.tasks.values()].filter((t) => t.projectGids.has(projectGid) && !t.deleted);
+		const deleted: Task[] = [];
+		for (let i = 0; i < count; i++) {
+			const by = pick(people);
+			const roll = random();
+			if (live.length === 0 || roll < 0.08) {
+				const parent = live.length && random() < 0.3 ? pick(live) : undefined;
+				const name = parent ? `Subtask ${this.tasks.size + 1}` : `Task ${this.tasks.size + 1}`;
+				const task = this.createTask({
+					name,
+					projectGids: parent ? [] : [projectGid],
+					parentGid: parent?.gid,
+					resourceSubtype: random() < 0.1 ? 'milestone' : 'default_task',
+					workspaceGid: project.workspaceGid,
+					by,
+				});
+				if (!parent) live.push(task);
+				continue;
+			}
+			const task = pick(live);
+			if (roll < 0.25) this.changeTask(task.gid, 'name', `${(task.name ?? '').replace(/ \(v\d+\)$/, '')} (v${i})`, by);
+			else if (roll < 0.37) this.changeTask(task.gid, 'assignee', pick(people), by);
+			else if (roll < 0.52) this.addComment(task.gid, pick(['Looks good to me', 'Can you take a look?', 'Blocked on review', 'Done, thanks!']), by);
+			else if (roll < 0.6) this.changeTask(task.gid, 'completed', random() < 0.8, by);
+			else if (roll < 0.68) this.changeTask(task.gid, 'due_on', this.iso(this.now() + Math.floor(random() * 30) * 86_400_000).slice(0, 10), by);
+			else if (roll < 0.75) this.changeTask(task.gid, 'followers', pick(people), by);
+			else if (roll < 0.8) this.changeTask(task.gid, 'notes', `Notes ${i}`, by);
+			else if (roll < 0.85) this.changeTask(task.gid, 'custom_fields', undefined, null);
+			else if (roll < 0.9 && otherProjects.length) {
+				const other = pick(otherProjects);
+				if (task.projectGids.has(other.gid)) this.removeTaskFromProject(task.gid, other.gid, by);
+				else this.addTaskToProject(task.gid, other.gid, by);
+			} else if (roll < 0.94 && goals.length) this.changeGoal(pick(goals).gid, pick(['status', 'current_status_update', 'due_on']), by);
+			else if (roll < 0.97 && deleted.length) {
+				const restored = deleted.splice(Math.floor(random() * deleted.length), 1)[0];
+				this.undeleteTask(restored.gid, by);
+				live.push(restored);
+			} else if (live.length > 3) {
+				this.deleteTask(task.gid, by);
+				live.splice(live.indexOf(task), 1);
+				deleted.push(task);
+			} else this.addComment(task.gid, 'Following up', by);
+		}
+	}
+
+	/** Fast path for big backlogs: `count` 'changed' events on the project's tasks, one shared object per event. */
+	bulkTaskEvents(projectGid: string, count: number, by: string | null, workspaceGid: string): void {
+		const project = this.project(projectGid);
+		let tasks = [...this.tasks.values()].filter((t) => t.projectGids.has(projectGid) && !t.deleted);
+		if (tasks.length === 0) tasks = [this.createTask({ name: 'Bulk', projectGids: [project.gid], workspaceGid, by })];
+		const lists = tasks.map((task) => this.taskStreams(task).map((stream) => {
+			let list = this.streams.get(stream);
+			if (!list) this.streams.set(stream, (list = []));
+			return list;
+		}));
+		const resources = tasks.map((task) => this.compact(task));
+		const user = this.userCompact(by);
+		const change: EventChange = { field: 'notes', action: 'changed' };
+		const start = Math.max(this.now(), this.lastEventMs + 1);
+		for (let i = 0; i < count; i++) {
+			const k = i % tasks.length;
+			const event: SimEvent = { user, resource: resources[k], type: 'task', action: 'changed', parent: null, created_at: this.iso(start + i), change };
+			for (const list of lists[k]) list.push(event);
+		}
+		this.lastEventMs = Math.max(this.lastEventMs, start + count - 1);
 	}
 
 	// ---- sync tokens -------------------------------------------------------------------
 
-	issueToken(stream: string, position: number): string {
-		const id = createHash('md5').update(`${stream}:${position}:${++this.tokenCounter}:${this.offsetSecret}`).digest('hex');
-		const token = `${id}:${this.tokenCounter}`;
-		this.syncTokens.set(token, { stream, position, issuedAt: this.now(), expired: false });
+	private issueToken(stream: string, position: number): string {
+		this.dropOldTokens();
+		const serial = ++this.tokenSerial;
+		const hex = createHash('md5').update(`${this.secret}:${stream}:${position}:${serial}`).digest('hex');
+		const token = `${hex}:${serial}`;
+		this.syncTokens.set(token, { stream, position, issuedAt: this.now(), serial });
 		return token;
 	}
 
-	/** Position a token denotes, or undefined when it is unknown, for another stream, or too old. */
-	tokenPosition(stream: string, token: string): number | undefined {
+	private dropOldTokens(): void {
+		if (!Number.isFinite(this.syncTokenMaxAgeMs)) return;
+		const cutoff = this.now() - this.syncTokenMaxAgeMs;
+		for (const [token, record] of this.syncTokens) {
+			if (record.issuedAt >= cutoff) break;
+			this.syncTokens.delete(token);
+		}
+	}
+
+	/** Position a token denotes, or undefined when it is unknown, of another stream, expired or too old. */
+	private tokenPosition(stream: string, token: string): number | undefined {
 		const record = this.syncTokens.get(token);
-		if (!record || record.stream !== stream || record.expired) return undefined;
+		if (!record || record.stream !== stream) return undefined;
+		if (record.serial <= this.tokensExpiredUpTo || record.serial <= (this.streamTokensExpiredUpTo.get(stream) ?? 0)) return undefined;
 		if (this.now() - record.issuedAt > this.syncTokenMaxAgeMs) return undefined;
 		return record.position;
 	}
 
+	/** One answer of the events endpoint: a page and a new token, or (412) a fresh token at the stream's end. */
+	eventsPage(stream: string, sync: string | undefined, pageSize: number): EventsPage {
+		const list = this.streams.get(stream) ?? [];
+		const position = sync ? this.tokenPosition(stream, sync) : undefined;
+		if (position === undefined) return { ok: false, sync: this.issueToken(stream, list.length) };
+		const end = Math.min(list.length, position + pageSize);
+		return { ok: true, data: list.slice(position, end), sync: this.issueToken(stream, end), has_more: end < list.length };
+	}
+
 	expireSyncTokens(stream?: string): void {
-		for (const record of this.syncTokens.values()) {
-			if (!stream || record.stream === stream) record.expired = true;
-		}
+		if (stream) this.streamTokensExpiredUpTo.set(stream, this.tokenSerial);
+		else this.tokensExpiredUpTo = this.tokenSerial;
 	}
 
 	// ---- audit log ---------------------------------------------------------------------
@@ -245,74 +588,178 @@ export class Domain {
 		return list;
 	}
 
-	addAudit(workspaceGid: string, event: AuditLogEvent): void {
-		const list = this.auditList(workspaceGid);
+	private insertAudit(list: AuditLogEvent[], event: AuditLogEvent): void {
 		const last = list[list.length - 1];
-		list.push(event);
-		if (last && compareAudit(last, event) > 0) list.sort(compareAudit);
+		if (!last || compareAudit(last, event) <= 0) list.push(event);
+		else list.splice(lowerBound(list, event, false), 0, event);
 	}
 
-	fingerprint(query: AuditQuery): string {
-		return createHash('sha1').update(JSON.stringify([query.start_at, query.end_at, query.event_type, query.actor_type, query.actor_gid, query.resource_gid])).digest('hex').slice(0, 12);
+	/** An audit event for `eventType` as Asana would record it, with a seeded actor and context. */
+	private buildAudit(eventType: string, createdAt: number, workspaceGid: string, person: User, index: number): AuditLogEvent {
+		const known = AUDIT_EVENT_TYPES[eventType] ?? { category: 'other', resource: 'user', actor: 'user', via: 'web' };
+		const random = this.random;
+		const people = this.people();
+		const admin = people[0] ?? person;
+		const actor: AuditLogEvent['actor'] =
+			known.actor === 'anonymous'
+				? { actor_type: 'anonymous', email: person.email }
+				: known.actor === 'external_administrator'
+					? { actor_type: 'external_administrator', name: 'Okta SCIM' }
+					: { actor_type: 'user', ...pickPerson(known.actor === 'admin' ? admin : person) };
+		const channel = known.via === 'login' ? (['web', 'desktop', 'mobile'] as const)[Math.floor(random() * 3)] : known.via;
+		const context: AuditLogEvent['context'] = {
+			context_type: channel,
+			client_ip_address: `10.${index % 4}.${Math.floor(index / 250) % 250}.${index % 250}`,
+			user_agent: USER_AGENTS[channel],
+		};
+		if (channel === 'api') {
+			const oauth = random() < 0.5;
+			context.api_authentication_method = oauth ? 'oauth' : 'personal_access_token';
+			if (oauth) context.oauth_app_name = 'Reporting Connector';
+		}
+		return {
+			gid: this.gid(),
+			created_at: this.iso(createdAt),
+			event_type: eventType,
+			event_category: known.category,
+			actor,
+			resource: this.auditResource(known.resource, workspaceGid, person, index),
+			details: auditDetails(eventType, random),
+			context,
+		};
 	}
 
-	encodeOffset(last: { created_at: string; gid: string }, query: AuditQuery): string {
-		const offset: AuditOffset = { t: last.created_at, g: last.gid, f: this.fingerprint(query), i: this.now(), n: ++this.offsetCounter };
+	private auditResource(type: string, workspaceGid: string, person: User, index: number): AuditLogEvent['resource'] {
+		if (type === 'user') return { resource_type: 'user', gid: person.gid, name: person.name, email: person.email };
+		if (type === 'workspace') return { resource_type: 'workspace', gid: workspaceGid, name: this.workspaces.get(workspaceGid)?.name ?? null };
+		if (type === 'task') return { resource_type: 'task', resource_subtype: 'default_task', gid: this.gid(), name: `Deleted task ${index}` };
+		if (type === 'project') {
+			const projects = [...this.projects.values()].filter((p) => p.workspaceGid === workspaceGid);
+			const project = projects[index % Math.max(1, projects.length)];
+			return project ? { resource_type: 'project', gid: project.gid, name: project.name } : { resource_type: 'project', gid: this.gid(), name: `Project ${index}` };
+		}
+		if (type === 'attachment') return { resource_type: 'attachment', resource_subtype: 'asana', gid: this.gid(), name: `report-${index}.pdf` };
+		return { resource_type: type, gid: this.gid(), name: `${type} ${index}` };
+	}
+
+	addAudit(workspaceGid: string, partial: Partial<AuditLogEvent>, actor: User): AuditLogEvent {
+		const eventType = partial.event_type ?? 'user_login_succeeded';
+		const known = AUDIT_EVENT_TYPES[eventType];
+		const base = this.buildAudit(eventType, this.now(), workspaceGid, actor, 0);
+		const event: AuditLogEvent = {
+			...base,
+			actor: { actor_type: 'user', ...pickPerson(actor) },
+			resource: known?.resource === 'user' || !known ? { resource_type: 'user', gid: actor.gid, name: actor.name, email: actor.email } : base.resource,
+			context: { context_type: 'web', client_ip_address: '10.0.0.1', user_agent: USER_AGENTS.web },
+			...partial,
+		};
+		event.created_at = this.iso(Date.parse(event.created_at));
+		this.insertAudit(this.auditList(workspaceGid), event);
+		return event;
+	}
+
+	/** `count` events evenly spread over [from, to), cycling through `eventTypes`. */
+	generateAudit(workspaceGid: string, count: number, from: number, to: number, eventTypes: string[]): AuditLogEvent[] {
+		this.workspace(workspaceGid);
+		const people = this.people();
+		const list = this.auditList(workspaceGid);
+		const step = (to - from) / Math.max(1, count);
+		const created: AuditLogEvent[] = [];
+		for (let i = 0; i < count; i++) {
+			const person = people[Math.floor(this.random() * people.length)];
+			created.push(this.buildAudit(eventTypes[i % eventTypes.length], Math.floor(from + i * step), workspaceGid, person, i));
+		}
+		const inOrder = list.length === 0 || !created.length || compareAudit(list[list.length - 1], created[0]) <= 0;
+		for (const event of created) list.push(event);
+		if (!inOrder) list.sort(compareAudit);
+		return created;
+	}
+
+	private fingerprint(query: AuditQuery): string {
+		const key = JSON.stringify([query.start_at, query.end_at, query.event_type, query.actor_type, query.actor_gid, query.resource_gid]);
+		return createHash('sha1').update(`${this.secret}:${key}`).digest('hex').slice(0, 16);
+	}
+
+	private encodeOffset(last: { created_at: string; gid: string }, query: AuditQuery): string {
+		const offset: AuditOffset = { t: last.created_at, g: last.gid, f: this.fingerprint(query), i: this.now(), n: ++this.offsetSerial };
 		return Buffer.from(JSON.stringify(offset)).toString('base64url');
 	}
 
-	/** The position an offset stands for, or an error text saying why it is refused. */
-	decodeOffset(raw: string, query: AuditQuery): { t: string; g: string } | { error: string } {
-		let offset: AuditOffset;
+	private decodeOffset(raw: string, query: AuditQuery): AuditOffset | string {
+		let offset: AuditOffset | undefined;
 		try {
 			offset = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as AuditOffset;
 		} catch {
-			return { error: 'offset: Invalid offset. Only pass in an offset that was returned by a previous request.' };
+			offset = undefined;
 		}
-		if (typeof offset?.t !== 'string' || typeof offset.g !== 'string') {
-			return { error: 'offset: Invalid offset. Only pass in an offset that was returned by a previous request.' };
+		if (!offset || typeof offset.t !== 'string' || typeof offset.g !== 'string' || typeof offset.n !== 'number') {
+			return 'offset: Invalid offset. Only pass an offset returned by a previous request.';
 		}
 		if (offset.f !== this.fingerprint(query)) {
-			return { error: 'offset: The offset was created with different query parameters. Use the same filters as the request that returned it.' };
+			return 'offset: This offset was issued for different query parameters. Use the same filters as the request that returned it, or start over without an offset.';
 		}
-		if (offset.n <= this.expiredOffsetsUpTo || this.now() - offset.i > this.auditOffsetMaxAgeMs) {
-			return { error: 'offset: The offset is invalid or has expired. Start a new query with start_at.' };
+		if (offset.n <= this.offsetsExpiredUpTo || this.now() - offset.i > this.auditOffsetMaxAgeMs) {
+			return 'offset: The offset is invalid or has expired. Start a new query without an offset, e.g. with start_at.';
 		}
-		return { t: offset.t, g: offset.g };
+		return offset;
 	}
 
 	expireAuditOffsets(): void {
-		this.expiredOffsetsUpTo = this.offsetCounter;
+		this.offsetsExpiredUpTo = this.offsetSerial;
 	}
 
-	matchesAudit(event: AuditLogEvent, query: AuditQuery): boolean {
-		const created = Date.parse(event.created_at);
-		if (created < Math.max(AUDIT_LOG_EPOCH, this.now() - AUDIT_RETENTION_MS)) return false;
-		if (query.start_at && created < Date.parse(query.start_at)) return false;
-		if (query.end_at && created >= Date.parse(query.end_at)) return false;
-		if (query.event_type && event.event_type !== query.event_type) return false;
-		if (query.actor_type && event.actor.actor_type !== query.actor_type) return false;
-		if (query.actor_gid && event.actor.gid !== query.actor_gid) return false;
-		if (query.resource_gid && event.resource.gid !== query.resource_gid) return false;
-		return true;
+	/**
+	 * One answer of the audit log endpoint (filters already validated). Binary search finds
+	 * the first candidate, so pages cost O(log n + scanned). Once something matched, an
+	 * offset is returned even for an empty page, pointing after the last event seen.
+	 */
+	auditPage(workspaceGid: string, query: AuditQuery, limit: number, rawOffset?: string): AuditPage {
+		const list = this.audit.get(workspaceGid) ?? [];
+		let position: { created_at: string; gid: string } | undefined;
+		if (rawOffset !== undefined) {
+			const offset = this.decodeOffset(rawOffset, query);
+			if (typeof offset === 'string') return { ok: false, error: offset };
+			position = { created_at: offset.t, gid: offset.g };
+		}
+		const floorMs = Math.max(AUDIT_LOG_EPOCH, this.now() - AUDIT_RETENTION_MS, query.start_at ? Date.parse(query.start_at) : -Infinity);
+		let start = lowerBound(list, { created_at: this.iso(floorMs), gid: '' }, true);
+		if (position) start = Math.max(start, lowerBound(list, position, false));
+		const endAt = query.end_at ? this.iso(Date.parse(query.end_at)) : undefined;
+		const data: AuditLogEvent[] = [];
+		for (let i = start; i < list.length && data.length < limit; i++) {
+			const event = list[i];
+			if (endAt && event.created_at >= endAt) break;
+			if (query.event_type && event.event_type !== query.event_type) continue;
+			if (query.actor_type && event.actor.actor_type !== query.actor_type) continue;
+			if (query.actor_gid && event.actor.gid !== query.actor_gid) continue;
+			if (query.resource_gid && event.resource.gid !== query.resource_gid) continue;
+			data.push(event);
+		}
+		const last = data[data.length - 1] ?? position;
+		return { ok: true, data, offset: last ? this.encodeOffset(last, query) : null };
 	}
 }
 
-export function compareAudit(a: { created_at: string; gid: string }, b: { created_at: string; gid: string }): number {
-	if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
-	if (a.gid.length !== b.gid.length) return a.gid.length - b.gid.length;
-	return a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0;
+function isResource(value: unknown): value is Compact {
+	return !!value && typeof value === 'object' && typeof (value as Compact).gid === 'string' && typeof (value as Compact).resource_type === 'string';
 }
 
-/** First index in a sorted list whose entry comes after `position`. */
-export function firstAfter(list: AuditLogEvent[], position: { t: string; g: string }): number {
-	let low = 0;
-	let high = list.length;
-	const key = { created_at: position.t, gid: position.g };
-	while (low < high) {
-		const mid = (low + high) >>> 1;
-		if (compareAudit(list[mid], key) <= 0) low = mid + 1;
-		else high = mid;
+function pickPerson(user: User): { gid: string; name?: string; email: string } {
+	return { gid: user.gid, name: user.name, email: user.email };
+}
+
+function auditDetails(eventType: string, random: () => number): Record<string, unknown> {
+	switch (eventType) {
+		case 'user_login_succeeded':
+		case 'user_login_failed':
+			return { method: random() < 0.7 ? 'saml' : 'password' };
+		case 'user_role_changed':
+			return { old_value: 'member', new_value: random() < 0.5 ? 'admin' : 'limited_access_member' };
+		case 'workspace_setting_changed':
+			return { setting: 'guest_invites', old_value: 'allowed', new_value: 'admins_only' };
+		case 'project_exported':
+			return { format: random() < 0.5 ? 'csv' : 'json' };
+		default:
+			return {};
 	}
-	return low;
 }

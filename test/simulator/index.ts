@@ -1,12 +1,16 @@
 /**
- * A loopback Asana: the API surface the pack uses, with Asana's sync-token, pagination,
- * rate-limit and error behaviour, faults on demand, and a request log to assert on.
+ * A loopback Asana for tests, benchmarks, the end-to-end run and the demo: the API surface
+ * the pack uses, with Asana's sync-token, audit-offset, pagination and error behaviour,
+ * faults on demand, and a request log to assert on.
  */
+import { randomBytes } from 'crypto';
+
 import {
 	AUDIT_EVENT_TYPES,
 	Domain,
 	type AuditLogEvent,
 	type Compact,
+	type EventChange,
 	type Goal,
 	type Project,
 	type SimEvent,
@@ -16,30 +20,57 @@ import {
 	type User,
 	type Workspace,
 } from './domain';
-import { startServer, type FaultSpec, type RequestRecord, type RunningServer } from './server';
+import { startServer, type Counters, type FaultSpec, type RequestRecord, type SimServer } from './server';
 
-export type { AuditLogEvent, Compact, FaultSpec, Goal, Project, RequestRecord, SimEvent, Story, Task, Tier, User, Workspace };
+export type { AuditLogEvent, Compact, Counters, EventChange, FaultSpec, Goal, Project, RequestRecord, SimEvent, Story, Task, Tier, User, Workspace };
 
 export interface SimulatorOptions {
+	/** 0 (default) picks a free port. */
 	port?: number;
+	/** Added before every API response. */
 	latencyMs?: number;
+	/** Older sync tokens answer 412 with a fresh token (default 24 h). */
 	syncTokenMaxAgeMs?: number;
+	/** Older audit offsets answer 400 (default: never). */
 	auditOffsetMaxAgeMs?: number;
+	/** Clock for created_at of generated data and for token and offset ages. */
 	now?: () => number;
+	/** Seed of the PRNG behind generated activity and audit events. */
 	seed?: number;
 }
 
+export interface OAuthTokens {
+	access_token: string;
+	refresh_token: string;
+}
+
 const DAY = 24 * 3600 * 1000;
+const ACCESS_TOKEN_TTL_S = 3600;
+
+interface ApiToken {
+	userGid: string;
+	/** OAuth access tokens expire; personal and service account tokens do not. */
+	expiresAt?: number;
+	expired?: boolean;
+}
 
 export class AsanaSimulator {
 	readonly domain: Domain;
 	readonly workspaceGid: string;
 	readonly users: { alice: User; bob: User; serviceAccount: User };
-	readonly tokens: { alice: string; bob: string; serviceAccount: string };
-	readonly apiTokens = new Map<string, { userGid: string; expired?: boolean }>();
-	readonly oauthClients = new Map<string, string>();
-	readonly refreshTokens = new Map<string, { userGid: string; clientId: string }>();
-	private server?: RunningServer;
+	/** Fixed tokens: alice's and bob's personal access tokens, the service account's token. */
+	readonly tokens = {
+		alice: '2/1200000000000901/1200000000000902:alicesimulatedtoken0000000000001',
+		bob: '2/1200000000000903/1200000000000904:bobsimulatedtoken00000000000002',
+		serviceAccount: '2/1200000000000905/1200000000000906:serviceaccountsimulatedtoken03',
+	};
+	/** What start() created besides the users: two projects with three tasks each, one goal. */
+	readonly seeded: { projects: Project[]; tasks: Task[]; goals: Goal[] };
+	private readonly apiTokens = new Map<string, ApiToken>();
+	private readonly oauthClients = new Map<string, string>();
+	private readonly refreshTokens = new Map<string, { userGid: string; clientId: string }>();
+	private readonly authorizationCodes = new Map<string, { userGid: string; clientId: string }>();
+	private server?: SimServer;
 
 	private constructor(options: SimulatorOptions) {
 		this.domain = new Domain(
@@ -48,21 +79,34 @@ export class AsanaSimulator {
 			options.syncTokenMaxAgeMs ?? DAY,
 			options.auditOffsetMaxAgeMs ?? Number.POSITIVE_INFINITY,
 		);
-		const workspace = this.addWorkspace('Acme Corp');
-		this.workspaceGid = workspace.gid;
+		this.workspaceGid = this.domain.addWorkspace('Acme Corp').gid;
 		this.users = {
-			alice: this.addUser('Alice Admin', 'alice@acme.test', false),
-			bob: this.addUser('Bob Builder', 'bob@acme.test', false),
-			serviceAccount: this.addUser('Audit Bot', 'audit-bot@acme.test', true),
-		};
-		this.tokens = {
-			alice: '2/1200000000000901/1200000000000902:alicesimulatedtoken0000000000001',
-			bob: '2/1200000000000903/1200000000000904:bobsimulatedtoken00000000000002',
-			serviceAccount: '2/1200000000000905/1200000000000906:serviceaccountsimulatedtoken03',
+			alice: this.domain.addUser('Alice Admin', 'alice@acme.test', false),
+			bob: this.domain.addUser('Bob Builder', 'bob@acme.test', false),
+			serviceAccount: this.domain.addUser('Audit Bot', 'audit-bot@acme.test', true),
 		};
 		this.apiTokens.set(this.tokens.alice, { userGid: this.users.alice.gid });
 		this.apiTokens.set(this.tokens.bob, { userGid: this.users.bob.gid });
 		this.apiTokens.set(this.tokens.serviceAccount, { userGid: this.users.serviceAccount.gid });
+		this.seeded = this.seed();
+	}
+
+	/** Objects that already existed: their creation is history, so no stream carries it. */
+	private seed(): { projects: Project[]; tasks: Task[]; goals: Goal[] } {
+		const plan: Array<[string, string[]]> = [
+			['Website relaunch', ['Draft plan', 'Review copy', 'Ship it']],
+			['Customer onboarding', ['Kickoff call', 'Send welcome pack', 'Collect feedback']],
+		];
+		const projects: Project[] = [];
+		const tasks: Task[] = [];
+		for (const [name, taskNames] of plan) {
+			const project = this.domain.createProject(name, this.workspaceGid, this.users.alice.gid);
+			projects.push(project);
+			for (const taskName of taskNames) tasks.push(this.createTask({ name: taskName, projectGids: [project.gid] }));
+		}
+		const goals = [this.domain.createGoal('Grow active customers', this.workspaceGid, this.users.alice.gid)];
+		this.domain.streams.clear();
+		return { projects, tasks, goals };
 	}
 
 	static async start(options: SimulatorOptions = {}): Promise<AsanaSimulator> {
@@ -71,8 +115,9 @@ export class AsanaSimulator {
 		return sim;
 	}
 
+	/** e.g. http://127.0.0.1:PORT */
 	get origin(): string {
-		return this.server?.origin ?? '';
+		return this.running.origin;
 	}
 	get baseUrl(): string {
 		return `${this.origin}/api/1.0`;
@@ -81,301 +126,248 @@ export class AsanaSimulator {
 		return `${this.origin}/-/oauth_token`;
 	}
 	get requestLog(): RequestRecord[] {
-		return this.server?.log ?? [];
+		return this.running.log;
 	}
-	get counters() {
-		return this.server?.counters ?? { requests: 0, inFlight: 0, maxInFlight: 0, byStatus: {} };
+	get counters(): Counters {
+		return this.running.counters;
 	}
 
+	private get running(): SimServer {
+		if (!this.server) throw new Error('simulator: not started');
+		return this.server;
+	}
+
+	/** Closes the server and every open socket. */
 	async stop(): Promise<void> {
 		await this.server?.close();
 	}
 
 	resetLog(): void {
-		this.server?.resetLog();
+		this.running.resetLog();
 	}
 	setLatency(ms: number): void {
-		if (this.server) this.server.latencyMs = ms;
+		this.running.latencyMs = ms;
 	}
+	/** Faults are served in the order injected, each to `times` requests whose path matches. */
 	injectFault(fault: FaultSpec): void {
-		this.server?.faults.push({ ...fault, remaining: fault.times ?? 1 });
+		this.running.faults.push({ ...fault, remaining: fault.times ?? 1 });
 	}
 	clearFaults(): void {
-		if (this.server) this.server.faults.length = 0;
+		this.running.faults.length = 0;
 	}
 
 	// ---- domain set-up -----------------------------------------------------------------
 
 	addWorkspace(name: string): Workspace {
-		const workspace: Workspace = { gid: this.domain.gid(), resource_type: 'workspace', name, tier: 'enterprise_plus' };
-		this.domain.workspaces.set(workspace.gid, workspace);
-		return workspace;
+		return this.domain.addWorkspace(name);
 	}
 
-	private addUser(name: string, email: string, isServiceAccount: boolean): User {
-		const user: User = { gid: this.domain.gid(), resource_type: 'user', name, email, isServiceAccount };
-		this.domain.users.set(user.gid, user);
-		return user;
-	}
-
+	/** Workspace events and the audit log need a service account on enterprise_plus. */
 	setTier(tier: Tier, workspaceGid = this.workspaceGid): void {
-		(this.domain.workspaces.get(workspaceGid) as Workspace).tier = tier;
+		this.domain.workspace(workspaceGid).tier = tier;
 	}
 
 	createProject(name: string, workspaceGid = this.workspaceGid): Project {
-		const project: Project = { gid: this.domain.gid(), resource_type: 'project', name, workspaceGid, archived: false };
-		this.domain.projects.set(project.gid, project);
-		return project;
+		return this.domain.createProject(name, workspaceGid, this.users.alice.gid);
 	}
 
 	createGoal(name: string, workspaceGid = this.workspaceGid): Goal {
-		const goal: Goal = { gid: this.domain.gid(), resource_type: 'goal', name, workspaceGid, status: 'on_track' };
-		this.domain.goals.set(goal.gid, goal);
-		return goal;
+		return this.domain.createGoal(name, workspaceGid, this.users.alice.gid);
 	}
 
-	createTask(opts: { name: string; projectGids?: string[]; parentGid?: string; assigneeGid?: string; by?: string | null }): Task {
-		const parent = opts.parentGid ? this.task(opts.parentGid) : undefined;
-		const task: Task = {
-			gid: this.domain.gid(),
-			resource_type: 'task',
-			resource_subtype: 'default_task',
-			name: opts.name,
-			workspaceGid: parent?.workspaceGid ?? this.workspaceGid,
-			projectGids: new Set(opts.projectGids ?? []),
-			parentGid: opts.parentGid,
-			assigneeGid: opts.assigneeGid,
-			completed: false,
-			due_on: null,
-			notes: '',
-			deleted: false,
-			followers: new Set(),
-		};
-		this.domain.tasks.set(task.gid, task);
-		const by = this.actor(opts.by);
-		for (const projectGid of task.projectGids) {
-			const project = this.domain.projects.get(projectGid);
-			if (project) this.emitTask(task, { user: by, resource: this.domain.compact(task), action: 'added', parent: this.domain.compact(project) });
-		}
-		if (parent) this.emitTask(task, { user: by, resource: this.domain.compact(task), action: 'added', parent: this.domain.compact(parent) });
-		return task;
+	/** Emits 'added' (parent: each project, and the parent task for a subtask). */
+	createTask(opts: { name: string; projectGids?: string[]; parentGid?: string; assigneeGid?: string; resourceSubtype?: string; by?: string | null }): Task {
+		return this.domain.createTask({ ...opts, workspaceGid: this.workspaceGid, by: this.actor(opts.by) });
 	}
 
-	task(gid: string): Task {
-		const task = this.domain.tasks.get(gid);
-		if (!task) throw new Error(`simulator: no task ${gid}`);
-		return task;
-	}
-
-	private actor(by: string | null | undefined): Compact | null {
-		return this.domain.userCompact(by === undefined ? this.users.alice.gid : by);
-	}
-
-	private emitTask(task: Task, event: Omit<SimEvent, 'type' | 'created_at' | 'parent'> & { parent?: Compact | null }): void {
-		this.domain.emit(this.domain.taskStreams(task), this.domain.event(event));
+	/** `by` defaults to alice; null is the system (event `user: null`). */
+	private actor(by: string | null | undefined): string | null {
+		return by === undefined ? this.users.alice.gid : by;
 	}
 
 	// ---- activity ----------------------------------------------------------------------
 
-	/** A field change. Resource-valued fields carry the value; plain fields carry none, like Asana. */
+	/**
+	 * Plain fields (name, due_on, completed, notes ...) change without a value; `assignee`
+	 * carries `new_value`, `followers` `added_value`/`removed_value` (toggles membership),
+	 * and a `{gid, resource_type}` value is carried as `new_value`.
+	 */
 	changeTask(taskGid: string, field: string, value?: unknown, by?: string | null): void {
-		const task = this.task(taskGid);
-		const change: NonNullable<SimEvent['change']> = { field, action: 'changed' };
-		if (field === 'assignee') {
-			task.assigneeGid = value ? String(value) : undefined;
-			change.new_value = value ? this.domain.userCompact(String(value)) : null;
-		} else if (field === 'followers' && value) {
-			task.followers.add(String(value));
-			change.action = 'added';
-			change.added_value = this.domain.userCompact(String(value));
-		} else if (field === 'name' && typeof value === 'string') {
-			task.name = value;
-		} else if (field === 'completed') {
-			task.completed = value === undefined ? true : Boolean(value);
-		} else if (field === 'due_on') {
-			task.due_on = typeof value === 'string' ? value : task.due_on;
-		} else if (field === 'notes' && typeof value === 'string') {
-			task.notes = value;
-		}
-		this.emitTask(task, { user: this.actor(by), resource: this.domain.compact(task), action: 'changed', change });
+		this.domain.changeTask(taskGid, field, value, this.actor(by));
 	}
-
 	completeTask(taskGid: string, by?: string | null): void {
-		this.changeTask(taskGid, 'completed', true, by);
+		this.domain.changeTask(taskGid, 'completed', true, this.actor(by));
 	}
 	assignTask(taskGid: string, userGid: string, by?: string | null): void {
-		this.changeTask(taskGid, 'assignee', userGid, by);
+		this.domain.changeTask(taskGid, 'assignee', userGid, this.actor(by));
 	}
 	renameTask(taskGid: string, name: string, by?: string | null): void {
-		this.changeTask(taskGid, 'name', name, by);
+		this.domain.changeTask(taskGid, 'name', name, this.actor(by));
 	}
-
 	addComment(taskGid: string, text: string, by?: string | null): Story {
-		const task = this.task(taskGid);
-		const story: Story = { gid: this.domain.gid(), resource_type: 'story', resource_subtype: 'comment_added', name: text.slice(0, 40), text, taskGid };
-		this.domain.stories.set(story.gid, story);
-		this.emitTask(task, { user: this.actor(by), resource: this.domain.compact(story), action: 'added', parent: this.domain.compact(task) });
-		return story;
+		return this.domain.addComment(taskGid, text, this.actor(by));
 	}
-
 	addTaskToProject(taskGid: string, projectGid: string, by?: string | null): void {
-		const task = this.task(taskGid);
-		task.projectGids.add(projectGid);
-		const project = this.domain.projects.get(projectGid) as Project;
-		this.emitTask(task, { user: this.actor(by), resource: this.domain.compact(task), action: 'added', parent: this.domain.compact(project) });
+		this.domain.addTaskToProject(taskGid, projectGid, this.actor(by));
 	}
-
 	removeTaskFromProject(taskGid: string, projectGid: string, by?: string | null): void {
-		const task = this.task(taskGid);
-		const project = this.domain.projects.get(projectGid) as Project;
-		this.emitTask(task, { user: this.actor(by), resource: this.domain.compact(task), action: 'removed', parent: this.domain.compact(project) });
-		task.projectGids.delete(projectGid);
+		this.domain.removeTaskFromProject(taskGid, projectGid, this.actor(by));
 	}
-
 	deleteTask(taskGid: string, by?: string | null): void {
-		const task = this.task(taskGid);
-		task.deleted = true;
-		this.emitTask(task, { user: this.actor(by), resource: this.domain.compact(task), action: 'deleted' });
+		this.domain.deleteTask(taskGid, this.actor(by));
 	}
-
 	undeleteTask(taskGid: string, by?: string | null): void {
-		const task = this.task(taskGid);
-		task.deleted = false;
-		this.emitTask(task, { user: this.actor(by), resource: this.domain.compact(task), action: 'undeleted' });
+		this.domain.undeleteTask(taskGid, this.actor(by));
 	}
-
 	changeGoal(goalGid: string, field: string, by?: string | null): void {
-		const goal = this.domain.goals.get(goalGid) as Goal;
-		this.domain.emit(
-			[goal.gid, goal.workspaceGid],
-			this.domain.event({ user: this.actor(by), resource: this.domain.compact(goal), action: 'changed', change: { field, action: 'changed' } }),
-		);
+		this.domain.changeGoal(goalGid, field, this.actor(by));
 	}
 
-	/** A realistic, seeded mix of edits, comments, assignments and moves. */
+	/** A realistic seeded mix of the above, on one project (default: the first seeded one). */
 	generateActivity(count: number, opts: { projectGid?: string } = {}): void {
-		const random = this.domain.random;
-		const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
-		const projectGid = opts.projectGid ?? [...this.domain.projects.keys()][0] ?? this.createProject('Activity').gid;
-		const people = [this.users.alice.gid, this.users.bob.gid];
-		for (let i = 0; i < count; i++) {
-			const tasks = [...this.domain.tasks.values()].filter((t) => t.projectGids.has(projectGid) && !t.deleted);
-			const roll = random();
-			if (tasks.length === 0 || roll < 0.1) {
-				this.createTask({ name: `Task ${this.domain.tasks.size + 1}`, projectGids: [projectGid], by: pick(people) });
-				continue;
-			}
-			const task = pick(tasks);
-			if (roll < 0.3) this.renameTask(task.gid, `${task.name?.replace(/ \(v\d+\)$/, '')} (v${i})`, pick(people));
-			else if (roll < 0.45) this.assignTask(task.gid, pick(people), pick(people));
-			else if (roll < 0.6) this.addComment(task.gid, `Update ${i}`, pick(people));
-			else if (roll < 0.7) this.completeTask(task.gid, pick(people));
-			else if (roll < 0.8) this.changeTask(task.gid, 'due_on', '2026-12-01', pick(people));
-			else if (roll < 0.9) this.changeTask(task.gid, 'followers', pick(people), pick(people));
-			else this.changeTask(task.gid, 'custom_fields', undefined, null);
-		}
+		this.domain.generateActivity(count, opts.projectGid ?? this.seeded.projects[0].gid);
 	}
 
-	/** Fast path for large backlogs: `count` changed events on tasks of the project. */
+	/** Fast path for big backlogs: `count` 'changed' events by alice on tasks of the project. */
 	bulkTaskEvents(projectGid: string, count: number): void {
-		let tasks = [...this.domain.tasks.values()].filter((t) => t.projectGids.has(projectGid));
-		if (tasks.length === 0) tasks = [this.createTask({ name: 'Bulk', projectGids: [projectGid] })];
-		const user = this.domain.userCompact(this.users.alice.gid);
-		const base = this.domain.now();
-		for (let i = 0; i < count; i++) {
-			const task = tasks[i % tasks.length];
-			const event: SimEvent = {
-				user,
-				resource: this.domain.compact(task),
-				type: 'task',
-				action: 'changed',
-				parent: null,
-				created_at: new Date(base + i).toISOString(),
-				change: { field: 'notes', action: 'changed' },
-			};
-			this.domain.emit(this.domain.taskStreams(task), event);
-		}
+		this.domain.bulkTaskEvents(projectGid, count, this.users.alice.gid, this.workspaceGid);
 	}
 
+	/** How many events a stream (task, project, goal or workspace gid) holds. */
 	eventsEmitted(streamGid: string): number {
 		return this.domain.streams.get(streamGid)?.length ?? 0;
 	}
 
+	/** Every token issued so far (for that stream) now answers 412. */
 	expireSyncTokens(streamGid?: string): void {
 		this.domain.expireSyncTokens(streamGid);
 	}
 
 	// ---- audit log ---------------------------------------------------------------------
 
+	/** One event at now() (default: alice's web login from 10.0.0.1); `partial` overrides any field. */
 	addAuditEvent(partial: Partial<AuditLogEvent> = {}, workspaceGid = this.workspaceGid): AuditLogEvent {
-		const eventType = partial.event_type ?? 'user_login_succeeded';
-		const known = AUDIT_EVENT_TYPES[eventType] ?? { category: 'other', resource: 'user' };
-		const actor = this.users.alice;
-		const event: AuditLogEvent = {
-			gid: this.domain.gid(),
-			created_at: new Date(this.domain.now()).toISOString(),
-			event_type: eventType,
-			event_category: known.category,
-			actor: { actor_type: 'user', gid: actor.gid, name: actor.name, email: actor.email },
-			resource: { resource_type: known.resource, gid: actor.gid, name: actor.name },
-			details: {},
-			context: { context_type: 'web', client_ip_address: '10.0.0.1', user_agent: 'Mozilla/5.0 (simulated)' },
-			...partial,
-		};
-		this.domain.addAudit(workspaceGid, event);
-		return event;
+		return this.domain.addAudit(workspaceGid, partial, this.users.alice);
 	}
 
+	/** `count` events evenly spread over [from, to) (default: the hour before now()), cycling through the event types. */
 	generateAuditEvents(count: number, opts: { from?: number; to?: number; eventTypes?: string[]; workspaceGid?: string } = {}): AuditLogEvent[] {
 		const to = opts.to ?? this.domain.now();
 		const from = opts.from ?? to - 3600 * 1000;
-		const types = opts.eventTypes ?? Object.keys(AUDIT_EVENT_TYPES);
-		const people = [this.users.alice, this.users.bob];
-		const random = this.domain.random;
-		const list = this.domain.auditList(opts.workspaceGid ?? this.workspaceGid);
-		const created: AuditLogEvent[] = [];
-		const step = (to - from) / Math.max(1, count);
-		for (let i = 0; i < count; i++) {
-			const eventType = types[i % types.length];
-			const known = AUDIT_EVENT_TYPES[eventType] ?? { category: 'other', resource: 'user' };
-			const person = people[Math.floor(random() * people.length)];
-			const event: AuditLogEvent = {
-				gid: this.domain.gid(),
-				created_at: new Date(Math.floor(from + i * step)).toISOString(),
-				event_type: eventType,
-				event_category: known.category,
-				actor: { actor_type: 'user', gid: person.gid, name: person.name, email: person.email },
-				resource: { resource_type: known.resource, gid: known.resource === 'user' ? person.gid : this.domain.gid(), name: `${known.resource} ${i}` },
-				details: known.resource === 'user' ? {} : { old_value: null, new_value: null },
-				context: { context_type: 'web', client_ip_address: `10.0.${i % 250}.${(i * 7) % 250}`, user_agent: 'Mozilla/5.0 (simulated)' },
-			};
-			list.push(event);
-			created.push(event);
-		}
-		list.sort((a, b) => (a.created_at !== b.created_at ? (a.created_at < b.created_at ? -1 : 1) : a.gid.length - b.gid.length || (a.gid < b.gid ? -1 : 1)));
-		return created;
+		const types = opts.eventTypes?.length ? opts.eventTypes : Object.keys(AUDIT_EVENT_TYPES);
+		return this.domain.generateAudit(opts.workspaceGid ?? this.workspaceGid, count, from, to, types);
 	}
 
+	/**
+	 * `count` events after the newest one, up to now(): what a live domain logs between two
+	 * polls. A stream's offset never skips them, unlike events back-dated into the past.
+	 */
+	recentAuditEvents(count: number, workspaceGid = this.workspaceGid): AuditLogEvent[] {
+		const list = this.domain.auditList(workspaceGid);
+		const now = this.domain.now();
+		const newest = list.length ? Date.parse(list[list.length - 1].created_at) : -Infinity;
+		const from = Math.max(now - 1000, newest + 1);
+		return this.generateAuditEvents(count, { from, to: Math.max(from + 1, now), workspaceGid });
+	}
+
+	/** Every offset issued so far now answers 400. */
 	expireAuditOffsets(): void {
 		this.domain.expireAuditOffsets();
 	}
 
-	// ---- OAuth -------------------------------------------------------------------------
+	// ---- authentication ----------------------------------------------------------------
+
+	/** The user a bearer token belongs to, or undefined when it is unknown, revoked or expired. */
+	userForToken(token: string): User | undefined {
+		const record = this.apiTokens.get(token);
+		if (!record || record.expired) return undefined;
+		if (record.expiresAt !== undefined && this.domain.now() >= record.expiresAt) return undefined;
+		return this.domain.users.get(record.userGid);
+	}
 
 	registerOAuthClient(clientId: string, clientSecret: string): void {
 		this.oauthClients.set(clientId, clientSecret);
 	}
 
-	issueOAuthTokens(userGid: string, clientId: string): { access_token: string; refresh_token: string } {
-		const access_token = `oauth-access-${this.domain.gid()}`;
-		const refresh_token = `oauth-refresh-${this.domain.gid()}`;
-		this.apiTokens.set(access_token, { userGid });
+	/** Tokens as if the user had authorized the app; the access token lasts 3600 s of now(). */
+	issueOAuthTokens(userGid: string, clientId: string): OAuthTokens {
+		const refresh_token = `2/${userGid}/${randomBytes(16).toString('hex')}`;
 		this.refreshTokens.set(refresh_token, { userGid, clientId });
-		return { access_token, refresh_token };
+		return { access_token: this.issueAccessToken(userGid), refresh_token };
 	}
 
+	/** A code for the authorization_code grant, as the authorize page would redirect with. */
+	issueAuthorizationCode(userGid: string, clientId: string): string {
+		const code = randomBytes(12).toString('hex');
+		this.authorizationCodes.set(code, { userGid, clientId });
+		return code;
+	}
+
+	/** The access token now answers 401, so a client must refresh. */
 	expireAccessToken(accessToken: string): void {
 		const record = this.apiTokens.get(accessToken);
 		if (record) record.expired = true;
+	}
+
+	private issueAccessToken(userGid: string): string {
+		const token = `oauth-${randomBytes(20).toString('hex')}`;
+		this.apiTokens.set(token, { userGid, expiresAt: this.domain.now() + ACCESS_TOKEN_TTL_S * 1000 });
+		return token;
+	}
+
+	/** The token endpoint's answer to an already parsed request. */
+	oauthGrant(params: Record<string, string | undefined>): { status: number; body: Record<string, unknown> } {
+		const { client_id: clientId, client_secret: clientSecret, grant_type: grantType } = params;
+		if (!clientId || !this.oauthClients.has(clientId) || this.oauthClients.get(clientId) !== clientSecret) {
+			return { status: 401, body: { error: 'invalid_client', error_description: 'The client is unknown or its secret is wrong.' } };
+		}
+		let grant: { userGid: string; clientId: string } | undefined;
+		let refreshToken: string | undefined;
+		if (grantType === 'refresh_token') {
+			grant = this.refreshTokens.get(params.refresh_token ?? '');
+			refreshToken = params.refresh_token;
+		} else if (grantType === 'authorization_code') {
+			grant = this.authorizationCodes.get(params.code ?? '');
+			this.authorizationCodes.delete(params.code ?? '');
+			if (grant) {
+				refreshToken = `2/${grant.userGid}/${randomBytes(16).toString('hex')}`;
+				this.refreshTokens.set(refreshToken, grant);
+			}
+		} else {
+			return { status: 400, body: { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType ?? '(none)'}` } };
+		}
+		if (!grant || grant.clientId !== clientId || !refreshToken) {
+			return { status: 400, body: { error: 'invalid_grant', error_description: 'The code or refresh token is invalid, expired or issued to another client.' } };
+		}
+		const user = this.domain.users.get(grant.userGid);
+		return {
+			status: 200,
+			body: {
+				access_token: this.issueAccessToken(grant.userGid),
+				refresh_token: refreshToken,
+				expires_in: ACCESS_TOKEN_TTL_S,
+				token_type: 'bearer',
+				data: { gid: grant.userGid, name: user?.name, email: user?.email },
+			},
+		};
+	}
+
+	/** What /_sim/state reports, for drivers in another process. */
+	state(): Record<string, unknown> {
+		const domain = this.domain;
+		return {
+			baseUrl: this.baseUrl,
+			oauthTokenUrl: this.oauthTokenUrl,
+			workspaceGid: this.workspaceGid,
+			workspaces: [...domain.workspaces.values()],
+			tokens: this.tokens,
+			users: Object.fromEntries(Object.entries(this.users).map(([key, u]) => [key, { gid: u.gid, name: u.name, email: u.email }])),
+			projects: [...domain.projects.values()].map((p) => ({ gid: p.gid, name: p.name, workspaceGid: p.workspaceGid })),
+			tasks: [...domain.tasks.values()].map((t) => ({ gid: t.gid, name: t.name, projectGids: [...t.projectGids], parentGid: t.parentGid ?? null, deleted: t.deleted })),
+			goals: [...domain.goals.values()].map((g) => ({ gid: g.gid, name: g.name, workspaceGid: g.workspaceGid })),
+			streams: Object.fromEntries([...domain.streams].map(([gid, list]) => [gid, list.length])),
+			audit: Object.fromEntries([...domain.audit].map(([gid, list]) => [gid, list.length])),
+			counters: this.counters,
+		};
 	}
 }

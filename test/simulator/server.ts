@@ -1,23 +1,33 @@
+/**
+ * The simulator's HTTP layer: Asana's routes under /api/1.0, the OAuth token endpoint, the
+ * /_sim control API, plus latency, injected faults, the request log and counters.
+ */
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { Socket } from 'net';
 
-import { firstAfter, type AuditQuery, type Compact, type User } from './domain';
+import { AUDIT_ACTOR_TYPES, type AuditQuery, type Compact, type Domain, type User } from './domain';
 import type { AsanaSimulator } from './index';
 
 export interface FaultSpec {
 	kind: '429' | '500' | '503' | 'reset' | 'timeout' | 'malformed' | 'slow';
-	/** Substring of (or pattern for) the request path under /api/1.0; any request when absent. */
+	/** Substring of (or pattern for) the path under /api/1.0, e.g. '/events'; any API request when absent. */
 	path?: string | RegExp;
+	/** How many matching requests get the fault (default 1). */
 	times?: number;
+	/** Retry-After of a 429 (default 1). */
 	retryAfterSec?: number;
+	/** How long 'timeout' holds the socket (default 60 s) and 'slow' delays the answer (default 1 s). */
 	delayMs?: number;
+	/** The `phrase` of a 500 or 503 body. */
 	phrase?: string;
 }
 
 export interface RequestRecord {
 	method: string;
+	/** Full path, e.g. /api/1.0/events or /-/oauth_token. */
 	path: string;
 	query: Record<string, string>;
+	/** 0 when the socket was reset or timed out without an answer. */
 	status: number;
 	startedAt: number;
 	endedAt: number;
@@ -25,47 +35,120 @@ export interface RequestRecord {
 	fault?: string;
 }
 
-export interface RunningServer {
+export interface Counters {
+	requests: number;
+	inFlight: number;
+	maxInFlight: number;
+	byStatus: Record<string, number>;
+}
+
+export interface SimServer {
 	origin: string;
 	log: RequestRecord[];
-	counters: { requests: number; inFlight: number; maxInFlight: number; byStatus: Record<string, number> };
+	counters: Counters;
 	faults: Array<FaultSpec & { remaining: number }>;
 	latencyMs: number;
 	resetLog(): void;
 	close(): Promise<void>;
 }
 
+const FAULT_KINDS: Array<FaultSpec['kind']> = ['429', '500', '503', 'reset', 'timeout', 'malformed', 'slow'];
+const API = '/api/1.0';
 const RESOURCE_PAGE = 100;
 const WORKSPACE_PAGE = 1000;
 const GID = /^\d+$/;
+const HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
+const SYNC_EXPIRED =
+	'Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the full dataset for this query now and use the new sync token for the next sync.';
 
-class HttpError {
+class HttpError extends Error {
 	constructor(
 		readonly status: number,
-		readonly message: string,
+		message: string,
 		readonly extra: Record<string, unknown> = {},
-	) {}
+	) {
+		super(message);
+	}
 }
 
-function errorBody(message: string, extra: Record<string, unknown> = {}) {
-	return { errors: [{ message, help: 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors', ...extra }] };
+function errorBody(message: string, phrase?: string): { errors: Array<{ message: string; help: string; phrase?: string }> } {
+	return { errors: [{ message, help: HELP, ...(phrase ? { phrase } : {}) }] };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
+	res.end(JSON.stringify(body));
+}
 
-async function readBody(req: IncomingMessage): Promise<Record<string, string>> {
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of req) chunks.push(chunk as Buffer);
 	const text = Buffer.concat(chunks).toString('utf8');
-	if (!text) return {};
-	if ((req.headers['content-type'] ?? '').includes('json')) return JSON.parse(text) as Record<string, string>;
+	if (!text.trim()) return {};
+	if ((req.headers['content-type'] ?? '').includes('json')) {
+		const parsed: unknown = JSON.parse(text);
+		if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
+		return parsed as Record<string, unknown>;
+	}
 	return Object.fromEntries(new URLSearchParams(text));
 }
 
-export async function startServer(sim: AsanaSimulator, port: number, latencyMs: number): Promise<RunningServer> {
-	const domain = sim.domain;
+// ---- opt_fields ----------------------------------------------------------------------------
+
+/** Selected fields as a tree; `true` keeps the whole value (a bare field wins over its sub-fields). */
+type FieldTree = Map<string, FieldTree | true>;
+
+function parseOptFields(raw: string | undefined): FieldTree | undefined {
+	if (!raw) return undefined;
+	const root: FieldTree = new Map();
+	for (const path of raw.split(',').map((f) => f.trim()).filter(Boolean)) {
+		let node = root;
+		const parts = path.split('.');
+		for (let i = 0; i < parts.length; i++) {
+			const existing = node.get(parts[i]);
+			if (existing === true) break;
+			if (i === parts.length - 1) node.set(parts[i], true);
+			else {
+				const child: FieldTree = existing ?? new Map();
+				node.set(parts[i], child);
+				node = child;
+			}
+		}
+	}
+	return root;
+}
+
+/** Keeps the selected fields; objects keep their gid, as Asana always returns it. */
+function select(value: unknown, tree: FieldTree | undefined): unknown {
+	if (!tree) return value;
+	if (Array.isArray(value)) return value.map((v) => select(v, tree));
+	if (!value || typeof value !== 'object') return value;
+	const object = value as Record<string, unknown>;
+	const out: Record<string, unknown> = {};
+	if ('gid' in object) out.gid = object.gid;
+	for (const [key, sub] of tree) {
+		if (key in object) out[key] = sub === true ? object[key] : select(object[key], sub);
+	}
+	return out;
+}
+
+// ---- server --------------------------------------------------------------------------------
+
+export async function startServer(sim: AsanaSimulator, port: number, latencyMs: number): Promise<SimServer> {
+	const domain: Domain = sim.domain;
 	const sockets = new Set<Socket>();
-	const running: RunningServer = {
+	/** Pending waits (latency, slow, timeout), cancelled on close so nothing outlives stop(). */
+	const timers = new Set<NodeJS.Timeout>();
+	const wait = (ms: number) =>
+		new Promise<void>((resolve) => {
+			const timer = setTimeout(() => {
+				timers.delete(timer);
+				resolve();
+			}, ms);
+			timers.add(timer);
+		});
+
+	const running: SimServer = {
 		origin: '',
 		log: [],
 		counters: { requests: 0, inFlight: 0, maxInFlight: 0, byStatus: {} },
@@ -77,305 +160,406 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 			running.counters.maxInFlight = running.counters.inFlight;
 			running.counters.byStatus = {};
 		},
-		close: async () => {
+		async close() {
+			for (const timer of timers) clearTimeout(timer);
+			timers.clear();
 			for (const socket of sockets) socket.destroy();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 		},
 	};
 
-	function takeFault(path: string): (FaultSpec & { remaining: number }) | undefined {
+	function takeFault(path: string): FaultSpec | undefined {
 		const fault = running.faults.find(
 			(f) => f.remaining > 0 && (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
 		);
-		if (fault) fault.remaining--;
+		if (!fault) return undefined;
+		fault.remaining--;
+		if (fault.remaining === 0) running.faults.splice(running.faults.indexOf(fault), 1);
 		return fault;
 	}
 
-	function authenticate(req: IncomingMessage): User {
-		const header = req.headers.authorization ?? '';
-		const token = header.startsWith('Bearer ') ? header.slice(7) : '';
-		const record = sim.apiTokens.get(token);
-		if (!record || record.expired) throw new HttpError(401, 'Not Authorized');
-		return domain.users.get(record.userGid) as User;
+	/** Starts a log entry and counts the request in flight; the returned function ends both. */
+	function track(req: IncomingMessage, path: string, query: Record<string, string>): { entry: RequestRecord; finish: (status: number) => void } {
+		const entry: RequestRecord = { method: req.method ?? 'GET', path, query, status: 0, startedAt: Date.now(), endedAt: 0 };
+		const counters = running.counters;
+		running.log.push(entry);
+		counters.requests++;
+		counters.inFlight++;
+		counters.maxInFlight = Math.max(counters.maxInFlight, counters.inFlight);
+		let done = false;
+		return {
+			entry,
+			finish(status: number) {
+				if (done) return;
+				done = true;
+				entry.status = status;
+				entry.endedAt = Date.now();
+				counters.inFlight--;
+				counters.byStatus[status] = (counters.byStatus[status] ?? 0) + 1;
+			},
+		};
+	}
+
+	// ---- validation helpers ----------------------------------------------------------
+
+	function gidParam(value: string | undefined, field: string): string {
+		if (value === undefined || value === '') throw new HttpError(400, `${field}: Missing input`);
+		if (!GID.test(value)) throw new HttpError(400, `${field}: Not a recognized ID: ${value}`);
+		return value;
+	}
+
+	function workspaceParam(value: string | undefined, field = 'workspace'): string {
+		const gid = gidParam(value, field);
+		if (!domain.workspaces.has(gid)) throw new HttpError(404, `${field}: Unknown object: ${gid}`);
+		return gid;
+	}
+
+	function limitParam(raw: string | undefined): number {
+		if (raw === undefined) return 100;
+		const limit = Number(raw);
+		if (!/^\d+$/.test(raw) || limit < 1 || limit > 100) throw new HttpError(400, `limit: The limit must be an integer between 1 and 100, got "${raw}".`);
+		return limit;
 	}
 
 	function requireEnterpriseServiceAccount(user: User, workspaceGid: string, what: string): void {
-		const workspace = domain.workspaces.get(workspaceGid);
-		if (!workspace) throw new HttpError(404, `workspace: Unknown object: ${workspaceGid}`);
-		if (!user.isServiceAccount || workspace.tier !== 'enterprise_plus') {
-			throw new HttpError(403, `${what} are only available to service accounts of Enterprise+ domains.`);
+		if (!user.isServiceAccount || domain.workspace(workspaceGid).tier !== 'enterprise_plus') {
+			throw new HttpError(403, `${what} require a service account token of an Enterprise+ domain. This token belongs to ${user.isServiceAccount ? 'a service account of a workspace below Enterprise+' : 'a user, not a service account'}.`);
 		}
 	}
 
-	function eventsPage(stream: string, sync: string | undefined, pageSize: number) {
-		const list = domain.streams.get(stream) ?? [];
-		const position = sync ? domain.tokenPosition(stream, sync) : undefined;
-		if (position === undefined) {
-			throw new HttpError(
-				412,
-				'Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the full dataset for this query now and use the new sync token for the next sync.',
-				{ __sync: domain.issueToken(stream, list.length) },
-			);
-		}
-		const data = list.slice(position, position + pageSize);
-		const next = position + data.length;
-		return { data, sync: domain.issueToken(stream, next), has_more: next < list.length };
+	function nextPage(path: string, query: Record<string, string>, offset: string): { offset: string; path: string; uri: string } {
+		const params = new URLSearchParams({ ...query, offset });
+		const pagePath = `${path}?${params.toString()}`;
+		return { offset, path: pagePath, uri: `${running.origin}${API}${pagePath}` };
 	}
 
-	function auditPage(workspaceGid: string, query: Record<string, string>) {
-		const filters: AuditQuery = {};
-		for (const key of ['start_at', 'end_at', 'event_type', 'actor_type', 'actor_gid', 'resource_gid'] as const) {
-			if (query[key] !== undefined) filters[key] = query[key];
-		}
-		for (const key of ['start_at', 'end_at'] as const) {
-			if (filters[key] !== undefined && Number.isNaN(Date.parse(filters[key] as string))) {
-				throw new HttpError(400, `${key}: Invalid date-time: ${filters[key]}`);
-			}
-		}
-		if (filters.actor_type && filters.actor_gid) {
-			throw new HttpError(400, 'actor_type: Do not pass actor_type together with actor_gid.');
-		}
-		const limit = query.limit === undefined ? 100 : Number(query.limit);
-		if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-			throw new HttpError(400, 'limit: The value must be between 1 and 100.');
-		}
-		const list = domain.auditList(workspaceGid);
+	/** Asana-style list pagination: `limit` 1..100, opaque `offset`, next_page or null. */
+	function paginate(items: unknown[], path: string, query: Record<string, string>): { data: unknown[]; next_page: ReturnType<typeof nextPage> | null } {
+		const limit = limitParam(query.limit);
 		let start = 0;
-		let hadOffset = false;
-		if (query.offset) {
-			const position = domain.decodeOffset(query.offset, filters);
-			if ('error' in position) throw new HttpError(400, position.error);
-			start = firstAfter(list, position);
-			hadOffset = true;
+		if (query.offset !== undefined) {
+			const match = /^list:(\d+)$/.exec(Buffer.from(query.offset, 'base64url').toString('utf8'));
+			if (!match) throw new HttpError(400, 'offset: Your pagination token is invalid. Only pass an offset returned by a previous request.');
+			start = Number(match[1]);
 		}
-		const data = [];
-		for (let i = start; i < list.length && data.length < limit; i++) {
-			if (domain.matchesAudit(list[i], filters)) data.push(list[i]);
-		}
-		let last = data[data.length - 1];
-		if (!last && hadOffset) {
-			const position = domain.decodeOffset(query.offset, filters) as { t: string; g: string };
-			last = { created_at: position.t, gid: position.g } as (typeof list)[number];
-		}
-		if (!last) return { data, next_page: null };
-		const offset = domain.encodeOffset(last, filters);
-		const path = `/workspaces/${workspaceGid}/audit_log_events?offset=${offset}`;
-		return { data, next_page: { offset, path, uri: `${running.origin}/api/1.0${path}` } };
+		const end = Math.min(items.length, start + limit);
+		const fields = parseOptFields(query.opt_fields);
+		const data = items.slice(start, end).map((item) => select(item, fields));
+		const forward = Object.fromEntries(Object.entries(query).filter(([key]) => key !== 'offset'));
+		return { data, next_page: end < items.length ? nextPage(path, forward, Buffer.from(`list:${end}`).toString('base64url')) : null };
+	}
+
+	// ---- resources -------------------------------------------------------------------
+
+	const compactOf = (gid: string | null | undefined, map: Map<string, Compact>): Compact | null => {
+		const object = gid ? map.get(gid) : undefined;
+		return object ? domain.compact(object) : null;
+	};
+	const permalink = (workspaceGid: string, gid: string) => `https://app.asana.com/0/${workspaceGid}/${gid}`;
+
+	function taskRecord(gid: string): Record<string, unknown> {
+		const task = domain.tasks.get(gid);
+		if (!task || task.deleted) throw new HttpError(404, `task: Unknown object: ${gid}`);
+		return {
+			gid: task.gid,
+			resource_type: 'task',
+			resource_subtype: task.resource_subtype,
+			name: task.name,
+			completed: task.completed,
+			due_on: task.due_on,
+			notes: task.notes,
+			assignee: domain.userCompact(task.assigneeGid),
+			followers: [...task.followers].map((f) => domain.userCompact(f)),
+			projects: [...task.projectGids].map((p) => compactOf(p, domain.projects)),
+			parent: compactOf(task.parentGid, domain.tasks),
+			workspace: compactOf(task.workspaceGid, domain.workspaces),
+			created_at: task.createdAt,
+			created_by: task.createdByGid ? { gid: task.createdByGid, resource_type: 'user' } : null,
+			permalink_url: permalink(task.workspaceGid, task.gid),
+		};
+	}
+
+	function projectRecord(gid: string): Record<string, unknown> {
+		const project = domain.projects.get(gid);
+		if (!project) throw new HttpError(404, `project: Unknown object: ${gid}`);
+		return {
+			gid: project.gid,
+			resource_type: 'project',
+			name: project.name,
+			archived: project.archived,
+			owner: domain.userCompact(project.ownerGid),
+			workspace: compactOf(project.workspaceGid, domain.workspaces),
+			created_at: project.createdAt,
+			permalink_url: permalink(project.workspaceGid, project.gid),
+		};
+	}
+
+	function goalRecord(gid: string): Record<string, unknown> {
+		const goal = domain.goals.get(gid);
+		if (!goal) throw new HttpError(404, `goal: Unknown object: ${gid}`);
+		return {
+			gid: goal.gid,
+			resource_type: 'goal',
+			name: goal.name,
+			status: goal.status,
+			due_on: goal.due_on,
+			owner: domain.userCompact(goal.ownerGid),
+			workspace: compactOf(goal.workspaceGid, domain.workspaces),
+		};
+	}
+
+	function workspaceRecord(gid: string): Record<string, unknown> {
+		const workspace = domain.workspace(gid);
+		return { gid: workspace.gid, resource_type: 'workspace', name: workspace.name, is_organization: true, email_domains: ['acme.test'] };
 	}
 
 	function typeahead(workspaceGid: string, query: Record<string, string>): Compact[] {
+		const type = query.resource_type;
+		const pools: Record<string, () => Array<Compact & { workspaceGid: string }>> = {
+			project: () => [...domain.projects.values()],
+			task: () => [...domain.tasks.values()].filter((t) => !t.deleted),
+			goal: () => [...domain.goals.values()],
+		};
+		if (!type || !Object.hasOwn(pools, type)) throw new HttpError(400, `resource_type: Must be one of ${Object.keys(pools).join(', ')}, got "${type ?? ''}".`);
+		const count = query.count === undefined ? 20 : Number(query.count);
+		if (!Number.isInteger(count) || count < 1 || count > 100) throw new HttpError(400, 'count: The count must be an integer between 1 and 100.');
 		const needle = (query.query ?? '').toLowerCase();
-		const count = Math.min(Number(query.count ?? 20) || 20, 100);
-		const pool: Compact[] =
-			query.resource_type === 'goal'
-				? [...domain.goals.values()].filter((g) => g.workspaceGid === workspaceGid)
-				: query.resource_type === 'task'
-					? [...domain.tasks.values()].filter((t) => t.workspaceGid === workspaceGid)
-					: [...domain.projects.values()].filter((p) => p.workspaceGid === workspaceGid);
-		return pool.filter((o) => (o.name ?? '').toLowerCase().includes(needle)).slice(0, count).map((o) => domain.compact(o));
+		return pools[type]()
+			.filter((o) => o.workspaceGid === workspaceGid && (o.name ?? '').toLowerCase().includes(needle))
+			.slice(0, count)
+			.map((o) => domain.compact(o));
 	}
 
-	function record(gid: string, collection: string): Record<string, unknown> {
-		if (!GID.test(gid)) throw new HttpError(400, `${collection.slice(0, -1)}: Not a recognized ID: ${gid}`);
-		if (collection === 'tasks') {
-			const task = domain.tasks.get(gid);
-			if (!task || task.deleted) throw new HttpError(404, `task: Unknown object: ${gid}`);
-			return {
-				gid: task.gid,
-				resource_type: 'task',
-				resource_subtype: task.resource_subtype,
-				name: task.name,
-				completed: task.completed,
-				due_on: task.due_on,
-				notes: task.notes,
-				assignee: task.assigneeGid ? domain.userCompact(task.assigneeGid) : null,
-				projects: [...task.projectGids].map((p) => domain.compact(domain.projects.get(p) as Compact)),
-				parent: task.parentGid ? domain.compact(domain.tasks.get(task.parentGid) as Compact) : null,
-				workspace: domain.compact(domain.workspaces.get(task.workspaceGid) as Compact),
-			};
+	// ---- events and audit log --------------------------------------------------------
+
+	function events(stream: string, query: Record<string, string>, pageSize: number): { status: number; body: unknown } {
+		const page = domain.eventsPage(stream, query.sync || undefined, pageSize);
+		if (!page.ok) throw new HttpError(412, SYNC_EXPIRED, { sync: page.sync });
+		return { status: 200, body: { data: select(page.data, parseOptFields(query.opt_fields)), sync: page.sync, has_more: page.has_more } };
+	}
+
+	function resourceEvents(resource: string | undefined, query: Record<string, string>): { status: number; body: unknown } {
+		const gid = gidParam(resource, 'resource');
+		const kind = domain.kindOf(gid);
+		if (!kind) throw new HttpError(404, `resource: Unknown object: ${gid}`);
+		if (kind !== 'task' && kind !== 'project' && kind !== 'goal') {
+			throw new HttpError(400, `resource: Events can only be requested for a task, project or goal; ${gid} is a ${kind}.${kind === 'workspace' ? ' Use GET /workspaces/{workspace_gid}/events.' : ''}`);
 		}
-		const object = collection === 'projects' ? domain.projects.get(gid) : domain.goals.get(gid);
-		if (!object) throw new HttpError(404, `${collection.slice(0, -1)}: Unknown object: ${gid}`);
-		return { ...domain.compact(object), workspace: domain.compact(domain.workspaces.get((object as { workspaceGid: string }).workspaceGid) as Compact) };
+		return events(gid, query, RESOURCE_PAGE);
 	}
 
-	function selectFields(data: Record<string, unknown>, optFields?: string): Record<string, unknown> {
-		if (!optFields) return data;
-		const top = new Set(optFields.split(',').map((f) => f.split('.')[0]));
-		return Object.fromEntries(Object.entries(data).filter(([key]) => key === 'gid' || top.has(key)));
+	function auditLog(workspaceGid: string, query: Record<string, string>): unknown {
+		const filters: AuditQuery = {};
+		for (const key of ['start_at', 'end_at', 'event_type', 'actor_type', 'actor_gid', 'resource_gid'] as const) {
+			if (query[key] !== undefined && query[key] !== '') filters[key] = query[key];
+		}
+		for (const key of ['start_at', 'end_at'] as const) {
+			const value = filters[key];
+			if (value !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))) {
+				throw new HttpError(400, `${key}: Invalid date-time "${value}". Use ISO 8601, e.g. 2026-01-31T12:00:00Z.`);
+			}
+		}
+		if (filters.actor_type && filters.actor_gid) throw new HttpError(400, 'actor_type: Do not combine actor_type with actor_gid; actor_type is only for actors without an id.');
+		if (filters.actor_type && !AUDIT_ACTOR_TYPES.includes(filters.actor_type)) {
+			throw new HttpError(400, `actor_type: Must be one of ${AUDIT_ACTOR_TYPES.join(', ')}.`);
+		}
+		if (filters.actor_gid) gidParam(filters.actor_gid, 'actor_gid');
+		if (filters.resource_gid) gidParam(filters.resource_gid, 'resource_gid');
+		const limit = limitParam(query.limit);
+		const page = domain.auditPage(workspaceGid, filters, limit, query.offset || undefined);
+		if (!page.ok) throw new HttpError(400, page.error);
+		const forward: Record<string, string> = { ...(filters as Record<string, string>), limit: String(limit) };
+		return { data: page.data, next_page: page.offset ? nextPage(`/workspaces/${workspaceGid}/audit_log_events`, forward, page.offset) : null };
 	}
+
+	// ---- routing ---------------------------------------------------------------------
 
 	function route(method: string, path: string, query: Record<string, string>, user: User): { status: number; body: unknown } {
-		const parts = path.split('/').filter(Boolean);
 		if (method !== 'GET') throw new HttpError(404, 'No matching route for request');
+		const ok = (data: unknown) => ({ status: 200, body: { data: select(data, parseOptFields(query.opt_fields)) } });
+		const list = (items: unknown[], listPath: string) => ({ status: 200, body: paginate(items, listPath, query) });
+		const parts = path.split('/').filter(Boolean);
+
 		if (path === '/users/me') {
-			return {
-				status: 200,
-				body: { data: { gid: user.gid, resource_type: 'user', name: user.name, email: user.email, workspaces: [...domain.workspaces.values()].map((w) => domain.compact(w)) } },
-			};
+			const workspaces = [...domain.workspaces.values()].map((w) => domain.compact(w));
+			return ok({ gid: user.gid, resource_type: 'user', name: user.name, email: user.email, workspaces });
 		}
-		if (path === '/workspaces') {
-			return { status: 200, body: { data: [...domain.workspaces.values()].map((w) => domain.compact(w)), next_page: null } };
+		if (path === '/workspaces') return list([...domain.workspaces.values()].map((w) => domain.compact(w)), path);
+		if (path === '/events') return resourceEvents(query.resource, query);
+		if (path === '/projects' || path === '/goals') {
+			const workspaceGid = workspaceParam(query.workspace);
+			return path === '/projects' ? list(projectsOf(workspaceGid, query.archived), path) : list(goalsOf(workspaceGid), path);
 		}
-		if (path === '/events') {
-			const resource = query.resource;
-			if (!resource) throw new HttpError(400, 'resource: Missing input');
-			if (!GID.test(resource)) throw new HttpError(400, `resource: Not a recognized ID: ${resource}`);
-			const kind = domain.kindOf(resource);
-			if (!kind) throw new HttpError(404, `resource: Unknown object: ${resource}`);
-			if (!['task', 'project', 'goal'].includes(kind)) {
-				throw new HttpError(400, `resource: Events are only available for tasks, projects and goals, not for a ${kind}.`);
+		if (parts[0] === 'workspaces' && parts.length >= 2 && parts.length <= 3) {
+			const workspaceGid = workspaceParam(parts[1], 'workspace');
+			switch (parts[2]) {
+				case undefined:
+					return ok(workspaceRecord(workspaceGid));
+				case 'projects':
+					return list(projectsOf(workspaceGid, query.archived), path);
+				case 'typeahead':
+					return ok(typeahead(workspaceGid, query));
+				case 'events':
+					requireEnterpriseServiceAccount(user, workspaceGid, 'Workspace events');
+					return events(workspaceGid, query, WORKSPACE_PAGE);
+				case 'audit_log_events':
+					requireEnterpriseServiceAccount(user, workspaceGid, 'Audit log events');
+					return { status: 200, body: auditLog(workspaceGid, query) };
 			}
-			return { status: 200, body: eventsPage(resource, query.sync, RESOURCE_PAGE) };
 		}
-		if (parts[0] === 'workspaces' && parts.length === 3) {
-			const [, workspaceGid, what] = parts;
-			if (!GID.test(workspaceGid)) throw new HttpError(400, `workspace: Not a recognized ID: ${workspaceGid}`);
-			if (!domain.workspaces.has(workspaceGid)) throw new HttpError(404, `workspace: Unknown object: ${workspaceGid}`);
-			if (what === 'events') {
-				requireEnterpriseServiceAccount(user, workspaceGid, 'Workspace events');
-				return { status: 200, body: eventsPage(workspaceGid, query.sync, WORKSPACE_PAGE) };
-			}
-			if (what === 'audit_log_events') {
-				requireEnterpriseServiceAccount(user, workspaceGid, 'Audit log events');
-				return { status: 200, body: auditPage(workspaceGid, query) };
-			}
-			if (what === 'typeahead') return { status: 200, body: { data: typeahead(workspaceGid, query) } };
-			if (what === 'projects') return { status: 200, body: { data: typeahead(workspaceGid, { resource_type: 'project', count: '100' }), next_page: null } };
-		}
-		if ((path === '/projects' || path === '/goals') && query.workspace) {
-			const type = path === '/projects' ? 'project' : 'goal';
-			return { status: 200, body: { data: typeahead(query.workspace, { resource_type: type, count: '100' }), next_page: null } };
-		}
-		if (parts.length === 2 && ['tasks', 'projects', 'goals'].includes(parts[0])) {
-			return { status: 200, body: { data: selectFields(record(parts[1], parts[0]), query.opt_fields) } };
+		const records: Record<string, (gid: string) => Record<string, unknown>> = { tasks: taskRecord, projects: projectRecord, goals: goalRecord };
+		if (Object.hasOwn(records, parts[0] ?? '') && (parts.length === 2 || (parts.length === 3 && parts[2] === 'events'))) {
+			const gid = gidParam(parts[1], parts[0].slice(0, -1));
+			if (parts.length === 3) return resourceEvents(gid, query);
+			return ok(records[parts[0]](gid));
 		}
 		throw new HttpError(404, 'No matching route for request');
 	}
 
-	async function handleOAuth(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const body = await readBody(req);
-		let clientId = body.client_id;
-		let clientSecret = body.client_secret;
-		const basic = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString() : '';
-		if (basic) [clientId, clientSecret] = basic.split(':').map(decodeURIComponent);
-		const send = (status: number, payload: unknown) => {
-			res.writeHead(status, { 'content-type': 'application/json' });
-			res.end(JSON.stringify(payload));
-		};
-		if (!clientId || sim.oauthClients.get(clientId) !== clientSecret) return send(401, { error: 'invalid_client' });
-		const grant = body.grant_type === 'refresh_token' ? sim.refreshTokens.get(body.refresh_token) : undefined;
-		if (!grant || grant.clientId !== clientId) return send(400, { error: 'invalid_grant' });
-		const access_token = `oauth-access-${domain.gid()}`;
-		sim.apiTokens.set(access_token, { userGid: grant.userGid });
-		send(200, { access_token, refresh_token: body.refresh_token, expires_in: 3600, token_type: 'bearer' });
+	function projectsOf(workspaceGid: string, archived: string | undefined): Compact[] {
+		return [...domain.projects.values()]
+			.filter((p) => p.workspaceGid === workspaceGid && (archived === undefined || String(p.archived) === archived))
+			.map((p) => domain.compact(p));
 	}
 
-	async function handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-		const body = req.method === 'POST' ? ((await readBody(req)) as Record<string, unknown>) : {};
-		const send = (payload: unknown) => {
-			res.writeHead(200, { 'content-type': 'application/json' });
-			res.end(JSON.stringify(payload));
-		};
-		switch (path) {
-			case '/_sim/activity':
-				sim.generateActivity(Number(body.count ?? 1), { projectGid: body.projectGid as string | undefined });
-				return send({ ok: true });
-			case '/_sim/audit':
-				sim.generateAuditEvents(Number(body.count ?? 1), { from: domain.now() - 1000, to: domain.now() });
-				return send({ ok: true });
-			case '/_sim/expire-sync':
-				sim.expireSyncTokens(body.streamGid as string | undefined);
-				return send({ ok: true });
-			case '/_sim/expire-offsets':
-				sim.expireAuditOffsets();
-				return send({ ok: true });
-			case '/_sim/faults':
-				sim.injectFault(body as unknown as FaultSpec);
-				return send({ ok: true });
-			case '/_sim/reset-log':
-				sim.resetLog();
-				return send({ ok: true });
-			case '/_sim/log':
-				return send(running.log);
-			case '/_sim/state':
-				return send({
-					baseUrl: sim.baseUrl,
-					workspaceGid: sim.workspaceGid,
-					tokens: sim.tokens,
-					users: sim.users,
-					projects: [...domain.projects.values()],
-					tasks: [...domain.tasks.values()].map((t) => ({ gid: t.gid, name: t.name, projectGids: [...t.projectGids] })),
-					goals: [...domain.goals.values()],
-					streams: Object.fromEntries([...domain.streams].map(([gid, list]) => [gid, list.length])),
-					audit: Object.fromEntries([...domain.audit].map(([gid, list]) => [gid, list.length])),
-					counters: running.counters,
-				});
-			default:
-				res.writeHead(404).end();
+	function goalsOf(workspaceGid: string): Compact[] {
+		return [...domain.goals.values()].filter((g) => g.workspaceGid === workspaceGid).map((g) => domain.compact(g));
+	}
+
+	// ---- handlers ----------------------------------------------------------------------
+
+	async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+		const path = url.pathname.slice(API.length) || '/';
+		const query = Object.fromEntries(url.searchParams);
+		const { entry, finish } = track(req, url.pathname, query);
+		try {
+			if (running.latencyMs > 0) await wait(running.latencyMs);
+			const fault = takeFault(path);
+			if (fault) entry.fault = fault.kind;
+			switch (fault?.kind) {
+				case 'reset':
+					finish(0);
+					req.socket.destroy();
+					return;
+				case 'timeout':
+					await wait(fault.delayMs ?? 60_000);
+					finish(0);
+					req.socket.destroy();
+					return;
+				case 'slow':
+					await wait(fault.delayMs ?? 1000);
+					break;
+				case '429':
+					finish(429);
+					return sendJson(res, 429, errorBody('You have made too many requests recently. Please, be chill.'), {
+						'retry-after': String(fault.retryAfterSec ?? 1),
+					});
+				case '500':
+				case '503': {
+					const status = Number(fault.kind);
+					finish(status);
+					const message = status === 500 ? 'Server Error' : 'Service Unavailable: Asana is temporarily unable to handle the request.';
+					return sendJson(res, status, errorBody(message, fault.phrase));
+				}
+			}
+			const header = req.headers.authorization ?? '';
+			const user = header.startsWith('Bearer ') ? sim.userForToken(header.slice(7).trim()) : undefined;
+			if (!user) throw new HttpError(401, 'Not Authorized');
+			entry.userGid = user.gid;
+			const { status, body } = route(req.method ?? 'GET', path, query, user);
+			if (fault?.kind === 'malformed') {
+				const text = JSON.stringify(body);
+				finish(200);
+				res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8' });
+				res.end(text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+				return;
+			}
+			finish(status);
+			sendJson(res, status, body);
+		} catch (error) {
+			const failure = error instanceof HttpError ? error : new HttpError(500, `Simulator error: ${(error as Error).message}`);
+			finish(failure.status);
+			// Asana's 412 carries only the message, plus the fresh sync token.
+			const body = failure.status === 412 ? { errors: [{ message: failure.message }] } : errorBody(failure.message);
+			if (!res.destroyed) sendJson(res, failure.status, { ...body, ...failure.extra });
 		}
 	}
 
-	async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-		const path = url.pathname.slice('/api/1.0'.length) || '/';
-		const query = Object.fromEntries(url.searchParams);
-		const entry: RequestRecord = { method: req.method ?? 'GET', path: url.pathname, query, status: 0, startedAt: Date.now(), endedAt: 0 };
-		running.log.push(entry);
-		running.counters.requests++;
-		running.counters.inFlight++;
-		running.counters.maxInFlight = Math.max(running.counters.maxInFlight, running.counters.inFlight);
-		const finish = (status: number) => {
-			entry.status = status;
-			entry.endedAt = Date.now();
-			running.counters.inFlight--;
-			running.counters.byStatus[status] = (running.counters.byStatus[status] ?? 0) + 1;
-		};
+	async function handleOAuth(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+		const { finish } = track(req, url.pathname, {});
 		try {
-			if (running.latencyMs > 0) await sleep(running.latencyMs);
-			const fault = takeFault(path);
-			if (fault) {
-				entry.fault = fault.kind;
-				if (fault.kind === 'reset') {
-					finish(0);
-					req.socket.destroy();
-					return;
-				}
-				if (fault.kind === 'timeout') {
-					await sleep(fault.delayMs ?? 60_000);
-					finish(0);
-					req.socket.destroy();
-					return;
-				}
-				if (fault.kind === 'slow') await sleep(fault.delayMs ?? 1000);
-				if (fault.kind === '429') {
-					finish(429);
-					res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(fault.retryAfterSec ?? 1) });
-					res.end(JSON.stringify(errorBody('You have made too many requests recently. Please, be chill.')));
-					return;
-				}
-				if (fault.kind === '500' || fault.kind === '503') {
-					const status = Number(fault.kind);
-					finish(status);
-					res.writeHead(status, { 'content-type': 'application/json' });
-					res.end(JSON.stringify(errorBody('Server Error', fault.phrase ? { phrase: fault.phrase } : {})));
-					return;
-				}
+			let params: Record<string, string | undefined>;
+			try {
+				params = Object.fromEntries(Object.entries(await readBody(req)).map(([k, v]) => [k, v === undefined ? undefined : String(v)]));
+			} catch {
+				finish(400);
+				return sendJson(res, 400, { error: 'invalid_request', error_description: 'The body could not be parsed.' });
 			}
-			const user = authenticate(req);
-			entry.userGid = user.gid;
-			const { status, body } = route(req.method ?? 'GET', path, query, user);
+			const authorization = req.headers.authorization ?? '';
+			if (authorization.startsWith('Basic ')) {
+				const [id, secret = ''] = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':');
+				params.client_id = decodeURIComponent(id);
+				params.client_secret = decodeURIComponent(secret);
+			}
+			const { status, body } = sim.oauthGrant(params);
 			finish(status);
-			res.writeHead(status, { 'content-type': 'application/json' });
-			const text = JSON.stringify(body);
-			res.end(fault?.kind === 'malformed' ? text.slice(0, Math.floor(text.length / 2)) : text);
+			sendJson(res, status, body, { 'cache-control': 'no-store' });
 		} catch (error) {
-			if (!(error instanceof HttpError)) throw error;
-			finish(error.status);
-			const { __sync, ...extra } = error.extra;
-			const payload: Record<string, unknown> = errorBody(error.message, extra);
-			if (__sync) payload.sync = __sync;
-			res.writeHead(error.status, { 'content-type': 'application/json' });
-			res.end(JSON.stringify(payload));
+			finish(500);
+			throw error;
+		}
+	}
+
+	/** Drives the simulator from another process (e2e run, demo). Not logged or counted. */
+	async function handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+		let body: Record<string, unknown>;
+		try {
+			body = req.method === 'POST' ? await readBody(req) : {};
+		} catch (error) {
+			throw new HttpError(400, `Unreadable body: ${(error as Error).message}`);
+		}
+		const count = () => {
+			const value = Number(body.count ?? 1);
+			if (!Number.isInteger(value) || value < 0) throw new HttpError(400, 'count: must be a non-negative integer');
+			return value;
+		};
+		const done = () => sendJson(res, 200, { ok: true });
+		const post = (handler: () => void) => {
+			if (req.method !== 'POST') throw new HttpError(405, `${path} needs POST`);
+			try {
+				handler();
+			} catch (error) {
+				// Bad input from the driver (unknown project, bad fault ...), not a simulator bug.
+				throw error instanceof HttpError ? error : new HttpError(400, (error as Error).message);
+			}
+			done();
+		};
+		switch (path) {
+			case '/_sim/state':
+				return sendJson(res, 200, sim.state());
+			case '/_sim/log':
+				return sendJson(res, 200, running.log);
+			case '/_sim/activity':
+				return post(() => sim.generateActivity(count(), { projectGid: body.projectGid as string | undefined }));
+			case '/_sim/audit':
+				return post(() => void sim.recentAuditEvents(count()));
+			case '/_sim/expire-sync':
+				return post(() => sim.expireSyncTokens(body.streamGid as string | undefined));
+			case '/_sim/expire-offsets':
+				return post(() => sim.expireAuditOffsets());
+			case '/_sim/faults':
+				return post(() => {
+					if (!FAULT_KINDS.includes(body.kind as FaultSpec['kind'])) throw new HttpError(400, `kind: must be one of ${FAULT_KINDS.join(', ')}`);
+					sim.injectFault(body as unknown as FaultSpec);
+				});
+			case '/_sim/clear-faults':
+				return post(() => sim.clearFaults());
+			case '/_sim/latency':
+				return post(() => sim.setLatency(Number(body.ms ?? 0)));
+			case '/_sim/reset-log':
+				return post(() => sim.resetLog());
+			default:
+				throw new HttpError(404, `Unknown control route ${path}`);
 		}
 	}
 
@@ -384,13 +568,14 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 		const handler = url.pathname.startsWith('/_sim/')
 			? handleControl(req, res, url.pathname)
 			: url.pathname === '/-/oauth_token' && req.method === 'POST'
-				? handleOAuth(req, res)
-				: url.pathname.startsWith('/api/1.0/')
+				? handleOAuth(req, res, url)
+				: url.pathname.startsWith(`${API}/`)
 					? handleApi(req, res, url)
-					: Promise.resolve(void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify(errorBody('Not found'))));
+					: Promise.reject(new HttpError(404, 'No matching route for request'));
 		handler.catch((error: unknown) => {
-			if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-			res.end(JSON.stringify(errorBody(`Simulator error: ${(error as Error).message}`)));
+			if (res.headersSent || res.destroyed) return;
+			if (error instanceof HttpError) sendJson(res, error.status, errorBody(error.message));
+			else sendJson(res, 500, errorBody(`Simulator error: ${(error as Error).message}`));
 		});
 	});
 	server.on('connection', (socket) => {
@@ -398,8 +583,10 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 		socket.on('close', () => sockets.delete(socket));
 	});
 	server.keepAliveTimeout = 1000;
-	await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
-	const address = server.address() as { port: number };
-	running.origin = `http://127.0.0.1:${address.port}`;
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(port, '127.0.0.1', () => resolve());
+	});
+	running.origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 	return running;
 }

@@ -1,0 +1,269 @@
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
+
+import { simplifyAuditEvent } from '../../../shared/auditFormat';
+import { auditLogFilterOptions, readAuditFilters, SERVICE_ACCOUNT_HINT } from '../../../shared/auditParameters';
+import {
+	fetchAuditPage,
+	matchesAuditFilters,
+	type AuditClientFilters,
+	type AuditServerFilters,
+} from '../../../shared/auditStream';
+import { AUDIT_LOG_PAGE } from '../../../shared/constants';
+import { workspaceLocator } from '../../../shared/descriptions';
+import { GID_PATTERN } from '../../../shared/resourceRef';
+import { createTransport, type AsanaTransport } from '../../../shared/transport';
+import type { AuditLogEvent, AuditLogPage } from '../../../shared/types';
+
+const showOnlyForGetMany = { resource: ['auditLogEvent'], operation: ['getAll'] };
+
+const timeFilterOptions: INodeProperties[] = [
+	{
+		displayName: 'End Time',
+		name: 'endAt',
+		type: 'dateTime',
+		default: '',
+		description: 'Only events before this time (exclusive; sent to Asana as end_at)',
+	},
+	{
+		displayName: 'Start Time',
+		name: 'startAt',
+		type: 'dateTime',
+		default: '',
+		description:
+			'Only events at or after this time (sent to Asana as start_at). Asana keeps events for 90 days.',
+	},
+];
+
+export const getManyDescription: INodeProperties[] = [
+	workspaceLocator({
+		description:
+			'The workspace (organization) whose audit log to read. Its ID is the number after /1/ in Asana URLs.',
+		displayOptions: { show: showOnlyForGetMany },
+	}),
+	{
+		displayName: 'Return All',
+		name: 'returnAll',
+		type: 'boolean',
+		default: false,
+		description: 'Whether to return all results or only up to a given limit',
+		displayOptions: { show: showOnlyForGetMany },
+	},
+	{
+		displayName: 'Limit',
+		name: 'limit',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 50,
+		description: 'Max number of results to return',
+		displayOptions: { show: { ...showOnlyForGetMany, returnAll: [false] } },
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: [...auditLogFilterOptions, ...timeFilterOptions].sort((a, b) =>
+			a.displayName.localeCompare(b.displayName),
+		),
+		displayOptions: { show: showOnlyForGetMany },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: showOnlyForGetMany },
+		options: [
+			{
+				displayName: 'Output',
+				name: 'output',
+				type: 'options',
+				options: [
+					{
+						name: 'One Item per Event',
+						value: 'eachEvent',
+						description:
+							'Each event is an item carrying "next_offset". Without events: one item with an empty "events" list and "next_offset".',
+					},
+					{
+						name: 'One Item with All Events',
+						value: 'allEvents',
+						description: 'One item with "events" and "next_offset"',
+					},
+				],
+				default: 'eachEvent',
+				description: 'How the events are returned',
+			},
+			{
+				displayName: 'Simplify',
+				name: 'simplify',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to return a flat shape for chat and routing (time, type, category, actor, resource, IP, user agent, summary) instead of Asana’s event',
+			},
+			{
+				displayName: 'Starting Offset',
+				name: 'offset',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. {{ $json.next_offset }}',
+				description:
+					'The "next_offset" of an earlier run with the same workspace and filters: continues right after the events that run returned. Empty: start at the oldest matching event.',
+			},
+		],
+	},
+];
+
+interface GetManySettings {
+	workspaceGid: string;
+	/** Infinity for Return All. */
+	limit: number;
+	server: AuditServerFilters;
+	client: AuditClientFilters;
+	offset?: string;
+	eachEvent: boolean;
+	simplify: boolean;
+}
+
+function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, fix: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { description: fix, itemIndex });
+}
+
+/** A date parameter as ISO text: typed dates, expressions giving strings, Date or Luxon objects. */
+function readDate(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, label: string): string | undefined {
+	if (raw === undefined || raw === null || raw === '') return undefined;
+	const text =
+		typeof raw === 'object' && typeof (raw as { toISOString?: unknown }).toISOString === 'function'
+			? (raw as Date).toISOString()
+			: typeof raw === 'object' && typeof (raw as { toISO?: unknown }).toISO === 'function'
+				? String((raw as { toISO: () => string }).toISO())
+				: String(raw);
+	const time = Date.parse(text);
+	if (Number.isNaN(time)) {
+		throw invalid(ctx, itemIndex, `Filters › ${label}: "${text}" is not a date`, 'Enter a date and time, e.g. 2026-11-01T00:00:00Z, or clear it.');
+	}
+	return new Date(time).toISOString();
+}
+
+function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySettings {
+	const workspace = ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }) as unknown;
+	const workspaceGid = typeof workspace === 'string' || typeof workspace === 'number' ? String(workspace).trim() : '';
+	if (!GID_PATTERN.test(workspaceGid)) {
+		throw invalid(
+			ctx,
+			itemIndex,
+			`Workspace: "${workspaceGid}" is not a workspace ID`,
+			'Pick the workspace from the list, or enter its ID (digits only; Asana URLs show it after /1/).',
+		);
+	}
+
+	const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) as boolean;
+	let limit = Number.POSITIVE_INFINITY;
+	if (!returnAll) {
+		limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
+		if (!Number.isInteger(limit) || limit < 1) {
+			throw invalid(ctx, itemIndex, `Limit: ${String(limit)} is out of range`, 'Enter a whole number of at least 1, or turn on Return All.');
+		}
+	}
+
+	const filters = ctx.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const { server, client } = readAuditFilters(ctx.getNode(), filters, itemIndex);
+	const startAt = readDate(ctx, itemIndex, filters.startAt, 'Start Time');
+	const endAt = readDate(ctx, itemIndex, filters.endAt, 'End Time');
+	if (startAt && endAt && Date.parse(endAt) <= Date.parse(startAt)) {
+		throw invalid(
+			ctx,
+			itemIndex,
+			`Filters › End Time: ${endAt} is not after Start Time ${startAt}`,
+			'Set End Time later than Start Time (End Time is exclusive), or clear one of them.',
+		);
+	}
+	if (startAt) server.start_at = startAt;
+	if (endAt) server.end_at = endAt;
+
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const offset = typeof options.offset === 'string' && options.offset.trim() ? options.offset.trim() : undefined;
+	return {
+		workspaceGid,
+		limit,
+		server,
+		client,
+		offset,
+		eachEvent: (options.output ?? 'eachEvent') === 'eachEvent',
+		simplify: options.simplify === true,
+	};
+}
+
+async function readPage(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	transport: AsanaTransport,
+	settings: GetManySettings,
+	page: { limit: number; offset?: string; offsetFromUser: boolean },
+): Promise<AuditLogPage> {
+	const reply = await fetchAuditPage(transport, settings.workspaceGid, settings.server, {
+		limit: page.limit,
+		offset: page.offset,
+		acceptRejectedOffset: page.offsetFromUser,
+		subject: `Item ${itemIndex}: Workspace ${settings.workspaceGid}`,
+	});
+	// Only a transport with a deadline defers; this node gives none, so this is a safeguard.
+	if (reply.kind === 'deferred') throw invalid(ctx, itemIndex, reply.reason, 'Run the node again.');
+	if (reply.status === 400) {
+		throw invalid(
+			ctx,
+			itemIndex,
+			'Options › Starting Offset: Asana no longer accepts this offset',
+			'Offsets expire after a while and only work with the filters they were made with. Clear Starting Offset and set Filters › Start Time to the time of the last event you processed.',
+		);
+	}
+	return reply.body;
+}
+
+/**
+ * Follows Asana's offsets oldest first. Without node-side filters each request asks for
+ * exactly what is still wanted, so Limit ≤ 100 is one request. With them, a page that holds
+ * more matches than wanted is asked again ending at the last wanted event: its next offset
+ * then continues exactly there, and nothing is skipped by a later run.
+ */
+export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
+	const settings = readSettings(ctx, itemIndex);
+	const transport = createTransport(ctx, { authentication: 'accessToken', itemIndex, forbiddenHint: SERVICE_ACCOUNT_HINT });
+	const filteredByNode =
+		settings.client.eventTypes.length > 0 || settings.client.categories.length > 0 || !!settings.client.actorType;
+	const matches = (event: AuditLogEvent) => matchesAuditFilters(event, settings.client);
+
+	const events: AuditLogEvent[] = [];
+	let offset = settings.offset;
+	let nextOffset = settings.offset ?? null;
+	let remaining = settings.limit;
+	while (remaining > 0) {
+		const offsetFromUser = offset !== undefined && offset === settings.offset;
+		const limit = filteredByNode ? AUDIT_LOG_PAGE : Math.min(AUDIT_LOG_PAGE, remaining);
+		let page = await readPage(ctx, itemIndex, transport, settings, { limit, offset, offsetFromUser });
+		let matched = (page.data ?? []).filter(matches);
+		if (matched.length > remaining) {
+			const lastWanted = page.data.indexOf(matched[remaining - 1]);
+			page = await readPage(ctx, itemIndex, transport, settings, { limit: lastWanted + 1, offset, offsetFromUser });
+			matched = (page.data ?? []).filter(matches).slice(0, remaining);
+		}
+		events.push(...matched);
+		remaining -= matched.length;
+		if (page.next_page?.offset) nextOffset = page.next_page.offset;
+		// Asana keeps sending next_page after the newest event: an empty page is the end for now.
+		if (!page.data?.length || !page.next_page?.offset) break;
+		offset = page.next_page.offset;
+	}
+
+	const shaped = events.map((event) => (settings.simplify ? simplifyAuditEvent(event) : (event as unknown as IDataObject)));
+	if (settings.eachEvent && shaped.length) return shaped.map((event) => ({ ...event, next_offset: nextOffset }));
+	return [{ events: shaped, next_offset: nextOffset }];
+}

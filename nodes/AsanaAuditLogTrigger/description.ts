@@ -1,0 +1,72 @@
+import type { INodeProperties } from 'n8n-workflow';
+
+import { auditLogFilterOptions } from '../shared/auditParameters';
+import { AUDIT_LOG_RETENTION_DAYS } from '../shared/constants';
+import { workspaceLocator } from '../shared/descriptions';
+
+export const auditTriggerProperties: INodeProperties[] = [
+	workspaceLocator({
+		description: 'The workspace (organization) whose audit log to read. Its id is the number after /1/ in Asana URLs.',
+	}),
+	{
+		displayName: 'Start',
+		name: 'start',
+		type: 'options',
+		options: [
+			{ name: 'From Now', value: 'now', description: 'Emit events that happen after activation' },
+			{ name: 'Look Back', value: 'lookBack', description: 'Also emit the events of a recent period, oldest first' },
+			{ name: 'From Date', value: 'fromDate', description: 'Also emit every event since a date, oldest first' },
+		],
+		default: 'now',
+		description: 'Where a new stream starts. Changing the filters starts a new stream.',
+	},
+	{
+		displayName: 'Look Back (Days)',
+		name: 'lookBackDays',
+		type: 'number',
+		typeOptions: { minValue: 0.01, maxValue: AUDIT_LOG_RETENTION_DAYS, numberPrecision: 2 },
+		default: 1,
+		displayOptions: { show: { start: ['lookBack'] } },
+		description: `How far back to start, up to ${AUDIT_LOG_RETENTION_DAYS} days (Asana deletes older events)`,
+	},
+	{
+		displayName: 'From Date',
+		name: 'fromDate',
+		type: 'dateTime',
+		default: '',
+		displayOptions: { show: { start: ['fromDate'] } },
+		description: `Start of the backfill; dates older than ${AUDIT_LOG_RETENTION_DAYS} days or before 2021-10-08 start at the oldest event Asana still holds`,
+	},
+	{
+		displayName: 'Filters',
+		name: 'filters',
+		type: 'collection',
+		placeholder: 'Add Filter',
+		default: {},
+		options: auditLogFilterOptions,
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{
+				displayName: 'Max Events per Poll',
+				name: 'maxEventsPerPoll',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: 1000,
+				description: 'The rest of a backlog is emitted by the next polls, none skipped',
+			},
+			{
+				displayName: 'Simplify',
+				name: 'simplify',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to emit a flat shape for chat and routing (time, type, category, actor, resource, IP, user agent, summary) instead of Asana’s event',
+			},
+		],
+	},
+];

@@ -1,0 +1,167 @@
+import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import type { AuthenticationMethod } from '../../../shared/constants';
+import { EVENT_OPT_FIELDS } from '../../../shared/eventFilters';
+import { drainStream, pageSizeOf, startStream, type StreamCursor } from '../../../shared/eventStream';
+import { createTransport } from '../../../shared/transport';
+import { readStreamTarget, streamSubject } from './streamTarget';
+
+const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
+
+export const getEventsDescription: INodeProperties[] = [
+	{
+		displayName: 'Sync Token',
+		name: 'sync',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. {{ $json.sync }}',
+		description:
+			'The "sync" value returned by an earlier run of this node. Events since that token are returned. Leave empty to start listening now: no events are returned, only a token to pass next time.',
+		displayOptions: { show: showOnlyForGetEvents },
+	},
+	{
+		displayName: 'Pages',
+		name: 'pages',
+		type: 'options',
+		options: [
+			{
+				name: 'All Pages',
+				value: 'all',
+				description: 'Keep reading while Asana has more, up to Max Events',
+			},
+			{
+				name: 'One Page',
+				value: 'one',
+				description: 'One request: up to 100 events of a task, project or goal, or 1,000 of a workspace',
+			},
+		],
+		default: 'all',
+		description: 'Whether to read every page Asana has since the token, or only the first',
+		displayOptions: { show: showOnlyForGetEvents },
+	},
+	{
+		displayName: 'Max Events',
+		name: 'maxEvents',
+		type: 'number',
+		typeOptions: { minValue: 1 },
+		default: 1000,
+		description:
+			'Stop after this many events. The returned sync token continues right after the last event returned, so none is skipped or repeated.',
+		displayOptions: { show: { ...showOnlyForGetEvents, pages: ['all'] } },
+	},
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		options: [
+			{
+				name: 'One Item per Event',
+				value: 'eachEvent',
+				description: 'Each event is an item carrying the next sync token as "sync". Without events: one item with an empty "events" list and "sync".',
+			},
+			{
+				name: 'One Item with All Events',
+				value: 'allEvents',
+				description: 'One item with "events", the next sync token "sync" and "has_more"',
+			},
+		],
+		default: 'eachEvent',
+		description: 'How the events are returned',
+		displayOptions: { show: showOnlyForGetEvents },
+	},
+];
+
+/**
+ * The token handed out. When Max Events ends inside a page, Asana's token of that page is
+ * followed by the keys of the events already returned from it, so the next run skips
+ * exactly those. Keys are base64url, so neither separator can occur inside one.
+ */
+const EMITTED_SEPARATOR = '~';
+const KEY_SEPARATOR = '.';
+
+export function encodeSyncToken(cursor: StreamCursor): string {
+	return cursor.emitted?.length
+		? `${cursor.sync}${EMITTED_SEPARATOR}${cursor.emitted.join(KEY_SEPARATOR)}`
+		: cursor.sync;
+}
+
+export function decodeSyncToken(token: string): StreamCursor {
+	const [sync, emitted] = token.split(EMITTED_SEPARATOR, 2);
+	return emitted ? { sync, emitted: emitted.split(KEY_SEPARATOR).filter(Boolean) } : { sync };
+}
+
+/** Makes drainStream stop after one request: the deadline counts as passed once a page was asked for. */
+function clockPastDeadlineAfterFirstRequest(): () => number {
+	let requested = false;
+	return () => {
+		if (requested) return Number.POSITIVE_INFINITY;
+		requested = true;
+		return 0;
+	};
+}
+
+function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
+	const value = Number(ctx.getNodeParameter('maxEvents', itemIndex, 1000));
+	if (!Number.isInteger(value) || value < 1) {
+		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Max Events: ${String(value)} is out of range`, {
+			description: 'Enter a whole number of at least 1, or choose Pages "One Page".',
+			itemIndex,
+		});
+	}
+	return value;
+}
+
+export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
+	const target = readStreamTarget(ctx, itemIndex);
+	const givenToken = String(ctx.getNodeParameter('sync', itemIndex, '') ?? '').trim();
+	const onePage = ctx.getNodeParameter('pages', itemIndex, 'all') === 'one';
+	const maxEvents = onePage ? pageSizeOf(target) : readMaxEvents(ctx, itemIndex);
+	const output = ctx.getNodeParameter('output', itemIndex, 'eachEvent') as string;
+	const authentication = ctx.getNodeParameter('authentication', itemIndex, 'accessToken') as AuthenticationMethod;
+	const transport = createTransport(ctx, { authentication, itemIndex });
+	const subject = streamSubject(target, itemIndex);
+
+	if (!givenToken) {
+		const sync = await startStream(transport, target, { subject });
+		return [
+			{
+				events: [],
+				sync: sync ?? null,
+				has_more: false,
+				sync_token_expired: false,
+				note: 'No sync token was given, so Asana started listening now. Pass "sync" to the next run to get the events from now on.',
+			},
+		];
+	}
+
+	const result = await drainStream(
+		transport,
+		target,
+		decodeSyncToken(givenToken),
+		{ remaining: maxEvents, deadline: onePage ? 1 : Number.POSITIVE_INFINITY },
+		{ subject, optFields: EVENT_OPT_FIELDS, now: onePage ? clockPastDeadlineAfterFirstRequest() : undefined },
+	);
+	const sync = encodeSyncToken(result.cursor);
+	// Asana does not document the order inside a page: make it explicit.
+	const events = [...result.events].sort((a, b) => a.created_at.localeCompare(b.created_at));
+	const expiredNote = result.expired
+		? { note: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.' }
+		: {};
+
+	if (output === 'eachEvent' && events.length) {
+		return events.map((event) => ({
+			...(event as unknown as IDataObject),
+			sync,
+			...(result.expired ? { sync_token_expired: true } : {}),
+		}));
+	}
+	return [
+		{
+			events: events as unknown as IDataObject[],
+			sync,
+			has_more: result.backlog,
+			sync_token_expired: result.expired,
+			...expiredNote,
+		},
+	];
+}

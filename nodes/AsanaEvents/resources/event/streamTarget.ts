@@ -1,0 +1,87 @@
+import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+
+import { asanaObjectLocator, workspaceLocator } from '../../../shared/descriptions';
+import { GID_PATTERN, parseAsanaReference } from '../../../shared/resourceRef';
+import type { StreamTarget } from '../../../shared/types';
+
+const showForEventOperations = { resource: ['event'], operation: ['getEvents', 'getSyncToken'] };
+
+/** Which stream an operation reads: one task, project or goal, or a whole workspace. */
+export const streamTargetProperties: INodeProperties[] = [
+	{
+		displayName: 'Events Of',
+		name: 'source',
+		type: 'options',
+		options: [
+			{
+				name: 'Task, Project or Goal',
+				value: 'resource',
+				description:
+					'Events of one object. A project’s events include those of its tasks, subtasks and comments.',
+			},
+			{
+				name: 'Workspace',
+				value: 'workspace',
+				description: 'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
+			},
+		],
+		default: 'resource',
+		description: 'Whether to read the events of one task, project or goal, or of a whole workspace',
+		displayOptions: { show: showForEventOperations },
+	},
+	asanaObjectLocator({
+		displayName: 'Task, Project or Goal',
+		name: 'asanaObject',
+		description:
+			'The task, project or goal whose events to read: its ID (digits only) or its Asana URL',
+		displayOptions: { show: { ...showForEventOperations, source: ['resource'] } },
+	}),
+	workspaceLocator({
+		description: 'The workspace whose events to read. Its ID is the number after /1/ in Asana URLs.',
+		displayOptions: { show: { ...showForEventOperations, source: ['workspace'] } },
+	}),
+];
+
+function locatorValue(raw: unknown): unknown {
+	return raw && typeof raw === 'object' ? (raw as { value?: unknown }).value : raw;
+}
+
+/** Reads the stream of one input item; errors name the item, the parameter and the fix. */
+export function readStreamTarget(ctx: IExecuteFunctions, itemIndex: number): StreamTarget {
+	const source = ctx.getNodeParameter('source', itemIndex, 'resource') as string;
+	if (source === 'workspace') {
+		const raw = locatorValue(ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }));
+		const gid = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
+		if (!GID_PATTERN.test(gid)) {
+			throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Workspace: "${gid}" is not a workspace ID`, {
+				description:
+					'Pick the workspace from the list, or enter its ID (digits only; Asana URLs show it after /1/).',
+				itemIndex,
+			});
+		}
+		return { kind: 'workspace', gid };
+	}
+	if (source !== 'resource') {
+		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Events Of: "${source}" is not supported`, {
+			description: 'Choose "Task, Project or Goal" or "Workspace".',
+			itemIndex,
+		});
+	}
+	const parsed = parseAsanaReference(
+		locatorValue(ctx.getNodeParameter('asanaObject', itemIndex, '', { extractValue: true })),
+	);
+	if ('error' in parsed) {
+		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Task, Project or Goal: ${parsed.error}`, {
+			description:
+				'Pick a project from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
+			itemIndex,
+		});
+	}
+	return { kind: 'resource', gid: parsed.gid, resourceType: parsed.type };
+}
+
+/** Names the stream in Asana errors, in the words of the node's parameters. */
+export function streamSubject(target: StreamTarget, itemIndex: number): string {
+	const what = target.kind === 'workspace' ? 'Workspace' : 'Task, Project or Goal';
+	return `Item ${itemIndex}: ${what} ${target.gid}`;
+}

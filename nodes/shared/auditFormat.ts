@@ -1,0 +1,83 @@
+import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
+
+import type { AuditLogEvent } from './types';
+
+/** Documented event types by category; Asana adds types over time, so free entry stays open. */
+export const AUDIT_EVENT_TYPES_BY_CATEGORY: Record<string, string[]> = {
+	logins: ['user_login_succeeded', 'user_login_failed', 'user_logged_out'],
+	user_access_control: ['user_invited', 'user_deprovisioned', 'user_added_to_domain', 'user_removed_from_domain'],
+	roles: ['user_role_changed', 'user_admin_role_changed'],
+	admin_settings: ['workspace_setting_changed', 'domain_setting_changed', 'saml_settings_changed'],
+	apps: ['app_installed', 'app_uninstalled', 'service_account_created', 'service_account_deleted'],
+	content_export: ['project_exported', 'file_downloaded', 'attachment_downloaded', 'organization_exported'],
+	deletion: ['task_deleted', 'project_deleted', 'portfolio_deleted', 'team_deleted'],
+};
+
+function title(value: string): string {
+	return value
+		.split('_')
+		.map((word) => word.charAt(0).toUpperCase() + word.slice(1))
+		.join(' ');
+}
+
+export const AUDIT_EVENT_TYPE_OPTIONS: INodePropertyOptions[] = Object.entries(AUDIT_EVENT_TYPES_BY_CATEGORY)
+	.flatMap(([category, types]) => types.map((type) => ({ name: `${title(category)}: ${title(type)}`, value: type })))
+	.sort((a, b) => a.name.localeCompare(b.name));
+
+export const AUDIT_CATEGORY_OPTIONS: INodePropertyOptions[] = Object.keys(AUDIT_EVENT_TYPES_BY_CATEGORY)
+	.map((category) => ({ name: title(category), value: category }))
+	.sort((a, b) => a.name.localeCompare(b.name));
+
+export const AUDIT_ACTOR_TYPE_OPTIONS: INodePropertyOptions[] = [
+	{ name: 'Anonymous', value: 'anonymous' },
+	{ name: 'Any', value: '' },
+	{ name: 'Asana', value: 'asana' },
+	{ name: 'Asana Support', value: 'asana_support' },
+	{ name: 'External Administrator', value: 'external_administrator' },
+	{ name: 'User', value: 'user' },
+];
+
+function actorLabel(event: AuditLogEvent): string {
+	const { actor } = event;
+	if (actor.name && actor.email) return `${actor.name} (${actor.email})`;
+	return actor.name ?? actor.email ?? (actor.actor_type === 'user' ? 'A user' : title(actor.actor_type));
+}
+
+function resourceLabel(event: AuditLogEvent): string {
+	const { resource } = event;
+	const kind = (resource.resource_subtype ?? resource.resource_type ?? 'object').replace(/_/g, ' ');
+	const name = resource.name ?? resource.email ?? resource.gid;
+	return name ? `${kind} "${name}"` : kind;
+}
+
+/** One line a person can read in a chat message. */
+export function auditSummary(event: AuditLogEvent): string {
+	const what = event.event_type.replace(/_/g, ' ');
+	const ip = event.context?.client_ip_address ? ` from ${event.context.client_ip_address}` : '';
+	return `${actorLabel(event)}: ${what} — ${resourceLabel(event)}${ip}`;
+}
+
+/** The flat shape for chat and routing. */
+export function simplifyAuditEvent(event: AuditLogEvent): IDataObject {
+	return {
+		gid: event.gid,
+		time: event.created_at,
+		event_type: event.event_type,
+		category: event.event_category,
+		actor: {
+			type: event.actor.actor_type,
+			name: event.actor.name ?? null,
+			email: event.actor.email ?? null,
+			gid: event.actor.gid ?? null,
+		},
+		resource: {
+			type: event.resource.resource_type ?? null,
+			subtype: event.resource.resource_subtype ?? null,
+			name: event.resource.name ?? null,
+			gid: event.resource.gid ?? null,
+		},
+		ip: event.context?.client_ip_address ?? null,
+		user_agent: event.context?.user_agent ?? null,
+		summary: auditSummary(event),
+	};
+}

@@ -1,0 +1,107 @@
+import { NodeOperationError, type IDataObject, type INode, type INodeProperties } from 'n8n-workflow';
+
+import { AUDIT_ACTOR_TYPE_OPTIONS, AUDIT_CATEGORY_OPTIONS, AUDIT_EVENT_TYPE_OPTIONS } from './auditFormat';
+import type { AuditClientFilters, AuditServerFilters } from './auditStream';
+import { splitList } from './eventFilters';
+import { GID_PATTERN } from './resourceRef';
+
+/** The 403 hint of every audit-log request. */
+export const SERVICE_ACCOUNT_HINT =
+	'The audit log only answers a service account token of an Enterprise+ (or legacy Enterprise) domain. Create one in Asana: Admin console → Apps → Service accounts → Add service account, copy its token into an "Asana Events API" credential, and use that credential here. Personal access tokens and OAuth apps cannot read the audit log.';
+
+/** The audit-log filters of the trigger and the action node (`readAuditFilters` reads them). */
+export const auditLogFilterOptions: INodeProperties[] = [
+	{
+		displayName: 'Actor ID',
+		name: 'actorGid',
+		type: 'string',
+		default: '',
+		placeholder: '1201234567890123',
+		description: 'Only events triggered by this user (sent to Asana as actor_gid)',
+	},
+	{
+		displayName: 'Actor Type',
+		name: 'actorType',
+		type: 'options',
+		options: AUDIT_ACTOR_TYPE_OPTIONS,
+		default: '',
+		description: 'Only events of this kind of actor (ignored by Asana when an actor ID is set, so applied by the node then)',
+	},
+	{
+		displayName: 'Event Categories',
+		name: 'categories',
+		type: 'multiOptions',
+		options: AUDIT_CATEGORY_OPTIONS,
+		default: [],
+		description: 'Only events of these categories (applied by the node; Asana has no such filter)',
+	},
+	{
+		displayName: 'Event Types',
+		name: 'eventTypes',
+		type: 'multiOptions',
+		options: AUDIT_EVENT_TYPE_OPTIONS,
+		default: [],
+		description: 'Only events of these types. One type is filtered by Asana; several are filtered by the node.',
+	},
+	{
+		displayName: 'Other Event Types',
+		name: 'otherEventTypes',
+		type: 'string',
+		default: '',
+		placeholder: 'user_session_revoked, goal_deleted',
+		description: 'Comma-separated event types not in the list above (Asana adds new ones over time)',
+	},
+	{
+		displayName: 'Resource ID',
+		name: 'resourceGid',
+		type: 'string',
+		default: '',
+		placeholder: '1201234567890123',
+		description: 'Only events about this task, project, user or other object (sent to Asana as resource_gid)',
+	},
+];
+
+/** Reads the audit-log filter collection shared by the trigger and the action node. */
+export function readAuditFilters(
+	node: INode,
+	filters: IDataObject,
+	itemIndex?: number,
+): { server: AuditServerFilters; client: AuditClientFilters } {
+	const where = itemIndex === undefined ? 'Filters' : `Item ${itemIndex}: Filters`;
+	const id = (name: string, label: string): string | undefined => {
+		const value = typeof filters[name] === 'string' || typeof filters[name] === 'number' ? String(filters[name]).trim() : '';
+		if (!value) return undefined;
+		if (!GID_PATTERN.test(value)) {
+			throw new NodeOperationError(node, `${where} › ${label}: "${value}" is not an Asana id`, {
+				description: `Enter the id (digits only), or clear ${label}.`,
+				itemIndex,
+			});
+		}
+		return value;
+	};
+	const actorGid = id('actorGid', 'Actor ID');
+	const resourceGid = id('resourceGid', 'Resource ID');
+	const actorType = typeof filters.actorType === 'string' && filters.actorType ? filters.actorType : undefined;
+	const eventTypes = [...new Set([...splitList(filters.eventTypes), ...splitList(filters.otherEventTypes)])];
+	const badType = eventTypes.find((type) => !/^[a-z0-9_]+$/.test(type));
+	if (badType) {
+		throw new NodeOperationError(node, `${where} › Other Event Types: "${badType}" is not an event type`, {
+			description: 'Event types are lowercase words joined by underscores, e.g. user_login_failed.',
+			itemIndex,
+		});
+	}
+	const server: AuditServerFilters = {};
+	if (actorGid) server.actor_gid = actorGid;
+	// Asana takes actor_type only without actor_gid.
+	else if (actorType) server.actor_type = actorType;
+	if (resourceGid) server.resource_gid = resourceGid;
+	if (eventTypes.length === 1) server.event_type = eventTypes[0];
+	return {
+		server,
+		client: {
+			eventTypes: eventTypes.length > 1 ? eventTypes : [],
+			categories: splitList(filters.categories),
+			actorType: actorGid && actorType ? actorType : undefined,
+		},
+	};
+}

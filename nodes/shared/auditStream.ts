@@ -1,0 +1,152 @@
+import { AUDIT_LOG_PAGE } from './constants';
+import { RecentKeys } from './eventKey';
+import { readAsanaError } from './errors';
+import type { AsanaReply, AsanaTransport } from './transport';
+import type { AuditLogEvent, AuditLogPage } from './types';
+
+/** The API's own filters: sent as query parameters. */
+export interface AuditServerFilters {
+	start_at?: string;
+	end_at?: string;
+	event_type?: string;
+	actor_type?: string;
+	actor_gid?: string;
+	resource_gid?: string;
+}
+
+/** Filters the API has no parameter for, applied after fetching. */
+export interface AuditClientFilters {
+	eventTypes: string[];
+	categories: string[];
+	/** Only set when an actor id is sent too: Asana takes one or the other. */
+	actorType?: string;
+}
+
+export function matchesAuditFilters(event: AuditLogEvent, filters: AuditClientFilters): boolean {
+	if (filters.eventTypes.length && !filters.eventTypes.includes(event.event_type)) return false;
+	if (filters.categories.length && !filters.categories.includes(event.event_category)) return false;
+	if (filters.actorType && event.actor?.actor_type !== filters.actorType) return false;
+	return true;
+}
+
+/** A 400 that blames the offset: the stream continues from the last seen time instead. */
+function isRejectedOffset(status: number, body: unknown): boolean {
+	return status === 400 && /offset/i.test(readAsanaError(body).message ?? '');
+}
+
+export async function fetchAuditPage(
+	transport: AsanaTransport,
+	workspaceGid: string,
+	filters: AuditServerFilters,
+	page: { limit: number; offset?: string; acceptRejectedOffset?: boolean; subject?: string },
+): Promise<AsanaReply<AuditLogPage>> {
+	return await transport.get<AuditLogPage>(
+		`/workspaces/${workspaceGid}/audit_log_events`,
+		{ ...filters, limit: page.limit, offset: page.offset },
+		{ accept: page.acceptRejectedOffset ? isRejectedOffset : undefined, subject: page.subject },
+	);
+}
+
+/**
+ * Where an audit-log stream stands. `offset` is Asana's latest `next_page.offset`, valid
+ * only with the query that produced it, so `offsetStartAt` keeps that query's `start_at`.
+ * `resumeAt` (the last emitted `created_at`, or the configured start) is where the stream
+ * restarts when an offset is refused. `recent` holds the gids emitted lately, which are
+ * dropped when a page is asked again (a capped page, or a restart from `resumeAt`).
+ */
+export interface AuditCursor {
+	offset?: string;
+	offsetStartAt?: string;
+	resumeAt: string;
+	recent: string[];
+}
+
+/** Gids remembered: ten pages, far more than one page can repeat. */
+export const AUDIT_RECENT_CAPACITY = 1000;
+
+export interface AuditDrainResult {
+	events: AuditLogEvent[];
+	cursor: AuditCursor;
+	backlog: boolean;
+	requests: number;
+	offsetRejected: boolean;
+	deferred?: string;
+}
+
+/**
+ * Follows offsets oldest-first until a page comes back empty (Asana keeps sending
+ * `next_page` even then), the cap is reached or the deadline passes. A page cut by the cap
+ * is not left: its offset is kept and its emitted gids are skipped next time.
+ */
+export async function drainAuditLog(
+	transport: AsanaTransport,
+	workspaceGid: string,
+	cursor: AuditCursor,
+	budget: { remaining: number; deadline: number },
+	filters: { server: AuditServerFilters; client: AuditClientFilters },
+	options: { now?: () => number; subject?: string } = {},
+): Promise<AuditDrainResult> {
+	const now = options.now ?? Date.now;
+	const recent = new RecentKeys(cursor.recent, AUDIT_RECENT_CAPACITY);
+	const events: AuditLogEvent[] = [];
+	let { offset, offsetStartAt, resumeAt } = cursor;
+	let requests = 0;
+	let offsetRejected = false;
+	const result = (backlog: boolean, deferred?: string): AuditDrainResult => ({
+		events,
+		cursor: { offset, offsetStartAt: offset ? offsetStartAt : undefined, resumeAt, recent: recent.toJSON() },
+		backlog,
+		requests,
+		offsetRejected,
+		deferred,
+	});
+
+	for (;;) {
+		if (budget.remaining <= 0 || now() >= budget.deadline) return result(true);
+		if (!offset) offsetStartAt = laterOf(filters.server.start_at, resumeAt);
+		const reply = await fetchAuditPage(
+			transport,
+			workspaceGid,
+			{ ...filters.server, start_at: offsetStartAt },
+			{
+				limit: AUDIT_LOG_PAGE,
+				offset,
+				// Once per poll: an offset refused right after a restart is a real error.
+				acceptRejectedOffset: !!offset && !offsetRejected,
+				subject: options.subject,
+			},
+		);
+		requests++;
+		if (reply.kind === 'deferred') return result(true, reply.reason);
+		if (reply.status === 400) {
+			// Refused or expired offset: start again from the last emitted time; `recent` drops repeats.
+			offsetRejected = true;
+			offset = undefined;
+			continue;
+		}
+
+		const page = reply.body.data ?? [];
+		let cut = false;
+		for (const event of page) {
+			if (recent.has(event.gid)) continue;
+			if (matchesAuditFilters(event, filters.client)) {
+				if (budget.remaining <= 0) {
+					cut = true;
+					break;
+				}
+				budget.remaining--;
+				events.push(event);
+			}
+			recent.add(event.gid);
+			resumeAt = event.created_at;
+		}
+		if (cut) return result(true);
+		if (reply.body.next_page?.offset) offset = reply.body.next_page.offset;
+		if (page.length === 0 || !reply.body.next_page) return result(false);
+	}
+}
+
+function laterOf(a: string | undefined, b: string): string {
+	if (!a) return b;
+	return Date.parse(a) > Date.parse(b) ? a : b;
+}
