@@ -184,7 +184,16 @@ describe('Asana Audit Log Trigger', () => {
 			expect(result.error?.message).toMatch(/Workspace 31337: Asana 404/);
 		});
 
-		it('passes on what Asana says about a bad filter', async () => {
+		it('names the filter Asana rejects', async () => {
+			// An expression can put any text into Actor Type; Asana answers 400 on it.
+			const result = await poll(params({ filters: { actorType: 'robot' } }), {});
+			expect(result.error?.message).toMatch(/Asana 400 .*actor_type: Must be one of/);
+			expect((result.error as { description?: string }).description).toMatch(
+				/Asana rejected Filters › Actor Type \(sent as actor_type\)\. Correct Filters › Actor Type on this node, or clear it\./,
+			);
+		});
+
+		it('checks dates, ids and ranges before asking Asana', async () => {
 			const result = await poll(params({ filters: { otherEventTypes: 'user_login_failed' }, start: 'fromDate', fromDate: 'yesterday' }), {});
 			expect(result.error?.message).toMatch(/From Date: "yesterday" is not a date/);
 			const badActor = await poll(params({ filters: { actorGid: 'bob' } }), {});

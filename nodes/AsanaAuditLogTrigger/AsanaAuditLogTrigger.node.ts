@@ -10,7 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { simplifyAuditEvent } from '../shared/auditFormat';
-import { readAuditFilters, SERVICE_ACCOUNT_HINT } from '../shared/auditParameters';
+import { AUDIT_QUERY_LABELS, readAuditFilters, SERVICE_ACCOUNT_HINT } from '../shared/auditParameters';
 import {
 	drainAuditLog,
 	fetchAuditPage,
@@ -170,7 +170,7 @@ export class AsanaAuditLogTrigger implements INodeType {
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readSettings(this);
 		const deadline = pollDeadline(this);
-		const transport = createTransport(this, { authentication: 'accessToken', deadline, forbiddenHint: SERVICE_ACCOUNT_HINT });
+		const transport = createTransport(this, { authentication: 'accessToken', deadline, forbiddenHint: SERVICE_ACCOUNT_HINT, queryLabels: AUDIT_QUERY_LABELS });
 		if (this.getMode() === 'manual') return await sampleEvents(this, settings, transport, deadline);
 
 		const staticData = this.getWorkflowStaticData('node');

@@ -9,6 +9,16 @@ import { GID_PATTERN } from './resourceRef';
 export const SERVICE_ACCOUNT_HINT =
 	'The audit log only answers a service account token of an Enterprise+ (or legacy Enterprise) domain. Create one in Asana: Admin console → Apps → Service accounts → Add service account, copy its token into an "Asana Events API" credential, and use that credential here. Personal access tokens and OAuth apps cannot read the audit log.';
 
+/** Which node parameter each audit-log query parameter comes from, for Asana's 400s. */
+export const AUDIT_QUERY_LABELS: Record<string, string> = {
+	event_type: 'Filters › Event Types',
+	actor_type: 'Filters › Actor Type',
+	actor_gid: 'Filters › Actor ID',
+	resource_gid: 'Filters › Resource ID',
+	start_at: 'the start time',
+	end_at: 'Filters › End Time',
+};
+
 /** The audit-log filters of the trigger and the action node (`readAuditFilters` reads them). */
 export const auditLogFilterOptions: INodeProperties[] = [
 	{

@@ -69,6 +69,17 @@ export interface TransportOptions {
 	random?: () => number;
 	/** Replaces the generic 403 hint where the node knows what access it needs. */
 	forbiddenHint?: string;
+	/** Node parameter behind each query parameter, named in a 400 that blames it. */
+	queryLabels?: Record<string, string>;
+}
+
+/** Asana starts a 400 message with the query parameter at fault, e.g. "actor_type: …". */
+function specificHint(status: number, detail: AsanaErrorDetail, options: TransportOptions): string | undefined {
+	if (status === 403) return options.forbiddenHint;
+	if (status !== 400 || !options.queryLabels) return undefined;
+	const parameter = /^(\w+):/.exec(detail.message ?? '')?.[1];
+	const label = parameter ? options.queryLabels[parameter] : undefined;
+	return label ? `Asana rejected ${label} (sent as ${parameter}). Correct ${label} on this node, or clear it.` : undefined;
 }
 
 export function credentialTypeFor(authentication: AuthenticationMethod): string {
@@ -255,7 +266,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					path,
 					itemIndex: options.itemIndex,
 					subject: requestOptions.subject,
-					extraHint: result.status === 403 ? options.forbiddenHint : undefined,
+					extraHint: specificHint(result.status, result.detail, options),
 				};
 				if (!result.retryable) throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
 

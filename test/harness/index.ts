@@ -7,6 +7,7 @@
 import './environment';
 
 export { capturedLogs } from './logs';
+export { countSecretOccurrences } from './leaks';
 export { TestCredentialsHelper, credentialTypes, type HarnessCredentials } from './credentials';
 export { testCredential, type CredentialTestResult } from './credentialTest';
 export { InputItems, nodeTypesOf } from './nodeTypes';

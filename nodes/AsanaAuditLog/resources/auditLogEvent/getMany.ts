@@ -6,7 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import { simplifyAuditEvent } from '../../../shared/auditFormat';
-import { auditLogFilterOptions, readAuditFilters, SERVICE_ACCOUNT_HINT } from '../../../shared/auditParameters';
+import { AUDIT_QUERY_LABELS, auditLogFilterOptions, readAuditFilters, SERVICE_ACCOUNT_HINT } from '../../../shared/auditParameters';
 import {
 	fetchAuditPage,
 	matchesAuditFilters,
@@ -236,7 +236,7 @@ async function readPage(
  */
 export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const settings = readSettings(ctx, itemIndex);
-	const transport = createTransport(ctx, { authentication: 'accessToken', itemIndex, forbiddenHint: SERVICE_ACCOUNT_HINT });
+	const transport = createTransport(ctx, { authentication: 'accessToken', itemIndex, forbiddenHint: SERVICE_ACCOUNT_HINT, queryLabels: AUDIT_QUERY_LABELS });
 	const filteredByNode =
 		settings.client.eventTypes.length > 0 || settings.client.categories.length > 0 || !!settings.client.actorType;
 	const matches = (event: AuditLogEvent) => matchesAuditFilters(event, settings.client);

@@ -1,0 +1,179 @@
+/**
+ * The cursor logic shared by triggers and action nodes, run directly over a scripted
+ * transport: the exact requests made and the cursor after each outcome, without n8n or
+ * HTTP. (The same logic runs over real HTTP through n8n-core in the node suites.)
+ */
+import { drainAuditLog, type AuditCursor } from '../nodes/shared/auditStream';
+import { eventKey } from '../nodes/shared/eventKey';
+import { drainStream } from '../nodes/shared/eventStream';
+import type { AsanaReply, AsanaTransport, Query, RequestOptions } from '../nodes/shared/transport';
+import type { AsanaEvent, AuditLogEvent, StreamTarget } from '../nodes/shared/types';
+
+type Answer = { status: number; body: unknown } | { deferred: string };
+
+/** Answers each request from `script`; refuses statuses the caller did not accept, as the transport does. */
+class ScriptedAsana implements AsanaTransport {
+	readonly requests: Array<{ path: string; query: Query }> = [];
+	constructor(private readonly script: (path: string, query: Query) => Answer) {}
+
+	async get<T>(path: string, query: Query = {}, options: RequestOptions = {}): Promise<AsanaReply<T>> {
+		this.requests.push({ path, query: { ...query } });
+		const answer = this.script(path, query);
+		if ('deferred' in answer) return { kind: 'deferred', reason: answer.deferred };
+		if (answer.status >= 300 && !options.accept?.(answer.status, answer.body)) {
+			throw new Error(`Asana ${answer.status}`);
+		}
+		return { kind: 'ok', status: answer.status, body: answer.body as T };
+	}
+}
+
+const noDeadline = () => ({ remaining: 1000, deadline: Number.POSITIVE_INFINITY });
+
+describe('drainAuditLog', () => {
+	const log: AuditLogEvent[] = Array.from({ length: 250 }, (_, i) => ({
+		gid: String(5000 + i),
+		created_at: new Date(Date.UTC(2026, 10, 20, 0, 0, i)).toISOString(),
+		event_type: i % 2 ? 'user_login_succeeded' : 'project_exported',
+		event_category: i % 2 ? 'logins' : 'exports',
+		actor: { actor_type: 'user', gid: '42' },
+		resource: { gid: '7' },
+	}));
+	const noFilters = { server: {}, client: { eventTypes: [], categories: [] } };
+	const begin: AuditCursor = { resumeAt: log[0].created_at, recent: [] };
+
+	/** Offsets are positions in `log`; an offset is refused while `refuse` says so. */
+	function auditLog(refuse: (offset: string) => boolean = () => false) {
+		return new ScriptedAsana((_path, query) => {
+			if (query.offset !== undefined && refuse(String(query.offset))) {
+				return { status: 400, body: { errors: [{ message: 'offset: The offset is invalid or has expired.' }] } };
+			}
+			const from = query.offset !== undefined ? Number(query.offset) : log.findIndex((e) => e.created_at >= String(query.start_at));
+			const data = log.slice(from, from + Number(query.limit));
+			return { status: 200, body: { data, next_page: { offset: String(from + data.length) } } };
+		});
+	}
+
+	it('follows offsets until an empty page and keeps the query the offset belongs to', async () => {
+		const asana = auditLog();
+		const result = await drainAuditLog(asana, '1', begin, noDeadline(), noFilters);
+		expect(result.events.map((e) => e.gid)).toEqual(log.map((e) => e.gid));
+		expect(asana.requests.map((r) => r.query.offset)).toEqual([undefined, '100', '200', '250']);
+		expect(asana.requests.every((r) => r.query.limit === 100 && r.query.start_at === log[0].created_at)).toBe(true);
+		expect(result.cursor).toMatchObject({ offset: '250', offsetStartAt: log[0].created_at, resumeAt: log[249].created_at });
+		expect(result.backlog).toBe(false);
+	});
+
+	it('stops inside a page at the cap, stays on that page and skips what it emitted', async () => {
+		const asana = auditLog();
+		const first = await drainAuditLog(asana, '1', begin, { remaining: 130, deadline: Infinity }, noFilters);
+		expect(first.events).toHaveLength(130);
+		expect(first.backlog).toBe(true);
+		expect(first.cursor.offset).toBe('100');
+		const rest = await drainAuditLog(asana, '1', first.cursor, noDeadline(), noFilters);
+		expect([...first.events, ...rest.events].map((e) => e.gid)).toEqual(log.map((e) => e.gid));
+	});
+
+	it('restarts a refused offset from the last emitted time once, dropping repeats', async () => {
+		const asana = auditLog((offset) => offset === '100');
+		const first = await drainAuditLog(asana, '1', begin, { remaining: 100, deadline: Infinity }, noFilters);
+		asana.requests.length = 0;
+		const rest = await drainAuditLog(asana, '1', first.cursor, noDeadline(), noFilters);
+		expect(rest.offsetRejected).toBe(true);
+		expect(asana.requests[1].query).toMatchObject({ offset: undefined, start_at: log[99].created_at });
+		expect([...first.events, ...rest.events].map((e) => e.gid)).toEqual(log.map((e) => e.gid));
+	});
+
+	it('fails instead of looping when Asana refuses the restarted stream too', async () => {
+		const asana = auditLog(() => true);
+		const cursor: AuditCursor = { offset: '10', offsetStartAt: log[0].created_at, resumeAt: log[9].created_at, recent: [] };
+		await expect(drainAuditLog(asana, '1', cursor, noDeadline(), noFilters)).rejects.toThrow('Asana 400');
+		expect(asana.requests).toHaveLength(3);
+	});
+
+	it('applies node-side filters but advances past what they drop', async () => {
+		const asana = auditLog();
+		const logins = { server: {}, client: { eventTypes: [], categories: ['logins'] } };
+		const result = await drainAuditLog(asana, '1', begin, noDeadline(), logins);
+		expect(result.events).toHaveLength(125);
+		expect(result.cursor.resumeAt).toBe(log[249].created_at);
+	});
+
+	it('leaves the cursor alone when the budget is spent or the transport defers', async () => {
+		const spent = await drainAuditLog(auditLog(), '1', begin, { remaining: 10, deadline: 0 }, noFilters);
+		expect(spent).toMatchObject({ requests: 0, backlog: true, cursor: begin });
+		const deferred = await drainAuditLog(new ScriptedAsana(() => ({ deferred: 'Retry-After beyond budget' })), '1', begin, noDeadline(), noFilters);
+		expect(deferred).toMatchObject({ events: [], backlog: true, deferred: 'Retry-After beyond budget', cursor: begin });
+	});
+});
+
+describe('drainStream', () => {
+	const target: StreamTarget = { kind: 'resource', gid: '9', resourceType: 'project' };
+	const change = (i: number, field = 'name'): AsanaEvent => ({
+		user: { gid: '42' },
+		resource: { gid: String(100 + i), resource_type: 'task' },
+		action: 'changed',
+		created_at: new Date(Date.UTC(2026, 10, 20, 0, 0, i)).toISOString(),
+		change: { field, action: 'changed' },
+	});
+	/** Pages of `events`, 100 per page; token `t<n>` means "after event n". A token in `expired` answers 412. */
+	function eventsApi(events: AsanaEvent[], expired: Set<string> = new Set()) {
+		return new ScriptedAsana((_path, query) => {
+			const sync = String(query.sync ?? '');
+			if (expired.has(sync) || !sync) return { status: 412, body: { sync: `t${events.length}` } };
+			const from = Number(sync.slice(1));
+			const data = events.slice(from, from + 100);
+			return { status: 200, body: { data, sync: `t${from + data.length}`, has_more: from + data.length < events.length } };
+		});
+	}
+
+	it('drains has_more with one request per page', async () => {
+		const events = Array.from({ length: 250 }, (_, i) => change(i));
+		const asana = eventsApi(events);
+		const result = await drainStream(asana, target, { sync: 't0' }, noDeadline());
+		expect(result.events).toEqual(events);
+		expect(asana.requests.map((r) => r.query.sync)).toEqual(['t0', 't100', 't200']);
+		expect(result.cursor).toEqual({ sync: 't250' });
+	});
+
+	it('adopts the fresh token of an expired one and reports the gap', async () => {
+		const result = await drainStream(eventsApi([change(1)], new Set(['t0'])), target, { sync: 't0' }, noDeadline());
+		expect(result).toMatchObject({ events: [], expired: true, cursor: { sync: 't1' }, backlog: false });
+	});
+
+	it('keeps the token of a page the cap cut, with the keys it emitted, and skips them next time', async () => {
+		const events = Array.from({ length: 150 }, (_, i) => change(i));
+		const asana = eventsApi(events);
+		const budget = { remaining: 120, deadline: Infinity };
+		const first = await drainStream(asana, target, { sync: 't0' }, budget);
+		expect(first.events).toHaveLength(120);
+		expect(first.cursor.sync).toBe('t100');
+		expect(first.cursor.emitted).toHaveLength(20);
+		expect(budget.remaining).toBe(0);
+		const rest = await drainStream(asana, target, first.cursor, noDeadline());
+		expect([...first.events, ...rest.events]).toEqual(events);
+		expect(rest.cursor).toEqual({ sync: 't150' });
+	});
+
+	it('emits two identical events of one page, which are two real changes', async () => {
+		const twice = [change(1), change(1)];
+		const result = await drainStream(eventsApi(twice), target, { sync: 't0' }, noDeadline());
+		expect(result.events).toHaveLength(2);
+	});
+
+	it('drops events the caller already emitted and returns the budget it did not use', async () => {
+		const events = [change(1), change(2), change(3)];
+		const budget = noDeadline();
+		const result = await drainStream(eventsApi(events), target, { sync: 't0' }, budget, {
+			skip: (key) => key === eventKey(events[1]),
+		});
+		expect(result.events).toEqual([events[0], events[2]]);
+		expect(budget.remaining).toBe(998);
+	});
+
+	it('leaves the cursor and the budget alone when the transport defers', async () => {
+		const budget = noDeadline();
+		const result = await drainStream(new ScriptedAsana(() => ({ deferred: 'rate limited' })), target, { sync: 't7' }, budget);
+		expect(result).toMatchObject({ events: [], cursor: { sync: 't7' }, backlog: true, deferred: 'rate limited' });
+		expect(budget.remaining).toBe(1000);
+	});
+});
