@@ -1,7 +1,5 @@
 import {
 	NodeConnectionTypes,
-	NodeOperationError,
-	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -9,12 +7,11 @@ import {
 } from 'n8n-workflow';
 
 import { authenticationProperty, credentialsDescription } from '../shared/descriptions';
+import { executeOperations, type OperationTable } from '../shared/executeOperations';
 import { searchProjects, searchWorkspaces } from '../shared/methods/listSearch';
 import { eventDescription, getEvents, getSyncToken } from './resources/event';
 
-type Operation = (ctx: IExecuteFunctions, itemIndex: number) => Promise<IDataObject[]>;
-
-const operations: Record<string, Record<string, Operation>> = {
+const operations: OperationTable = {
 	event: { getEvents, getSyncToken },
 };
 
@@ -50,31 +47,6 @@ export class AsanaEvents implements INodeType {
 	methods = { listSearch: { searchProjects, searchWorkspaces } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const items = this.getInputData();
-		const returnData: INodeExecutionData[] = [];
-		for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-			const pairedItem = { item: itemIndex };
-			const resource = this.getNodeParameter('resource', itemIndex) as string;
-			const operationName = this.getNodeParameter('operation', itemIndex) as string;
-			const operation = operations[resource]?.[operationName];
-			if (!operation) {
-				throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: Operation "${operationName}" is not supported`, {
-					description: 'Choose "Get Events" or "Get Sync Token".',
-					itemIndex,
-				});
-			}
-			const toItems = (results: IDataObject[]) => results.map((json) => ({ json, pairedItem }));
-			// Without "continue on fail" nothing is caught: the error reaches n8n as the node built it.
-			if (!this.continueOnFail()) {
-				returnData.push(...toItems(await operation(this, itemIndex)));
-				continue;
-			}
-			try {
-				returnData.push(...toItems(await operation(this, itemIndex)));
-			} catch (error) {
-				returnData.push({ json: { error: (error as Error).message }, pairedItem });
-			}
-		}
-		return [returnData];
+		return await executeOperations(this, operations, '"Get Events" or "Get Sync Token"');
 	}
 }

@@ -86,7 +86,7 @@ export async function drainStream(
 	target: StreamTarget,
 	cursor: StreamCursor,
 	budget: DrainBudget,
-	options: StreamRequestOptions & { skip?: (key: string) => boolean; now?: () => number } = {},
+	options: StreamRequestOptions & { skip?: (key: string) => boolean; now?: () => number; maxPages?: number } = {},
 ): Promise<DrainResult> {
 	const now = options.now ?? Date.now;
 	const pageSize = pageSizeOf(target);
@@ -96,7 +96,7 @@ export async function drainStream(
 	let expired = false;
 
 	for (;;) {
-		if (budget.remaining <= 0 || now() >= budget.deadline) {
+		if (budget.remaining <= 0 || now() >= budget.deadline || requests >= (options.maxPages ?? Infinity)) {
 			return { events, cursor: current, backlog: true, expired, requests };
 		}
 		// Reserve before asking, so streams drained in parallel never overshoot the cap together.

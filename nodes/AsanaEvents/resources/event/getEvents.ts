@@ -90,16 +90,6 @@ export function decodeSyncToken(token: string): StreamCursor {
 	return emitted ? { sync, emitted: emitted.split(KEY_SEPARATOR).filter(Boolean) } : { sync };
 }
 
-/** Makes drainStream stop after one request: the deadline counts as passed once a page was asked for. */
-function clockPastDeadlineAfterFirstRequest(): () => number {
-	let requested = false;
-	return () => {
-		if (requested) return Number.POSITIVE_INFINITY;
-		requested = true;
-		return 0;
-	};
-}
-
 function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
 	const value = Number(ctx.getNodeParameter('maxEvents', itemIndex, 1000));
 	if (!Number.isInteger(value) || value < 1) {
@@ -138,8 +128,8 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 		transport,
 		target,
 		decodeSyncToken(givenToken),
-		{ remaining: maxEvents, deadline: onePage ? 1 : Number.POSITIVE_INFINITY },
-		{ subject, optFields: EVENT_OPT_FIELDS, now: onePage ? clockPastDeadlineAfterFirstRequest() : undefined },
+		{ remaining: maxEvents, deadline: Number.POSITIVE_INFINITY },
+		{ subject, optFields: EVENT_OPT_FIELDS, maxPages: onePage ? 1 : undefined },
 	);
 	const sync = encodeSyncToken(result.cursor);
 	// Asana does not document the order inside a page: make it explicit.
