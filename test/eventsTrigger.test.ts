@@ -252,6 +252,48 @@ describe('Asana Events Trigger', () => {
 		expect(sim.requestLog.filter((r) => r.path.includes(`/tasks/${task.gid}`))).toHaveLength(1);
 	});
 
+	it('asks for the next page while reading one, but never for a page past the cap', async () => {
+		const project = sim.createProject('Capped');
+		sim.createTask({ name: 'Seed', projectGids: [project.gid] });
+		const params = resourceParams([project.gid], { options: { maxEventsPerPoll: 1000 } });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.bulkTaskEvents(project.gid, 2500);
+		const requestsPerPoll: number[] = [];
+		for (let i = 0; i < 3; i++) {
+			sim.resetLog();
+			await poll(params, staticData);
+			requestsPerPoll.push(eventRequests().length);
+		}
+		expect(requestsPerPoll).toEqual([10, 10, 5]);
+	});
+
+	it('reads all of 50 streams polled in parallel, although the cap holds only 10 pages', async () => {
+		const project = sim.createProject('Fifty');
+		const tasks = Array.from({ length: 50 }, (_, i) => sim.createTask({ name: `T${i}`, projectGids: [project.gid] }));
+		const params = resourceParams(tasks.map((t) => t.gid), { options: { concurrency: 50, maxEventsPerPoll: 1000 } });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		for (const task of tasks) sim.renameTask(task.gid, 'Renamed');
+		sim.resetLog();
+		const result = await poll(params, staticData);
+		expect(jsonOf(result.items)).toHaveLength(50);
+		expect(eventRequests()).toHaveLength(50);
+	});
+
+	it('emits an event that reaches two watched streams once per stream, also when the cap splits them over polls', async () => {
+		const project = sim.createProject('Both');
+		const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
+		const params = resourceParams([project.gid, task.gid], { options: { maxEventsPerPoll: 1, concurrency: 1 } });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.renameTask(task.gid, 'Renamed');
+		const perPoll: string[][] = [];
+		for (let i = 0; i < 3; i++) perPoll.push(jsonOf((await poll(params, staticData)).items).map((item) => (item.stream as IDataObject).gid as string));
+		expect(perPoll.map((gids) => gids.length)).toEqual([1, 1, 0]);
+		expect(perPoll.flat().sort()).toEqual([project.gid, task.gid].sort());
+	});
+
 	it('polls 20 resources in about ⌈20/5⌉ round trips, never more than 5 in flight', async () => {
 		const gids = Array.from({ length: 20 }, (_, i) => sim.createProject(`P${i}`).gid);
 		const params = resourceParams(gids);

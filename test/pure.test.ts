@@ -146,4 +146,19 @@ describe('mapWithConcurrency', () => {
 		expect(results).toEqual([50, 10, 40, 20, 30, 0]);
 		expect(peak).toBe(2);
 	});
+
+	it('after a failure starts nothing new and rejects only when the tasks in flight have settled', async () => {
+		const started: number[] = [];
+		const settled: number[] = [];
+		const run = mapWithConcurrency([0, 1, 2, 3, 4], 2, async (n) => {
+			started.push(n);
+			await new Promise((resolve) => setTimeout(resolve, n === 0 ? 5 : 40));
+			settled.push(n);
+			if (n === 0) throw new Error('stream 0 failed');
+			return n;
+		});
+		await expect(run).rejects.toThrow('stream 0 failed');
+		expect(started).toEqual([0, 1]);
+		expect(settled.sort()).toEqual([0, 1]);
+	});
 });

@@ -97,9 +97,22 @@ function readIntegerOption(
 	return value;
 }
 
+/** Every action Asana's events carry. */
+const EVENT_ACTIONS = ['added', 'changed', 'deleted', 'removed', 'undeleted'];
+
 export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	const filters = ctx.getNodeParameter('filters', {}) as IDataObject;
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	// An action no event has would filter out every event, and the cursors would move past them.
+	const actions = splitList(filters.actions);
+	const badAction = actions.find((action) => !EVENT_ACTIONS.includes(action));
+	if (badAction) {
+		throw invalid(
+			ctx,
+			`Filters › Actions: "${badAction}" is not an event action`,
+			'Choose from added, changed, deleted, removed or undeleted (a completed task is a "changed" event; add Changed Fields "completed" to get only those).',
+		);
+	}
 	const ignoredUserGids = splitList(filters.ignoredUserGids);
 	const badUser = ignoredUserGids.find((gid) => !GID_PATTERN.test(gid));
 	if (badUser) {
@@ -114,7 +127,7 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 		targets: readTargets(ctx),
 		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'notify') as OnExpiredSyncToken,
 		filters: {
-			actions: splitList(filters.actions),
+			actions,
 			resourceTypes: splitList(filters.resourceTypes),
 			resourceSubtypes: splitList(filters.resourceSubtypes),
 			changedFields: splitList(filters.changedFields),

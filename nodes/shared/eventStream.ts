@@ -1,3 +1,5 @@
+import { sleep } from 'n8n-workflow';
+
 import { RESOURCE_EVENTS_PAGE, WORKSPACE_EVENTS_PAGE } from './constants';
 import { eventKey } from './eventKey';
 import type { AsanaReply, AsanaTransport } from './transport';
@@ -86,60 +88,93 @@ export async function drainStream(
 	target: StreamTarget,
 	cursor: StreamCursor,
 	budget: DrainBudget,
-	options: StreamRequestOptions & { skip?: (key: string) => boolean; now?: () => number; maxPages?: number } = {},
+	options: StreamRequestOptions & {
+		skip?: (key: string) => boolean;
+		/** False when an event cannot be one `skip` knows, which spares computing its key. */
+		mayRepeat?: (event: AsanaEvent) => boolean;
+		/** The key that `skip` and the cursor's `emitted` use; `eventKey` unless given. */
+		keyOf?: (event: AsanaEvent) => string;
+		now?: () => number;
+		maxPages?: number;
+	} = {},
 ): Promise<DrainResult> {
 	const now = options.now ?? Date.now;
+	const keyOf = options.keyOf ?? eventKey;
 	const pageSize = pageSizeOf(target);
 	const events: AsanaEvent[] = [];
 	let current: StreamCursor = cursor;
 	let requests = 0;
 	let expired = false;
+	const result = (backlog: boolean, deferred?: string): DrainResult => ({ events, cursor: current, backlog, expired, requests, deferred });
+
+	const maxPages = options.maxPages ?? Number.POSITIVE_INFINITY;
+	const ask = (sync: string, reserved: number) => {
+		requests++;
+		budget.remaining -= reserved;
+		const reply = fetchEventsPage(transport, target, sync, options);
+		// Awaited later: a failure that arrives while the previous page is read is not unhandled.
+		reply.catch(() => undefined);
+		return { reserved, reply };
+	};
+	/** The page after the one being read, asked for before reading it. */
+	let next: ReturnType<typeof ask> | undefined;
 
 	for (;;) {
-		if (budget.remaining <= 0 || now() >= budget.deadline || requests >= (options.maxPages ?? Infinity)) {
-			return { events, cursor: current, backlog: true, expired, requests };
+		if (!next) {
+			if (budget.remaining <= 0 || now() >= budget.deadline || requests >= maxPages) return result(true);
+			// Only a known backlog (has_more) reserves a page before asking, so parallel drains never
+			// fetch pages they cannot emit. A first page is not reserved: most streams are quiet, and
+			// a page reserved for each would leave only cap/page streams that may ask at all.
+			next = ask(current.sync, requests === 0 ? 0 : Math.min(pageSize, budget.remaining));
 		}
-		// Reserve before asking, so streams drained in parallel never overshoot the cap together.
-		const reserved = Math.min(pageSize, budget.remaining);
-		budget.remaining -= reserved;
-		const reply = await fetchEventsPage(transport, target, current.sync, options);
-		requests++;
-		if (reply.kind === 'deferred') {
-			budget.remaining += reserved;
-			return { events, cursor: current, backlog: true, expired, requests, deferred: reply.reason };
-		}
+		const reply = await next.reply;
+		budget.remaining += next.reserved;
+		next = undefined;
+		if (reply.kind === 'deferred') return result(true, reply.reason);
 		if (reply.status === 412) {
 			// The token expired: what happened between it and the fresh one is gone on Asana's side.
-			budget.remaining += reserved;
 			expired = true;
 			current = { sync: reply.body.sync };
-			return { events, cursor: current, backlog: false, expired, requests };
+			return result(false);
+		}
+
+		const data = reply.body.data ?? [];
+		if (reply.body.has_more && budget.remaining - data.length > 0 && now() < budget.deadline && requests < maxPages) {
+			// The next page is wanted even if all of this one is new: ask for it now, so reading this
+			// page overlaps its round trip. This page's share is held meanwhile, so it is never cut.
+			budget.remaining -= data.length;
+			next = ask(reply.body.sync, Math.min(pageSize, budget.remaining));
+			await sleep(0);
+			budget.remaining += data.length;
 		}
 
 		// Only what earlier pages or polls emitted is dropped: two events of one page may share
 		// a key (same field changed twice in one millisecond) and both are real.
-		const alreadyEmitted = new Set(current.emitted ?? []);
-		const fresh: Array<{ event: AsanaEvent; key: string }> = [];
-		for (const event of reply.body.data ?? []) {
-			const key = eventKey(event);
-			if (alreadyEmitted.has(key) || options.skip?.(key)) continue;
-			fresh.push({ event, key });
+		const alreadyEmitted = current.emitted?.length ? new Set(current.emitted) : undefined;
+		const room = Math.max(0, budget.remaining);
+		const firstOfPage = events.length;
+		let cut = false;
+		const { skip, mayRepeat } = options;
+		for (const event of data) {
+			if (alreadyEmitted || (skip && mayRepeat?.(event) !== false)) {
+				const key = keyOf(event);
+				if (alreadyEmitted?.has(key) || skip?.(key)) continue;
+			}
+			if (events.length - firstOfPage === room) {
+				cut = true;
+				break;
+			}
+			events.push(event);
 		}
+		budget.remaining -= events.length - firstOfPage;
 
-		if (fresh.length > reserved) {
+		if (cut) {
 			// The cap ends inside this page: stay on its token and remember what was emitted.
-			const taken = fresh.slice(0, reserved);
-			events.push(...taken.map((f) => f.event));
-			current = {
-				sync: current.sync,
-				emitted: [...(current.emitted ?? []), ...taken.map((f) => f.key)],
-			};
-			return { events, cursor: current, backlog: true, expired, requests };
+			const taken = events.slice(firstOfPage).map(keyOf);
+			if (taken.length) current = { sync: current.sync, emitted: [...(current.emitted ?? []), ...taken] };
+			return result(true);
 		}
-
-		events.push(...fresh.map((f) => f.event));
-		budget.remaining += reserved - fresh.length;
 		current = { sync: reply.body.sync };
-		if (!reply.body.has_more) return { events, cursor: current, backlog: false, expired, requests };
+		if (!reply.body.has_more) return result(false);
 	}
 }

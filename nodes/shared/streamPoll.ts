@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { mapWithConcurrency } from './concurrency';
-import { eventKey, RecentKeys } from './eventKey';
+import { eventIdentity, RecentKeys, shortKey } from './eventKey';
 import { drainStream, startStream, type DrainBudget, type StreamCursor } from './eventStream';
 import type { AsanaTransport } from './transport';
 import type { AsanaEvent, StreamTarget } from './types';
@@ -22,9 +22,17 @@ export interface EventsTriggerState {
 	/** Keyed by `streamKey()`, so editing the resource list keeps the cursors that stayed. */
 	streams: Record<string, StoredStream>;
 	recent: string[];
+	/**
+	 * `created_at` of the newest event emitted so far: a newer event cannot be a repeat, so
+	 * only older ones need a key to be looked up in `recent`. Absent: every event is looked up.
+	 */
+	newestEmitted?: string;
 	/** Which stream goes first next poll, so a capped backlog cannot starve the others. */
 	rotation: number;
 }
+
+/** Sorts after every ISO time. */
+const EVERY_TIME = '\uffff';
 
 export function streamKey(target: StreamTarget): string {
 	return `${target.kind}:${target.gid}`;
@@ -92,6 +100,12 @@ export async function pollStreams(
 	const rotation = targets.length ? previous.rotation % targets.length : 0;
 	const ordered = [...targets.slice(rotation), ...targets.slice(0, rotation)];
 
+	// State written before `newestEmitted` existed: every event is looked up.
+	const newestKnown = previous.newestEmitted ?? (Array.isArray(previous.recent) && previous.recent.length ? EVERY_TIME : '');
+	// The stream is part of the key: an event that reaches two watched streams (a task and its
+	// project) is one item per stream, whichever poll each stream reads it in.
+	const keyOf = (target: StreamTarget) => (event: AsanaEvent) => shortKey(`${streamKey(target)}|${eventIdentity(event)}`);
+
 	const outcomes = await mapWithConcurrency(ordered, options.concurrency, async (target) => {
 		const subject = options.describeTarget?.(target);
 		const stored = previous.streams[streamKey(target)];
@@ -102,7 +116,9 @@ export async function pollStreams(
 		const drained = await drainStream(transport, target, stored, budget, {
 			optFields: options.optFields,
 			subject,
+			keyOf: keyOf(target),
 			skip: (key) => recent.has(key),
+			mayRepeat: (event) => !(event.created_at > newestKnown),
 			now,
 		});
 		return { target, stored, drained, requests: drained.requests };
@@ -118,6 +134,7 @@ export async function pollStreams(
 		state: { version: STATE_VERSION, streams: {}, recent: [], rotation: rotation + 1 },
 	};
 	const pollTime = now();
+	let newest = newestKnown;
 	for (const outcome of outcomes) {
 		const key = streamKey(outcome.target);
 		result.requests += outcome.requests;
@@ -138,10 +155,14 @@ export async function pollStreams(
 		const lastPollAt = drained.deferred && drained.requests <= 1 && stored ? stored.lastPollAt : pollTime;
 		result.state.streams[key] = { ...drained.cursor, lastPollAt };
 		for (const event of drained.events) {
-			recent.add(eventKey(event));
 			result.events.push({ event, target: outcome.target });
+			if (event.created_at > newest) newest = event.created_at;
 		}
+		// Older keys would be trimmed from the window anyway: only the last ones are computed.
+		const keyOfStream = keyOf(outcome.target);
+		for (const event of drained.events.slice(-RECENT_KEYS_CAPACITY)) recent.add(keyOfStream(event));
 	}
 	result.state.recent = recent.toJSON();
+	if (newest && newest !== EVERY_TIME) result.state.newestEmitted = newest;
 	return result;
 }

@@ -85,6 +85,13 @@ export function encodeSyncToken(cursor: StreamCursor): string {
 		: cursor.sync;
 }
 
+/**
+ * Asana's tokens are hex and digits joined by ":", this node's suffix is base64url keys; the
+ * check is loose on purpose, and catches text that was never a token (an expression typed as
+ * plain text, an object, a pasted item).
+ */
+const SYNC_TOKEN_PATTERN = /^[\w:-]+(~[\w.-]+)?$/;
+
 export function decodeSyncToken(token: string): StreamCursor {
 	const [sync, emitted] = token.split(EMITTED_SEPARATOR, 2);
 	return emitted ? { sync, emitted: emitted.split(KEY_SEPARATOR).filter(Boolean) } : { sync };
@@ -104,6 +111,14 @@ function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
 export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const target = readStreamTarget(ctx, itemIndex);
 	const givenToken = String(ctx.getNodeParameter('sync', itemIndex, '') ?? '').trim();
+	if (givenToken && !SYNC_TOKEN_PATTERN.test(givenToken)) {
+		// The value is not echoed: a token pasted into the wrong field would end up in the error.
+		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Sync Token: this is not a sync token`, {
+			description:
+				'Pass the "sync" value of an earlier run of this node unchanged, as an expression, e.g. {{ $json.sync }} (Expression mode, not Fixed), or leave Sync Token empty to start listening now.',
+			itemIndex,
+		});
+	}
 	const onePage = ctx.getNodeParameter('pages', itemIndex, 'all') === 'one';
 	const maxEvents = onePage ? pageSizeOf(target) : readMaxEvents(ctx, itemIndex);
 	const output = ctx.getNodeParameter('output', itemIndex, 'eachEvent') as string;
