@@ -126,7 +126,7 @@ const USER_AGENTS: Record<string, string> = {
 };
 
 /** Seeded PRNG (mulberry32), so generated activity is the same on every run. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
 	let state = seed >>> 0;
 	return () => {
 		state = (state + 0x6d2b79f5) >>> 0;
@@ -138,7 +138,7 @@ function seededRandom(seed: number): () => number {
 }
 
 /** Audit order: created_at, then gid numerically (gids are decimal strings). */
-function compareAudit(a: { created_at: string; gid: string }, b: { created_at: string; gid: string }): number {
+export function compareAudit(a: { created_at: string; gid: string }, b: { created_at: string; gid: string }): number {
 	if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
 	if (a.gid.length !== b.gid.length) return a.gid.length - b.gid.length;
 	return a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0;
@@ -182,6 +182,17 @@ export type AuditPage =
 	| { ok: true; data: AuditLogEvent[]; offset: string | null }
 	| { ok: false; error: string };
 
+/**
+ * A 412 answered to a token the client presented: the events of `stream` from `from` (the
+ * presented token's position, unknown when the token never existed or was dropped for age)
+ * up to `to` (where the fresh token starts) are gone for that client.
+ */
+export interface SyncGap {
+	stream: string;
+	from?: number;
+	to: number;
+}
+
 type EventDraft = { user: Compact | null; resource: Compact; action: string; parent?: Compact | null; change?: EventChange };
 
 export class Domain {
@@ -196,6 +207,8 @@ export class Domain {
 	/** Audit events per workspace, kept sorted by compareAudit. */
 	readonly audit = new Map<string, AuditLogEvent[]>();
 	readonly random: () => number;
+	/** Every 412 answered to a presented token, in order: what Asana dropped for the client. */
+	readonly syncGaps: SyncGap[] = [];
 
 	/** Tokens in issue order, so the oldest can be dropped cheaply once they are past their age. */
 	private readonly syncTokens = new Map<string, SyncToken>();
@@ -570,9 +583,17 @@ export class Domain {
 	eventsPage(stream: string, sync: string | undefined, pageSize: number): EventsPage {
 		const list = this.streams.get(stream) ?? [];
 		const position = sync ? this.tokenPosition(stream, sync) : undefined;
-		if (position === undefined) return { ok: false, sync: this.issueToken(stream, list.length) };
+		if (position === undefined) {
+			if (sync) this.syncGaps.push({ stream, from: this.syncTokenPosition(sync), to: list.length });
+			return { ok: false, sync: this.issueToken(stream, list.length) };
+		}
 		const end = Math.min(list.length, position + pageSize);
 		return { ok: true, data: list.slice(position, end), sync: this.issueToken(stream, end), has_more: end < list.length };
+	}
+
+	/** Where a token issued by this simulator points, expired or not (for test accounting). */
+	syncTokenPosition(token: string): number | undefined {
+		return this.syncTokens.get(token)?.position;
 	}
 
 	expireSyncTokens(stream?: string): void {
@@ -702,6 +723,16 @@ export class Domain {
 			return 'offset: The offset is invalid or has expired. Start a new query without an offset, e.g. with start_at.';
 		}
 		return offset;
+	}
+
+	/** The event an offset points after, expired or not, or undefined for text that is no offset. */
+	auditOffsetPosition(raw: string): { created_at: string; gid: string } | undefined {
+		try {
+			const offset = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<AuditOffset>;
+			return typeof offset.t === 'string' && typeof offset.g === 'string' ? { created_at: offset.t, gid: offset.g } : undefined;
+		} catch {
+			return undefined;
+		}
 	}
 
 	expireAuditOffsets(): void {

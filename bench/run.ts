@@ -1,0 +1,551 @@
+/**
+ * `npm run bench`: speed, request economy, memory and static-data size of the nodes, run
+ * through n8n-core against the simulator (in a process of its own, over loopback HTTP), with
+ * a plain undici loop and n8n's bare request path as baselines. Prints the table and writes
+ * it, with the machine's description, to bench/results.md.
+ */
+import '../test/harness';
+
+import { writeFileSync } from 'fs';
+import { join } from 'path';
+
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { readState } from '../nodes/shared/streamPoll';
+import {
+	auditTriggerParameters,
+	pollAudit,
+	pollEvents,
+	resourcesParameters,
+	runAuditNode,
+	runEventsNode,
+	SecretScan,
+	workspaceParameters,
+} from './drivers';
+import { collectGarbage, gcExposed, machineDescription, MB, median, MemoryPeak, timed } from './measure';
+import { hostFloorPoll } from './hostFloor';
+import { closeRawClient, rawDrainAudit, rawDrainEvents, rawQuietRequest } from './raw';
+import { RemoteSimulator } from './remoteSimulator';
+
+interface Row {
+	measure: string;
+	figure: string;
+	goal: string;
+	met: boolean;
+}
+
+const HOUR = 3_600_000;
+const SEED = 7;
+/** A bogus token, so the error rows have a secret to leak too. */
+const UNKNOWN_TOKEN = '2/1200000000000999/1200000000000998:unknownbenchtoken000000000000';
+
+const rows: Row[] = [];
+const notes: string[] = [];
+let scan: SecretScan;
+
+function row(measure: string, figure: string, goal: string, met: boolean): void {
+	rows.push({ measure, figure, goal, met });
+	console.log(`${met ? 'met    ' : 'NOT MET'}  ${measure}: ${figure} (goal ${goal})`);
+}
+
+function fail(message: string): never {
+	throw new Error(`bench: ${message}`);
+}
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+async function startSimulator(): Promise<RemoteSimulator> {
+	const sim = await RemoteSimulator.start(SEED);
+	scan.addSecrets(Object.values(sim.tokens));
+	return sim;
+}
+
+async function requestCount(sim: RemoteSimulator): Promise<number> {
+	return (await sim.counters()).requests;
+}
+
+function syncOf(staticData: IDataObject, key: string): string {
+	return readState(staticData).streams[key]?.sync ?? fail(`no sync token stored for ${key}`);
+}
+
+// ---- drain throughput ----------------------------------------------------------------------
+
+interface DrainCase {
+	name: string;
+	events: number;
+	/** The node's own time is the poll's: the secret scan of its items comes after. */
+	node: () => Promise<{ items: number; ms: number }>;
+	raw: () => Promise<{ events: number }>;
+	/** The same requests through n8n's request path with none of the pack's code. */
+	floor?: () => Promise<{ ms: number; events: number }>;
+}
+
+async function throughput(): Promise<void> {
+	const sim = await startSimulator();
+	const sa = sim.tokens.serviceAccount;
+	const resourceProject = await sim.createProject('Throughput: resource');
+	const otherProject = await sim.createProject('Throughput: rest of the workspace');
+	await sim.createTask('Resource task', resourceProject.gid);
+	await sim.createTask('Other task', otherProject.gid);
+
+	const workspaceEvents = 20_000;
+	const resourceEvents = 2_000;
+	const auditEvents = 2_000;
+	const big: INodeParameters = { maxEventsPerPoll: 1_000_000 };
+	const resourceParams = resourcesParameters([resourceProject.gid], big);
+	const workspaceParams = workspaceParameters(sim.workspaceGid, big);
+	// The first poll only obtains a token; every measured drain starts again from it.
+	const resourceStart: IDataObject = {};
+	const workspaceStart: IDataObject = {};
+	await pollEvents(scan, sim, sim.tokens.alice, resourceParams, resourceStart);
+	await pollEvents(scan, sim, sa, workspaceParams, workspaceStart);
+	const resourceSync = syncOf(resourceStart, `resource:${resourceProject.gid}`);
+	const workspaceSync = syncOf(workspaceStart, `workspace:${sim.workspaceGid}`);
+	await sim.bulkTaskEvents(resourceProject.gid, resourceEvents);
+	await sim.bulkTaskEvents(otherProject.gid, workspaceEvents - resourceEvents);
+	await sim.generateAuditEvents(auditEvents, Date.now() - 3 * HOUR, Date.now() - 2 * HOUR);
+	const auditParams = auditTriggerParameters(sim.workspaceGid, { options: big });
+
+	const cases: DrainCase[] = [
+		{
+			name: 'workspace events (1000/page)',
+			events: workspaceEvents,
+			node: async () => await pollEvents(scan, sim, sa, workspaceParams, structuredClone(workspaceStart)),
+			raw: async () => await rawDrainEvents(sim.baseUrl, sa, { kind: 'workspace', gid: sim.workspaceGid }, workspaceSync),
+			floor: async () => await hostFloorPoll(sim.baseUrl, sa, [{ path: `/workspaces/${sim.workspaceGid}/events`, sync: workspaceSync }]),
+		},
+		{
+			name: 'resource events (100/page)',
+			events: resourceEvents,
+			node: async () => await pollEvents(scan, sim, sim.tokens.alice, resourceParams, structuredClone(resourceStart)),
+			raw: async () => await rawDrainEvents(sim.baseUrl, sim.tokens.alice, { kind: 'resource', gid: resourceProject.gid }, resourceSync),
+			floor: async () => await hostFloorPoll(sim.baseUrl, sim.tokens.alice, [{ path: `/events?resource=${resourceProject.gid}`, sync: resourceSync }]),
+		},
+		{
+			name: 'audit log (100/page)',
+			events: auditEvents,
+			node: async () => await pollAudit(scan, sim, sa, auditParams, {}),
+			raw: async () => await rawDrainAudit(sim.baseUrl, sa, sim.workspaceGid, new Date(Date.now() - 24 * HOUR).toISOString()),
+		},
+	];
+
+	for (const { latencyMs, repeats, goal } of [
+		{ latencyMs: 0, repeats: 15, goal: 1.5 },
+		{ latencyMs: 20, repeats: 5, goal: 1.1 },
+	]) {
+		await sim.setLatency(latencyMs);
+		for (const drain of cases) {
+			const nodeMs: number[] = [];
+			const rawMs: number[] = [];
+			const floorMs: number[] = [];
+			const requests = { node: 0, raw: 0 };
+			// One unmeasured round of each warms the JIT and the connection pool.
+			for (let i = 0; i <= repeats; i++) {
+				const before = await requestCount(sim);
+				const node = await drain.node();
+				const between = await requestCount(sim);
+				const raw = await timed(drain.raw);
+				const nodeRequests = between - before;
+				const rawRequests = (await requestCount(sim)) - between;
+				if (node.items !== drain.events) fail(`${drain.name}: the node emitted ${node.items} of ${drain.events} events`);
+				if (raw.value.events !== drain.events) fail(`${drain.name}: the raw loop read ${raw.value.events} of ${drain.events} events`);
+				const floor = await drain.floor?.();
+				if (floor && floor.events !== drain.events) fail(`${drain.name}: the host floor probe read ${floor.events} of ${drain.events} events`);
+				if (i === 0) continue;
+				if (floor) floorMs.push(floor.ms);
+				nodeMs.push(node.ms);
+				rawMs.push(raw.ms);
+				requests.node = nodeRequests;
+				requests.raw = rawRequests;
+			}
+			const nodeRate = drain.events / (median(nodeMs) / 1000);
+			const rawRate = drain.events / (median(rawMs) / 1000);
+			const ratio = median(nodeMs) / median(rawMs);
+			const floorNote = floorMs.length
+				? `; n8n's request path alone ${fmt(drain.events / (median(floorMs) / 1000))} ev/s, ${fmt(median(floorMs) / median(rawMs), 2)}× raw`
+				: '';
+			row(
+				`Drain ${drain.name}, ${latencyMs} ms latency`,
+				`node ${fmt(nodeRate)} ev/s, raw ${fmt(rawRate)} ev/s: node/raw time ${fmt(ratio, 2)}${floorNote} (${requests.node} vs ${requests.raw} requests, median of ${repeats})`,
+				`≤ ${goal}`,
+				ratio <= goal && requests.node === requests.raw,
+			);
+		}
+	}
+	await sim.stop();
+}
+
+// ---- requests per poll ---------------------------------------------------------------------
+
+async function requestEconomy(): Promise<void> {
+	const sim = await startSimulator();
+	const sa = sim.tokens.serviceAccount;
+	const counted = async (work: () => Promise<unknown>) => {
+		const before = await requestCount(sim);
+		await work();
+		return (await requestCount(sim)) - before;
+	};
+	const check = (what: string, requests: number, pages: number, pageNote: string) =>
+		row(`Requests: ${what}`, `${requests} requests, ${pages} pages needed (${pageNote})`, 'equal', requests === pages);
+
+	const projects: Array<{ gid: string }> = [];
+	for (const name of ['A', 'B', 'C', 'D', 'E']) {
+		const project = await sim.createProject(`Economy ${name}`);
+		await sim.createTask(`Task of ${name}`, project.gid);
+		projects.push(project);
+	}
+	const [a, b, c] = projects;
+
+	// Events trigger on five resources and on the workspace, both with a first poll for tokens.
+	const resources = resourcesParameters(projects.map((p) => p.gid), { maxEventsPerPoll: 5000 });
+	const resourceState: IDataObject = {};
+	await pollEvents(scan, sim, sim.tokens.alice, resources, resourceState);
+	const workspace = workspaceParameters(sim.workspaceGid, { maxEventsPerPoll: 5000 });
+	const workspaceState: IDataObject = {};
+	await pollEvents(scan, sim, sa, workspace, workspaceState);
+	const audit = auditTriggerParameters(sim.workspaceGid);
+
+	await sim.bulkTaskEvents(a.gid, 2500);
+	await sim.bulkTaskEvents(b.gid, 100);
+	check('events trigger, 5 resources holding 2,500 / 100 / 0 / 0 / 0 events', await counted(() => pollEvents(scan, sim, sim.tokens.alice, resources, resourceState)), 25 + 1 + 3, '25 + 1, and 1 per quiet stream');
+	check('events trigger, workspace holding 2,600 events', await counted(() => pollEvents(scan, sim, sa, workspace, workspaceState)), 3, '1000 per page');
+	check('quiet poll, events trigger on 5 resources', await counted(() => pollEvents(scan, sim, sim.tokens.alice, resources, resourceState)), 5, '1 per stream');
+	check('quiet poll, events trigger on a workspace', await counted(() => pollEvents(scan, sim, sa, workspace, workspaceState)), 1, '1 per stream');
+
+	const capped = resourcesParameters([c.gid]);
+	const cappedState: IDataObject = {};
+	await pollEvents(scan, sim, sim.tokens.alice, capped, cappedState);
+	await sim.bulkTaskEvents(c.gid, 2500);
+	const perPoll: number[] = [];
+	for (let i = 0; i < 3; i++) perPoll.push(await counted(() => pollEvents(scan, sim, sim.tokens.alice, capped, cappedState)));
+	check(`2,500-event backlog under the default cap of 1,000, per poll ${perPoll.join(' + ')}`, perPoll.reduce((x, y) => x + y, 0), 25, '10 + 10 + 5 pages of 100');
+
+	await sim.generateAuditEvents(250, Date.now() - 2 * HOUR, Date.now() - HOUR);
+	const lookBack: IDataObject = {};
+	check('audit trigger, 250 events', await counted(() => pollAudit(scan, sim, sa, audit, lookBack)), 4, '3 pages of ≤ 100, then the empty page that is Asana’s only end signal');
+	check('quiet poll, audit trigger', await counted(() => pollAudit(scan, sim, sa, audit, lookBack)), 1, '1 per stream');
+
+	// Action nodes: a token handed out, then every page since it.
+	const tokenRun = await runEventsNode(scan, sim, sim.tokens.alice, eventsNodeParameters('getSyncToken', projects[3].gid), [{}]);
+	const sync = String(tokenRun.items[0]?.json.sync ?? fail('Get Sync Token returned no token'));
+	await sim.bulkTaskEvents(projects[3].gid, 250);
+	check('Asana Events node, Get Events of 250 events', await counted(() => runEventsNode(scan, sim, sim.tokens.alice, eventsNodeParameters('getEvents', projects[3].gid, sync), [{}])), 3, '100 per page');
+	check(
+		'Asana Audit Log node, Get Many (return all) of 250 events',
+		await counted(() =>
+			runAuditNode(scan, sim, sa, {
+				resource: 'auditLogEvent',
+				operation: 'getAll',
+				workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
+				returnAll: true,
+				filters: { startAt: new Date(Date.now() - 3 * HOUR).toISOString() },
+			}),
+		),
+		4,
+		'3 pages, then the empty page',
+	);
+	await sim.stop();
+}
+
+function eventsNodeParameters(operation: 'getEvents' | 'getSyncToken', gid: string, sync?: string) {
+	return {
+		authentication: 'accessToken',
+		resource: 'event',
+		operation,
+		source: 'resource',
+		asanaObject: { __rl: true, mode: 'id', value: gid },
+		...(operation === 'getEvents' ? { sync, pages: 'all', maxEvents: 5000, output: 'allEvents' } : {}),
+	};
+}
+
+// ---- a 200,000-event backlog -----------------------------------------------------------------
+
+async function bigBacklog(): Promise<void> {
+	const sim = await startSimulator();
+	const backlog = 200_000;
+	const cap = 1000;
+	const project = await sim.createProject('Backlog');
+	for (let i = 0; i < 10; i++) await sim.createTask(`Backlog task ${i}`, project.gid);
+	const parameters = resourcesParameters([project.gid]);
+	const staticData: IDataObject = {};
+	await pollEvents(scan, sim, sim.tokens.alice, parameters, staticData);
+	await sim.bulkTaskEvents(project.gid, backlog);
+
+	collectGarbage();
+	const before = process.memoryUsage();
+	const peak = new MemoryPeak();
+	let polls = 0;
+	let emitted = 0;
+	let maxItems = 0;
+	let lastCreatedAt = '';
+	let outOfOrder = 0;
+	let liveGrowth = 0;
+	const started = performance.now();
+	for (;;) {
+		const poll = await pollEvents(scan, sim, sim.tokens.alice, parameters, staticData);
+		if (poll.outcome.error) fail(`backlog poll ${polls + 1}: ${poll.outcome.error.message}`);
+		const items = poll.outcome.items?.[0] ?? [];
+		if (!items.length) break;
+		polls++;
+		// Every tenth poll, what is really held: a full collection while this poll's items are still in use below.
+		if (gcExposed() && polls % 10 === 0) {
+			collectGarbage();
+			liveGrowth = Math.max(liveGrowth, process.memoryUsage().heapUsed - before.heapUsed);
+		}
+		emitted += items.length;
+		maxItems = Math.max(maxItems, items.length);
+		// The backlog's events have strictly increasing times: any repeat or reordering shows here.
+		for (const item of items) {
+			const createdAt = String(item.json.created_at);
+			if (createdAt <= lastCreatedAt) outOfOrder++;
+			lastCreatedAt = createdAt;
+		}
+		peak.sample();
+		if (polls > backlog / cap + 10) fail('the backlog does not end');
+	}
+	const seconds = (performance.now() - started) / 1000;
+	peak.stop();
+	collectGarbage();
+	const after = process.memoryUsage();
+
+	row(
+		'200,000-event backlog: items per poll',
+		`max ${fmt(maxItems)} per poll, ${fmt(emitted)} emitted, ${outOfOrder} repeated or out of order`,
+		`≤ ${fmt(cap)} (the cap), all emitted once`,
+		maxItems <= cap && emitted === backlog && outOfOrder === 0,
+	);
+	row('200,000-event backlog: polls needed', `${polls} polls in ${fmt(seconds, 1)} s (${fmt(backlog / seconds)} ev/s)`, `${backlog / cap} (backlog / cap)`, polls === backlog / cap);
+	const rssGrowth = peak.rss - before.rss;
+	const peakHeapGrowth = peak.heapUsed - before.heapUsed;
+	const retained = after.heapUsed - before.heapUsed;
+	row(
+		'200,000-event backlog: peak RSS growth',
+		`${fmt(rssGrowth / MB, 1)} MB (peak RSS ${fmt(peak.rss / MB)} MB${gcExposed() ? ', full GC every 10th poll' : ''})`,
+		'≤ 150 MB',
+		rssGrowth <= 150 * MB,
+	);
+	if (gcExposed()) {
+		row(
+			'200,000-event backlog: heap growth',
+			`live at most ${fmt(liveGrowth / MB, 1)} MB (full GC every 10th poll, its items held), ${fmt(retained / MB, 1)} MB retained after the drain; up to ${fmt(peakHeapGrowth / MB, 1)} MB between collections`,
+			'≤ 150 MB',
+			liveGrowth <= 150 * MB,
+		);
+	} else {
+		row('200,000-event backlog: heap growth', `peak ${fmt(peakHeapGrowth / MB, 1)} MB (without --expose-gc: includes garbage)`, '≤ 150 MB', peakHeapGrowth <= 150 * MB);
+	}
+	if (rssGrowth > 150 * MB) {
+		notes.push(
+			`Backlog peak RSS: +${fmt(rssGrowth / MB)} MB is garbage V8 had not collected yet (it grows the heap before it collects, and when varies from run to run); the live heap never grew more than ${fmt(liveGrowth / MB)} MB and ${fmt(retained / MB, 1)} MB remained after the drain, so the backlog is not buffered.`,
+		);
+	}
+	await sim.stop();
+}
+
+// ---- concurrency ----------------------------------------------------------------------------
+
+async function concurrency(): Promise<void> {
+	const sim = await startSimulator();
+	const latencyMs = 50;
+	const resources = 50;
+	const project = await sim.createProject('Fifty tasks');
+	const gids: string[] = [];
+	for (let i = 0; i < resources; i++) gids.push((await sim.createTask(`Task ${i}`, project.gid)).gid);
+	const staticData: IDataObject = {};
+	await pollEvents(scan, sim, sim.tokens.alice, resourcesParameters(gids, { concurrency: 50 }), staticData);
+
+	await sim.setLatency(latencyMs);
+	const rtts: number[] = [];
+	const quietSync = syncOf(staticData, `resource:${gids[0]}`);
+	for (let i = 0; i < 10; i++) rtts.push((await timed(() => rawQuietRequest(sim.baseUrl, sim.tokens.alice, gids[0], quietSync))).ms);
+	const rtt = median(rtts.slice(1));
+
+	for (const limit of [5, 10, 50]) {
+		const parameters = resourcesParameters(gids, { concurrency: limit });
+		const times: number[] = [];
+		const floorTimes: number[] = [];
+		let inFlight = 0;
+		for (let i = 0; i < 4; i++) {
+			// One new event per task, so every stream has a page to read.
+			for (const gid of gids) await sim.renameTask(gid, `Task renamed ${limit}/${i}`);
+			const streams = gids.map((gid) => ({ path: `/events?resource=${gid}`, sync: syncOf(staticData, `resource:${gid}`) }));
+			const floor = await hostFloorPoll(sim.baseUrl, sim.tokens.alice, streams, limit);
+			if (floor.events !== resources) fail(`concurrency ${limit}: the host floor probe read ${floor.events} events`);
+			await sim.resetLog();
+			const poll = await pollEvents(scan, sim, sim.tokens.alice, parameters, staticData);
+			if (poll.items !== resources) fail(`concurrency ${limit}: ${poll.items} items instead of ${resources}`);
+			if (i === 0) continue;
+			times.push(poll.ms);
+			floorTimes.push(floor.ms);
+			inFlight = (await sim.counters()).maxInFlight;
+		}
+		const ideal = Math.ceil(resources / limit) * rtt;
+		const ratio = median(times) / ideal;
+		const floorRatio = median(floorTimes) / ideal;
+		if (ratio > 1.3 && floorRatio > 1.3) {
+			notes.push(
+				`Concurrency ${limit}: n8n's own request path, with none of the pack's code, already needs ${fmt(floorRatio, 2)}× (${fmt(median(floorTimes))} ms; the node ${fmt(median(times))} ms). ` +
+					`n8n-core builds a new HTTP agent and TCP connection and resolves the credential for every request, about ${fmt((median(floorTimes) - ideal) / resources, 1)} ms of CPU each, and the ${resources} requests in flight take turns on Node's one thread.`,
+			);
+		}
+		row(
+			`50 resources at ${latencyMs} ms, concurrency ${limit}`,
+			`poll ${fmt(median(times))} ms vs ⌈50/${limit}⌉ × ${fmt(rtt, 1)} ms = ${fmt(ideal)} ms: ${fmt(ratio, 2)}×; n8n's request path alone ${fmt(median(floorTimes))} ms, ${fmt(median(floorTimes) / ideal, 2)}× (max ${inFlight} in flight)`,
+			'≤ 1.3×',
+			ratio <= 1.3 && inFlight <= limit,
+		);
+	}
+	await sim.stop();
+}
+
+// ---- static data size -----------------------------------------------------------------------
+
+async function staticDataSize(): Promise<void> {
+	const sim = await startSimulator();
+	const sa = sim.tokens.serviceAccount;
+	const total = 100_000;
+	const bytes = (data: IDataObject) => Buffer.byteLength(JSON.stringify(data));
+
+	const project = await sim.createProject('Static data');
+	const taskGids: string[] = [];
+	for (let i = 0; i < 4; i++) taskGids.push((await sim.createTask(`Task ${i}`, project.gid)).gid);
+	const parameters = resourcesParameters([project.gid, ...taskGids]);
+	const eventsState: IDataObject = {};
+	await pollEvents(scan, sim, sim.tokens.alice, parameters, eventsState);
+	// Each event reaches its task's stream and the project's: 50,000 changes are 100,000 events.
+	await sim.bulkTaskEvents(project.gid, total / 2);
+	let emitted = 0;
+	let largest = 0;
+	for (;;) {
+		const poll = await pollEvents(scan, sim, sim.tokens.alice, parameters, eventsState);
+		if (poll.outcome.error) fail(`static data run: ${poll.outcome.error.message}`);
+		largest = Math.max(largest, bytes(eventsState));
+		if (!poll.items) break;
+		emitted += poll.items;
+	}
+	if (emitted !== total) fail(`static data run: ${emitted} of ${total} events emitted`);
+	row(
+		'Static data after 100,000 events, events trigger (5 streams)',
+		`${fmt(bytes(eventsState) / 1024, 1)} KB at the end, largest ${fmt(largest / 1024, 1)} KB between polls`,
+		'≤ 64 KB',
+		largest <= 64 * 1024,
+	);
+
+	await sim.generateAuditEvents(total, Date.now() - 3 * HOUR, Date.now() - HOUR);
+	const auditState: IDataObject = {};
+	emitted = 0;
+	largest = 0;
+	for (;;) {
+		const poll = await pollAudit(scan, sim, sa, auditTriggerParameters(sim.workspaceGid), auditState);
+		if (poll.outcome.error) fail(`audit static data run: ${poll.outcome.error.message}`);
+		largest = Math.max(largest, bytes(auditState));
+		if (!poll.items) break;
+		emitted += poll.items;
+	}
+	if (emitted !== total) fail(`audit static data run: ${emitted} of ${total} events emitted`);
+	row(
+		'Static data after 100,000 events, audit log trigger',
+		`${fmt(bytes(auditState) / 1024, 1)} KB at the end, largest ${fmt(largest / 1024, 1)} KB between polls`,
+		'≤ 64 KB',
+		largest <= 64 * 1024,
+	);
+	await sim.stop();
+}
+
+// ---- errors, for the secret scan -----------------------------------------------------------
+
+/** Failures and retries the bench would otherwise not see: their errors and log lines are scanned too. */
+async function errorPaths(): Promise<void> {
+	const sim = await startSimulator();
+	const projectGid = sim.info.seededProjects[0];
+	const params = resourcesParameters([projectGid]);
+	const expectError = async (what: string, run: () => Promise<{ outcome: { error?: Error } }>) => {
+		const { outcome } = await run();
+		if (!outcome.error) fail(`${what}: expected an error`);
+	};
+	await expectError('audit log with a personal token (403)', () => pollAudit(scan, sim, sim.tokens.alice, auditTriggerParameters(sim.workspaceGid), {}));
+	await expectError('unknown token (401)', () => pollEvents(scan, sim, UNKNOWN_TOKEN, params, {}));
+	await expectError('unknown resource (404)', () => pollEvents(scan, sim, sim.tokens.bob, resourcesParameters(['1299999999999999']), {}));
+
+	const state: IDataObject = {};
+	await pollEvents(scan, sim, sim.tokens.alice, params, state);
+	await sim.generateActivity(30, projectGid);
+	await sim.injectFault({ kind: '429', path: '/events', retryAfterSec: 0 });
+	await sim.injectFault({ kind: '503', path: '/events', phrase: 'bench phrase' });
+	await sim.injectFault({ kind: 'reset', path: '/events' });
+	const retried = await pollEvents(scan, sim, sim.tokens.alice, params, state);
+	if (retried.outcome.error || !retried.items) fail('the poll through 429, 503 and a reset should succeed');
+	await sim.stop();
+}
+
+// ---- report ---------------------------------------------------------------------------------
+
+function table(): string {
+	const lines = ['| Measure | Figure | Goal | Met |', '| --- | --- | --- | --- |'];
+	for (const r of rows) lines.push(`| ${r.measure} | ${r.figure} | ${r.goal} | ${r.met ? 'met' : '**not met**'} |`);
+	return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+	scan = new SecretScan();
+	scan.addSecrets([UNKNOWN_TOKEN]);
+	const started = Date.now();
+	console.log(machineDescription().join('\n'));
+	if (!gcExposed()) notes.push('Run without --expose-gc: heap figures include uncollected garbage. `npm run bench` passes the flag.');
+
+	const sections = [
+		// First, so its RSS baseline is not the high-water mark the other sections leave behind.
+		['backlog', bigBacklog],
+		['throughput', throughput],
+		['requests', requestEconomy],
+		['concurrency', concurrency],
+		['static', staticDataSize],
+		['errors', errorPaths],
+	] as const;
+	// `npm run bench -- throughput concurrency` runs only those sections.
+	const chosen = process.argv.slice(2);
+	if (chosen.length) notes.push(`Partial run: ${chosen.join(', ')}.`);
+	for (const [name, section] of sections) {
+		if (chosen.length && !chosen.includes(name)) continue;
+		console.log(`\n## ${name}`);
+		await section();
+	}
+	await closeRawClient();
+
+	const secrets = scan.total();
+	row(
+		'Secret occurrences (the simulator’s tokens and an unknown one)',
+		`${secrets.occurrences} in ${fmt(secrets.items)} items, ${secrets.errors} errors and ${fmt(secrets.logLines)} log lines`,
+		'0',
+		secrets.occurrences === 0,
+	);
+
+	const minutes = (Date.now() - started) / 60_000;
+	const markdown = [
+		'# Benchmark results',
+		'',
+		`Written by \`npm run bench\` on ${new Date().toISOString()} (${fmt(minutes, 1)} min). See the README for what each row means.`,
+		'',
+		'## Machine',
+		'',
+		...machineDescription().map((line) => `- ${line}`),
+		'',
+		'## Results',
+		'',
+		'*node*: the pack\'s node run by n8n-core (PollContext and PollTriggerExecutor, or WorkflowExecute). *raw*: the same requests from a plain undici loop with keep-alive. *n8n\'s request path alone*: the same requests through `httpRequestWithAuthentication` from a bench-only node with none of the pack\'s code (bench/hostFloor.ts). The simulator runs in its own process.',
+		'',
+		table(),
+		'',
+		...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
+	].join('\n');
+	writeFileSync(join(__dirname, 'results.md'), markdown);
+	console.log(`\n${table()}\n${notes.map((n) => `\n- ${n}`).join('')}\n\nWritten to bench/results.md`);
+	// A report, not a gate: an unmet goal is explained in the notes; only broken invariants (lost or repeated events) fail the run.
+	const missed = rows.filter((r) => !r.met).length;
+	if (missed) console.log(`${missed} goal(s) not met: see the notes in bench/results.md`);
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exit(1);
+});
