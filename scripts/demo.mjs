@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// `npm run demo`: this package in a real n8n on http://localhost:5678, fed by the Asana
+// simulator (or by real Asana when ASANA_TOKEN is set), with the example workflows active.
+//
+//   npm run demo
+//   ASANA_TOKEN=… ASANA_WORKSPACE_GID=… [ASANA_PROJECT_GID=…] npm run demo
+//
+// Environment: DEMO_PORT (5678), DEMO_EMAIL / DEMO_PASSWORD (owner login),
+// DEMO_POLL_CRON (e.g. "0,20,40 * * * * *" to poll more often than n8n's every minute),
+// SLACK_WEBHOOK_URL / SIEM_URL (real receivers instead of the local sink).
+// Ctrl-C stops n8n, the simulator and the sink.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { N8n } from '../test/e2e/lib/n8n.mjs';
+import { buildAndPack } from '../test/e2e/lib/pack.mjs';
+import { fmtMs, freePort, installCleanup, log, portIsFree } from '../test/e2e/lib/procs.mjs';
+import { simulatorAvailable, startSimulator } from '../test/e2e/lib/simulator.mjs';
+import { startSink } from '../test/e2e/lib/sink.mjs';
+import { IDS, credentials, prepareWorkflow, readExample, triggerToSink, eventsTriggerNode } from '../test/e2e/lib/workflows.mjs';
+import { ensureRuntime, runtimeDir } from './n8n-runtime.mjs';
+
+const started = Date.now();
+const timings = {};
+const time = async (label, fn) => {
+	const t0 = Date.now();
+	try {
+		return await fn();
+	} finally {
+		timings[label] = Date.now() - t0;
+	}
+};
+
+const PORT = Number(process.env.DEMO_PORT || 5678);
+const OWNER = {
+	email: process.env.DEMO_EMAIL || 'demo@example.com',
+	password: process.env.DEMO_PASSWORD || 'Asana-Demo-2026',
+	firstName: 'Demo',
+	lastName: 'Owner',
+};
+const REAL = !!process.env.ASANA_TOKEN;
+const ASANA_API = 'https://app.asana.com/api/1.0';
+
+let sim;
+let sink;
+let n8n;
+let stopping = false;
+const finish = installCleanup(async () => {
+	stopping = true;
+	await n8n?.stop(20_000).catch(() => {});
+	await sim?.stop().catch(() => {});
+	await sink?.close().catch(() => {});
+});
+
+function say(text = '') {
+	process.stdout.write(`${text}\n`);
+}
+
+/** The sink prints what the workflows deliver, as a chat or SIEM would show it. */
+function printDelivery(record) {
+	const b = record.body ?? {};
+	const at = new Date(record.at).toISOString().slice(11, 19);
+	if (record.path.startsWith('/slack/security')) say(`${at} [slack #security] ${b.text}`);
+	else if (record.path.startsWith('/slack')) say(`${at} [slack #projects] ${b.text}`);
+	else if (record.path.startsWith('/siem')) say(`${at} [siem] ${b.event_type} (${b.event_category}) by ${b.actor?.name ?? b.actor?.actor_type} — event ${b.gid}`);
+	else if (record.path.startsWith('/batches')) say(`${at} [batch] ${b.events?.length ?? 0} events${b.sync_token_expired ? ' (sync token had expired)' : ''}`);
+	else if (record.path.startsWith('/events')) {
+		if (b.gap_notice) say(`${at} [events] GAP NOTICE: ${b.message}`);
+		else say(`${at} [events] ${b.user?.name ?? 'system'} ${b.action} ${b.resource?.resource_type} "${b.resource?.name ?? b.resource?.gid}"${b.change ? ` (${b.change.field})` : ''}`);
+	} else say(`${at} [sink ${record.path}] ${JSON.stringify(b).slice(0, 200)}`);
+}
+
+async function asana(pathAndQuery) {
+	const res = await fetch(`${ASANA_API}${pathAndQuery}`, {
+		headers: { authorization: `Bearer ${process.env.ASANA_TOKEN}`, accept: 'application/json' },
+		signal: AbortSignal.timeout(20_000),
+	});
+	const body = await res.json().catch(() => null);
+	if (!res.ok) throw new Error(`Asana ${res.status} on ${pathAndQuery.split('?')[0]}: ${body?.errors?.[0]?.message ?? res.statusText}`);
+	return body.data;
+}
+
+async function main() {
+	if (!(await portIsFree(PORT))) throw new Error(`port ${PORT} is in use: stop what runs there or set DEMO_PORT`);
+	const runtime = await time('n8n runtime', () => ensureRuntime());
+
+	const demoDir = path.join(path.dirname(runtimeDir()), 'demo');
+	fs.rmSync(demoDir, { recursive: true, force: true });
+	fs.mkdirSync(demoDir, { recursive: true });
+	log(`building and packing the package (demo folder: ${demoDir}) …`);
+	const packed = await time('build + pack', () => buildAndPack(demoDir));
+	const ships = (name) => packed.n8n.nodes.some((f) => path.basename(f, '.node.js').toLowerCase() === name.toLowerCase());
+
+	sink = await startSink({ onRequest: printDelivery });
+	const pollTimes = process.env.DEMO_POLL_CRON ? { item: [{ mode: 'custom', cronExpression: process.env.DEMO_POLL_CRON }] } : undefined;
+
+	let baseUrl;
+	let token;
+	let serviceAccountToken;
+	let workspaceGid;
+	let projectGid;
+	let projectName;
+	if (REAL) {
+		baseUrl = ASANA_API;
+		token = process.env.ASANA_TOKEN;
+		serviceAccountToken = token;
+		workspaceGid = process.env.ASANA_WORKSPACE_GID;
+		if (!workspaceGid) throw new Error('ASANA_WORKSPACE_GID is required with ASANA_TOKEN (the number after /1/ in Asana URLs)');
+		const me = await asana('/users/me?opt_fields=name,email');
+		log(`real Asana: token of ${me.name}`);
+		projectGid = process.env.ASANA_PROJECT_GID;
+		if (!projectGid) {
+			const [first] = await asana(`/projects?workspace=${workspaceGid}&archived=false&limit=1&opt_fields=name`);
+			if (!first) throw new Error('the workspace has no project: set ASANA_PROJECT_GID');
+			projectGid = first.gid;
+			projectName = first.name;
+			log(`ASANA_PROJECT_GID not set: using the first project, "${first.name}" (${first.gid})`);
+		}
+	} else {
+		if (!simulatorAvailable()) throw new Error('test/simulator/cli.ts is missing; set ASANA_TOKEN to use real Asana');
+		sim = await time('simulator', () =>
+			startSimulator({ activityEveryMs: 5000, auditEveryMs: 15000, seed: Date.now() % 100000, logFile: path.join(demoDir, 'simulator.log') }),
+		);
+		baseUrl = sim.baseUrl;
+		token = sim.tokens.alice;
+		serviceAccountToken = sim.tokens.serviceAccount;
+		workspaceGid = sim.workspaceGid;
+		projectGid = sim.projects[0].gid;
+		projectName = sim.projects[0].name;
+	}
+
+	n8n = new N8n({ runtime, userFolder: path.join(demoDir, 'n8n'), port: PORT, brokerPort: await freePort(), owner: OWNER });
+	await time('install package', () => n8n.installPackage(packed.tarball));
+
+	const credFile = path.join(demoDir, 'credentials.json');
+	fs.writeFileSync(credFile, JSON.stringify(credentials({ baseUrl, token, serviceAccountToken, badToken: false }), null, 2), { mode: 0o600 });
+	const wfDir = path.join(demoDir, 'workflows');
+	fs.mkdirSync(wfDir);
+	const workflows = [];
+	const add = (wf) => {
+		workflows.push(wf);
+		fs.writeFileSync(path.join(wfDir, `${wf.id}.json`), JSON.stringify(wf, null, 2));
+	};
+	const slackUrl = (channel) => process.env.SLACK_WEBHOOK_URL || `${sink.url}/slack/${channel}`;
+	if (ships('AsanaEventsTrigger')) {
+		add(triggerToSink({ id: 'demoAllEvents001', name: `Demo: every event of "${projectName ?? projectGid}"`, url: `${sink.url}/events`, trigger: eventsTriggerNode({ gids: [projectGid], pollTimes }) }));
+		add(prepareWorkflow(readExample('slack'), { id: IDS.exampleSlack, projectGid, pollTimes, urls: { 'Send to Slack': slackUrl('projects') } }));
+	}
+	if (ships('AsanaAuditLogTrigger')) {
+		add(prepareWorkflow(readExample('audit'), { id: IDS.exampleAudit, workspaceGid, pollTimes, urls: { 'Send to SIEM': process.env.SIEM_URL || `${sink.url}/siem`, 'Security Alert to Slack': slackUrl('security') } }));
+	}
+	if (ships('AsanaEvents')) {
+		add(prepareWorkflow(readExample('scheduled'), { id: IDS.exampleScheduled, projectGid, scheduleSeconds: 60, urls: { 'Send Batch': `${sink.url}/batches` } }));
+	}
+	await time('import', async () => {
+		await n8n.cli(['import:credentials', `--input=${credFile}`]);
+		await n8n.cli(['import:workflow', '--separate', `--input=${wfDir}`]);
+	});
+	fs.rmSync(credFile, { force: true });
+
+	log(`starting n8n on http://localhost:${PORT} …`);
+	await time('n8n start', () => n8n.start());
+	const activation = [];
+	for (const wf of workflows) {
+		const res = await n8n.activate(wf.id);
+		const message = res.ok ? 'active' : `NOT active: ${res.raw?.message ?? res.status}`;
+		activation.push(`  • ${wf.name} — ${message}`);
+	}
+	timings.total = Date.now() - started;
+
+	say('');
+	say('════════════════════════════════════════════════════════════════════════');
+	say(` n8n with n8n-nodes-asana-events is running: http://localhost:${PORT}`);
+	say(` Log in as ${OWNER.email} / ${OWNER.password}`);
+	say('════════════════════════════════════════════════════════════════════════');
+	say(REAL ? ` Source: real Asana, workspace ${workspaceGid}, project ${projectGid}` : ` Source: Asana simulator at ${sim.origin} (new activity every 5 s, audit events every 15 s)`);
+	say(' Workflows (Overview → Workflows):');
+	for (const line of activation) say(line);
+	say(' What to look at:');
+	say('  • Executions tab: one execution per poll that found something (polls run every minute;');
+	say('    the scheduled example every minute here instead of every 5).');
+	say('  • This terminal: what the workflows send to "Slack", the "SIEM" and the batch endpoint');
+	say('    (a local sink stands in for them).');
+	say('  • Open a workflow → the trigger node → "Fetch Test Event" to see a sample.');
+	if (sim) {
+		say(' Drive the simulator:');
+		say(`  curl -XPOST ${sim.origin}/_sim/activity -d '{"count":20}'      # more task activity`);
+		say(`  curl -XPOST ${sim.origin}/_sim/audit -d '{"count":5}'          # more audit events`);
+		say(`  curl -XPOST ${sim.origin}/_sim/expire-sync -d '{}'             # expire sync tokens → gap notices`);
+		say(`  Credentials use the simulator's fake tokens (Alice: ${sim.tokens.alice}).`);
+	}
+	say(` n8n log: ${n8n.logFile}`);
+	say(` Started in ${fmtMs(timings.total)} (${Object.entries(timings).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')})`);
+	say(' Ctrl-C stops everything.');
+	say('');
+
+	// Stay up until Ctrl-C; stop if n8n dies.
+	const exit = await n8n.process.exited;
+	if (stopping) return;
+	log(`n8n exited (${exit.code ?? exit.signal}); see ${n8n.logFile}`);
+	await finish(1);
+}
+
+main().catch(async (error) => {
+	log(`demo failed: ${error.message}`);
+	if (n8n?.logFile && fs.existsSync(n8n.logFile)) log(`n8n log: ${n8n.logFile}`);
+	await finish(1);
+});

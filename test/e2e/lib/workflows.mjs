@@ -1,0 +1,143 @@
+// Workflows and credentials for the demo and the end-to-end suite: the example workflows
+// of examples/ with their placeholders filled in, plus small test workflows.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { REPO_ROOT } from './pack.mjs';
+
+export const PACKAGE = 'n8n-nodes-asana-events';
+export const T = {
+	eventsTrigger: `${PACKAGE}.asanaEventsTrigger`,
+	auditTrigger: `${PACKAGE}.asanaAuditLogTrigger`,
+	events: `${PACKAGE}.asanaEvents`,
+	auditLog: `${PACKAGE}.asanaAuditLog`,
+};
+
+export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
+
+/** Fixed ids (n8n accepts any 16-character id on import). */
+export const IDS = {
+	credToken: 'asanaToken000001',
+	credServiceAccount: 'asanaSvcAcct0001',
+	credBadToken: 'asanaBadToken001',
+	exampleSlack: 'exampleSlack0001',
+	exampleAudit: 'exampleAudit0001',
+	exampleScheduled: 'exampleSched0001',
+};
+
+const EXAMPLE_FILES = {
+	slack: '01-task-completed-or-reassigned-to-slack.json',
+	audit: '02-audit-log-security-alerts-and-siem.json',
+	scheduled: '03-scheduled-events-with-stored-sync-token.json',
+};
+
+export function readExample(key) {
+	return JSON.parse(fs.readFileSync(path.join(EXAMPLES_DIR, EXAMPLE_FILES[key]), 'utf8'));
+}
+
+export function credentials({ baseUrl, token, serviceAccountToken, badToken = true }) {
+	const list = [
+		{ id: IDS.credToken, name: 'Asana account', type: 'asanaEventsApi', data: { accessToken: token, baseUrl } },
+		{ id: IDS.credServiceAccount, name: 'Asana service account', type: 'asanaEventsApi', data: { accessToken: serviceAccountToken ?? token, baseUrl } },
+	];
+	if (badToken) {
+		list.push({ id: IDS.credBadToken, name: 'Asana account (wrong token)', type: 'asanaEventsApi', data: { accessToken: '0/this-token-is-wrong', baseUrl } });
+	}
+	return list;
+}
+
+const rl = (value) => ({ __rl: true, mode: 'id', value: String(value) });
+
+/** Walks the nodes and fills in what the examples leave to the user. */
+export function prepareWorkflow(workflow, { id, name, projectGid, workspaceGid, urls = {}, pollTimes, scheduleSeconds, credentialIds = {} }) {
+	const wf = structuredClone(workflow);
+	if (id) wf.id = id;
+	if (name) wf.name = name;
+	for (const node of wf.nodes) {
+		const p = node.parameters;
+		if (node.type === T.eventsTrigger) {
+			if (projectGid && p.source !== 'workspace') p.resources = { items: [{ resource: rl(projectGid) }] };
+			if (workspaceGid && p.source === 'workspace') p.workspace = rl(workspaceGid);
+		}
+		if (node.type === T.auditTrigger || node.type === T.auditLog) {
+			if (workspaceGid) p.workspace = rl(workspaceGid);
+		}
+		if (node.type === T.events) {
+			if (p.source === 'workspace' && workspaceGid) p.workspace = rl(workspaceGid);
+			else if (projectGid) p.asanaObject = rl(projectGid);
+		}
+		if (pollTimes && p.pollTimes) p.pollTimes = pollTimes;
+		if (scheduleSeconds && node.type === 'n8n-nodes-base.scheduleTrigger') {
+			p.rule = { interval: [{ field: 'seconds', secondsInterval: scheduleSeconds }] };
+		}
+		if (node.type === 'n8n-nodes-base.httpRequest' && urls[node.name]) p.url = urls[node.name];
+		for (const [type, ref] of Object.entries(node.credentials ?? {})) {
+			const wanted = credentialIds[ref.id] ?? credentialIds[type];
+			if (wanted) node.credentials[type] = wanted;
+		}
+	}
+	wf.active = false;
+	return wf;
+}
+
+let counter = 0;
+function nodeId() {
+	counter++;
+	return `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
+}
+
+/** Trigger → one HTTP request per item to `url` (the sink records what the trigger emitted). */
+export function triggerToSink({ id, name, trigger, url }) {
+	return {
+		id,
+		name,
+		nodes: [
+			{ id: nodeId(), name: 'Trigger', position: [0, 0], ...trigger },
+			{
+				id: nodeId(),
+				name: 'Record Item',
+				type: 'n8n-nodes-base.httpRequest',
+				typeVersion: 4.2,
+				position: [260, 0],
+				parameters: { method: 'POST', url, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+			},
+		],
+		connections: { Trigger: { main: [[{ node: 'Record Item', type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+		active: false,
+	};
+}
+
+/** Manual Trigger → one node: what `n8n execute` runs. */
+export function manualWorkflow({ id, name, node }) {
+	return {
+		id,
+		name,
+		nodes: [
+			{ id: nodeId(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{ id: nodeId(), position: [260, 0], ...node },
+		],
+		connections: { Start: { main: [[{ node: node.name, type: 'main', index: 0 }]] } },
+		settings: { executionOrder: 'v1' },
+		pinData: {},
+		active: false,
+	};
+}
+
+export function eventsTriggerNode({ gids, workspaceGid, credentialId = IDS.credToken, pollTimes, onExpiredSyncToken = 'notify', filters = {}, options = {} }) {
+	return {
+		type: T.eventsTrigger,
+		typeVersion: 1,
+		parameters: {
+			pollTimes: pollTimes ?? { item: [{ mode: 'everyMinute' }] },
+			authentication: 'accessToken',
+			source: workspaceGid ? 'workspace' : 'resources',
+			...(workspaceGid ? { workspace: rl(workspaceGid) } : { resources: { items: gids.map((gid) => ({ resource: rl(gid) })) } }),
+			onExpiredSyncToken,
+			filters,
+			options,
+		},
+		credentials: { asanaEventsApi: { id: credentialId, name: 'Asana' } },
+	};
+}
