@@ -190,6 +190,24 @@ describe('Asana Events Trigger', () => {
 		expect(again.items).toBeNull();
 	});
 
+	it('emits both of two identical events, also when the cap falls between them, and a repeated page of them not at all', async () => {
+		const project = sim.createProject('Twins');
+		const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
+		const params = resourceParams([project.gid], { options: { maxEventsPerPoll: 1 } });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		const tokenBefore = readState(staticData).streams[`resource:${project.gid}`].sync;
+		sim.renameTask(task.gid, 'Renamed');
+		sim.twinLastTaskEvent(task.gid);
+
+		const perPoll: number[] = [];
+		for (let i = 0; i < 3; i++) perPoll.push(jsonOf((await poll(params, staticData)).items).length);
+		expect(perPoll).toEqual([1, 1, 0]);
+
+		readState(staticData).streams[`resource:${project.gid}`].sync = tokenBefore;
+		expect((await poll(resourceParams([project.gid]), staticData)).items).toBeNull();
+	});
+
 	it('applies filters, ignores chosen users, and keeps system events and tokens with ":"', async () => {
 		const project = sim.createProject('Filters');
 		const task = sim.createTask({ name: 'T', projectGids: [project.gid] });

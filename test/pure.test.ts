@@ -109,6 +109,14 @@ describe('RecentKeys', () => {
 		expect(reloaded.has('g')).toBe(true);
 		expect(reloaded.has('a')).toBe(false);
 	});
+	it('counts a key held twice, also after trimming and reloading', () => {
+		const recent = new RecentKeys([], 3);
+		for (const key of ['a', 'b', 'b', 'c', 'd', 'b', 'b']) recent.add(key);
+		expect(recent.toJSON()).toEqual(['d', 'b', 'b']);
+		expect(recent.count('b')).toBe(2);
+		expect(new RecentKeys(recent.toJSON(), 3).count('b')).toBe(2);
+		expect(recent.count('a')).toBe(0);
+	});
 });
 
 describe('matchesFilters', () => {

@@ -36,12 +36,14 @@ export function eventKey(event: AsanaEvent): string {
 
 /**
  * The most recent keys, oldest first, bounded so static data stays small. Lives in
- * static data as a plain array.
+ * static data as a plain array. A key may be held more than once: two identical events
+ * (the same field changed twice in one millisecond) are two emitted events.
  */
 export class RecentKeys {
 	private keys: string[];
 
-	private readonly index: Set<string>;
+	/** How often each key is held. */
+	private readonly counts = new Map<string, number>();
 
 	constructor(
 		stored: unknown,
@@ -49,17 +51,20 @@ export class RecentKeys {
 	) {
 		this.keys = Array.isArray(stored) ? stored.filter((k): k is string => typeof k === 'string') : [];
 		this.keys = this.keys.slice(-capacity);
-		this.index = new Set(this.keys);
+		for (const key of this.keys) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
 	}
 
 	has(key: string): boolean {
-		return this.index.has(key);
+		return this.counts.has(key);
+	}
+
+	count(key: string): number {
+		return this.counts.get(key) ?? 0;
 	}
 
 	add(key: string): void {
-		if (this.index.has(key)) return;
 		this.keys.push(key);
-		this.index.add(key);
+		this.counts.set(key, this.count(key) + 1);
 		this.trim();
 	}
 
@@ -70,6 +75,18 @@ export class RecentKeys {
 	/** Trims in batches: shifting one key per add would make a long drain quadratic. */
 	private trim(): void {
 		if (this.keys.length <= this.capacity * 2) return;
-		for (const key of this.keys.splice(0, this.keys.length - this.capacity)) this.index.delete(key);
+		for (const key of this.keys.splice(0, this.keys.length - this.capacity)) {
+			const left = this.count(key) - 1;
+			if (left > 0) this.counts.set(key, left);
+			else this.counts.delete(key);
+		}
 	}
+}
+
+/** How often each key occurs in `keys`. */
+export function countKeys(keys: readonly string[] | undefined): Map<string, number> | undefined {
+	if (!keys?.length) return undefined;
+	const counts = new Map<string, number>();
+	for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+	return counts;
 }

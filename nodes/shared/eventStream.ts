@@ -1,7 +1,7 @@
 import { sleep } from 'n8n-workflow';
 
 import { RESOURCE_EVENTS_PAGE, WORKSPACE_EVENTS_PAGE } from './constants';
-import { eventKey } from './eventKey';
+import { countKeys, eventKey } from './eventKey';
 import type { AsanaReply, AsanaTransport } from './transport';
 import type { AsanaEvent, EventsPage, StreamTarget } from './types';
 
@@ -80,8 +80,9 @@ export async function startStream(
 
 /**
  * Drains one stream from `cursor`: one request per page, stops at `has_more: false`, at
- * the cap or at the deadline. Events in `skip` (recently emitted) are dropped. The cursor
- * never moves past an event that is not in `events`.
+ * the cap or at the deadline. Events emitted before (the cursor's `emitted`, or as often as
+ * `emittedBefore` says) are dropped. The cursor never moves past an event that is not in
+ * `events`.
  */
 export async function drainStream(
 	transport: AsanaTransport,
@@ -89,10 +90,11 @@ export async function drainStream(
 	cursor: StreamCursor,
 	budget: DrainBudget,
 	options: StreamRequestOptions & {
-		skip?: (key: string) => boolean;
-		/** False when an event cannot be one `skip` knows, which spares computing its key. */
+		/** How many events with this key were emitted before this drain (recent polls). */
+		emittedBefore?: (key: string) => number;
+		/** False when an event cannot be one emitted before, which spares computing its key. */
 		mayRepeat?: (event: AsanaEvent) => boolean;
-		/** The key that `skip` and the cursor's `emitted` use; `eventKey` unless given. */
+		/** The key that `emittedBefore` and the cursor's `emitted` use; `eventKey` unless given. */
 		keyOf?: (event: AsanaEvent) => string;
 		now?: () => number;
 		maxPages?: number;
@@ -148,17 +150,21 @@ export async function drainStream(
 			budget.remaining += data.length;
 		}
 
-		// Only what earlier pages or polls emitted is dropped: two events of one page may share
-		// a key (same field changed twice in one millisecond) and both are real.
-		const alreadyEmitted = current.emitted?.length ? new Set(current.emitted) : undefined;
+		// Identical events are counted, not merely recognised: the n-th event of a key is dropped
+		// only if at least n were emitted before. Two events of one page may share a key (same
+		// field changed twice in one millisecond) and both are real.
+		const alreadyEmitted = countKeys(current.emitted);
 		const room = Math.max(0, budget.remaining);
 		const firstOfPage = events.length;
 		let cut = false;
-		const { skip, mayRepeat } = options;
+		const { emittedBefore, mayRepeat } = options;
+		const seen = new Map<string, number>();
 		for (const event of data) {
-			if (alreadyEmitted || (skip && mayRepeat?.(event) !== false)) {
+			if (alreadyEmitted || (emittedBefore && mayRepeat?.(event) !== false)) {
 				const key = keyOf(event);
-				if (alreadyEmitted?.has(key) || skip?.(key)) continue;
+				const occurrence = (seen.get(key) ?? 0) + 1;
+				seen.set(key, occurrence);
+				if (occurrence <= Math.max(alreadyEmitted?.get(key) ?? 0, emittedBefore?.(key) ?? 0)) continue;
 			}
 			if (events.length - firstOfPage === room) {
 				cut = true;

@@ -117,7 +117,7 @@ export async function pollStreams(
 			optFields: options.optFields,
 			subject,
 			keyOf: keyOf(target),
-			skip: (key) => recent.has(key),
+			emittedBefore: (key) => recent.count(key),
 			mayRepeat: (event) => !(event.created_at > newestKnown),
 			now,
 		});

@@ -343,6 +343,18 @@ export class Domain {
 		list.push(event);
 	}
 
+	/**
+	 * Repeats the task's latest event with the same time and content: what Asana sends when a
+	 * field changes twice within one millisecond. Two real events that no key can tell apart.
+	 */
+	twinLastTaskEvent(taskGid: string): void {
+		const task = this.task(taskGid);
+		const last = this.streams.get(task.gid)?.at(-1);
+		if (!last) throw new Error(`simulator: task ${taskGid} has no event to repeat`);
+		const twin: SimEvent = { ...last };
+		for (const stream of this.taskStreams(task)) this.push(stream, twin);
+	}
+
 	/** Streams an event on a task reaches: the task, its ancestors, all their projects, the workspace. */
 	taskStreams(task: Task): string[] {
 		const streams = new Set<string>();

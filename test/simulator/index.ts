@@ -195,6 +195,10 @@ export class AsanaSimulator {
 	changeTask(taskGid: string, field: string, value?: unknown, by?: string | null): void {
 		this.domain.changeTask(taskGid, field, value, this.actor(by));
 	}
+	/** The task's latest event once more, same time and content (a change twice in one millisecond). */
+	twinLastTaskEvent(taskGid: string): void {
+		this.domain.twinLastTaskEvent(taskGid);
+	}
 	completeTask(taskGid: string, by?: string | null): void {
 		this.domain.changeTask(taskGid, 'completed', true, this.actor(by));
 	}
