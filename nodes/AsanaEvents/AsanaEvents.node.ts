@@ -8,7 +8,7 @@ import {
 
 import { authenticationProperty, credentialsDescription } from '../shared/descriptions';
 import { executeOperations, type OperationTable } from '../shared/executeOperations';
-import { searchProjects, searchWorkspaces } from '../shared/methods/listSearch';
+import { searchProjectsAndGoals, searchWorkspaces } from '../shared/methods/listSearch';
 import { eventDescription, getEvents, getSyncToken } from './resources/event';
 
 const operations: OperationTable = {
@@ -44,7 +44,7 @@ export class AsanaEvents implements INodeType {
 		],
 	};
 
-	methods = { listSearch: { searchProjects, searchWorkspaces } };
+	methods = { listSearch: { searchProjectsAndGoals, searchWorkspaces } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await executeOperations(this, operations, '"Get Events" or "Get Sync Token"');

@@ -11,7 +11,7 @@ import {
 
 import { credentialsDescription } from '../shared/descriptions';
 import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/eventFilters';
-import { searchProjects, searchWorkspaces } from '../shared/methods/listSearch';
+import { searchProjectsAndGoals, searchWorkspaces } from '../shared/methods/listSearch';
 import {
 	pollStreams,
 	readState,
@@ -149,7 +149,7 @@ export class AsanaEventsTrigger implements INodeType {
 		properties: eventsTriggerProperties,
 	};
 
-	methods = { listSearch: { searchProjects, searchWorkspaces } };
+	methods = { listSearch: { searchProjectsAndGoals, searchWorkspaces } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readSettings(this);

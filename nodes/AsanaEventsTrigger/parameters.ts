@@ -67,7 +67,7 @@ function readTargets(ctx: IPollFunctions): StreamTarget[] {
 			throw invalid(
 				ctx,
 				`Resources › item ${index + 1}: ${parsed.error}`,
-				'Pick a project from the list, paste the URL of a task, project or goal, or enter its id (digits only).',
+				'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its id (digits only).',
 			);
 		}
 		if (seen.has(parsed.gid)) return;

@@ -26,7 +26,7 @@ export const authenticationProperty: INodeProperties = {
 	default: 'accessToken',
 };
 
-/** A task, project or goal by id, URL, or picked from a searchable project list. */
+/** A task, project or goal by id, URL, or picked from a searchable list of projects and goals. */
 export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodeProperties {
 	return {
 		displayName: 'Resource',
@@ -40,8 +40,8 @@ export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodePr
 				displayName: 'From List',
 				name: 'list',
 				type: 'list',
-				placeholder: 'Select a project…',
-				typeOptions: { searchListMethod: 'searchProjects', searchable: true },
+				placeholder: 'Select a project or goal…',
+				typeOptions: { searchListMethod: 'searchProjectsAndGoals', searchable: true },
 			},
 			{
 				displayName: 'By URL',

@@ -1,71 +1,114 @@
-import type { ILoadOptionsFunctions, INodeListSearchResult } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
+import { mapWithConcurrency } from '../concurrency';
 import type { AuthenticationMethod } from '../constants';
 import { createTransport, type AsanaTransport } from '../transport';
 import type { AsanaCompact } from '../types';
 
-/** Workspaces searched for projects and goals: the picker stays quick for members of many. */
-const MAX_WORKSPACES_SEARCHED = 10;
+/** Asana's largest page of workspaces. */
+const WORKSPACE_PAGE = 100;
+/** Workspaces searched per batch for projects and goals: one batch costs 1 + 2 × this requests. */
+const WORKSPACES_PER_BATCH = 10;
+/** Batches one call may search while it has found nothing yet, so an empty page does not end the list. */
+const MAX_BATCHES_PER_CALL = 3;
+/** Matches per type and workspace; Asana's typeahead answers at most 100 and has no next page. */
+const TYPEAHEAD_COUNT = 50;
+const APP_URL = 'https://app.asana.com';
+
+const LABELS = { project: 'Project', goal: 'Goal' } as const;
+type PickableType = keyof typeof LABELS;
+
+interface WorkspacePage {
+	workspaces: AsanaCompact[];
+	/** Asana's offset of the next page, when there is one. */
+	next?: string;
+}
 
 function transportFor(ctx: ILoadOptionsFunctions): AsanaTransport {
 	const authentication = ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod;
 	return createTransport(ctx, { authentication, retry: { maxAttempts: 2, maxRateLimitAttempts: 2 } });
 }
 
-async function listWorkspaces(transport: AsanaTransport): Promise<AsanaCompact[]> {
-	const reply = await transport.get<{ data: AsanaCompact[] }>('/workspaces', { limit: 100 });
-	return reply.kind === 'ok' ? reply.body.data : [];
+async function workspacePage(
+	transport: AsanaTransport,
+	limit: number,
+	offset: string | undefined,
+	subject: string,
+): Promise<WorkspacePage> {
+	const reply = await transport.get<{ data?: AsanaCompact[]; next_page?: { offset?: string } | null }>(
+		'/workspaces',
+		{ limit, offset },
+		{ subject },
+	);
+	// Without a deadline the transport never defers; an empty page is the safe reading anyway.
+	if (reply.kind !== 'ok') return { workspaces: [] };
+	return { workspaces: reply.body.data ?? [], next: reply.body.next_page?.offset || undefined };
 }
 
 function matches(name: string | undefined, filter?: string): boolean {
 	return !filter || (name ?? '').toLowerCase().includes(filter.toLowerCase());
 }
 
+/** Workspaces the token's user belongs to, filtered by name; one Asana page per call. */
 export async function searchWorkspaces(
 	this: ILoadOptionsFunctions,
 	filter?: string,
+	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const workspaces = await listWorkspaces(transportFor(this));
+	const page = await workspacePage(transportFor(this), WORKSPACE_PAGE, paginationToken, 'Workspace list');
 	return {
-		results: workspaces
+		results: page.workspaces
 			.filter((w) => matches(w.name, filter))
 			.map((w) => ({ name: w.name ?? w.gid, value: w.gid })),
+		paginationToken: page.next,
 	};
 }
 
-/** Typeahead per workspace: Asana's own name search, one request per workspace. */
+/** Asana's own name search (typeahead) for one type in one workspace. */
 async function typeahead(
-	ctx: ILoadOptionsFunctions,
-	resourceType: 'project' | 'goal',
+	transport: AsanaTransport,
+	workspace: AsanaCompact,
+	type: PickableType,
+	filter: string | undefined,
+): Promise<AsanaCompact[]> {
+	const reply = await transport.get<{ data?: AsanaCompact[] }>(
+		`/workspaces/${workspace.gid}/typeahead`,
+		{ resource_type: type, query: filter ?? '', count: TYPEAHEAD_COUNT },
+		{ subject: 'Project and goal list' },
+	);
+	return reply.kind === 'ok' ? (reply.body.data ?? []) : [];
+}
+
+/**
+ * Projects and goals whose names match the typed text, labelled "Project: …" / "Goal: …"
+ * (with the workspace when the user has several). The value is the object's gid: the
+ * events API takes a project's or a goal's gid alike as `resource`. Pages follow Asana's
+ * pages of workspaces, searched in batches; the token is Asana's offset of the next batch.
+ */
+export async function searchProjectsAndGoals(
+	this: ILoadOptionsFunctions,
 	filter?: string,
+	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const transport = transportFor(ctx);
-	const workspaces = (await listWorkspaces(transport)).slice(0, MAX_WORKSPACES_SEARCHED);
-	const results: INodeListSearchResult['results'] = [];
-	for (const workspace of workspaces) {
-		const reply = await transport.get<{ data: AsanaCompact[] }>(
-			`/workspaces/${workspace.gid}/typeahead`,
-			{ resource_type: resourceType, query: filter ?? '', count: 50 },
+	const transport = transportFor(this);
+	const results: INodeListSearchItems[] = [];
+	let offset = paginationToken;
+	for (let batch = 0; batch < MAX_BATCHES_PER_CALL; batch++) {
+		const page = await workspacePage(transport, WORKSPACES_PER_BATCH, offset, 'Project and goal list');
+		offset = page.next;
+		const several = page.workspaces.length > 1 || offset !== undefined || paginationToken !== undefined || batch > 0;
+		const searches = page.workspaces.flatMap((workspace) =>
+			(Object.keys(LABELS) as PickableType[]).map((type) => ({ workspace, type })),
 		);
-		if (reply.kind !== 'ok') continue;
-		for (const item of reply.body.data) {
-			const label = workspaces.length > 1 ? `${item.name} (${workspace.name})` : (item.name ?? item.gid);
-			results.push({ name: label, value: item.gid });
-		}
+		const found = await mapWithConcurrency(searches, searches.length, async ({ workspace, type }) =>
+			(await typeahead(transport, workspace, type, filter)).map((item) => ({
+				name: `${LABELS[type]}: ${item.name ?? item.gid}${several ? ` (${workspace.name ?? workspace.gid})` : ''}`,
+				value: item.gid,
+				url: `${APP_URL}/1/${workspace.gid}/${type}/${item.gid}`,
+			})),
+		);
+		results.push(...found.flat());
+		if (results.length > 0 || offset === undefined) break;
 	}
-	return { results };
-}
-
-export async function searchProjects(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-): Promise<INodeListSearchResult> {
-	return await typeahead(this, 'project', filter);
-}
-
-export async function searchGoals(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-): Promise<INodeListSearchResult> {
-	return await typeahead(this, 'goal', filter);
+	return { results, paginationToken: offset };
 }

@@ -73,7 +73,7 @@ export function readStreamTarget(ctx: IExecuteFunctions, itemIndex: number): Str
 	if ('error' in parsed) {
 		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Task, Project or Goal: ${parsed.error}`, {
 			description:
-				'Pick a project from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
+				'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
 			itemIndex,
 		});
 	}
