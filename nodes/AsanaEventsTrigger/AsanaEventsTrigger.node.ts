@@ -108,7 +108,8 @@ async function fetchTestEvents(
 	staticData: IDataObject,
 ): Promise<INodeExecutionData[][]> {
 	const filters = await effectiveFilters(ctx, settings, transport, { ...staticData });
-	let state = structuredClone(readState(staticData));
+	// A copy through JSON: in manual runs n8n hands static data wrapped in proxies, which structuredClone refuses.
+	let state = JSON.parse(JSON.stringify(readState(staticData))) as EventsTriggerState;
 	const waitMs = settings.testEventWaitSeconds * 1000;
 	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
 	const waitUntil = Date.now() + waitMs;
