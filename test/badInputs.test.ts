@@ -86,7 +86,7 @@ const BAD_INPUTS: BadInput[] = [
 	{ node: 'Events Trigger', input: 'an empty resource list', parameters: () => resources(), field: /^Resources: the list is empty/, fix: /Add at least one task, project or goal/, local: true },
 	{ node: 'Events Trigger', input: 'an unknown id', parameters: () => resources(project(), unknownGid), field: new RegExp(`^Resources › resource ${unknownGid}: Asana 404`), fix: /Check the id or URL/, local: false },
 	{ node: 'Events Trigger', input: 'an unsupported resource type (a user)', parameters: () => resources(userGid()), field: /^Resources › resource \d+: Asana 400 .*only be requested for a task, project or goal/, fix: /Check the ids/, local: false },
-	{ node: 'Events Trigger', input: 'a malformed workspace id', parameters: () => ({ source: 'workspace', workspace: id('acme') }), field: /^Workspace: "acme" is not a workspace id/, fix: /enter its id \(digits only/, local: true },
+	{ node: 'Events Trigger', input: 'a malformed workspace id', parameters: () => ({ source: 'workspace', workspace: id('acme') }), field: /^Workspace: "acme" is not a workspace ID/, fix: /enter its ID \(digits only/, local: true },
 	{ node: 'Events Trigger', input: 'an unknown workspace', parameters: () => ({ source: 'workspace', workspace: id(unknownGid) }), token: () => sim.tokens.serviceAccount, field: new RegExp(`^Workspace \\(${unknownGid}\\): Asana 404`), fix: /Check the id or URL/, local: false },
 	{ node: 'Events Trigger', input: 'workspace events with a personal token', parameters: () => ({ source: 'workspace', workspace: id(sim.workspaceGid) }), field: /^Workspace \(\d+\): Asana 403/, fix: SERVICE_ACCOUNT_FIX, local: false },
 	{ node: 'Events Trigger', input: 'an unsupported source', parameters: () => ({ source: 'everything' }), field: /^Source: "everything" is not supported/, fix: /Choose "Resources" or "Workspace"/, local: true },
@@ -97,7 +97,7 @@ const BAD_INPUTS: BadInput[] = [
 	{ node: 'Events Trigger', input: 'a wrong token', parameters: () => ({}), token: () => WRONG_TOKEN, field: /Asana 401/, fix: /paste a valid personal access token or service account token/, local: false },
 
 	// ---- Asana Audit Log Trigger ----------------------------------------------------------
-	{ node: 'Audit Log Trigger', input: 'a malformed workspace id', parameters: () => ({ workspace: id('acme corp') }), field: /^Workspace: "acme corp" is not a workspace id/, fix: /enter its id \(digits only/, local: true },
+	{ node: 'Audit Log Trigger', input: 'a malformed workspace id', parameters: () => ({ workspace: id('acme corp') }), field: /^Workspace: "acme corp" is not a workspace ID/, fix: /enter its ID \(digits only/, local: true },
 	{ node: 'Audit Log Trigger', input: 'an unknown workspace', parameters: () => ({ workspace: id(unknownGid) }), field: new RegExp(`^Workspace ${unknownGid}: Asana 404`), fix: /Check the id or URL/, local: false },
 	{ node: 'Audit Log Trigger', input: 'a personal token instead of a service account token', parameters: () => ({}), token: () => sim.tokens.alice, field: /^Workspace \d+: Asana 403/, fix: /Admin console → Apps → Service accounts/, local: false },
 	{ node: 'Audit Log Trigger', input: 'an OAuth app’s access token instead of a service account token', parameters: () => ({}), token: () => sim.issueOAuthTokens(sim.users.alice.gid, 'reporting-connector').access_token, field: /^Workspace \d+: Asana 403/, fix: /Personal access tokens and OAuth apps cannot read the audit log/, local: false },

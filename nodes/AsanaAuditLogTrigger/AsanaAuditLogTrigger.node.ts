@@ -21,8 +21,8 @@ import {
 } from '../shared/auditStream';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_PAGE, AUDIT_LOG_RETENTION_DAYS, TOKEN_CREDENTIAL } from '../shared/constants';
 import { searchWorkspaces } from '../shared/methods/listSearch';
+import { invalidParameter, readWorkspaceGid } from '../shared/parameters';
 import { pollDeadline } from '../shared/pollBudget';
-import { GID_PATTERN } from '../shared/resourceRef';
 import { createTransport, type AsanaTransport } from '../shared/transport';
 import type { AuditLogEvent } from '../shared/types';
 import { auditTriggerProperties } from './description';
@@ -51,20 +51,12 @@ interface AuditTriggerSettings {
 	key: string;
 }
 
-function invalid(ctx: IPollFunctions, message: string, fix: string): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), message, { description: fix });
-}
-
 function readStartAt(ctx: IPollFunctions, start: AuditTriggerSettings['start']): string | undefined {
 	const oldest = Math.max(Date.parse(AUDIT_LOG_EPOCH), Date.now() - AUDIT_LOG_RETENTION_DAYS * DAY_MS);
 	if (start === 'lookBack') {
 		const days = Number(ctx.getNodeParameter('lookBackDays', 1));
 		if (!Number.isFinite(days) || days <= 0 || days > AUDIT_LOG_RETENTION_DAYS) {
-			throw invalid(
-				ctx,
-				`Look Back (Days): ${String(days)} is out of range`,
-				`Enter a number of days above 0 and at most ${AUDIT_LOG_RETENTION_DAYS}: Asana deletes audit events after ${AUDIT_LOG_RETENTION_DAYS} days.`,
-			);
+			throw invalidParameter(ctx, `Look Back (Days): ${String(days)} is out of range`, `Enter a number of days above 0 and at most ${AUDIT_LOG_RETENTION_DAYS}: Asana deletes audit events after ${AUDIT_LOG_RETENTION_DAYS} days.`);
 		}
 		return new Date(Math.max(oldest, Date.now() - days * DAY_MS)).toISOString();
 	}
@@ -72,10 +64,10 @@ function readStartAt(ctx: IPollFunctions, start: AuditTriggerSettings['start']):
 		const raw = ctx.getNodeParameter('fromDate', '') as string;
 		const date = Date.parse(raw);
 		if (!raw || Number.isNaN(date)) {
-			throw invalid(ctx, `From Date: "${raw}" is not a date`, 'Pick a date and time, e.g. 2026-11-01T00:00:00Z.');
+			throw invalidParameter(ctx, `From Date: "${raw}" is not a date`, 'Pick a date and time, e.g. 2026-11-01T00:00:00Z.');
 		}
 		if (date > Date.now()) {
-			throw invalid(ctx, `From Date: ${raw} is in the future`, 'Pick a date in the past, or choose Start "From Now".');
+			throw invalidParameter(ctx, `From Date: ${raw} is in the future`, 'Pick a date in the past, or choose Start "From Now".');
 		}
 		return new Date(Math.max(oldest, date)).toISOString();
 	}
@@ -83,22 +75,12 @@ function readStartAt(ctx: IPollFunctions, start: AuditTriggerSettings['start']):
 }
 
 function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
-	const rawWorkspace = ctx.getNodeParameter('workspace', undefined, { extractValue: true }) as unknown;
-	const workspaceGid = String(
-		rawWorkspace && typeof rawWorkspace === 'object' ? (rawWorkspace as { value?: unknown }).value ?? '' : rawWorkspace ?? '',
-	).trim();
-	if (!GID_PATTERN.test(workspaceGid)) {
-		throw invalid(
-			ctx,
-			`Workspace: "${workspaceGid}" is not a workspace id`,
-			'Pick the workspace from the list, or enter its id (digits only; Asana URLs show it after /1/).',
-		);
-	}
+	const workspaceGid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', undefined, { extractValue: true }));
 	const start = ctx.getNodeParameter('start', 'now') as AuditTriggerSettings['start'];
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	const maxEventsPerPoll = options.maxEventsPerPoll === undefined ? 1000 : Number(options.maxEventsPerPoll);
 	if (!Number.isInteger(maxEventsPerPoll) || maxEventsPerPoll < 1) {
-		throw invalid(ctx, `Options › Max Events per Poll: ${String(options.maxEventsPerPoll)} is out of range`, 'Enter a whole number of at least 1.');
+		throw invalidParameter(ctx, `Options › Max Events per Poll: ${String(options.maxEventsPerPoll)} is out of range`, 'Enter a whole number of at least 1.');
 	}
 	const { server, client } = readAuditFilters(ctx.getNode(), ctx.getNodeParameter('filters', {}) as IDataObject);
 	const startAt = readStartAt(ctx, start);

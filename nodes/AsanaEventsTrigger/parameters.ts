@@ -1,7 +1,8 @@
-import { NodeOperationError, type IDataObject, type IPollFunctions } from 'n8n-workflow';
+import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
 import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/constants';
 import { splitList, type EventFilters } from '../shared/eventFilters';
+import { invalidParameter, locatorValue, readWorkspaceGid } from '../shared/parameters';
 import { GID_PATTERN, parseAsanaReference } from '../shared/resourceRef';
 import type { StreamTarget } from '../shared/types';
 
@@ -19,56 +20,27 @@ export interface EventsTriggerSettings {
 	testEventWaitSeconds: number;
 }
 
-interface LocatorValue {
-	mode?: string;
-	value?: unknown;
-}
-
-function locatorValue(raw: unknown): unknown {
-	return raw && typeof raw === 'object' ? (raw as LocatorValue).value : raw;
-}
-
-function invalid(ctx: IPollFunctions, message: string, fix: string): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), message, { description: fix });
-}
-
 function readTargets(ctx: IPollFunctions): StreamTarget[] {
 	const source = ctx.getNodeParameter('source', 'resources') as string;
 	if (source === 'workspace') {
-		const raw = locatorValue(ctx.getNodeParameter('workspace', undefined, { extractValue: true }));
-		const gid = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
-		if (!GID_PATTERN.test(gid)) {
-			throw invalid(
-				ctx,
-				`Workspace: "${gid}" is not a workspace id`,
-				'Pick the workspace from the list, or enter its id (digits only; Asana URLs show it after /1/).',
-			);
-		}
+		const gid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', undefined, { extractValue: true }));
 		return [{ kind: 'workspace', gid }];
 	}
 	if (source !== 'resources') {
-		throw invalid(ctx, `Source: "${source}" is not supported`, 'Choose "Resources" or "Workspace".');
+		throw invalidParameter(ctx, `Source: "${source}" is not supported`, 'Choose "Resources" or "Workspace".');
 	}
 
 	const collection = ctx.getNodeParameter('resources', {}) as { items?: Array<{ resource?: unknown }> };
 	const items = collection.items ?? [];
 	if (items.length === 0) {
-		throw invalid(
-			ctx,
-			'Resources: the list is empty',
-			'Add at least one task, project or goal to watch, or choose Source "Workspace".',
-		);
+		throw invalidParameter(ctx, 'Resources: the list is empty', 'Add at least one task, project or goal to watch, or choose Source "Workspace".');
 	}
 	const targets: StreamTarget[] = [];
 	const seen = new Set<string>();
 	items.forEach((item, index) => {
 		const parsed = parseAsanaReference(locatorValue(item.resource));
 		if ('error' in parsed) {
-			throw invalid(
-				ctx,
-				`Resources › item ${index + 1}: ${parsed.error}`,
-				'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its id (digits only).',
-			);
+			throw invalidParameter(ctx, `Resources › item ${index + 1}: ${parsed.error}`, 'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its id (digits only).');
 		}
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
@@ -88,11 +60,7 @@ function readIntegerOption(
 ): number {
 	const value = options[name] === undefined ? fallback : Number(options[name]);
 	if (!Number.isInteger(value) || value < min || value > max) {
-		throw invalid(
-			ctx,
-			`Options › ${label}: ${String(options[name])} is out of range`,
-			`Enter a whole number from ${min} to ${max}.`,
-		);
+		throw invalidParameter(ctx, `Options › ${label}: ${String(options[name])} is out of range`, `Enter a whole number from ${min} to ${max}.`);
 	}
 	return value;
 }
@@ -107,20 +75,12 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	const actions = splitList(filters.actions);
 	const badAction = actions.find((action) => !EVENT_ACTIONS.includes(action));
 	if (badAction) {
-		throw invalid(
-			ctx,
-			`Filters › Actions: "${badAction}" is not an event action`,
-			'Choose from added, changed, deleted, removed or undeleted (a completed task is a "changed" event; add Changed Fields "completed" to get only those).',
-		);
+		throw invalidParameter(ctx, `Filters › Actions: "${badAction}" is not an event action`, 'Choose from added, changed, deleted, removed or undeleted (a completed task is a "changed" event; add Changed Fields "completed" to get only those).');
 	}
 	const ignoredUserGids = splitList(filters.ignoredUserGids);
 	const badUser = ignoredUserGids.find((gid) => !GID_PATTERN.test(gid));
 	if (badUser) {
-		throw invalid(
-			ctx,
-			`Filters › Ignore Events by User IDs: "${badUser}" is not a user id`,
-			'Enter user ids (digits only), separated by commas. A user’s id is in the URL of their profile.',
-		);
+		throw invalidParameter(ctx, `Filters › Ignore Events by User IDs: "${badUser}" is not a user id`, 'Enter user ids (digits only), separated by commas. A user’s id is in the URL of their profile.');
 	}
 	return {
 		authentication: ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod,

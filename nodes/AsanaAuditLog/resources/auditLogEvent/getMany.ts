@@ -1,9 +1,4 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeProperties,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { simplifyAuditEvent } from '../../../shared/auditFormat';
 import { AUDIT_QUERY_LABELS, auditLogFilterOptions, readAuditFilters, SERVICE_ACCOUNT_HINT } from '../../../shared/auditParameters';
@@ -15,7 +10,7 @@ import {
 } from '../../../shared/auditStream';
 import { AUDIT_LOG_PAGE } from '../../../shared/constants';
 import { workspaceLocator } from '../../../shared/descriptions';
-import { GID_PATTERN } from '../../../shared/resourceRef';
+import { invalidParameter, readWorkspaceGid } from '../../../shared/parameters';
 import { createTransport, type AsanaTransport } from '../../../shared/transport';
 import type { AuditLogEvent, AuditLogPage } from '../../../shared/types';
 
@@ -133,10 +128,6 @@ interface GetManySettings {
 	simplify: boolean;
 }
 
-function invalid(ctx: IExecuteFunctions, itemIndex: number, message: string, fix: string): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { description: fix, itemIndex });
-}
-
 /** A date parameter as ISO text: typed dates, expressions giving strings, Date or Luxon objects. */
 function readDate(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, label: string): string | undefined {
 	if (raw === undefined || raw === null || raw === '') return undefined;
@@ -148,29 +139,20 @@ function readDate(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, label
 				: String(raw);
 	const time = Date.parse(text);
 	if (Number.isNaN(time)) {
-		throw invalid(ctx, itemIndex, `Filters › ${label}: "${text}" is not a date`, 'Enter a date and time, e.g. 2026-11-01T00:00:00Z, or clear it.');
+		throw invalidParameter(ctx, `Filters › ${label}: "${text}" is not a date`, 'Enter a date and time, e.g. 2026-11-01T00:00:00Z, or clear it.', itemIndex);
 	}
 	return new Date(time).toISOString();
 }
 
 function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySettings {
-	const workspace = ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }) as unknown;
-	const workspaceGid = typeof workspace === 'string' || typeof workspace === 'number' ? String(workspace).trim() : '';
-	if (!GID_PATTERN.test(workspaceGid)) {
-		throw invalid(
-			ctx,
-			itemIndex,
-			`Workspace: "${workspaceGid}" is not a workspace ID`,
-			'Pick the workspace from the list, or enter its ID (digits only; Asana URLs show it after /1/).',
-		);
-	}
+	const workspaceGid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }), itemIndex);
 
 	const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) as boolean;
 	let limit = Number.POSITIVE_INFINITY;
 	if (!returnAll) {
 		limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
 		if (!Number.isInteger(limit) || limit < 1) {
-			throw invalid(ctx, itemIndex, `Limit: ${String(limit)} is out of range`, 'Enter a whole number of at least 1, or turn on Return All.');
+			throw invalidParameter(ctx, `Limit: ${String(limit)} is out of range`, 'Enter a whole number of at least 1, or turn on Return All.', itemIndex);
 		}
 	}
 
@@ -179,12 +161,7 @@ function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySetting
 	const startAt = readDate(ctx, itemIndex, filters.startAt, 'Start Time');
 	const endAt = readDate(ctx, itemIndex, filters.endAt, 'End Time');
 	if (startAt && endAt && Date.parse(endAt) <= Date.parse(startAt)) {
-		throw invalid(
-			ctx,
-			itemIndex,
-			`Filters › End Time: ${endAt} is not after Start Time ${startAt}`,
-			'Set End Time later than Start Time (End Time is exclusive), or clear one of them.',
-		);
+		throw invalidParameter(ctx, `Filters › End Time: ${endAt} is not after Start Time ${startAt}`, 'Set End Time later than Start Time (End Time is exclusive), or clear one of them.', itemIndex);
 	}
 	if (startAt) server.start_at = startAt;
 	if (endAt) server.end_at = endAt;
@@ -216,14 +193,9 @@ async function readPage(
 		subject: `Item ${itemIndex}: Workspace ${settings.workspaceGid}`,
 	});
 	// Only a transport with a deadline defers; this node gives none, so this is a safeguard.
-	if (reply.kind === 'deferred') throw invalid(ctx, itemIndex, reply.reason, 'Run the node again.');
+	if (reply.kind === 'deferred') throw invalidParameter(ctx, reply.reason, 'Run the node again.', itemIndex);
 	if (reply.status === 400) {
-		throw invalid(
-			ctx,
-			itemIndex,
-			'Options › Starting Offset: Asana no longer accepts this offset',
-			'Offsets expire after a while and only work with the filters they were made with. Clear Starting Offset and set Filters › Start Time to the time of the last event you processed.',
-		);
+		throw invalidParameter(ctx, 'Options › Starting Offset: Asana no longer accepts this offset', 'Offsets expire after a while and only work with the filters they were made with. Clear Starting Offset and set Filters › Start Time to the time of the last event you processed.', itemIndex);
 	}
 	return reply.body;
 }

@@ -1,7 +1,8 @@
-import { NodeOperationError, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { asanaObjectLocator, workspaceLocator } from '../../../shared/descriptions';
-import { GID_PATTERN, parseAsanaReference } from '../../../shared/resourceRef';
+import { invalidParameter, locatorValue, readWorkspaceGid } from '../../../shared/parameters';
+import { parseAsanaReference } from '../../../shared/resourceRef';
 import type { StreamTarget } from '../../../shared/types';
 
 const showForEventOperations = { resource: ['event'], operation: ['getEvents', 'getSyncToken'] };
@@ -42,40 +43,26 @@ export const streamTargetProperties: INodeProperties[] = [
 	}),
 ];
 
-function locatorValue(raw: unknown): unknown {
-	return raw && typeof raw === 'object' ? (raw as { value?: unknown }).value : raw;
-}
-
 /** Reads the stream of one input item; errors name the item, the parameter and the fix. */
 export function readStreamTarget(ctx: IExecuteFunctions, itemIndex: number): StreamTarget {
 	const source = ctx.getNodeParameter('source', itemIndex, 'resource') as string;
 	if (source === 'workspace') {
-		const raw = locatorValue(ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }));
-		const gid = typeof raw === 'string' || typeof raw === 'number' ? String(raw).trim() : '';
-		if (!GID_PATTERN.test(gid)) {
-			throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Workspace: "${gid}" is not a workspace ID`, {
-				description:
-					'Pick the workspace from the list, or enter its ID (digits only; Asana URLs show it after /1/).',
-				itemIndex,
-			});
-		}
+		const gid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }), itemIndex);
 		return { kind: 'workspace', gid };
 	}
 	if (source !== 'resource') {
-		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Events Of: "${source}" is not supported`, {
-			description: 'Choose "Task, Project or Goal" or "Workspace".',
-			itemIndex,
-		});
+		throw invalidParameter(ctx, `Events Of: "${source}" is not supported`, 'Choose "Task, Project or Goal" or "Workspace".', itemIndex);
 	}
 	const parsed = parseAsanaReference(
 		locatorValue(ctx.getNodeParameter('asanaObject', itemIndex, '', { extractValue: true })),
 	);
 	if ('error' in parsed) {
-		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Task, Project or Goal: ${parsed.error}`, {
-			description:
-				'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
+		throw invalidParameter(
+			ctx,
+			`Task, Project or Goal: ${parsed.error}`,
+			'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
 			itemIndex,
-		});
+		);
 	}
 	return { kind: 'resource', gid: parsed.gid, resourceType: parsed.type };
 }
