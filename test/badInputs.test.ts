@@ -108,7 +108,7 @@ const BAD_INPUTS: BadInput[] = [
 	{ node: 'Audit Log Trigger', input: 'an actor id that is a name', parameters: () => ({ filters: { actorGid: 'bob' } }), field: /^Filters › Actor ID: "bob" is not an Asana id/, fix: /digits only/, local: true },
 	{ node: 'Audit Log Trigger', input: 'an event type in words', parameters: () => ({ filters: { otherEventTypes: 'User Login Failed' } }), field: /^Filters › Other Event Types: "User" is not an event type/, fix: /user_login_failed/, local: true },
 	{ node: 'Audit Log Trigger', input: 'an actor type Asana rejects', parameters: () => ({ filters: { actorType: 'robot' } }), field: /^Workspace \d+: Asana 400 .*actor_type/, fix: /Asana rejected Filters › Actor Type \(sent as actor_type\)/, local: false },
-	{ node: 'Audit Log Trigger', input: 'Max Events per Poll 0', parameters: () => ({ options: { maxEventsPerPoll: 0 } }), field: /^Options › Max Events per Poll: 0 is out of range/, fix: /whole number of at least 1/, local: true },
+	{ node: 'Audit Log Trigger', input: 'Max Events per Poll 0', parameters: () => ({ options: { maxEventsPerPoll: 0 } }), field: /^Options › Max Events per Poll: 0 is out of range/, fix: /whole number from 1 to 1000000/, local: true },
 
 	// ---- Asana Events (action) ------------------------------------------------------------
 	{ node: 'Asana Events', input: 'a malformed id', parameters: () => ({ asanaObject: fromExpression('abc') }), field: /^Item 0: Task, Project or Goal: "abc" is neither an Asana id/, fix: /enter its ID \(digits only\)/, local: true },

@@ -21,7 +21,7 @@ import {
 } from '../shared/auditStream';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_PAGE, AUDIT_LOG_RETENTION_DAYS, TOKEN_CREDENTIAL } from '../shared/constants';
 import { searchWorkspaces } from '../shared/methods/listSearch';
-import { invalidParameter, readWorkspaceGid } from '../shared/parameters';
+import { invalidParameter, readMaxEventsPerPoll, readWorkspaceGid } from '../shared/parameters';
 import { pollDeadline } from '../shared/pollBudget';
 import { createTransport, type AsanaTransport } from '../shared/transport';
 import type { AuditLogEvent } from '../shared/types';
@@ -78,10 +78,7 @@ function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
 	const workspaceGid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', undefined, { extractValue: true }));
 	const start = ctx.getNodeParameter('start', 'now') as AuditTriggerSettings['start'];
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
-	const maxEventsPerPoll = options.maxEventsPerPoll === undefined ? 1000 : Number(options.maxEventsPerPoll);
-	if (!Number.isInteger(maxEventsPerPoll) || maxEventsPerPoll < 1) {
-		throw invalidParameter(ctx, `Options › Max Events per Poll: ${String(options.maxEventsPerPoll)} is out of range`, 'Enter a whole number of at least 1.');
-	}
+	const maxEventsPerPoll = readMaxEventsPerPoll(ctx, options);
 	const { server, client } = readAuditFilters(ctx.getNode(), ctx.getNodeParameter('filters', {}) as IDataObject);
 	const startAt = readStartAt(ctx, start);
 	// The start date is part of the key only as configured, not as computed from "now".

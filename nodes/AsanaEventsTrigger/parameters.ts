@@ -2,7 +2,7 @@ import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
 import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/constants';
 import { splitList, type EventFilters } from '../shared/eventFilters';
-import { invalidParameter, locatorValue, readWorkspaceGid } from '../shared/parameters';
+import { invalidParameter, locatorValue, readIntegerOption, readMaxEventsPerPoll, readWorkspaceGid } from '../shared/parameters';
 import { GID_PATTERN, parseAsanaReference } from '../shared/resourceRef';
 import type { StreamTarget } from '../shared/types';
 
@@ -49,21 +49,6 @@ function readTargets(ctx: IPollFunctions): StreamTarget[] {
 	return targets;
 }
 
-function readIntegerOption(
-	ctx: IPollFunctions,
-	options: IDataObject,
-	name: string,
-	label: string,
-	fallback: number,
-	min: number,
-	max: number,
-): number {
-	const value = options[name] === undefined ? fallback : Number(options[name]);
-	if (!Number.isInteger(value) || value < min || value > max) {
-		throw invalidParameter(ctx, `Options › ${label}: ${String(options[name])} is out of range`, `Enter a whole number from ${min} to ${max}.`);
-	}
-	return value;
-}
 
 /** Every action Asana's events carry. */
 const EVENT_ACTIONS = ['added', 'changed', 'deleted', 'removed', 'undeleted'];
@@ -94,7 +79,7 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 			ignoredUserGids,
 		},
 		ignoreOwnEvents: filters.ignoreOwnEvents === true,
-		maxEventsPerPoll: readIntegerOption(ctx, options, 'maxEventsPerPoll', 'Max Events per Poll', 1000, 1, 1_000_000),
+		maxEventsPerPoll: readMaxEventsPerPoll(ctx, options),
 		concurrency: readIntegerOption(ctx, options, 'concurrency', 'Concurrency', 5, 1, MAX_CONCURRENCY),
 		fetchCurrentResource: options.fetchCurrentResource === true,
 		testEventWaitSeconds: readIntegerOption(ctx, options, 'testEventWaitSeconds', 'Test Event Wait (Seconds)', 20, 0, 120),
