@@ -3,12 +3,10 @@
  * editing the watched resources, "Fetch Test Event", the audit log's start and filters, and
  * a poll whose time budget runs out in the middle of a backlog.
  */
-import { nodeTypesOf, runPoll, TestCredentialsHelper, type HarnessCredentials } from './harness';
-import { additionalDataFor } from './harness/additionalData';
-import { nodeCredentials } from './harness/credentials';
+import { runPoll, type HarnessCredentials } from './harness';
 
 import { PollContext } from 'n8n-core';
-import { Workflow, type IDataObject, type INode, type INodeExecutionData, type INodeParameters, type INodeType } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
@@ -78,40 +76,11 @@ function expectIsoWithin(value: string | undefined, from: number, to: number): v
 }
 
 /**
- * "Fetch Test Event" exactly as n8n-core's WorkflowExecute runs it (a real PollContext in
- * manual mode, poll() called directly), but on the given static data object itself. The
- * harness hands manual mode a copy, which hides whatever the node writes; here every write
- * lands in `staticData` (n8n's ObservableObject proxies write through to the object), and
- * the test goes on polling with that same object.
+ * "Fetch Test Event" on the given static data object itself, as n8n loads it from its
+ * database: every write of the node lands there, and the test goes on polling with it.
  */
 async function manualPollInPlace(nodeType: INodeType, parameters: INodeParameters, credentials: HarnessCredentials, staticData: IDataObject) {
-	const nodeName = nodeType.description.defaults.name as string;
-	const workflow = new Workflow({
-		id: 'harness-workflow',
-		name: 'Harness',
-		nodes: [
-			{
-				id: 'node-under-test',
-				name: nodeName,
-				type: nodeType.description.name,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters,
-				credentials: nodeCredentials(credentials),
-			},
-		],
-		connections: {},
-		active: false,
-		nodeTypes: nodeTypesOf(nodeType),
-		staticData: { [`node:${nodeName}`]: staticData },
-	});
-	const node = workflow.getNode(nodeName) as INode;
-	const context = new PollContext(workflow, node, additionalDataFor(new TestCredentialsHelper(credentials)), 'manual', 'manual', () => {}, () => {});
-	try {
-		return { items: await (nodeType.poll as NonNullable<INodeType['poll']>).call(context), error: undefined };
-	} catch (error) {
-		return { items: null, error: error as Error };
-	}
+	return await runPoll({ nodeType, parameters, credentials, staticData, mode: 'manual', manualWritesThrough: true });
 }
 
 /** Newer n8n hosts tell a poll its time budget; n8n-core 2.30 has no such method yet. */

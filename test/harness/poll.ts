@@ -40,6 +40,12 @@ export interface PollOptions {
 	activation?: WorkflowActivateMode;
 	nodeName?: string;
 	typeVersion?: number;
+	/**
+	 * Manual mode only: run on `staticData` itself instead of a copy (n8n's change-tracking
+	 * proxies write through), so a test sees whatever the node writes where n8n would
+	 * silently drop it.
+	 */
+	manualWritesThrough?: boolean;
 }
 
 export interface PollOutcome {
@@ -87,7 +93,7 @@ export async function runPoll(options: PollOptions): Promise<PollOutcome> {
 		nodeTypes: nodeTypesOf(options.nodeType),
 		// n8n wraps these objects to notice changes; in manual mode the poll works on a
 		// copy that nobody saves.
-		staticData: { [`node:${nodeName}`]: mode === 'manual' ? jsonCopy(staticData) : staticData },
+		staticData: { [`node:${nodeName}`]: mode === 'manual' && !options.manualWritesThrough ? jsonCopy(staticData) : staticData },
 	});
 	const node = workflow.getNode(nodeName) as INode;
 	const credentialsHelper = new TestCredentialsHelper(options.credentials);
