@@ -282,19 +282,8 @@ describe('list searches: credentials', () => {
 		sim.registerOAuthClient('client-1', 'client-secret-1');
 		const tokens = sim.issueOAuthTokens(sim.users.bob.gid, 'client-1');
 		sim.expireAccessToken(tokens.access_token);
-		const credentials: HarnessCredentials = {
-			asanaEventsOAuth2Api: {
-				clientId: 'client-1',
-				clientSecret: 'client-secret-1',
-				accessTokenUrl: sim.oauthTokenUrl,
-				authUrl: `${sim.origin}/-/oauth_authorize`,
-				authentication: 'body',
-				grantType: 'pkce',
-				scope: 'default',
-				baseUrl: sim.baseUrl,
-				oauthTokenData: { access_token: tokens.access_token, refresh_token: tokens.refresh_token, token_type: 'bearer' },
-			},
-		};
+		const credentials: HarnessCredentials = sim.oauth2Credentials(tokens.access_token, tokens.refresh_token);
+
 		const result = await listSearch(new AsanaEventsTrigger(), 'searchProjectsAndGoals', { credentials, parameters: { authentication: 'oAuth2' }, filter: 'relaunch' });
 		expect(names(result)).toEqual(['Project: Website relaunch']);
 		const workspaceCalls = apiCalls('/api/1.0/workspaces');

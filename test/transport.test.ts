@@ -24,9 +24,11 @@ async function probe(parameters: INodeParameters, token = sim.tokens.alice) {
 	return { ...run, reply: run.items[0]?.json as IDataObject | undefined };
 }
 
+const ASANA_HELP = 'https://developers.asana.com/docs/errors';
+
 function errorText(error: Error | undefined): string {
-	const e = error as (Error & { description?: string; context?: unknown }) | undefined;
-	return JSON.stringify({ message: e?.message, description: e?.description, context: e?.context, stack: e?.stack });
+	const e = error as (Error & { description?: string; context?: unknown; errorResponse?: unknown }) | undefined;
+	return JSON.stringify({ message: e?.message, description: e?.description, context: e?.context, errorResponse: e?.errorResponse, stack: e?.stack });
 }
 
 describe('credentials', () => {
@@ -49,25 +51,40 @@ describe('credentials', () => {
 		const run = await runWorkflow({
 			nodeType: new TransportProbe(),
 			parameters: { authentication: 'oAuth2', path: '/users/me' },
-			credentials: {
-				asanaEventsOAuth2Api: {
-					clientId: 'client-1',
-					clientSecret: 'client-secret-1',
-					accessTokenUrl: sim.oauthTokenUrl,
-					authUrl: `${sim.origin}/-/oauth_authorize`,
-					authentication: 'body',
-					grantType: 'pkce',
-					scope: 'default',
-					baseUrl: sim.baseUrl,
-					oauthTokenData: { access_token: tokens.access_token, refresh_token: tokens.refresh_token, token_type: 'bearer' },
-				},
-			},
+			credentials: sim.oauth2Credentials(tokens.access_token, tokens.refresh_token),
 			inputItems: [{}],
 		});
 		expect(run.error).toBeUndefined();
 		expect(run.items[0].json).toMatchObject({ kind: 'ok', status: 200, body: { data: { gid: sim.users.alice.gid } } });
 		const statuses = sim.requestLog.filter((r) => r.path === '/api/1.0/users/me').map((r) => r.status);
 		expect(statuses).toEqual([401, 200]);
+	});
+
+	it('OAuth2 credential: a refused refresh is not retried and asks the user to reconnect, naming no token', async () => {
+		sim.registerOAuthClient('client-1', 'client-secret-1');
+		const tokens = sim.issueOAuthTokens(sim.users.alice.gid, 'client-1');
+		sim.expireAccessToken(tokens.access_token);
+		// A refresh token the simulator never issued (or that was revoked): the token endpoint answers invalid_grant.
+		const revoked = `2/${sim.users.alice.gid}/0123456789abcdef0123456789abcdef`;
+		const run = await runWorkflow({
+			nodeType: new TransportProbe(),
+			parameters: { authentication: 'oAuth2', path: '/users/me', baseDelayMs: 5 },
+			credentials: sim.oauth2Credentials(tokens.access_token, revoked),
+			inputItems: [{}],
+		});
+		expect(sim.requestLog.map((r) => [r.method, r.path, r.status])).toEqual([
+			['GET', '/api/1.0/users/me', 401],
+			['POST', '/-/oauth_token', 400],
+		]);
+		expect(run.error?.name).toBe('NodeApiError');
+		expect(run.error?.message).toMatch(/OAuth2 credential could not be authorised or refreshed; reconnect/);
+		expect((run.error as { description?: string }).description).toMatch(/reconnect it/);
+		const text = errorText(run.error);
+		expect(text).not.toMatch(/HTTP 0|failed before Asana answered/);
+		for (const secret of [tokens.access_token, revoked, 'client-secret-1']) {
+			expect(text).not.toContain(secret);
+			expect(run.logs.join('\n')).not.toContain(secret);
+		}
 	});
 });
 
@@ -89,10 +106,18 @@ describe('transport', () => {
 		const { reply, error } = await probe({ path: '/users/me', timeoutMs: 300, baseDelayMs: 5 });
 		expect(error).toBeUndefined();
 		expect(reply).toMatchObject({ kind: 'ok', status: 200 });
+		// Each fault was served, in order, and retried once; the fifth request succeeded.
+		const calls = sim.requestLog.filter((r) => r.path === '/api/1.0/users/me');
+		expect(calls.map((r) => r.fault)).toEqual(['500', '503', 'reset', 'timeout', undefined]);
+		expect(calls.map((r) => r.status)).toEqual([500, 503, 0, 0, 200]);
 		sim.resetLog();
 		sim.injectFault({ kind: 'malformed', path: '/users/me', times: 1 });
 		expect((await probe({ path: '/users/me', baseDelayMs: 5 })).reply).toMatchObject({ kind: 'ok', status: 200 });
-		expect(sim.requestLog.filter((r) => r.path === '/api/1.0/users/me')).toHaveLength(2);
+		const again = sim.requestLog.filter((r) => r.path === '/api/1.0/users/me');
+		expect(again.map((r) => [r.fault, r.status])).toEqual([
+			['malformed', 200],
+			[undefined, 200],
+		]);
 	});
 
 	it('gives up after bounded attempts with an error carrying Asana’s phrase, and no token', async () => {
@@ -101,8 +126,37 @@ describe('transport', () => {
 		expect(error?.name).toBe('NodeApiError');
 		expect(error?.message).toMatch(/500/);
 		expect(errorText(error)).toContain('six sad squid');
+		// Asana's `help` travels with the error: in the description and in the response n8n keeps.
+		expect((error as { description?: string }).description).toContain(`Asana: For more information`);
+		expect((error as { description?: string }).description).toContain(ASANA_HELP);
+		expect((error as { errorResponse?: { help?: string } }).errorResponse?.help).toContain(ASANA_HELP);
 		expect(errorText(error)).not.toContain(sim.tokens.alice);
 		expect(sim.requestLog.filter((r) => r.path === '/api/1.0/users/me')).toHaveLength(5);
+	});
+
+	it('after bounded attempts at an unreachable Asana, says it could not be reached, not "HTTP 0"', async () => {
+		sim.injectFault({ kind: 'reset', path: '/users/me', times: 10 });
+		const { error } = await probe({ path: '/users/me', baseDelayMs: 5 });
+		expect(sim.requestLog.filter((r) => r.path === '/api/1.0/users/me').map((r) => r.fault)).toEqual(Array(5).fill('reset'));
+		expect(error?.name).toBe('NodeApiError');
+		expect(error?.message).toBe('Asana request on /users/me: could not reach Asana (connection reset)');
+		const description = (error as { description?: string }).description;
+		expect(description).toMatch(/Asana could not be reached: the connection was reset, refused or timed out/);
+		expect(description).toMatch(/next poll/);
+		expect(description).not.toMatch(/HTTP 0/);
+	});
+
+	it('without a deadline, gives up at once when Retry-After asks for far longer than the cap', async () => {
+		sim.injectFault({ kind: '429', path: '/users/me', retryAfterSec: 3600, times: 1 });
+		const started = Date.now();
+		const { reply, error } = await probe({ path: '/users/me' });
+		expect(Date.now() - started).toBeLessThan(5000);
+		expect(reply).toBeUndefined();
+		expect(sim.requestLog.map((r) => [r.path, r.status])).toEqual([['/api/1.0/users/me', 429]]);
+		expect(error?.name).toBe('NodeApiError');
+		expect((error as { httpCode?: string }).httpCode).toBe('429');
+		expect(error?.message).toMatch(/^Asana 429 on \/users\/me: .*Asana asked to wait 3600 s more, longer than this node waits \(60 s at once/);
+		expect(error?.message).toMatch(/retry later/);
 	});
 
 	it('stops waiting when the wait would pass the caller’s time budget', async () => {
@@ -138,7 +192,7 @@ describe('transport', () => {
 	});
 
 	it('has a hint for every status Asana documents', () => {
-		for (const status of [400, 401, 402, 403, 404, 429, 451, 500, 503]) {
+		for (const status of [0, 400, 401, 402, 403, 404, 429, 451, 500, 503]) {
 			expect(hintForStatus(status)).not.toMatch(/^Asana answered with HTTP/);
 		}
 	});

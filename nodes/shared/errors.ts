@@ -20,6 +20,10 @@ const STATUS_HINTS: Record<number, string> = {
 
 export function hintForStatus(status: number): string {
 	if (STATUS_HINTS[status]) return STATUS_HINTS[status];
+	// 0: no answer at all, so there is no status to quote.
+	if (status === 0) {
+		return 'Asana could not be reached: the connection was reset, refused or timed out. The node retried with backoff before giving up; a trigger tries again at its next poll, an action node when it runs again.';
+	}
 	if (status >= 500) {
 		return 'Asana had a server problem. The node retried with backoff before giving up; quote the phrase above to Asana support if it persists.';
 	}

@@ -1,4 +1,5 @@
 import {
+	NodeOperationError,
 	sleep,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
@@ -49,6 +50,10 @@ export interface RetryPolicy {
 	baseDelayMs: number;
 	maxDelayMs: number;
 	requestTimeoutMs: number;
+	/** Without a deadline: the longest single wait, `Retry-After` included (Asana's rate windows are a minute). */
+	maxWaitMs: number;
+	/** Without a deadline: the most time one request may spend waiting in all. */
+	maxTotalWaitMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -57,6 +62,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 	baseDelayMs: 500,
 	maxDelayMs: 20_000,
 	requestTimeoutMs: 30_000,
+	maxWaitMs: 60_000,
+	maxTotalWaitMs: 120_000,
 };
 
 export interface TransportOptions {
@@ -114,18 +121,25 @@ export function retryAfterMs(header: unknown, now: number): number | undefined {
 	return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-const RETRYABLE_NETWORK_CODES = new Set([
-	'ECONNRESET',
-	'ECONNABORTED',
-	'ETIMEDOUT',
-	'ESOCKETTIMEDOUT',
-	'EPIPE',
-	'ECONNREFUSED',
-	'EAI_AGAIN',
-	'UND_ERR_SOCKET',
-	'UND_ERR_CONNECT_TIMEOUT',
-	'ERR_BAD_RESPONSE',
-]);
+/**
+ * Failures of the connection itself, worth another attempt, in words: a message naming
+ * the code would be replaced by n8n's generic text for it.
+ */
+const NETWORK_FAILURES: Record<string, string> = {
+	ECONNRESET: 'connection reset',
+	EPIPE: 'connection reset',
+	UND_ERR_SOCKET: 'connection reset',
+	ECONNABORTED: 'timed out',
+	ETIMEDOUT: 'timed out',
+	ESOCKETTIMEDOUT: 'timed out',
+	UND_ERR_CONNECT_TIMEOUT: 'timed out',
+	ECONNREFUSED: 'connection refused',
+	EAI_AGAIN: 'host name not resolved',
+	ENOTFOUND: 'host name not resolved',
+	EHOSTUNREACH: 'host unreachable',
+	ENETUNREACH: 'network unreachable',
+	ERR_BAD_RESPONSE: 'broken response',
+};
 
 interface FailedAttempt {
 	/** 0 when no HTTP answer arrived. */
@@ -133,10 +147,18 @@ interface FailedAttempt {
 	detail: AsanaErrorDetail;
 	retryable: boolean;
 	waitMs?: number;
+	/** Replaces the hint for the status. */
+	hint?: string;
 }
 
+type Thrown =
+	| { kind: 'http'; status: number; body: unknown }
+	| { kind: 'network'; code: string }
+	/** Neither an answer nor a connection failure: n8n could not authorise the request (e.g. a refused OAuth2 refresh). */
+	| { kind: 'other' };
+
 /** Finds the HTTP status and body, or the network error code, inside what n8n threw. */
-function inspectThrown(error: unknown): { status: number; body: unknown; code?: string } {
+function inspectThrown(error: unknown): Thrown {
 	let current: unknown = error;
 	for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
 		const candidate = current as {
@@ -146,18 +168,60 @@ function inspectThrown(error: unknown): { status: number; body: unknown; code?: 
 			cause?: unknown;
 		};
 		if (candidate.response?.status) {
-			return { status: candidate.response.status, body: parseBody(candidate.response.data) };
+			return { kind: 'http', status: candidate.response.status, body: parseBody(candidate.response.data) };
 		}
 		// n8n's own wrapper keeps only the status of a 401 it could not recover from.
 		if (typeof candidate.httpCode === 'string' && /^\d{3}$/.test(candidate.httpCode)) {
-			return { status: Number(candidate.httpCode), body: undefined };
+			return { kind: 'http', status: Number(candidate.httpCode), body: undefined };
 		}
-		if (typeof candidate.code === 'string' && RETRYABLE_NETWORK_CODES.has(candidate.code)) {
-			return { status: 0, body: undefined, code: candidate.code };
+		// n8n's NodeApiError keeps a network error's code in `httpCode`, the raw error in `code`.
+		for (const code of [candidate.httpCode, candidate.code]) {
+			if (typeof code === 'string' && Object.hasOwn(NETWORK_FAILURES, code)) return { kind: 'network', code };
 		}
 		current = candidate.cause;
 	}
-	return { status: 0, body: undefined };
+	return { kind: 'other' };
+}
+
+/**
+ * What a request that n8n could not authorise turns into. n8n's own message is not
+ * repeated: it can quote the token endpoint's answer, and so a token.
+ */
+function authorisationFailure(authentication: AuthenticationMethod): FailedAttempt {
+	return authentication === 'oAuth2'
+		? {
+				status: 0,
+				retryable: false,
+				detail: { message: 'the Asana OAuth2 credential could not be authorised or refreshed; reconnect the credential' },
+				hint: 'Open the Asana OAuth2 credential and reconnect it. Asana refused to refresh its access: access was revoked, the refresh token expired, or the client id or secret changed.',
+			}
+		: {
+				status: 0,
+				retryable: false,
+				detail: { message: 'the Asana credential could not be authorised; check its token' },
+				hint: 'Open the Asana credential and check it: paste a valid personal access token or service account token.',
+			};
+}
+
+/** Authentication names a credential type the node has none of. */
+function missingCredential(ctx: AsanaContext, options: TransportOptions): NodeOperationError {
+	const [chosen, other] =
+		options.authentication === 'oAuth2' ? ['OAuth2', 'Access Token'] : ['Access Token', 'OAuth2'];
+	const prefix = options.itemIndex === undefined ? '' : `Item ${options.itemIndex}: `;
+	return new NodeOperationError(ctx.getNode(), `${prefix}Authentication is "${chosen}" but no ${chosen} credential is selected`, {
+		description: `Select or create an Asana Events ${chosen === 'OAuth2' ? 'OAuth2 API' : 'API'} credential under "Credential to connect with", or set Authentication to "${other}" to use the credential you have.`,
+		itemIndex: options.itemIndex,
+	});
+}
+
+/** The 429 for a caller without a deadline when Asana asks for a longer wait than the policy allows. */
+function rateLimitTooLong(detail: AsanaErrorDetail, waitMs: number, waitedMs: number, policy: RetryPolicy): AsanaErrorDetail {
+	const seconds = (ms: number) => Math.ceil(ms / 1000);
+	const already = waitedMs ? ` after ${seconds(waitedMs)} s of waiting` : '';
+	return {
+		...detail,
+		message: `${detail.message ?? 'rate limited'} Asana asked to wait ${seconds(waitMs)} s more${already}, longer than this node waits (${seconds(policy.maxWaitMs)} s at once, ${seconds(policy.maxTotalWaitMs)} s in all); retry later.`,
+	};
 }
 
 const MALFORMED = Symbol('malformed');
@@ -185,7 +249,12 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 
 	async function resolveBaseUrl(): Promise<string> {
 		if (baseUrl === undefined) {
-			const credentials = await ctx.getCredentials(credentialType, options.itemIndex ?? 0);
+			const credentials = await ctx.getCredentials(credentialType, options.itemIndex ?? 0).catch((error: unknown) => {
+				// The credential is read here first: n8n's error for a missing one names neither field nor fix.
+				throw error instanceof Error && /does not have any credentials set/.test(error.message)
+					? missingCredential(ctx, options)
+					: error;
+			});
 			const configured = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 			baseUrl = (configured || DEFAULT_BASE_URL).replace(/\/+$/, '');
 		}
@@ -216,19 +285,14 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 			)) as IN8nHttpFullResponse;
 		} catch (error) {
 			const thrown = inspectThrown(error);
-			if (thrown.status) {
+			if (thrown.kind === 'http') {
 				return { ok: false, status: thrown.status, detail: readAsanaError(thrown.body), retryable: false };
 			}
-			return {
-				ok: false,
-				status: 0,
-				retryable: true,
-				detail: {
-					message: thrown.code
-						? `network error ${thrown.code}`
-						: 'the request failed before Asana answered',
-				},
-			};
+			if (thrown.kind === 'network') {
+				return { ok: false, status: 0, retryable: true, detail: { message: `could not reach Asana (${NETWORK_FAILURES[thrown.code]})` } };
+			}
+			// Retrying would only ask the token endpoint again, and be refused again.
+			return { ok: false, ...authorisationFailure(options.authentication) };
 		}
 		const status = response.statusCode;
 		const body = parseBody(response.body);
@@ -259,6 +323,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 			const url = `${await resolveBaseUrl()}${path}${buildQueryString(query)}`;
 			let failures = 0;
 			let rateLimited = 0;
+			let waitedMs = 0;
 			for (;;) {
 				const result = await attempt<T>(url, requestOptions.accept);
 				if (result.ok) return { kind: 'ok', status: result.status, body: result.body };
@@ -266,7 +331,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					path,
 					itemIndex: options.itemIndex,
 					subject: requestOptions.subject,
-					extraHint: specificHint(result.status, result.detail, options),
+					extraHint: result.hint ?? specificHint(result.status, result.detail, options),
 				};
 				if (!result.retryable) throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
 
@@ -284,15 +349,22 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					}
 					waitMs = backoffDelay(failures, policy, random);
 				}
-				if (options.deadline !== undefined && Date.now() + waitMs > options.deadline) {
-					return {
-						kind: 'deferred',
-						reason: `Asana answered ${result.status || result.detail.message} on ${path}; waiting ${waitMs} ms more would pass this run's time budget`,
-					};
+				if (options.deadline !== undefined) {
+					if (Date.now() + waitMs > options.deadline) {
+						return {
+							kind: 'deferred',
+							reason: `Asana answered ${result.status || result.detail.message} on ${path}; waiting ${waitMs} ms more would pass this run's time budget`,
+						};
+					}
+				} else if (waitMs > policy.maxWaitMs || waitedMs + waitMs > policy.maxTotalWaitMs) {
+					// Without a deadline nothing else bounds the wait: Retry-After: 3600 would hold the run for an hour.
+					const detail = result.status === 429 ? rateLimitTooLong(result.detail, waitMs, waitedMs, policy) : result.detail;
+					throw asanaApiError(ctx.getNode(), result.status, detail, errorContext);
 				}
 				ctx.logger.debug(
 					`Asana ${result.status || result.detail.message} on ${path}; retrying in ${waitMs} ms`,
 				);
+				waitedMs += waitMs;
 				await sleep(waitMs);
 			}
 		},

@@ -4,6 +4,7 @@
  * faults on demand, and a request log to assert on.
  */
 import { randomBytes } from 'crypto';
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import {
 	AUDIT_EVENT_TYPES,
@@ -287,6 +288,23 @@ export class AsanaSimulator {
 		if (!record || record.expired) return undefined;
 		if (record.expiresAt !== undefined && this.domain.now() >= record.expiresAt) return undefined;
 		return this.domain.users.get(record.userGid);
+	}
+
+	/** The pack's OAuth2 credential, as n8n stores it once connected to this simulator with these tokens (client `client-1`). */
+	oauth2Credentials(accessToken: string, refreshToken: string): { asanaEventsOAuth2Api: ICredentialDataDecryptedObject } {
+		return {
+			asanaEventsOAuth2Api: {
+				clientId: 'client-1',
+				clientSecret: 'client-secret-1',
+				accessTokenUrl: this.oauthTokenUrl,
+				authUrl: `${this.origin}/-/oauth_authorize`,
+				authentication: 'body',
+				grantType: 'pkce',
+				scope: 'default',
+				baseUrl: this.baseUrl,
+				oauthTokenData: { access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer' },
+			},
+		};
 	}
 
 	registerOAuthClient(clientId: string, clientSecret: string): void {
