@@ -278,7 +278,7 @@ describe('Audit Log trigger: From Date', () => {
 // ---- 4. a filter change starts a new stream -------------------------------------------
 
 describe('Audit Log trigger: changing a filter', () => {
-	it('starts a new stream from the start setting without the old offset; switching back starts over too', async () => {
+	it('starts a new stream from the start setting without the old offset; switching back emits nothing twice', async () => {
 		const X = 'user_login_failed';
 		const Y = 'project_exported';
 		const events = sim.generateAuditEvents(30, { from: Date.now() - 3 * HOUR, to: Date.now() - HOUR, eventTypes: [X, Y, 'task_deleted'] });
@@ -308,15 +308,14 @@ describe('Audit Log trigger: changing a filter', () => {
 		expect(emittedY).toEqual(ofType(Y));
 		expect((await pollAudit(withType(Y), staticData)).items).toBeNull();
 
-		// Only one stream is kept: back on X, the X stream starts over and its look back
-		// emits the X events of the first stream again.
+		// Back on X, the X stream starts over from its look back, but the gids emitted before
+		// are kept across filter changes: the X events are not emitted again, a new one is.
 		sim.resetLog();
-		const back = await pollAudit(withType(X), staticData);
+		expect((await pollAudit(withType(X), staticData)).items).toBeNull();
 		expect(auditRequests()[0].query.offset).toBeUndefined();
 		expect(auditRequests()[0].query.event_type).toBe(X);
-		const again = gidsOf(back.items);
-		again.push(...gidsOf((await pollAudit(withType(X), staticData)).items));
-		expect(again).toEqual(emittedX);
+		const fresh = sim.addAuditEvent({ event_type: X });
+		expect(gidsOf((await pollAudit(withType(X), staticData)).items)).toEqual([fresh.gid]);
 	});
 });
 

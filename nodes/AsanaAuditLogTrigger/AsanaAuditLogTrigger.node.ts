@@ -95,6 +95,12 @@ function readState(staticData: IDataObject, key: string): AuditTriggerState | un
 	return stored?.version === STATE_VERSION && stored.key === key ? stored : undefined;
 }
 
+/** The gids the stored stream emitted lately, whatever filters it had. */
+function emittedGids(staticData: IDataObject): string[] {
+	const stored = staticData.auditTrigger as AuditTriggerState | undefined;
+	return stored?.version === STATE_VERSION && Array.isArray(stored.cursor?.recent) ? stored.cursor.recent : [];
+}
+
 function toItems(events: AuditLogEvent[], simplify: boolean): INodeExecutionData[] {
 	return events.map((event) => ({ json: simplify ? simplifyAuditEvent(event) : (event as unknown as IDataObject) }));
 }
@@ -156,13 +162,15 @@ export class AsanaAuditLogTrigger implements INodeType {
 		let state = readState(staticData, settings.key);
 		if (!state) {
 			const resumeAt = settings.startAt ?? new Date().toISOString();
+			// Gids are unique across filters: after a filter change, what this node emitted before is still not emitted again.
+			const recent = emittedGids(staticData);
 			if (settings.start === 'now') {
 				// One request proves access (so activation fails on a bad token or filter); the stream starts now.
 				await fetchAuditPage(transport, settings.workspaceGid, { ...settings.server, start_at: resumeAt }, { limit: AUDIT_LOG_PAGE, subject: `Workspace ${settings.workspaceGid}` });
-				staticData.auditTrigger = { version: STATE_VERSION, key: settings.key, cursor: { resumeAt, recent: [] } } as unknown as IDataObject;
+				staticData.auditTrigger = { version: STATE_VERSION, key: settings.key, cursor: { resumeAt, recent } } as unknown as IDataObject;
 				return null;
 			}
-			state = { version: STATE_VERSION, key: settings.key, cursor: { resumeAt, recent: [] } };
+			state = { version: STATE_VERSION, key: settings.key, cursor: { resumeAt, recent } };
 		}
 
 		const result = await drainAuditLog(
