@@ -55,14 +55,17 @@ describe('Asana Audit Log Trigger', () => {
 		const emitted: string[] = [];
 		const perPoll: number[] = [];
 		const requestsPerPoll: number[] = [];
+		const backlogLogged: boolean[] = [];
 		for (let i = 0; i < 4; i++) {
 			sim.resetLog();
 			const result = await poll(parameters, staticData);
 			emitted.push(...gidsOf(result.items));
 			perPoll.push(gidsOf(result.items).length);
 			requestsPerPoll.push(auditRequests().length);
+			backlogLogged.push(result.logs.some((line) => /100 audit events in 1 requests, the rest next poll \(Max Events per Poll reached\)/.test(line)));
 		}
 		expect(perPoll).toEqual([100, 100, 50, 0]);
+		expect(backlogLogged).toEqual([true, true, false, false]);
 		expect(emitted).toEqual(events.map((e) => e.gid));
 		// Polls 1-2 stop at the cap after one page; poll 3 reads a page then the empty page that ends the drain.
 		expect(requestsPerPoll).toEqual([1, 1, 2, 1]);

@@ -270,6 +270,28 @@ describe('Asana Events Trigger', () => {
 		expect(sim.requestLog.filter((r) => r.path.includes(`/tasks/${task.gid}`))).toHaveLength(1);
 	});
 
+	it('still emits the events of a resource that was deleted or made private since, with current: null', async () => {
+		const project = sim.createProject('Gone');
+		const deleted = sim.createTask({ name: 'Deleted', projectGids: [project.gid] });
+		const restricted = sim.createTask({ name: 'Private', projectGids: [project.gid] });
+		const params = resourceParams([project.gid], { options: { fetchCurrentResource: true } });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.renameTask(deleted.gid, 'Renamed, then deleted');
+		sim.deleteTask(deleted.gid);
+		sim.renameTask(restricted.gid, 'Renamed, then private');
+		sim.restrictTask(restricted.gid);
+		const result = await poll(params, staticData);
+		expect(result.error).toBeUndefined();
+		const renames = jsonOf(result.items).filter((item) => item.action === 'changed');
+		expect(renames.map((item) => [(item.resource as IDataObject).gid, item.current])).toEqual([
+			[deleted.gid, null],
+			[restricted.gid, null],
+		]);
+		expect(sim.requestLog.filter((r) => r.path.includes('/tasks/')).map((r) => r.status).sort()).toEqual([403, 404]);
+		expect((await poll(params, staticData)).items).toBeNull();
+	});
+
 	it('asks for the next page while reading one, but never for a page past the cap', async () => {
 		const project = sim.createProject('Capped');
 		sim.createTask({ name: 'Seed', projectGids: [project.gid] });
@@ -278,12 +300,17 @@ describe('Asana Events Trigger', () => {
 		await poll(params, staticData);
 		sim.bulkTaskEvents(project.gid, 2500);
 		const requestsPerPoll: number[] = [];
+		const backlogLines: string[][] = [];
 		for (let i = 0; i < 3; i++) {
 			sim.resetLog();
-			await poll(params, staticData);
+			const { logs } = await poll(params, staticData);
 			requestsPerPoll.push(eventRequests().length);
+			backlogLines.push(logs.filter((line) => line.includes('the rest next poll')));
 		}
 		expect(requestsPerPoll).toEqual([10, 10, 5]);
+		// Why a poll stopped early is logged; the last poll drained the backlog.
+		expect(backlogLines.map((lines) => lines.length)).toEqual([1, 1, 0]);
+		expect(backlogLines[0][0]).toMatch(/^info Asana Events Trigger: 1000 events in 10 requests, the rest next poll \(Max Events per Poll reached\)/);
 	});
 
 	it('reads all of 50 streams polled in parallel, although the cap holds only 10 pages', async () => {

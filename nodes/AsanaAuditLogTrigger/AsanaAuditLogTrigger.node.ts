@@ -182,6 +182,10 @@ export class AsanaAuditLogTrigger implements INodeType {
 			{ subject: `Workspace ${settings.workspaceGid}` },
 		);
 		staticData.auditTrigger = { version: STATE_VERSION, key: settings.key, cursor: result.cursor } as unknown as IDataObject;
+		if (result.backlog) {
+			const reason = result.deferred ?? 'Max Events per Poll reached';
+			this.logger.info(`${this.getNode().name}: ${result.events.length} audit events in ${result.requests} requests, the rest next poll (${reason})`);
+		}
 		return result.events.length ? [toItems(result.events, settings.simplify)] : null;
 	}
 }

@@ -15,6 +15,7 @@ import { searchProjectsAndGoals, searchWorkspaces } from '../shared/methods/list
 import {
 	pollStreams,
 	readState,
+	streamKey,
 	writeState,
 	type EventsTriggerState,
 	type PollResult,
@@ -88,7 +89,7 @@ async function toItems(
 ): Promise<INodeExecutionData[]> {
 	const kept = result.events.filter(({ event }) => matchesFilters(event, filters));
 	const current = settings.fetchCurrentResource
-		? (await fetchCurrentResources(transport, kept, settings.concurrency, () => Date.now() >= deadline)).current
+		? await fetchCurrentResources(transport, kept, settings.concurrency, () => Date.now() >= deadline)
 		: undefined;
 	const items = eventItems(kept, current);
 	if (settings.onExpired === 'notify') {
@@ -169,8 +170,7 @@ export class AsanaEventsTrigger implements INodeType {
 			// emitted, so their cursors must not move.
 			const next: EventsTriggerState = { ...previous, streams: { ...previous.streams } };
 			for (const { target } of result.expired) {
-				const key = `${target.kind}:${target.gid}`;
-				next.streams[key] = result.state.streams[key];
+				next.streams[streamKey(target)] = result.state.streams[streamKey(target)];
 			}
 			writeState(staticData, next);
 			const gaps = result.expired.map((gap) => gapNoticeItem(gap, Date.now()).json.message).join('\n');
@@ -181,6 +181,11 @@ export class AsanaEventsTrigger implements INodeType {
 
 		const items = await toItems(settings, transport, result, filters, deadline);
 		writeState(staticData, result.state);
+		if (result.backlog) {
+			// Operators see why a poll stopped early; the reasons hold paths and statuses, never a token.
+			const reasons = result.deferred.length ? `: ${result.deferred.join('; ')}` : ' (Max Events per Poll reached)';
+			this.logger.info(`${this.getNode().name}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`);
+		}
 		return items.length ? [items] : null;
 	}
 }

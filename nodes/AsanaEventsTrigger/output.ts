@@ -77,20 +77,18 @@ export async function fetchCurrentResources(
 	events: StreamEvent[],
 	concurrency: number,
 	isOutOfTime: () => boolean,
-): Promise<{ current: Map<string, IDataObject | null>; requests: number }> {
+): Promise<Map<string, IDataObject | null>> {
 	const wanted = new Map<string, string>();
 	for (const { event } of events) {
 		if (needsCurrentResource(event)) wanted.set(event.resource.gid, FETCHABLE[event.resource.resource_type as string]);
 	}
 	const current = new Map<string, IDataObject | null>();
-	let requests = 0;
 	await mapWithConcurrency([...wanted], concurrency, async ([gid, collection]) => {
 		if (isOutOfTime()) return;
-		requests++;
-		const reply = await transport.get<{ data: IDataObject }>(`/${collection}/${gid}`, undefined, {
-			accept: (status) => status === 404,
-		});
-		if (reply.kind === 'ok') current.set(gid, reply.status === 404 ? null : reply.body.data);
+		// Deleted since, or no longer visible to the token: `current: null`, and the events still go out.
+		const gone = (status: number) => status === 404 || status === 403;
+		const reply = await transport.get<{ data: IDataObject }>(`/${collection}/${gid}`, undefined, { accept: gone });
+		if (reply.kind === 'ok') current.set(gid, gone(reply.status) ? null : reply.body.data);
 	});
-	return { current, requests };
+	return current;
 }

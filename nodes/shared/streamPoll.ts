@@ -64,8 +64,6 @@ export interface PollResult {
 	events: StreamEvent[];
 	/** Streams whose stored token Asana no longer accepted. */
 	expired: ExpiredStream[];
-	/** Streams that got their first token in this poll (nothing to emit for them yet). */
-	started: StreamTarget[];
 	/** Events were left for the next poll (cap or time budget). */
 	backlog: boolean;
 	requests: number;
@@ -111,7 +109,7 @@ export async function pollStreams(
 		const stored = previous.streams[streamKey(target)];
 		if (!stored) {
 			const sync = await startStream(transport, target, { subject });
-			return { target, stored, started: sync !== undefined, sync, requests: 1 };
+			return { target, stored, sync, requests: 1 };
 		}
 		const drained = await drainStream(transport, target, stored, budget, {
 			optFields: options.optFields,
@@ -127,7 +125,6 @@ export async function pollStreams(
 	const result: PollResult = {
 		events: [],
 		expired: [],
-		started: [],
 		backlog: false,
 		requests: 0,
 		deferred: [],
@@ -140,7 +137,6 @@ export async function pollStreams(
 		result.requests += outcome.requests;
 		if (!('drained' in outcome) || !outcome.drained) {
 			if (outcome.sync !== undefined) {
-				result.started.push(outcome.target);
 				result.state.streams[key] = { sync: outcome.sync, lastPollAt: pollTime };
 			} else {
 				result.deferred.push(`${key}: no token yet (time budget)`);

@@ -36,6 +36,8 @@ export interface Task extends Compact {
 	due_on: string | null;
 	notes: string;
 	deleted: boolean;
+	/** Made private since: reading the task answers 403, its events still flow to streams that had them. */
+	restricted?: boolean;
 	followers: Set<string>;
 	createdAt: string;
 	createdByGid: string | null;

@@ -221,6 +221,10 @@ export class AsanaSimulator {
 	deleteTask(taskGid: string, by?: string | null): void {
 		this.domain.deleteTask(taskGid, this.actor(by));
 	}
+	/** Reading the task answers 403 from now on, as for a task made private to others. */
+	restrictTask(taskGid: string): void {
+		this.domain.task(taskGid).restricted = true;
+	}
 	undeleteTask(taskGid: string, by?: string | null): void {
 		this.domain.undeleteTask(taskGid, this.actor(by));
 	}

@@ -260,6 +260,7 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 	function taskRecord(gid: string): Record<string, unknown> {
 		const task = domain.tasks.get(gid);
 		if (!task || task.deleted) throw new HttpError(404, `task: Unknown object: ${gid}`);
+		if (task.restricted) throw new HttpError(403, `You do not have access to task ${gid}`);
 		return {
 			gid: task.gid,
 			resource_type: 'task',
