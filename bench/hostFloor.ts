@@ -6,7 +6,6 @@
  */
 import {
 	NodeConnectionTypes,
-	type IHttpRequestOptions,
 	type IN8nHttpFullResponse,
 	type INodeExecutionData,
 	type INodeType,
@@ -15,19 +14,11 @@ import {
 } from 'n8n-workflow';
 
 import { EVENT_OPT_FIELDS } from '../nodes/shared/eventFilters';
+import { asanaGetRequest, DEFAULT_RETRY_POLICY } from '../nodes/shared/transport';
 import { runPoll } from '../test/harness';
 
 async function getJson(ctx: IPollFunctions, url: string): Promise<{ data: unknown[]; sync: string; has_more: boolean }> {
-	const request: IHttpRequestOptions = {
-		method: 'GET',
-		url,
-		encoding: 'text',
-		json: false,
-		headers: { Accept: 'application/json' },
-		returnFullResponse: true,
-		ignoreHttpStatusErrors: { ignore: true, except: [401] },
-		timeout: 30_000,
-	};
+	const request = asanaGetRequest(url, DEFAULT_RETRY_POLICY.requestTimeoutMs);
 	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'asanaEventsApi', request)) as IN8nHttpFullResponse;
 	return JSON.parse(response.body as string) as { data: unknown[]; sync: string; has_more: boolean };
 }

@@ -224,6 +224,21 @@ function rateLimitTooLong(detail: AsanaErrorDetail, waitMs: number, waitedMs: nu
 	};
 }
 
+/** How every request to Asana is asked of n8n: the body as text, so malformed JSON can be told apart. */
+export function asanaGetRequest(url: string, timeoutMs: number): IHttpRequestOptions {
+	return {
+		method: 'GET',
+		url,
+		encoding: 'text',
+		json: false,
+		headers: { Accept: 'application/json' },
+		returnFullResponse: true,
+		// A 401 must throw: that is what makes n8n refresh an OAuth2 token and retry.
+		ignoreHttpStatusErrors: { ignore: true, except: [401] },
+		timeout: timeoutMs,
+	};
+}
+
 const MALFORMED = Symbol('malformed');
 
 function parseBody(raw: unknown): unknown {
@@ -265,17 +280,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 		url: string,
 		accept: RequestOptions['accept'],
 	): Promise<{ ok: true; status: number; body: T } | ({ ok: false } & FailedAttempt)> {
-		const request: IHttpRequestOptions = {
-			method: 'GET',
-			url,
-			encoding: 'text',
-			json: false,
-			headers: { Accept: 'application/json' },
-			returnFullResponse: true,
-			// A 401 must throw: that is what makes n8n refresh an OAuth2 token and retry.
-			ignoreHttpStatusErrors: { ignore: true, except: [401] },
-			timeout: policy.requestTimeoutMs,
-		};
+		const request = asanaGetRequest(url, policy.requestTimeoutMs);
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (await ctx.helpers.httpRequestWithAuthentication.call(
