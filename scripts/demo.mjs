@@ -89,7 +89,6 @@ async function main() {
 	fs.mkdirSync(demoDir, { recursive: true });
 	log(`building and packing the package (demo folder: ${demoDir}) …`);
 	const packed = await time('build + pack', () => buildAndPack(demoDir));
-	const ships = (name) => packed.n8n.nodes.some((f) => path.basename(f, '.node.js').toLowerCase() === name.toLowerCase());
 
 	sink = await startSink({ onRequest: printDelivery });
 	const pollTimes = process.env.DEMO_POLL_CRON ? { item: [{ mode: 'custom', cronExpression: process.env.DEMO_POLL_CRON }] } : undefined;
@@ -142,16 +141,10 @@ async function main() {
 		fs.writeFileSync(path.join(wfDir, `${wf.id}.json`), JSON.stringify(wf, null, 2));
 	};
 	const slackUrl = (channel) => process.env.SLACK_WEBHOOK_URL || `${sink.url}/slack/${channel}`;
-	if (ships('AsanaEventsTrigger')) {
-		add(triggerToSink({ id: 'demoAllEvents001', name: `Demo: every event of "${projectName ?? projectGid}"`, url: `${sink.url}/events`, trigger: eventsTriggerNode({ gids: [projectGid], pollTimes }) }));
-		add(prepareWorkflow(readExample('slack'), { id: IDS.exampleSlack, projectGid, pollTimes, urls: { 'Send to Slack': slackUrl('projects') } }));
-	}
-	if (ships('AsanaAuditLogTrigger')) {
-		add(prepareWorkflow(readExample('audit'), { id: IDS.exampleAudit, workspaceGid, pollTimes, urls: { 'Send to SIEM': process.env.SIEM_URL || `${sink.url}/siem`, 'Security Alert to Slack': slackUrl('security') } }));
-	}
-	if (ships('AsanaEvents')) {
-		add(prepareWorkflow(readExample('scheduled'), { id: IDS.exampleScheduled, projectGid, scheduleSeconds: 60, urls: { 'Send Batch': `${sink.url}/batches` } }));
-	}
+	add(triggerToSink({ id: 'demoAllEvents001', name: `Demo: every event of "${projectName ?? projectGid}"`, url: `${sink.url}/events`, trigger: eventsTriggerNode({ gids: [projectGid], pollTimes }) }));
+	add(prepareWorkflow(readExample('slack'), { id: IDS.exampleSlack, projectGid, pollTimes, urls: { 'Send to Slack': slackUrl('projects') } }));
+	add(prepareWorkflow(readExample('audit'), { id: IDS.exampleAudit, workspaceGid, pollTimes, urls: { 'Send to SIEM': process.env.SIEM_URL || `${sink.url}/siem`, 'Security Alert to Slack': slackUrl('security') } }));
+	add(prepareWorkflow(readExample('scheduled'), { id: IDS.exampleScheduled, projectGid, scheduleSeconds: 60, urls: { 'Send Batch': `${sink.url}/batches` } }));
 	await time('import', async () => {
 		await n8n.cli(['import:credentials', `--input=${credFile}`]);
 		await n8n.cli(['import:workflow', '--separate', `--input=${wfDir}`]);

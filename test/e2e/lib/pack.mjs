@@ -13,7 +13,7 @@ export function packageJson() {
 }
 
 /** Compiles into `<workDir>/stage/dist`, packs, and returns the tarball's path. */
-export async function buildAndPack(workDir, { includeUnlisted = false } = {}) {
+export async function buildAndPack(workDir) {
 	const stage = path.join(workDir, 'stage');
 	fs.rmSync(stage, { recursive: true, force: true });
 	fs.mkdirSync(path.join(stage, 'dist', 'icons'), { recursive: true });
@@ -30,18 +30,6 @@ export async function buildAndPack(workDir, { includeUnlisted = false } = {}) {
 		if (fs.existsSync(path.join(REPO_ROOT, file))) fs.copyFileSync(path.join(REPO_ROOT, file), path.join(stage, file));
 	}
 	const pkg = packageJson();
-	if (includeUnlisted) {
-		// Development aid: nodes that exist in the build but are not listed in package.json yet.
-		const listed = new Set(pkg.n8n.nodes);
-		for (const dir of fs.readdirSync(path.join(stage, 'dist', 'nodes'))) {
-			const file = `dist/nodes/${dir}/${dir}.node.js`;
-			if (!listed.has(file) && fs.existsSync(path.join(stage, file))) {
-				log(`E2E_INCLUDE_UNLISTED_NODES: adding ${file} to the staged package.json (not listed in the real one)`);
-				pkg.n8n.nodes.push(file);
-			}
-		}
-		fs.writeFileSync(path.join(stage, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
-	}
 	const missing = [...(pkg.n8n?.nodes ?? []), ...(pkg.n8n?.credentials ?? [])].filter((file) => !fs.existsSync(path.join(stage, file)));
 	if (missing.length) log(`warning: package.json lists files the build did not produce: ${missing.join(', ')}`);
 	const packed = await runCommand('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workDir], {
