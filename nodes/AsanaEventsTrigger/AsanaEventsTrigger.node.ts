@@ -170,7 +170,8 @@ export class AsanaEventsTrigger implements INodeType {
 			// emitted, so their cursors must not move.
 			const next: EventsTriggerState = { ...previous, streams: { ...previous.streams } };
 			for (const { target } of result.expired) {
-				next.streams[streamKey(target)] = result.state.streams[streamKey(target)];
+				const key = streamKey(target);
+				next.streams[key] = result.state.streams[key];
 			}
 			writeState(staticData, next);
 			const gaps = result.expired.map((gap) => gapNoticeItem(gap, Date.now()).json.message).join('\n');

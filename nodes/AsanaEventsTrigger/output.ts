@@ -1,6 +1,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { mapWithConcurrency } from '../shared/concurrency';
+import { byCreatedAt } from '../shared/eventStream';
 import type { ExpiredStream, StreamEvent } from '../shared/streamPoll';
 import type { AsanaTransport } from '../shared/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/types';
@@ -16,15 +17,10 @@ export function streamLabel(target: StreamTarget): string {
 	return `${target.resourceType ?? 'resource'} ${target.gid}`;
 }
 
-/** ISO times of one format sort as text; plain comparison is many times cheaper than localeCompare. */
-function byTime(a: string, b: string): number {
-	return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */
 export function eventItems(events: StreamEvent[], current?: Map<string, IDataObject | null>): INodeExecutionData[] {
 	return [...events]
-		.sort((a, b) => byTime(a.event.created_at, b.event.created_at))
+		.sort((a, b) => byCreatedAt(a.event, b.event))
 		.map(({ event, target }) => {
 			// Each event object was parsed for this poll alone: extending it spares a copy per event.
 			const json = event as unknown as IDataObject;

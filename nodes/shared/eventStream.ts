@@ -36,6 +36,11 @@ export interface DrainResult {
 	deferred?: string;
 }
 
+/** Orders events by `created_at`: ISO times of one format sort as text, far cheaper than localeCompare. */
+export function byCreatedAt(a: { created_at: string }, b: { created_at: string }): number {
+	return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0;
+}
+
 export function pageSizeOf(target: StreamTarget): number {
 	return target.kind === 'workspace' ? WORKSPACE_EVENTS_PAGE : RESOURCE_EVENTS_PAGE;
 }

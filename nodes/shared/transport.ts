@@ -1,5 +1,4 @@
 import {
-	NodeOperationError,
 	sleep,
 	type IExecuteFunctions,
 	type IHttpRequestOptions,
@@ -15,6 +14,7 @@ import {
 	type AuthenticationMethod,
 } from './constants';
 import { asanaApiError, readAsanaError, type AsanaErrorDetail } from './errors';
+import { invalidParameter } from './parameters';
 
 export type AsanaContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
@@ -204,14 +204,15 @@ function authorisationFailure(authentication: AuthenticationMethod): FailedAttem
 }
 
 /** Authentication names a credential type the node has none of. */
-function missingCredential(ctx: AsanaContext, options: TransportOptions): NodeOperationError {
+function missingCredential(ctx: AsanaContext, options: TransportOptions): Error {
 	const [chosen, other] =
 		options.authentication === 'oAuth2' ? ['OAuth2', 'Access Token'] : ['Access Token', 'OAuth2'];
-	const prefix = options.itemIndex === undefined ? '' : `Item ${options.itemIndex}: `;
-	return new NodeOperationError(ctx.getNode(), `${prefix}Authentication is "${chosen}" but no ${chosen} credential is selected`, {
-		description: `Select or create an Asana Events ${chosen === 'OAuth2' ? 'OAuth2 API' : 'API'} credential under "Credential to connect with", or set Authentication to "${other}" to use the credential you have.`,
-		itemIndex: options.itemIndex,
-	});
+	return invalidParameter(
+		ctx,
+		`Authentication is "${chosen}" but no ${chosen} credential is selected`,
+		`Select or create an Asana Events ${chosen === 'OAuth2' ? 'OAuth2 API' : 'API'} credential under "Credential to connect with", or set Authentication to "${other}" to use the credential you have.`,
+		options.itemIndex,
+	);
 }
 
 /** The 429 for a caller without a deadline when Asana asks for a longer wait than the policy allows. */

@@ -2,7 +2,7 @@ import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INod
 
 import type { AuthenticationMethod } from '../../../shared/constants';
 import { EVENT_OPT_FIELDS } from '../../../shared/eventFilters';
-import { drainStream, pageSizeOf, startStream, type StreamCursor } from '../../../shared/eventStream';
+import { byCreatedAt, drainStream, pageSizeOf, startStream, type StreamCursor } from '../../../shared/eventStream';
 import { createTransport } from '../../../shared/transport';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
@@ -148,7 +148,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	);
 	const sync = encodeSyncToken(result.cursor);
 	// Asana does not document the order inside a page: make it explicit.
-	const events = [...result.events].sort((a, b) => a.created_at.localeCompare(b.created_at));
+	const events = [...result.events].sort(byCreatedAt);
 	const expiredNote = result.expired
 		? { note: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.' }
 		: {};
