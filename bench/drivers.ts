@@ -9,7 +9,13 @@ import { AsanaAuditLog } from '../nodes/AsanaAuditLog/AsanaAuditLog.node';
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEvents } from '../nodes/AsanaEvents/AsanaEvents.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { capturedLogs, countSecretOccurrences, runPoll, runWorkflow, type PollOutcome } from '../test/harness';
+import {
+	capturedLogs,
+	countSecretOccurrences,
+	runPoll,
+	runWorkflow,
+	type PollOutcome,
+} from '../test/harness';
 
 /** Where the simulator answers; it runs in a process of its own (bench/simulatorProcess.ts). */
 interface Simulator {
@@ -31,19 +37,22 @@ export class SecretScan {
 
 	items(items: unknown[]): void {
 		this.itemsScanned += items.length;
-		for (const secret of this.secrets) this.itemOccurrences += countSecretOccurrences(secret, items);
+		for (const secret of this.secrets)
+			this.itemOccurrences += countSecretOccurrences(secret, items);
 	}
 
 	error(error: Error | undefined): void {
 		if (!error) return;
 		this.errorsScanned++;
-		for (const secret of this.secrets) this.errorOccurrences += countSecretOccurrences(secret, [error]);
+		for (const secret of this.secrets)
+			this.errorOccurrences += countSecretOccurrences(secret, [error]);
 	}
 
 	/** Log lines are scanned once at the end: every line n8n or a node logged in this process. */
 	total(): { occurrences: number; items: number; errors: number; logLines: number } {
 		let logOccurrences = 0;
-		for (const secret of this.secrets) logOccurrences += countSecretOccurrences(secret, capturedLogs);
+		for (const secret of this.secrets)
+			logOccurrences += countSecretOccurrences(secret, capturedLogs);
 		return {
 			occurrences: this.itemOccurrences + this.errorOccurrences + logOccurrences,
 			items: this.itemsScanned,
@@ -57,7 +66,10 @@ export function tokenCredentials(sim: Simulator, token: string) {
 	return { asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl } };
 }
 
-export function resourcesParameters(gids: string[], options: INodeParameters = {}): INodeParameters {
+export function resourcesParameters(
+	gids: string[],
+	options: INodeParameters = {},
+): INodeParameters {
 	return {
 		authentication: 'accessToken',
 		source: 'resources',
@@ -66,12 +78,28 @@ export function resourcesParameters(gids: string[], options: INodeParameters = {
 	};
 }
 
-export function workspaceParameters(workspaceGid: string, options: INodeParameters = {}): INodeParameters {
-	return { authentication: 'accessToken', source: 'workspace', workspace: { __rl: true, mode: 'id', value: workspaceGid }, options };
+export function workspaceParameters(
+	workspaceGid: string,
+	options: INodeParameters = {},
+): INodeParameters {
+	return {
+		authentication: 'accessToken',
+		source: 'workspace',
+		workspace: { __rl: true, mode: 'id', value: workspaceGid },
+		options,
+	};
 }
 
-export function auditTriggerParameters(workspaceGid: string, extra: INodeParameters = {}): INodeParameters {
-	return { workspace: { __rl: true, mode: 'id', value: workspaceGid }, start: 'lookBack', lookBackDays: 1, ...extra };
+export function auditTriggerParameters(
+	workspaceGid: string,
+	extra: INodeParameters = {},
+): INodeParameters {
+	return {
+		workspace: { __rl: true, mode: 'id', value: workspaceGid },
+		start: 'lookBack',
+		lookBackDays: 1,
+		...extra,
+	};
 }
 
 const eventsTrigger = new AsanaEventsTrigger();
@@ -95,7 +123,12 @@ async function poll(
 	staticData: IDataObject,
 ): Promise<ScannedPoll> {
 	const start = performance.now();
-	const outcome = await runPoll({ nodeType, parameters, credentials: tokenCredentials(sim, token), staticData });
+	const outcome = await runPoll({
+		nodeType,
+		parameters,
+		credentials: tokenCredentials(sim, token),
+		staticData,
+	});
 	const ms = performance.now() - start;
 	const items = outcome.items?.[0] ?? [];
 	scan.items(items);
@@ -103,23 +136,56 @@ async function poll(
 	return { outcome, items: items.length, ms };
 }
 
-export async function pollEvents(scan: SecretScan, sim: Simulator, token: string, parameters: INodeParameters, staticData: IDataObject) {
+export async function pollEvents(
+	scan: SecretScan,
+	sim: Simulator,
+	token: string,
+	parameters: INodeParameters,
+	staticData: IDataObject,
+) {
 	return await poll(scan, eventsTrigger, sim, token, parameters, staticData);
 }
 
-export async function pollAudit(scan: SecretScan, sim: Simulator, token: string, parameters: INodeParameters, staticData: IDataObject) {
+export async function pollAudit(
+	scan: SecretScan,
+	sim: Simulator,
+	token: string,
+	parameters: INodeParameters,
+	staticData: IDataObject,
+) {
 	return await poll(scan, auditTrigger, sim, token, parameters, staticData);
 }
 
-export async function runEventsNode(scan: SecretScan, sim: Simulator, token: string, parameters: INodeParameters, inputItems: IDataObject[]) {
-	const outcome = await runWorkflow({ nodeType: eventsNode, parameters, credentials: tokenCredentials(sim, token), inputItems });
+export async function runEventsNode(
+	scan: SecretScan,
+	sim: Simulator,
+	token: string,
+	parameters: INodeParameters,
+	inputItems: IDataObject[],
+) {
+	const outcome = await runWorkflow({
+		nodeType: eventsNode,
+		parameters,
+		credentials: tokenCredentials(sim, token),
+		inputItems,
+	});
 	scan.items(outcome.items);
 	scan.error(outcome.error);
 	return outcome;
 }
 
-export async function runAuditNode(scan: SecretScan, sim: Simulator, token: string, parameters: INodeParameters) {
-	const outcome = await runWorkflow({ nodeType: auditNode, parameters, credentials: tokenCredentials(sim, token), inputItems: [{}] });
+export async function runAuditNode(
+	scan: SecretScan,
+	sim: Simulator,
+	token: string,
+	parameters: INodeParameters,
+) {
+	const outcome = await runWorkflow({
+		nodeType: auditNode,
+		parameters,
+		credentials: tokenCredentials(sim, token),
+		inputItems: [{}],
+	});
 	scan.items(outcome.items);
 	scan.error(outcome.error);
 	return outcome;

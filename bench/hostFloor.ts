@@ -13,14 +13,25 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { EVENT_OPT_FIELDS } from '../nodes/shared/eventFilters';
-import { asanaGetRequest, DEFAULT_RETRY_POLICY } from '../nodes/shared/transport';
+import { EVENT_OPT_FIELDS } from '../nodes/shared/events/eventFilters';
+import { asanaGetRequest, DEFAULT_RETRY_POLICY } from '../nodes/shared/asana/transport';
 import { runPoll } from '../test/harness';
 
-async function getJson(ctx: IPollFunctions, url: string): Promise<{ data: unknown[]; sync: string; has_more: boolean }> {
+async function getJson(
+	ctx: IPollFunctions,
+	url: string,
+): Promise<{ data: unknown[]; sync: string; has_more: boolean }> {
 	const request = asanaGetRequest(url, DEFAULT_RETRY_POLICY.requestTimeoutMs);
-	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'asanaEventsApi', request)) as IN8nHttpFullResponse;
-	return JSON.parse(response.body as string) as { data: unknown[]; sync: string; has_more: boolean };
+	const response = (await ctx.helpers.httpRequestWithAuthentication.call(
+		ctx,
+		'asanaEventsApi',
+		request,
+	)) as IN8nHttpFullResponse;
+	return JSON.parse(response.body as string) as {
+		data: unknown[];
+		sync: string;
+		has_more: boolean;
+	};
 }
 
 class HostFloorProbe implements INodeType {
@@ -45,7 +56,10 @@ class HostFloorProbe implements INodeType {
 	/** Drains each `{ path, sync }` stream by its sync tokens, `concurrency` streams at a time. */
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const baseUrl = this.getNodeParameter('baseUrl') as string;
-		const streams = JSON.parse(this.getNodeParameter('streams') as string) as Array<{ path: string; sync: string }>;
+		const streams = JSON.parse(this.getNodeParameter('streams') as string) as Array<{
+			path: string;
+			sync: string;
+		}>;
 		const concurrency = this.getNodeParameter('concurrency') as number;
 		const optFields = encodeURIComponent(EVENT_OPT_FIELDS.join(','));
 		let next = 0;
@@ -56,7 +70,10 @@ class HostFloorProbe implements INodeType {
 				let sync = stream.sync;
 				for (;;) {
 					const separator = stream.path.includes('?') ? '&' : '?';
-					const page = await getJson(this, `${baseUrl}${stream.path}${separator}sync=${encodeURIComponent(sync)}&opt_fields=${optFields}`);
+					const page = await getJson(
+						this,
+						`${baseUrl}${stream.path}${separator}sync=${encodeURIComponent(sync)}&opt_fields=${optFields}`,
+					);
 					events += page.data.length;
 					sync = page.sync;
 					if (!page.has_more) break;

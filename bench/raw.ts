@@ -5,7 +5,7 @@
  */
 import { Agent, request } from 'undici';
 
-import { EVENT_OPT_FIELDS } from '../nodes/shared/eventFilters';
+import { EVENT_OPT_FIELDS } from '../nodes/shared/events/eventFilters';
 
 const dispatcher = new Agent({ connections: 64 });
 
@@ -59,12 +59,24 @@ interface AuditPage {
 }
 
 /** Follows offsets from `startAt` until a page comes back empty (Asana's end of what exists now). */
-export async function rawDrainAudit(baseUrl: string, token: string, workspaceGid: string, startAt: string): Promise<RawDrain> {
+export async function rawDrainAudit(
+	baseUrl: string,
+	token: string,
+	workspaceGid: string,
+	startAt: string,
+): Promise<RawDrain> {
 	let events = 0;
 	let offset: string | undefined;
 	for (;;) {
-		const query = new URLSearchParams({ start_at: startAt, limit: '100', ...(offset ? { offset } : {}) });
-		const { status, body } = await getJson<AuditPage>(`${baseUrl}/workspaces/${workspaceGid}/audit_log_events?${query.toString()}`, token);
+		const query = new URLSearchParams({
+			start_at: startAt,
+			limit: '100',
+			...(offset ? { offset } : {}),
+		});
+		const { status, body } = await getJson<AuditPage>(
+			`${baseUrl}/workspaces/${workspaceGid}/audit_log_events?${query.toString()}`,
+			token,
+		);
 		if (status !== 200) throw new Error(`raw audit drain: HTTP ${status}`);
 		events += body.data.length;
 		if (!body.data.length || !body.next_page) return { events };
@@ -73,8 +85,17 @@ export async function rawDrainAudit(baseUrl: string, token: string, workspaceGid
 }
 
 /** One request on a quiet stream: the round trip the concurrency rows compare against. */
-export async function rawQuietRequest(baseUrl: string, token: string, resourceGid: string, sync: string): Promise<void> {
-	const query = new URLSearchParams({ resource: resourceGid, sync, opt_fields: EVENT_OPT_FIELDS.join(',') });
+export async function rawQuietRequest(
+	baseUrl: string,
+	token: string,
+	resourceGid: string,
+	sync: string,
+): Promise<void> {
+	const query = new URLSearchParams({
+		resource: resourceGid,
+		sync,
+		opt_fields: EVENT_OPT_FIELDS.join(','),
+	});
 	const { status } = await getJson<EventsPage>(`${baseUrl}/events?${query.toString()}`, token);
 	if (status !== 200) throw new Error(`raw quiet request: HTTP ${status}`);
 }

@@ -19,7 +19,10 @@ interface Reply {
 /** The simulator's driving methods the bench uses, answered by bench/simulatorProcess.ts. */
 export class RemoteSimulator {
 	private nextId = 0;
-	private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+	private readonly pending = new Map<
+		number,
+		{ resolve: (value: unknown) => void; reject: (error: Error) => void }
+	>();
 
 	private constructor(
 		private readonly child: ChildProcess,
@@ -35,7 +38,9 @@ export class RemoteSimulator {
 	}
 
 	static async start(seed: number): Promise<RemoteSimulator> {
-		const child = fork(join(__dirname, 'simulatorProcess.ts'), [String(seed)], { execArgv: ['--import', 'tsx'] });
+		const child = fork(join(__dirname, 'simulatorProcess.ts'), [String(seed)], {
+			execArgv: ['--import', 'tsx'],
+		});
 		const ready = await new Promise<Ready>((resolve, reject) => {
 			child.once('error', reject);
 			child.once('exit', (code) => reject(new Error(`simulator process exited with ${code}`)));
@@ -58,7 +63,9 @@ export class RemoteSimulator {
 
 	private async call<T>(method: string, ...args: unknown[]): Promise<T> {
 		const id = this.nextId++;
-		const reply = new Promise<unknown>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+		const reply = new Promise<unknown>((resolve, reject) =>
+			this.pending.set(id, { resolve, reject }),
+		);
 		this.child.send({ id, method, args });
 		return (await reply) as T;
 	}

@@ -11,7 +11,7 @@ import { join } from 'path';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { readState } from '../nodes/shared/streamPoll';
+import { readState } from '../nodes/shared/events/streamPoll';
 import {
 	auditTriggerParameters,
 	pollAudit,
@@ -22,7 +22,15 @@ import {
 	SecretScan,
 	workspaceParameters,
 } from './drivers';
-import { collectGarbage, gcExposed, machineDescription, MB, median, MemoryPeak, timed } from './measure';
+import {
+	collectGarbage,
+	gcExposed,
+	machineDescription,
+	MB,
+	median,
+	MemoryPeak,
+	timed,
+} from './measure';
 import { hostFloorPoll } from './hostFloor';
 import { closeRawClient, rawDrainAudit, rawDrainEvents, rawQuietRequest } from './raw';
 import { RemoteSimulator } from './remoteSimulator';
@@ -52,7 +60,8 @@ function fail(message: string): never {
 	throw new Error(`bench: ${message}`);
 }
 
-const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (value: number, digits = 0) =>
+	value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 async function startSimulator(): Promise<RemoteSimulator> {
 	const sim = await RemoteSimulator.start(SEED);
@@ -110,22 +119,54 @@ async function throughput(): Promise<void> {
 		{
 			name: 'workspace events (1000/page)',
 			events: workspaceEvents,
-			node: async () => await pollEvents(scan, sim, sa, workspaceParams, structuredClone(workspaceStart)),
-			raw: async () => await rawDrainEvents(sim.baseUrl, sa, { kind: 'workspace', gid: sim.workspaceGid }, workspaceSync),
-			floor: async () => await hostFloorPoll(sim.baseUrl, sa, [{ path: `/workspaces/${sim.workspaceGid}/events`, sync: workspaceSync }]),
+			node: async () =>
+				await pollEvents(scan, sim, sa, workspaceParams, structuredClone(workspaceStart)),
+			raw: async () =>
+				await rawDrainEvents(
+					sim.baseUrl,
+					sa,
+					{ kind: 'workspace', gid: sim.workspaceGid },
+					workspaceSync,
+				),
+			floor: async () =>
+				await hostFloorPoll(sim.baseUrl, sa, [
+					{ path: `/workspaces/${sim.workspaceGid}/events`, sync: workspaceSync },
+				]),
 		},
 		{
 			name: 'resource events (100/page)',
 			events: resourceEvents,
-			node: async () => await pollEvents(scan, sim, sim.tokens.alice, resourceParams, structuredClone(resourceStart)),
-			raw: async () => await rawDrainEvents(sim.baseUrl, sim.tokens.alice, { kind: 'resource', gid: resourceProject.gid }, resourceSync),
-			floor: async () => await hostFloorPoll(sim.baseUrl, sim.tokens.alice, [{ path: `/events?resource=${resourceProject.gid}`, sync: resourceSync }]),
+			node: async () =>
+				await pollEvents(
+					scan,
+					sim,
+					sim.tokens.alice,
+					resourceParams,
+					structuredClone(resourceStart),
+				),
+			raw: async () =>
+				await rawDrainEvents(
+					sim.baseUrl,
+					sim.tokens.alice,
+					{ kind: 'resource', gid: resourceProject.gid },
+					resourceSync,
+				),
+			floor: async () =>
+				await hostFloorPoll(sim.baseUrl, sim.tokens.alice, [
+					{ path: `/events?resource=${resourceProject.gid}`, sync: resourceSync },
+				]),
 		},
 		{
 			name: 'audit log (100/page)',
 			events: auditEvents,
 			node: async () => await pollAudit(scan, sim, sa, auditParams, {}),
-			raw: async () => await rawDrainAudit(sim.baseUrl, sa, sim.workspaceGid, new Date(Date.now() - 24 * HOUR).toISOString()),
+			raw: async () =>
+				await rawDrainAudit(
+					sim.baseUrl,
+					sa,
+					sim.workspaceGid,
+					new Date(Date.now() - 24 * HOUR).toISOString(),
+				),
 		},
 	];
 
@@ -147,10 +188,15 @@ async function throughput(): Promise<void> {
 				const raw = await timed(drain.raw);
 				const nodeRequests = between - before;
 				const rawRequests = (await requestCount(sim)) - between;
-				if (node.items !== drain.events) fail(`${drain.name}: the node emitted ${node.items} of ${drain.events} events`);
-				if (raw.value.events !== drain.events) fail(`${drain.name}: the raw loop read ${raw.value.events} of ${drain.events} events`);
+				if (node.items !== drain.events)
+					fail(`${drain.name}: the node emitted ${node.items} of ${drain.events} events`);
+				if (raw.value.events !== drain.events)
+					fail(`${drain.name}: the raw loop read ${raw.value.events} of ${drain.events} events`);
 				const floor = await drain.floor?.();
-				if (floor && floor.events !== drain.events) fail(`${drain.name}: the host floor probe read ${floor.events} of ${drain.events} events`);
+				if (floor && floor.events !== drain.events)
+					fail(
+						`${drain.name}: the host floor probe read ${floor.events} of ${drain.events} events`,
+					);
 				if (i === 0) continue;
 				if (floor) floorMs.push(floor.ms);
 				nodeMs.push(node.ms);
@@ -186,7 +232,12 @@ async function requestEconomy(): Promise<void> {
 		return (await requestCount(sim)) - before;
 	};
 	const check = (what: string, requests: number, pages: number, pageNote: string) =>
-		row(`Requests: ${what}`, `${requests} requests, ${pages} pages needed (${pageNote})`, 'equal', requests === pages);
+		row(
+			`Requests: ${what}`,
+			`${requests} requests, ${pages} pages needed (${pageNote})`,
+			'equal',
+			requests === pages,
+		);
 
 	const projects: Array<{ gid: string }> = [];
 	for (const name of ['A', 'B', 'C', 'D', 'E']) {
@@ -197,7 +248,10 @@ async function requestEconomy(): Promise<void> {
 	const [a, b, c] = projects;
 
 	// Events trigger on five resources and on the workspace, both with a first poll for tokens.
-	const resources = resourcesParameters(projects.map((p) => p.gid), { maxEventsPerPoll: 5000 });
+	const resources = resourcesParameters(
+		projects.map((p) => p.gid),
+		{ maxEventsPerPoll: 5000 },
+	);
 	const resourceState: IDataObject = {};
 	await pollEvents(scan, sim, sim.tokens.alice, resources, resourceState);
 	const workspace = workspaceParameters(sim.workspaceGid, { maxEventsPerPoll: 5000 });
@@ -207,29 +261,84 @@ async function requestEconomy(): Promise<void> {
 
 	await sim.bulkTaskEvents(a.gid, 2500);
 	await sim.bulkTaskEvents(b.gid, 100);
-	check('events trigger, 5 resources holding 2,500 / 100 / 0 / 0 / 0 events', await counted(() => pollEvents(scan, sim, sim.tokens.alice, resources, resourceState)), 25 + 1 + 3, '25 + 1, and 1 per quiet stream');
-	check('events trigger, workspace holding 2,600 events', await counted(() => pollEvents(scan, sim, sa, workspace, workspaceState)), 3, '1000 per page');
-	check('quiet poll, events trigger on 5 resources', await counted(() => pollEvents(scan, sim, sim.tokens.alice, resources, resourceState)), 5, '1 per stream');
-	check('quiet poll, events trigger on a workspace', await counted(() => pollEvents(scan, sim, sa, workspace, workspaceState)), 1, '1 per stream');
+	check(
+		'events trigger, 5 resources holding 2,500 / 100 / 0 / 0 / 0 events',
+		await counted(() => pollEvents(scan, sim, sim.tokens.alice, resources, resourceState)),
+		25 + 1 + 3,
+		'25 + 1, and 1 per quiet stream',
+	);
+	check(
+		'events trigger, workspace holding 2,600 events',
+		await counted(() => pollEvents(scan, sim, sa, workspace, workspaceState)),
+		3,
+		'1000 per page',
+	);
+	check(
+		'quiet poll, events trigger on 5 resources',
+		await counted(() => pollEvents(scan, sim, sim.tokens.alice, resources, resourceState)),
+		5,
+		'1 per stream',
+	);
+	check(
+		'quiet poll, events trigger on a workspace',
+		await counted(() => pollEvents(scan, sim, sa, workspace, workspaceState)),
+		1,
+		'1 per stream',
+	);
 
 	const capped = resourcesParameters([c.gid]);
 	const cappedState: IDataObject = {};
 	await pollEvents(scan, sim, sim.tokens.alice, capped, cappedState);
 	await sim.bulkTaskEvents(c.gid, 2500);
 	const perPoll: number[] = [];
-	for (let i = 0; i < 3; i++) perPoll.push(await counted(() => pollEvents(scan, sim, sim.tokens.alice, capped, cappedState)));
-	check(`2,500-event backlog under the default cap of 1,000, per poll ${perPoll.join(' + ')}`, perPoll.reduce((x, y) => x + y, 0), 25, '10 + 10 + 5 pages of 100');
+	for (let i = 0; i < 3; i++)
+		perPoll.push(await counted(() => pollEvents(scan, sim, sim.tokens.alice, capped, cappedState)));
+	check(
+		`2,500-event backlog under the default cap of 1,000, per poll ${perPoll.join(' + ')}`,
+		perPoll.reduce((x, y) => x + y, 0),
+		25,
+		'10 + 10 + 5 pages of 100',
+	);
 
 	await sim.generateAuditEvents(250, Date.now() - 2 * HOUR, Date.now() - HOUR);
 	const lookBack: IDataObject = {};
-	check('audit trigger, 250 events', await counted(() => pollAudit(scan, sim, sa, audit, lookBack)), 4, '3 pages of ≤ 100, then the empty page that is Asana’s only end signal');
-	check('quiet poll, audit trigger', await counted(() => pollAudit(scan, sim, sa, audit, lookBack)), 1, '1 per stream');
+	check(
+		'audit trigger, 250 events',
+		await counted(() => pollAudit(scan, sim, sa, audit, lookBack)),
+		4,
+		'3 pages of ≤ 100, then the empty page that is Asana’s only end signal',
+	);
+	check(
+		'quiet poll, audit trigger',
+		await counted(() => pollAudit(scan, sim, sa, audit, lookBack)),
+		1,
+		'1 per stream',
+	);
 
 	// Action nodes: a token handed out, then every page since it.
-	const tokenRun = await runEventsNode(scan, sim, sim.tokens.alice, eventsNodeParameters('getSyncToken', projects[3].gid), [{}]);
+	const tokenRun = await runEventsNode(
+		scan,
+		sim,
+		sim.tokens.alice,
+		eventsNodeParameters('getSyncToken', projects[3].gid),
+		[{}],
+	);
 	const sync = String(tokenRun.items[0]?.json.sync ?? fail('Get Sync Token returned no token'));
 	await sim.bulkTaskEvents(projects[3].gid, 250);
-	check('Asana Events node, Get Events of 250 events', await counted(() => runEventsNode(scan, sim, sim.tokens.alice, eventsNodeParameters('getEvents', projects[3].gid, sync), [{}])), 3, '100 per page');
+	check(
+		'Asana Events node, Get Events of 250 events',
+		await counted(() =>
+			runEventsNode(
+				scan,
+				sim,
+				sim.tokens.alice,
+				eventsNodeParameters('getEvents', projects[3].gid, sync),
+				[{}],
+			),
+		),
+		3,
+		'100 per page',
+	);
 	check(
 		'Asana Audit Log node, Get Many (return all) of 250 events',
 		await counted(() =>
@@ -254,7 +363,9 @@ function eventsNodeParameters(operation: 'getEvents' | 'getSyncToken', gid: stri
 		operation,
 		source: 'resource',
 		asanaObject: { __rl: true, mode: 'id', value: gid },
-		...(operation === 'getEvents' ? { sync, pages: 'all', maxEvents: 5000, output: 'allEvents' } : {}),
+		...(operation === 'getEvents'
+			? { sync, pages: 'all', maxEvents: 5000, output: 'allEvents' }
+			: {}),
 	};
 }
 
@@ -314,7 +425,12 @@ async function bigBacklog(): Promise<void> {
 		`≤ ${fmt(cap)} (the cap), all emitted once`,
 		maxItems <= cap && emitted === backlog && outOfOrder === 0,
 	);
-	row('200,000-event backlog: polls needed', `${polls} polls in ${fmt(seconds, 1)} s (${fmt(backlog / seconds)} ev/s)`, `${backlog / cap} (backlog / cap)`, polls === backlog / cap);
+	row(
+		'200,000-event backlog: polls needed',
+		`${polls} polls in ${fmt(seconds, 1)} s (${fmt(backlog / seconds)} ev/s)`,
+		`${backlog / cap} (backlog / cap)`,
+		polls === backlog / cap,
+	);
 	const rssGrowth = peak.rss - before.rss;
 	const peakHeapGrowth = peak.heapUsed - before.heapUsed;
 	const retained = after.heapUsed - before.heapUsed;
@@ -332,7 +448,12 @@ async function bigBacklog(): Promise<void> {
 			liveGrowth <= 150 * MB,
 		);
 	} else {
-		row('200,000-event backlog: heap growth', `peak ${fmt(peakHeapGrowth / MB, 1)} MB (without --expose-gc: includes garbage)`, '≤ 150 MB', peakHeapGrowth <= 150 * MB);
+		row(
+			'200,000-event backlog: heap growth',
+			`peak ${fmt(peakHeapGrowth / MB, 1)} MB (without --expose-gc: includes garbage)`,
+			'≤ 150 MB',
+			peakHeapGrowth <= 150 * MB,
+		);
 	}
 	if (rssGrowth > 150 * MB) {
 		notes.push(
@@ -350,14 +471,24 @@ async function concurrency(): Promise<void> {
 	const resources = 50;
 	const project = await sim.createProject('Fifty tasks');
 	const gids: string[] = [];
-	for (let i = 0; i < resources; i++) gids.push((await sim.createTask(`Task ${i}`, project.gid)).gid);
+	for (let i = 0; i < resources; i++)
+		gids.push((await sim.createTask(`Task ${i}`, project.gid)).gid);
 	const staticData: IDataObject = {};
-	await pollEvents(scan, sim, sim.tokens.alice, resourcesParameters(gids, { concurrency: 50 }), staticData);
+	await pollEvents(
+		scan,
+		sim,
+		sim.tokens.alice,
+		resourcesParameters(gids, { concurrency: 50 }),
+		staticData,
+	);
 
 	await sim.setLatency(latencyMs);
 	const rtts: number[] = [];
 	const quietSync = syncOf(staticData, `resource:${gids[0]}`);
-	for (let i = 0; i < 10; i++) rtts.push((await timed(() => rawQuietRequest(sim.baseUrl, sim.tokens.alice, gids[0], quietSync))).ms);
+	for (let i = 0; i < 10; i++)
+		rtts.push(
+			(await timed(() => rawQuietRequest(sim.baseUrl, sim.tokens.alice, gids[0], quietSync))).ms,
+		);
 	const rtt = median(rtts.slice(1));
 
 	for (const limit of [5, 10, 50]) {
@@ -368,12 +499,17 @@ async function concurrency(): Promise<void> {
 		for (let i = 0; i < 4; i++) {
 			// One new event per task, so every stream has a page to read.
 			for (const gid of gids) await sim.renameTask(gid, `Task renamed ${limit}/${i}`);
-			const streams = gids.map((gid) => ({ path: `/events?resource=${gid}`, sync: syncOf(staticData, `resource:${gid}`) }));
+			const streams = gids.map((gid) => ({
+				path: `/events?resource=${gid}`,
+				sync: syncOf(staticData, `resource:${gid}`),
+			}));
 			const floor = await hostFloorPoll(sim.baseUrl, sim.tokens.alice, streams, limit);
-			if (floor.events !== resources) fail(`concurrency ${limit}: the host floor probe read ${floor.events} events`);
+			if (floor.events !== resources)
+				fail(`concurrency ${limit}: the host floor probe read ${floor.events} events`);
 			await sim.resetLog();
 			const poll = await pollEvents(scan, sim, sim.tokens.alice, parameters, staticData);
-			if (poll.items !== resources) fail(`concurrency ${limit}: ${poll.items} items instead of ${resources}`);
+			if (poll.items !== resources)
+				fail(`concurrency ${limit}: ${poll.items} items instead of ${resources}`);
 			if (i === 0) continue;
 			times.push(poll.ms);
 			floorTimes.push(floor.ms);
@@ -436,7 +572,13 @@ async function staticDataSize(): Promise<void> {
 	emitted = 0;
 	largest = 0;
 	for (;;) {
-		const poll = await pollAudit(scan, sim, sa, auditTriggerParameters(sim.workspaceGid), auditState);
+		const poll = await pollAudit(
+			scan,
+			sim,
+			sa,
+			auditTriggerParameters(sim.workspaceGid),
+			auditState,
+		);
 		if (poll.outcome.error) fail(`audit static data run: ${poll.outcome.error.message}`);
 		largest = Math.max(largest, bytes(auditState));
 		if (!poll.items) break;
@@ -463,9 +605,13 @@ async function errorPaths(): Promise<void> {
 		const { outcome } = await run();
 		if (!outcome.error) fail(`${what}: expected an error`);
 	};
-	await expectError('audit log with a personal token (403)', () => pollAudit(scan, sim, sim.tokens.alice, auditTriggerParameters(sim.workspaceGid), {}));
+	await expectError('audit log with a personal token (403)', () =>
+		pollAudit(scan, sim, sim.tokens.alice, auditTriggerParameters(sim.workspaceGid), {}),
+	);
 	await expectError('unknown token (401)', () => pollEvents(scan, sim, UNKNOWN_TOKEN, params, {}));
-	await expectError('unknown resource (404)', () => pollEvents(scan, sim, sim.tokens.bob, resourcesParameters(['1299999999999999']), {}));
+	await expectError('unknown resource (404)', () =>
+		pollEvents(scan, sim, sim.tokens.bob, resourcesParameters(['1299999999999999']), {}),
+	);
 
 	const state: IDataObject = {};
 	await pollEvents(scan, sim, sim.tokens.alice, params, state);
@@ -474,7 +620,8 @@ async function errorPaths(): Promise<void> {
 	await sim.injectFault({ kind: '503', path: '/events', phrase: 'bench phrase' });
 	await sim.injectFault({ kind: 'reset', path: '/events' });
 	const retried = await pollEvents(scan, sim, sim.tokens.alice, params, state);
-	if (retried.outcome.error || !retried.items) fail('the poll through 429, 503 and a reset should succeed');
+	if (retried.outcome.error || !retried.items)
+		fail('the poll through 429, 503 and a reset should succeed');
 	await sim.stop();
 }
 
@@ -482,7 +629,8 @@ async function errorPaths(): Promise<void> {
 
 function table(): string {
 	const lines = ['| Measure | Figure | Goal | Met |', '| --- | --- | --- | --- |'];
-	for (const r of rows) lines.push(`| ${r.measure} | ${r.figure} | ${r.goal} | ${r.met ? 'met' : '**not met**'} |`);
+	for (const r of rows)
+		lines.push(`| ${r.measure} | ${r.figure} | ${r.goal} | ${r.met ? 'met' : '**not met**'} |`);
 	return lines.join('\n');
 }
 
@@ -491,7 +639,10 @@ async function main(): Promise<void> {
 	scan.addSecrets([UNKNOWN_TOKEN]);
 	const started = Date.now();
 	console.log(machineDescription().join('\n'));
-	if (!gcExposed()) notes.push('Run without --expose-gc: heap figures include uncollected garbage. `npm run bench` passes the flag.');
+	if (!gcExposed())
+		notes.push(
+			'Run without --expose-gc: heap figures include uncollected garbage. `npm run bench` passes the flag.',
+		);
 
 	const sections = [
 		// First, so its RSS baseline is not the high-water mark the other sections leave behind.
@@ -532,14 +683,16 @@ async function main(): Promise<void> {
 		'',
 		'## Results',
 		'',
-		'*node*: the pack\'s node run by n8n-core (PollContext and PollTriggerExecutor, or WorkflowExecute). *raw*: the same requests from a plain undici loop with keep-alive. *n8n\'s request path alone*: the same requests through `httpRequestWithAuthentication` from a bench-only node with none of the pack\'s code (bench/hostFloor.ts). The simulator runs in its own process.',
+		"*node*: the pack's node run by n8n-core (PollContext and PollTriggerExecutor, or WorkflowExecute). *raw*: the same requests from a plain undici loop with keep-alive. *n8n's request path alone*: the same requests through `httpRequestWithAuthentication` from a bench-only node with none of the pack's code (bench/hostFloor.ts). The simulator runs in its own process.",
 		'',
 		table(),
 		'',
 		...(notes.length ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
 	].join('\n');
 	writeFileSync(join(__dirname, 'results.md'), markdown);
-	console.log(`\n${table()}\n${notes.map((n) => `\n- ${n}`).join('')}\n\nWritten to bench/results.md`);
+	console.log(
+		`\n${table()}\n${notes.map((n) => `\n- ${n}`).join('')}\n\nWritten to bench/results.md`,
+	);
 	// A report, not a gate: an unmet goal is explained in the notes; only broken invariants (lost or repeated events) fail the run.
 	const missed = rows.filter((r) => !r.met).length;
 	if (missed) console.log(`${missed} goal(s) not met: see the notes in bench/results.md`);

@@ -13,7 +13,8 @@ interface Call {
 /** What crosses the IPC channel: created objects as their gid, generated lists as their length. */
 function transferable(value: unknown): unknown {
 	if (Array.isArray(value)) return value.length;
-	if (value && typeof value === 'object' && 'gid' in value) return { gid: (value as { gid: string }).gid };
+	if (value && typeof value === 'object' && 'gid' in value)
+		return { gid: (value as { gid: string }).gid };
 	return value;
 }
 
@@ -24,7 +25,11 @@ async function main(): Promise<void> {
 		const { id, method, args } = message;
 		const member = (sim as unknown as Record<string, unknown>)[method];
 		Promise.resolve()
-			.then(() => (typeof member === 'function' ? (member as (...a: unknown[]) => unknown).apply(sim, args) : member))
+			.then(() =>
+				typeof member === 'function'
+					? (member as (...a: unknown[]) => unknown).apply(sim, args)
+					: member,
+			)
 			.then(
 				(value) => {
 					send({ id, value: transferable(value) });

@@ -17,7 +17,14 @@ import { buildAndPack } from '../test/e2e/lib/pack.mjs';
 import { fmtMs, freePort, installCleanup, log, portIsFree } from '../test/e2e/lib/procs.mjs';
 import { simulatorAvailable, startSimulator } from '../test/e2e/lib/simulator.mjs';
 import { startSink } from '../test/e2e/lib/sink.mjs';
-import { IDS, credentials, prepareWorkflow, readExample, triggerToSink, eventsTriggerNode } from '../test/e2e/lib/workflows.mjs';
+import {
+	IDS,
+	credentials,
+	prepareWorkflow,
+	readExample,
+	triggerToSink,
+	eventsTriggerNode,
+} from '../test/e2e/lib/workflows.mjs';
 import { ensureRuntime, runtimeDir } from './n8n-runtime.mjs';
 
 const started = Date.now();
@@ -62,11 +69,20 @@ function printDelivery(record) {
 	const at = new Date(record.at).toISOString().slice(11, 19);
 	if (record.path.startsWith('/slack/security')) say(`${at} [slack #security] ${b.text}`);
 	else if (record.path.startsWith('/slack')) say(`${at} [slack #projects] ${b.text}`);
-	else if (record.path.startsWith('/siem')) say(`${at} [siem] ${b.event_type} (${b.event_category}) by ${b.actor?.name ?? b.actor?.actor_type} — event ${b.gid}`);
-	else if (record.path.startsWith('/batches')) say(`${at} [batch] ${b.events?.length ?? 0} events${b.sync_token_expired ? ' (sync token had expired)' : ''}`);
+	else if (record.path.startsWith('/siem'))
+		say(
+			`${at} [siem] ${b.event_type} (${b.event_category}) by ${b.actor?.name ?? b.actor?.actor_type} — event ${b.gid}`,
+		);
+	else if (record.path.startsWith('/batches'))
+		say(
+			`${at} [batch] ${b.events?.length ?? 0} events${b.sync_token_expired ? ' (sync token had expired)' : ''}`,
+		);
 	else if (record.path.startsWith('/events')) {
 		if (b.gap_notice) say(`${at} [events] GAP NOTICE: ${b.message}`);
-		else say(`${at} [events] ${b.user?.name ?? 'system'} ${b.action} ${b.resource?.resource_type} "${b.resource?.name ?? b.resource?.gid}"${b.change ? ` (${b.change.field})` : ''}`);
+		else
+			say(
+				`${at} [events] ${b.user?.name ?? 'system'} ${b.action} ${b.resource?.resource_type} "${b.resource?.name ?? b.resource?.gid}"${b.change ? ` (${b.change.field})` : ''}`,
+			);
 	} else say(`${at} [sink ${record.path}] ${JSON.stringify(b).slice(0, 200)}`);
 }
 
@@ -76,12 +92,16 @@ async function asana(pathAndQuery) {
 		signal: AbortSignal.timeout(20_000),
 	});
 	const body = await res.json().catch(() => null);
-	if (!res.ok) throw new Error(`Asana ${res.status} on ${pathAndQuery.split('?')[0]}: ${body?.errors?.[0]?.message ?? res.statusText}`);
+	if (!res.ok)
+		throw new Error(
+			`Asana ${res.status} on ${pathAndQuery.split('?')[0]}: ${body?.errors?.[0]?.message ?? res.statusText}`,
+		);
 	return body.data;
 }
 
 async function main() {
-	if (!(await portIsFree(PORT))) throw new Error(`port ${PORT} is in use: stop what runs there or set DEMO_PORT`);
+	if (!(await portIsFree(PORT)))
+		throw new Error(`port ${PORT} is in use: stop what runs there or set DEMO_PORT`);
 	const runtime = await time('n8n runtime', () => ensureRuntime());
 
 	const demoDir = path.join(path.dirname(runtimeDir()), 'demo');
@@ -91,7 +111,9 @@ async function main() {
 	const packed = await time('build + pack', () => buildAndPack(demoDir));
 
 	sink = await startSink({ onRequest: printDelivery });
-	const pollTimes = process.env.DEMO_POLL_CRON ? { item: [{ mode: 'custom', cronExpression: process.env.DEMO_POLL_CRON }] } : undefined;
+	const pollTimes = process.env.DEMO_POLL_CRON
+		? { item: [{ mode: 'custom', cronExpression: process.env.DEMO_POLL_CRON }] }
+		: undefined;
 
 	let baseUrl;
 	let token;
@@ -104,21 +126,32 @@ async function main() {
 		token = process.env.ASANA_TOKEN;
 		serviceAccountToken = token;
 		workspaceGid = process.env.ASANA_WORKSPACE_GID;
-		if (!workspaceGid) throw new Error('ASANA_WORKSPACE_GID is required with ASANA_TOKEN (the number after /1/ in Asana URLs)');
+		if (!workspaceGid)
+			throw new Error(
+				'ASANA_WORKSPACE_GID is required with ASANA_TOKEN (the number after /1/ in Asana URLs)',
+			);
 		const me = await asana('/users/me?opt_fields=name,email');
 		log(`real Asana: token of ${me.name}`);
 		projectGid = process.env.ASANA_PROJECT_GID;
 		if (!projectGid) {
-			const [first] = await asana(`/projects?workspace=${workspaceGid}&archived=false&limit=1&opt_fields=name`);
+			const [first] = await asana(
+				`/projects?workspace=${workspaceGid}&archived=false&limit=1&opt_fields=name`,
+			);
 			if (!first) throw new Error('the workspace has no project: set ASANA_PROJECT_GID');
 			projectGid = first.gid;
 			projectName = first.name;
 			log(`ASANA_PROJECT_GID not set: using the first project, "${first.name}" (${first.gid})`);
 		}
 	} else {
-		if (!simulatorAvailable()) throw new Error('test/simulator/cli.ts is missing; set ASANA_TOKEN to use real Asana');
+		if (!simulatorAvailable())
+			throw new Error('test/simulator/cli.ts is missing; set ASANA_TOKEN to use real Asana');
 		sim = await time('simulator', () =>
-			startSimulator({ activityEveryMs: 5000, auditEveryMs: 15000, seed: Date.now() % 100000, logFile: path.join(demoDir, 'simulator.log') }),
+			startSimulator({
+				activityEveryMs: 5000,
+				auditEveryMs: 15000,
+				seed: Date.now() % 100000,
+				logFile: path.join(demoDir, 'simulator.log'),
+			}),
 		);
 		baseUrl = sim.baseUrl;
 		token = sim.tokens.alice;
@@ -128,11 +161,21 @@ async function main() {
 		projectName = sim.projects[0].name;
 	}
 
-	n8n = new N8n({ runtime, userFolder: path.join(demoDir, 'n8n'), port: PORT, brokerPort: await freePort(), owner: OWNER });
+	n8n = new N8n({
+		runtime,
+		userFolder: path.join(demoDir, 'n8n'),
+		port: PORT,
+		brokerPort: await freePort(),
+		owner: OWNER,
+	});
 	await time('install package', () => n8n.installPackage(packed.tarball));
 
 	const credFile = path.join(demoDir, 'credentials.json');
-	fs.writeFileSync(credFile, JSON.stringify(credentials({ baseUrl, token, serviceAccountToken, badToken: false }), null, 2), { mode: 0o600 });
+	fs.writeFileSync(
+		credFile,
+		JSON.stringify(credentials({ baseUrl, token, serviceAccountToken, badToken: false }), null, 2),
+		{ mode: 0o600 },
+	);
 	const wfDir = path.join(demoDir, 'workflows');
 	fs.mkdirSync(wfDir);
 	const workflows = [];
@@ -141,10 +184,41 @@ async function main() {
 		fs.writeFileSync(path.join(wfDir, `${wf.id}.json`), JSON.stringify(wf, null, 2));
 	};
 	const slackUrl = (channel) => process.env.SLACK_WEBHOOK_URL || `${sink.url}/slack/${channel}`;
-	add(triggerToSink({ id: 'demoAllEvents001', name: `Demo: every event of "${projectName ?? projectGid}"`, url: `${sink.url}/events`, trigger: eventsTriggerNode({ gids: [projectGid], pollTimes }) }));
-	add(prepareWorkflow(readExample('slack'), { id: IDS.exampleSlack, projectGid, pollTimes, urls: { 'Send to Slack': slackUrl('projects') } }));
-	add(prepareWorkflow(readExample('audit'), { id: IDS.exampleAudit, workspaceGid, pollTimes, urls: { 'Send to SIEM': process.env.SIEM_URL || `${sink.url}/siem`, 'Security Alert to Slack': slackUrl('security') } }));
-	add(prepareWorkflow(readExample('scheduled'), { id: IDS.exampleScheduled, projectGid, scheduleSeconds: 60, urls: { 'Send Batch': `${sink.url}/batches` } }));
+	add(
+		triggerToSink({
+			id: 'demoAllEvents001',
+			name: `Demo: every event of "${projectName ?? projectGid}"`,
+			url: `${sink.url}/events`,
+			trigger: eventsTriggerNode({ gids: [projectGid], pollTimes }),
+		}),
+	);
+	add(
+		prepareWorkflow(readExample('slack'), {
+			id: IDS.exampleSlack,
+			projectGid,
+			pollTimes,
+			urls: { 'Send to Slack': slackUrl('projects') },
+		}),
+	);
+	add(
+		prepareWorkflow(readExample('audit'), {
+			id: IDS.exampleAudit,
+			workspaceGid,
+			pollTimes,
+			urls: {
+				'Send to SIEM': process.env.SIEM_URL || `${sink.url}/siem`,
+				'Security Alert to Slack': slackUrl('security'),
+			},
+		}),
+	);
+	add(
+		prepareWorkflow(readExample('scheduled'), {
+			id: IDS.exampleScheduled,
+			projectGid,
+			scheduleSeconds: 60,
+			urls: { 'Send Batch': `${sink.url}/batches` },
+		}),
+	);
 	await time('import', async () => {
 		await n8n.cli(['import:credentials', `--input=${credFile}`]);
 		await n8n.cli(['import:workflow', '--separate', `--input=${wfDir}`]);
@@ -166,7 +240,11 @@ async function main() {
 	say(` n8n with n8n-nodes-asana-events is running: http://localhost:${PORT}`);
 	say(` Log in as ${OWNER.email} / ${OWNER.password}`);
 	say('════════════════════════════════════════════════════════════════════════');
-	say(REAL ? ` Source: real Asana, workspace ${workspaceGid}, project ${projectGid}` : ` Source: Asana simulator at ${sim.origin} (new activity every 5 s, audit events every 15 s)`);
+	say(
+		REAL
+			? ` Source: real Asana, workspace ${workspaceGid}, project ${projectGid}`
+			: ` Source: Asana simulator at ${sim.origin} (new activity every 5 s, audit events every 15 s)`,
+	);
 	say(' Workflows (Overview → Workflows):');
 	for (const line of activation) say(line);
 	say(' What to look at:');
@@ -179,11 +257,18 @@ async function main() {
 		say(' Drive the simulator:');
 		say(`  curl -XPOST ${sim.origin}/_sim/activity -d '{"count":20}'      # more task activity`);
 		say(`  curl -XPOST ${sim.origin}/_sim/audit -d '{"count":5}'          # more audit events`);
-		say(`  curl -XPOST ${sim.origin}/_sim/expire-sync -d '{}'             # expire sync tokens → gap notices`);
+		say(
+			`  curl -XPOST ${sim.origin}/_sim/expire-sync -d '{}'             # expire sync tokens → gap notices`,
+		);
 		say(`  Credentials use the simulator's fake tokens (Alice: ${sim.tokens.alice}).`);
 	}
 	say(` n8n log: ${n8n.logFile}`);
-	say(` Started in ${fmtMs(timings.total)} (${Object.entries(timings).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${fmtMs(v)}`).join(', ')})`);
+	say(
+		` Started in ${fmtMs(timings.total)} (${Object.entries(timings)
+			.filter(([k]) => k !== 'total')
+			.map(([k, v]) => `${k} ${fmtMs(v)}`)
+			.join(', ')})`,
+	);
 	say(' Ctrl-C stops everything.');
 	say('');
 

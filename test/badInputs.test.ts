@@ -43,15 +43,26 @@ afterAll(async () => {
 
 const id = (value: string) => ({ __rl: true, mode: 'id', value });
 /** A value an expression produced ($fromAI, an earlier node): n8n cannot check it before the run. */
-const fromExpression = (value: string) => ({ __rl: true, mode: 'id', value: `={{ ${JSON.stringify(value)} }}` });
+const fromExpression = (value: string) => ({
+	__rl: true,
+	mode: 'id',
+	value: `={{ ${JSON.stringify(value)} }}`,
+});
 const project = () => sim.seeded.projects[0].gid;
 const unknownGid = '1209000000999999';
 const userGid = () => sim.users.bob.gid;
 
-const NODES: Record<NodeName, { nodeType: () => INodeType; good: () => INodeParameters; token: () => string; trigger: boolean }> = {
+const NODES: Record<
+	NodeName,
+	{ nodeType: () => INodeType; good: () => INodeParameters; token: () => string; trigger: boolean }
+> = {
 	'Events Trigger': {
 		nodeType: () => new AsanaEventsTrigger(),
-		good: () => ({ authentication: 'accessToken', source: 'resources', resources: { items: [{ resource: id(project()) }] } }),
+		good: () => ({
+			authentication: 'accessToken',
+			source: 'resources',
+			resources: { items: [{ resource: id(project()) }] },
+		}),
 		token: () => sim.tokens.alice,
 		trigger: true,
 	},
@@ -63,85 +74,463 @@ const NODES: Record<NodeName, { nodeType: () => INodeType; good: () => INodePara
 	},
 	'Asana Events': {
 		nodeType: () => new AsanaEvents(),
-		good: () => ({ authentication: 'accessToken', resource: 'event', operation: 'getEvents', source: 'resource', asanaObject: id(project()), sync: '' }),
+		good: () => ({
+			authentication: 'accessToken',
+			resource: 'event',
+			operation: 'getEvents',
+			source: 'resource',
+			asanaObject: id(project()),
+			sync: '',
+		}),
 		token: () => sim.tokens.alice,
 		trigger: false,
 	},
 	'Asana Audit Log': {
 		nodeType: () => new AsanaAuditLog(),
-		good: () => ({ resource: 'auditLogEvent', operation: 'getAll', workspace: id(sim.workspaceGid), limit: 10 }),
+		good: () => ({
+			resource: 'auditLogEvent',
+			operation: 'getAll',
+			workspace: id(sim.workspaceGid),
+			limit: 10,
+		}),
 		token: () => sim.tokens.serviceAccount,
 		trigger: false,
 	},
 };
 
-const resources = (...values: string[]) => ({ resources: { items: values.map((value) => ({ resource: id(value) })) } });
+const resources = (...values: string[]) => ({
+	resources: { items: values.map((value) => ({ resource: id(value) })) },
+});
 const SERVICE_ACCOUNT_FIX = /service account token/;
 
 const BAD_INPUTS: BadInput[] = [
 	// ---- Asana Events Trigger -------------------------------------------------------------
-	{ node: 'Events Trigger', input: 'a malformed id', parameters: () => resources(project(), '12ab'), field: /^Resources › item 2: "12ab" is neither an Asana id/, fix: /enter its id \(digits only\)/, local: true },
-	{ node: 'Events Trigger', input: 'a URL outside Asana', parameters: () => resources('https://example.com/0/1/2'), field: /^Resources › item 1: .*is not an Asana URL/, fix: /paste the URL of a task, project or goal/, local: true },
-	{ node: 'Events Trigger', input: 'an Asana URL of no task, project or goal', parameters: () => resources('https://app.asana.com/0/inbox/123'), field: /^Resources › item 1: the URL .* does not point at a task, project or goal/, fix: /paste the URL of a task, project or goal/, local: true },
-	{ node: 'Events Trigger', input: 'Authentication OAuth2 with only a token credential', parameters: () => ({ authentication: 'oAuth2' }), field: /^Authentication is "OAuth2" but no OAuth2 credential is selected/, fix: /or set Authentication to "Access Token"/, local: true },
-	{ node: 'Events Trigger', input: 'an empty resource list', parameters: () => resources(), field: /^Resources: the list is empty/, fix: /Add at least one task, project or goal/, local: true },
-	{ node: 'Events Trigger', input: 'an unknown id', parameters: () => resources(project(), unknownGid), field: new RegExp(`^Resources › resource ${unknownGid}: Asana 404`), fix: /Check the id or URL/, local: false },
-	{ node: 'Events Trigger', input: 'an unsupported resource type (a user)', parameters: () => resources(userGid()), field: /^Resources › resource \d+: Asana 400 .*only be requested for a task, project or goal/, fix: /Check the ids/, local: false },
-	{ node: 'Events Trigger', input: 'a malformed workspace id', parameters: () => ({ source: 'workspace', workspace: id('acme') }), field: /^Workspace: "acme" is not a workspace ID/, fix: /enter its ID \(digits only/, local: true },
-	{ node: 'Events Trigger', input: 'an unknown workspace', parameters: () => ({ source: 'workspace', workspace: id(unknownGid) }), token: () => sim.tokens.serviceAccount, field: new RegExp(`^Workspace \\(${unknownGid}\\): Asana 404`), fix: /Check the id or URL/, local: false },
-	{ node: 'Events Trigger', input: 'workspace events with a personal token', parameters: () => ({ source: 'workspace', workspace: id(sim.workspaceGid) }), field: /^Workspace \(\d+\): Asana 403/, fix: SERVICE_ACCOUNT_FIX, local: false },
-	{ node: 'Events Trigger', input: 'an unsupported source', parameters: () => ({ source: 'everything' }), field: /^Source: "everything" is not supported/, fix: /Choose "Resources" or "Workspace"/, local: true },
-	{ node: 'Events Trigger', input: 'Max Events per Poll 0', parameters: () => ({ options: { maxEventsPerPoll: 0 } }), field: /^Options › Max Events per Poll: 0 is out of range/, fix: /whole number from 1/, local: true },
-	{ node: 'Events Trigger', input: 'Concurrency 80', parameters: () => ({ options: { concurrency: 80 } }), field: /^Options › Concurrency: 80 is out of range/, fix: /whole number from 1 to 50/, local: true },
-	{ node: 'Events Trigger', input: 'a user id that is a name', parameters: () => ({ filters: { ignoredUserGids: 'bob' } }), field: /^Filters › Ignore Events by User IDs: "bob" is not a user id/, fix: /digits only/, local: true },
-	{ node: 'Events Trigger', input: 'an action Asana does not have', parameters: () => ({ filters: { actions: ['completed'] } }), field: /^Filters › Actions: "completed" is not an event action/, fix: /added, changed, deleted, removed or undeleted/, local: true },
-	{ node: 'Events Trigger', input: 'a wrong token', parameters: () => ({}), token: () => WRONG_TOKEN, field: /Asana 401/, fix: /paste a valid personal access token or service account token/, local: false },
+	{
+		node: 'Events Trigger',
+		input: 'a malformed id',
+		parameters: () => resources(project(), '12ab'),
+		field: /^Resources › item 2: "12ab" is neither an Asana id/,
+		fix: /enter its id \(digits only\)/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'a URL outside Asana',
+		parameters: () => resources('https://example.com/0/1/2'),
+		field: /^Resources › item 1: .*is not an Asana URL/,
+		fix: /paste the URL of a task, project or goal/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'an Asana URL of no task, project or goal',
+		parameters: () => resources('https://app.asana.com/0/inbox/123'),
+		field: /^Resources › item 1: the URL .* does not point at a task, project or goal/,
+		fix: /paste the URL of a task, project or goal/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'Authentication OAuth2 with only a token credential',
+		parameters: () => ({ authentication: 'oAuth2' }),
+		field: /^Authentication is "OAuth2" but no OAuth2 credential is selected/,
+		fix: /or set Authentication to "Access Token"/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'an empty resource list',
+		parameters: () => resources(),
+		field: /^Resources: the list is empty/,
+		fix: /Add at least one task, project or goal/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'an unknown id',
+		parameters: () => resources(project(), unknownGid),
+		field: new RegExp(`^Resources › resource ${unknownGid}: Asana 404`),
+		fix: /Check the id or URL/,
+		local: false,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'an unsupported resource type (a user)',
+		parameters: () => resources(userGid()),
+		field: /^Resources › resource \d+: Asana 400 .*only be requested for a task, project or goal/,
+		fix: /Check the ids/,
+		local: false,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'a malformed workspace id',
+		parameters: () => ({ source: 'workspace', workspace: id('acme') }),
+		field: /^Workspace: "acme" is not a workspace ID/,
+		fix: /enter its ID \(digits only/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'an unknown workspace',
+		parameters: () => ({ source: 'workspace', workspace: id(unknownGid) }),
+		token: () => sim.tokens.serviceAccount,
+		field: new RegExp(`^Workspace \\(${unknownGid}\\): Asana 404`),
+		fix: /Check the id or URL/,
+		local: false,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'workspace events with a personal token',
+		parameters: () => ({ source: 'workspace', workspace: id(sim.workspaceGid) }),
+		field: /^Workspace \(\d+\): Asana 403/,
+		fix: SERVICE_ACCOUNT_FIX,
+		local: false,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'an unsupported source',
+		parameters: () => ({ source: 'everything' }),
+		field: /^Source: "everything" is not supported/,
+		fix: /Choose "Resources" or "Workspace"/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'Max Events per Poll 0',
+		parameters: () => ({ options: { maxEventsPerPoll: 0 } }),
+		field: /^Options › Max Events per Poll: 0 is out of range/,
+		fix: /whole number from 1/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'Concurrency 80',
+		parameters: () => ({ options: { concurrency: 80 } }),
+		field: /^Options › Concurrency: 80 is out of range/,
+		fix: /whole number from 1 to 50/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'a user id that is a name',
+		parameters: () => ({ filters: { ignoredUserGids: 'bob' } }),
+		field: /^Filters › Ignore Events by User IDs: "bob" is not a user id/,
+		fix: /digits only/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'an action Asana does not have',
+		parameters: () => ({ filters: { actions: ['completed'] } }),
+		field: /^Filters › Actions: "completed" is not an event action/,
+		fix: /added, changed, deleted, removed or undeleted/,
+		local: true,
+	},
+	{
+		node: 'Events Trigger',
+		input: 'a wrong token',
+		parameters: () => ({}),
+		token: () => WRONG_TOKEN,
+		field: /Asana 401/,
+		fix: /paste a valid personal access token or service account token/,
+		local: false,
+	},
 
 	// ---- Asana Audit Log Trigger ----------------------------------------------------------
-	{ node: 'Audit Log Trigger', input: 'a malformed workspace id', parameters: () => ({ workspace: id('acme corp') }), field: /^Workspace: "acme corp" is not a workspace ID/, fix: /enter its ID \(digits only/, local: true },
-	{ node: 'Audit Log Trigger', input: 'an unknown workspace', parameters: () => ({ workspace: id(unknownGid) }), field: new RegExp(`^Workspace ${unknownGid}: Asana 404`), fix: /Check the id or URL/, local: false },
-	{ node: 'Audit Log Trigger', input: 'a personal token instead of a service account token', parameters: () => ({}), token: () => sim.tokens.alice, field: /^Workspace \d+: Asana 403/, fix: /Admin console → Apps → Service accounts/, local: false },
-	{ node: 'Audit Log Trigger', input: 'an OAuth app’s access token instead of a service account token', parameters: () => ({}), token: () => sim.issueOAuthTokens(sim.users.alice.gid, 'reporting-connector').access_token, field: /^Workspace \d+: Asana 403/, fix: /Personal access tokens and OAuth apps cannot read the audit log/, local: false },
-	{ node: 'Audit Log Trigger', input: 'a look-back beyond the 90-day retention', parameters: () => ({ start: 'lookBack', lookBackDays: 120 }), field: /^Look Back \(Days\): 120 is out of range/, fix: /at most 90: Asana deletes audit events after 90 days/, local: true },
-	{ node: 'Audit Log Trigger', input: 'a look-back of 0 days', parameters: () => ({ start: 'lookBack', lookBackDays: 0 }), field: /^Look Back \(Days\): 0 is out of range/, fix: /above 0/, local: true },
-	{ node: 'Audit Log Trigger', input: 'a start date that is no date', parameters: () => ({ start: 'fromDate', fromDate: 'yesterday' }), field: /^From Date: "yesterday" is not a date/, fix: /e\.g\. 2026-11-01T00:00:00Z/, local: true },
-	{ node: 'Audit Log Trigger', input: 'a start date in the future', parameters: () => ({ start: 'fromDate', fromDate: new Date(Date.now() + 48 * HOUR).toISOString() }), field: /^From Date: .* is in the future/, fix: /Pick a date in the past/, local: true },
-	{ node: 'Audit Log Trigger', input: 'an actor id that is a name', parameters: () => ({ filters: { actorGid: 'bob' } }), field: /^Filters › Actor ID: "bob" is not an Asana id/, fix: /digits only/, local: true },
-	{ node: 'Audit Log Trigger', input: 'an event type in words', parameters: () => ({ filters: { otherEventTypes: 'User Login Failed' } }), field: /^Filters › Other Event Types: "User" is not an event type/, fix: /user_login_failed/, local: true },
-	{ node: 'Audit Log Trigger', input: 'an actor type Asana rejects', parameters: () => ({ filters: { actorType: 'robot' } }), field: /^Workspace \d+: Asana 400 .*actor_type/, fix: /Asana rejected Filters › Actor Type \(sent as actor_type\)/, local: false },
-	{ node: 'Audit Log Trigger', input: 'Max Events per Poll 0', parameters: () => ({ options: { maxEventsPerPoll: 0 } }), field: /^Options › Max Events per Poll: 0 is out of range/, fix: /whole number from 1 to 1000000/, local: true },
+	{
+		node: 'Audit Log Trigger',
+		input: 'a malformed workspace id',
+		parameters: () => ({ workspace: id('acme corp') }),
+		field: /^Workspace: "acme corp" is not a workspace ID/,
+		fix: /enter its ID \(digits only/,
+		local: true,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'an unknown workspace',
+		parameters: () => ({ workspace: id(unknownGid) }),
+		field: new RegExp(`^Workspace ${unknownGid}: Asana 404`),
+		fix: /Check the id or URL/,
+		local: false,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'a personal token instead of a service account token',
+		parameters: () => ({}),
+		token: () => sim.tokens.alice,
+		field: /^Workspace \d+: Asana 403/,
+		fix: /Admin console → Apps → Service accounts/,
+		local: false,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'an OAuth app’s access token instead of a service account token',
+		parameters: () => ({}),
+		token: () => sim.issueOAuthTokens(sim.users.alice.gid, 'reporting-connector').access_token,
+		field: /^Workspace \d+: Asana 403/,
+		fix: /Personal access tokens and OAuth apps cannot read the audit log/,
+		local: false,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'a look-back beyond the 90-day retention',
+		parameters: () => ({ start: 'lookBack', lookBackDays: 120 }),
+		field: /^Look Back \(Days\): 120 is out of range/,
+		fix: /at most 90: Asana deletes audit events after 90 days/,
+		local: true,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'a look-back of 0 days',
+		parameters: () => ({ start: 'lookBack', lookBackDays: 0 }),
+		field: /^Look Back \(Days\): 0 is out of range/,
+		fix: /above 0/,
+		local: true,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'a start date that is no date',
+		parameters: () => ({ start: 'fromDate', fromDate: 'yesterday' }),
+		field: /^From Date: "yesterday" is not a date/,
+		fix: /e\.g\. 2026-11-01T00:00:00Z/,
+		local: true,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'a start date in the future',
+		parameters: () => ({
+			start: 'fromDate',
+			fromDate: new Date(Date.now() + 48 * HOUR).toISOString(),
+		}),
+		field: /^From Date: .* is in the future/,
+		fix: /Pick a date in the past/,
+		local: true,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'an actor id that is a name',
+		parameters: () => ({ filters: { actorGid: 'bob' } }),
+		field: /^Filters › Actor ID: "bob" is not an Asana id/,
+		fix: /digits only/,
+		local: true,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'an event type in words',
+		parameters: () => ({ filters: { otherEventTypes: 'User Login Failed' } }),
+		field: /^Filters › Other Event Types: "User" is not an event type/,
+		fix: /user_login_failed/,
+		local: true,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'an actor type Asana rejects',
+		parameters: () => ({ filters: { actorType: 'robot' } }),
+		field: /^Workspace \d+: Asana 400 .*actor_type/,
+		fix: /Asana rejected Filters › Actor Type \(sent as actor_type\)/,
+		local: false,
+	},
+	{
+		node: 'Audit Log Trigger',
+		input: 'Max Events per Poll 0',
+		parameters: () => ({ options: { maxEventsPerPoll: 0 } }),
+		field: /^Options › Max Events per Poll: 0 is out of range/,
+		fix: /whole number from 1 to 1000000/,
+		local: true,
+	},
 
 	// ---- Asana Events (action) ------------------------------------------------------------
-	{ node: 'Asana Events', input: 'a malformed id', parameters: () => ({ asanaObject: fromExpression('abc') }), field: /^Item 0: Task, Project or Goal: "abc" is neither an Asana id/, fix: /enter its ID \(digits only\)/, local: true },
-	{ node: 'Asana Events', input: 'an Asana URL of no task, project or goal', parameters: () => ({ asanaObject: { __rl: true, mode: 'url', value: 'https://app.asana.com/0/search/123' } }), field: /^Item 0: Task, Project or Goal: the URL .* does not point/, fix: /paste the URL of a task, project or goal/, local: true },
-	{ node: 'Asana Events', input: 'an unknown id', parameters: () => ({ asanaObject: id(unknownGid) }), field: new RegExp(`^Item 0: Task, Project or Goal ${unknownGid}: Asana 404`), fix: /Check the id or URL/, local: false },
-	{ node: 'Asana Events', input: 'an unsupported resource type (a user)', parameters: () => ({ asanaObject: id(userGid()) }), field: /^Item 0: Task, Project or Goal \d+: Asana 400 .*only be requested for a task, project or goal/, fix: /Check the ids/, local: false },
-	{ node: 'Asana Events', input: 'Authentication OAuth2 with only a token credential', parameters: () => ({ authentication: 'oAuth2' }), field: /^Item 0: Authentication is "OAuth2" but no OAuth2 credential is selected/, fix: /or set Authentication to "Access Token"/, local: true },
-	{ node: 'Asana Events', input: 'a malformed workspace id', parameters: () => ({ source: 'workspace', workspace: fromExpression('acme') }), field: /^Item 0: Workspace: "acme" is not a workspace ID/, fix: /enter its ID \(digits only/, local: true },
-	{ node: 'Asana Events', input: 'workspace events with a personal token', parameters: () => ({ source: 'workspace', workspace: id(sim.workspaceGid) }), field: /^Item 0: Workspace \d+: Asana 403/, fix: SERVICE_ACCOUNT_FIX, local: false },
-	{ node: 'Asana Events', input: 'Max Events 0', parameters: () => ({ sync: 'de4774f6915eae04714ca93bb2f5ee81:3', maxEvents: 0 }), field: /^Item 0: Max Events: 0 is out of range/, fix: /whole number of at least 1/, local: true },
-	{ node: 'Asana Events', input: 'a sync token typed as text, not as an expression', parameters: () => ({ sync: '{{ $json.sync }}' }), field: /^Item 0: Sync Token: this is not a sync token/, fix: /as an expression, e\.g\. \{\{ \$json\.sync \}\}/, local: true },
-	{ node: 'Asana Events', input: 'a sync token that is an object', parameters: () => ({ sync: '[object Object]' }), field: /^Item 0: Sync Token: this is not a sync token/, fix: /leave Sync Token empty to start listening now/, local: true },
-	{ node: 'Asana Events', input: 'an unsupported Events Of', parameters: () => ({ source: 'portfolio' }), field: /^Item 0: Events Of: "portfolio" is not supported/, fix: /Choose "Task, Project or Goal" or "Workspace"/, local: true },
+	{
+		node: 'Asana Events',
+		input: 'a malformed id',
+		parameters: () => ({ asanaObject: fromExpression('abc') }),
+		field: /^Item 0: Task, Project or Goal: "abc" is neither an Asana id/,
+		fix: /enter its ID \(digits only\)/,
+		local: true,
+	},
+	{
+		node: 'Asana Events',
+		input: 'an Asana URL of no task, project or goal',
+		parameters: () => ({
+			asanaObject: { __rl: true, mode: 'url', value: 'https://app.asana.com/0/search/123' },
+		}),
+		field: /^Item 0: Task, Project or Goal: the URL .* does not point/,
+		fix: /paste the URL of a task, project or goal/,
+		local: true,
+	},
+	{
+		node: 'Asana Events',
+		input: 'an unknown id',
+		parameters: () => ({ asanaObject: id(unknownGid) }),
+		field: new RegExp(`^Item 0: Task, Project or Goal ${unknownGid}: Asana 404`),
+		fix: /Check the id or URL/,
+		local: false,
+	},
+	{
+		node: 'Asana Events',
+		input: 'an unsupported resource type (a user)',
+		parameters: () => ({ asanaObject: id(userGid()) }),
+		field:
+			/^Item 0: Task, Project or Goal \d+: Asana 400 .*only be requested for a task, project or goal/,
+		fix: /Check the ids/,
+		local: false,
+	},
+	{
+		node: 'Asana Events',
+		input: 'Authentication OAuth2 with only a token credential',
+		parameters: () => ({ authentication: 'oAuth2' }),
+		field: /^Item 0: Authentication is "OAuth2" but no OAuth2 credential is selected/,
+		fix: /or set Authentication to "Access Token"/,
+		local: true,
+	},
+	{
+		node: 'Asana Events',
+		input: 'a malformed workspace id',
+		parameters: () => ({ source: 'workspace', workspace: fromExpression('acme') }),
+		field: /^Item 0: Workspace: "acme" is not a workspace ID/,
+		fix: /enter its ID \(digits only/,
+		local: true,
+	},
+	{
+		node: 'Asana Events',
+		input: 'workspace events with a personal token',
+		parameters: () => ({ source: 'workspace', workspace: id(sim.workspaceGid) }),
+		field: /^Item 0: Workspace \d+: Asana 403/,
+		fix: SERVICE_ACCOUNT_FIX,
+		local: false,
+	},
+	{
+		node: 'Asana Events',
+		input: 'Max Events 0',
+		parameters: () => ({ sync: 'de4774f6915eae04714ca93bb2f5ee81:3', maxEvents: 0 }),
+		field: /^Item 0: Max Events: 0 is out of range/,
+		fix: /whole number of at least 1/,
+		local: true,
+	},
+	{
+		node: 'Asana Events',
+		input: 'a sync token typed as text, not as an expression',
+		parameters: () => ({ sync: '{{ $json.sync }}' }),
+		field: /^Item 0: Sync Token: this is not a sync token/,
+		fix: /as an expression, e\.g\. \{\{ \$json\.sync \}\}/,
+		local: true,
+	},
+	{
+		node: 'Asana Events',
+		input: 'a sync token that is an object',
+		parameters: () => ({ sync: '[object Object]' }),
+		field: /^Item 0: Sync Token: this is not a sync token/,
+		fix: /leave Sync Token empty to start listening now/,
+		local: true,
+	},
+	{
+		node: 'Asana Events',
+		input: 'an unsupported Events Of',
+		parameters: () => ({ source: 'portfolio' }),
+		field: /^Item 0: Events Of: "portfolio" is not supported/,
+		fix: /Choose "Task, Project or Goal" or "Workspace"/,
+		local: true,
+	},
 
 	// ---- Asana Audit Log (action) ---------------------------------------------------------
-	{ node: 'Asana Audit Log', input: 'Limit 0', parameters: () => ({ limit: 0 }), field: /^Item 0: Limit: 0 is out of range/, fix: /turn on Return All/, local: true },
-	{ node: 'Asana Audit Log', input: 'Limit 2.5', parameters: () => ({ limit: 2.5 }), field: /^Item 0: Limit: 2\.5 is out of range/, fix: /whole number of at least 1/, local: true },
-	{ node: 'Asana Audit Log', input: 'End Time before Start Time', parameters: () => ({ filters: { startAt: '2026-11-10T00:00:00Z', endAt: '2026-11-01T00:00:00Z' } }), field: /^Item 0: Filters › End Time: .* is not after Start Time/, fix: /Set End Time later than Start Time/, local: true },
-	{ node: 'Asana Audit Log', input: 'a Start Time that is no date', parameters: () => ({ filters: { startAt: 'last tuesday' } }), field: /^Item 0: Filters › Start Time: "last tuesday" is not a date/, fix: /Enter a date and time/, local: true },
-	{ node: 'Asana Audit Log', input: 'a malformed workspace id', parameters: () => ({ workspace: fromExpression('acme') }), field: /^Item 0: Workspace: "acme" is not a workspace ID/, fix: /enter its ID \(digits only/, local: true },
-	{ node: 'Asana Audit Log', input: 'an unknown workspace', parameters: () => ({ workspace: id(unknownGid) }), field: new RegExp(`^Item 0: Workspace ${unknownGid}: Asana 404`), fix: /Check the id or URL/, local: false },
-	{ node: 'Asana Audit Log', input: 'a personal token instead of a service account token', parameters: () => ({}), token: () => sim.tokens.alice, field: /^Item 0: Workspace \d+: Asana 403/, fix: /Admin console → Apps → Service accounts/, local: false },
-	{ node: 'Asana Audit Log', input: 'an offset Asana never issued', parameters: () => ({ options: { offset: 'not-an-offset' } }), field: /^Item 0: Options › Starting Offset: Asana no longer accepts this offset/, fix: /Clear Starting Offset and set Filters › Start Time/, local: false },
-	{ node: 'Asana Audit Log', input: 'an actor id that is a name', parameters: () => ({ filters: { actorGid: 'alice' } }), field: /^Item 0: Filters › Actor ID: "alice" is not an Asana id/, fix: /digits only/, local: true },
-	{ node: 'Asana Audit Log', input: 'an event type in words', parameters: () => ({ filters: { otherEventTypes: 'Project Exported' } }), field: /^Item 0: Filters › Other Event Types: "Project" is not an event type/, fix: /lowercase words joined by underscores/, local: true },
+	{
+		node: 'Asana Audit Log',
+		input: 'Limit 0',
+		parameters: () => ({ limit: 0 }),
+		field: /^Item 0: Limit: 0 is out of range/,
+		fix: /turn on Return All/,
+		local: true,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'Limit 2.5',
+		parameters: () => ({ limit: 2.5 }),
+		field: /^Item 0: Limit: 2\.5 is out of range/,
+		fix: /whole number of at least 1/,
+		local: true,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'End Time before Start Time',
+		parameters: () => ({
+			filters: { startAt: '2026-11-10T00:00:00Z', endAt: '2026-11-01T00:00:00Z' },
+		}),
+		field: /^Item 0: Filters › End Time: .* is not after Start Time/,
+		fix: /Set End Time later than Start Time/,
+		local: true,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'a Start Time that is no date',
+		parameters: () => ({ filters: { startAt: 'last tuesday' } }),
+		field: /^Item 0: Filters › Start Time: "last tuesday" is not a date/,
+		fix: /Enter a date and time/,
+		local: true,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'a malformed workspace id',
+		parameters: () => ({ workspace: fromExpression('acme') }),
+		field: /^Item 0: Workspace: "acme" is not a workspace ID/,
+		fix: /enter its ID \(digits only/,
+		local: true,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'an unknown workspace',
+		parameters: () => ({ workspace: id(unknownGid) }),
+		field: new RegExp(`^Item 0: Workspace ${unknownGid}: Asana 404`),
+		fix: /Check the id or URL/,
+		local: false,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'a personal token instead of a service account token',
+		parameters: () => ({}),
+		token: () => sim.tokens.alice,
+		field: /^Item 0: Workspace \d+: Asana 403/,
+		fix: /Admin console → Apps → Service accounts/,
+		local: false,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'an offset Asana never issued',
+		parameters: () => ({ options: { offset: 'not-an-offset' } }),
+		field: /^Item 0: Options › Starting Offset: Asana no longer accepts this offset/,
+		fix: /Clear Starting Offset and set Filters › Start Time/,
+		local: false,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'an actor id that is a name',
+		parameters: () => ({ filters: { actorGid: 'alice' } }),
+		field: /^Item 0: Filters › Actor ID: "alice" is not an Asana id/,
+		fix: /digits only/,
+		local: true,
+	},
+	{
+		node: 'Asana Audit Log',
+		input: 'an event type in words',
+		parameters: () => ({ filters: { otherEventTypes: 'Project Exported' } }),
+		field: /^Item 0: Filters › Other Event Types: "Project" is not an event type/,
+		fix: /lowercase words joined by underscores/,
+		local: true,
+	},
 ];
 
 /** A trigger with stored cursors and events pending behind them. */
-async function triggerWithPendingEvents(node: NodeName): Promise<{ staticData: IDataObject; pending: number }> {
+async function triggerWithPendingEvents(
+	node: NodeName,
+): Promise<{ staticData: IDataObject; pending: number }> {
 	const { nodeType, good, token } = NODES[node];
 	const staticData: IDataObject = {};
-	const poll = async () => await runPoll({ nodeType: nodeType(), parameters: good(), credentials: credentials(token()), staticData });
+	const poll = async () =>
+		await runPoll({
+			nodeType: nodeType(),
+			parameters: good(),
+			credentials: credentials(token()),
+			staticData,
+		});
 	expect((await poll()).error).toBeUndefined();
 	if (node === 'Events Trigger') {
 		sim.generateActivity(5, { projectGid: project() });
@@ -160,47 +549,65 @@ function credentials(token: string) {
 	return { asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl } };
 }
 
-describe.each(BAD_INPUTS.map((row) => [`${row.node}: ${row.input}`, row] as const))('%s', (_title, row) => {
-	it(`names the parameter and the fix${NODES[row.node].trigger ? ', keeps the stored cursors and loses nothing' : ''}`, async () => {
-		const { nodeType, good, token, trigger } = NODES[row.node];
-		const parameters = { ...good(), ...row.parameters() };
-		const tokenUsed = row.token?.() ?? token();
-		let error: Error | undefined;
-		/** Items, errors and log lines of every run, scanned for tokens. */
-		const produced: unknown[] = [];
-		if (trigger) {
-			const { staticData, pending } = await triggerWithPendingEvents(row.node);
-			const stored = JSON.stringify(staticData);
-			const requestsBefore = sim.requestLog.length;
-			const bad = await runPoll({ nodeType: nodeType(), parameters, credentials: credentials(tokenUsed), staticData });
-			produced.push(bad.items, bad.error, bad.logs);
-			error = bad.error;
-			expect(bad.items).toBeNull();
-			if (row.local) expect(sim.requestLog.length).toBe(requestsBefore);
-			expect(JSON.stringify(staticData)).toBe(stored);
-			// Corrected, the trigger emits exactly what was pending when the bad poll ran.
-			const next = await runPoll({ nodeType: nodeType(), parameters: good(), credentials: credentials(token()), staticData });
-			produced.push(next.items, next.logs);
-			expect(next.error).toBeUndefined();
-			expect(next.items?.[0]).toHaveLength(pending);
-		} else {
-			const requestsBefore = sim.requestLog.length;
-			const run = await runWorkflow({ nodeType: nodeType(), parameters, credentials: credentials(tokenUsed), inputItems: [{}] });
-			produced.push(run.items, run.error, run.logs);
-			error = run.error;
-			// No output, so no sync token or offset that could skip past anything.
-			expect(run.items).toEqual([]);
-			if (row.local) expect(sim.requestLog.length).toBe(requestsBefore);
-		}
-		expect(error).toBeDefined();
-		const description = (error as Error & { description?: string }).description ?? '';
-		expect(error?.message).toMatch(row.field);
-		expect(`${error?.message}\n${description}`).toMatch(row.fix);
-		for (const secret of [sim.tokens.alice, sim.tokens.serviceAccount, WRONG_TOKEN]) {
-			expect(countSecretOccurrences(secret, produced)).toBe(0);
-		}
-	});
-});
+describe.each(BAD_INPUTS.map((row) => [`${row.node}: ${row.input}`, row] as const))(
+	'%s',
+	(_title, row) => {
+		it(`names the parameter and the fix${NODES[row.node].trigger ? ', keeps the stored cursors and loses nothing' : ''}`, async () => {
+			const { nodeType, good, token, trigger } = NODES[row.node];
+			const parameters = { ...good(), ...row.parameters() };
+			const tokenUsed = row.token?.() ?? token();
+			let error: Error | undefined;
+			/** Items, errors and log lines of every run, scanned for tokens. */
+			const produced: unknown[] = [];
+			if (trigger) {
+				const { staticData, pending } = await triggerWithPendingEvents(row.node);
+				const stored = JSON.stringify(staticData);
+				const requestsBefore = sim.requestLog.length;
+				const bad = await runPoll({
+					nodeType: nodeType(),
+					parameters,
+					credentials: credentials(tokenUsed),
+					staticData,
+				});
+				produced.push(bad.items, bad.error, bad.logs);
+				error = bad.error;
+				expect(bad.items).toBeNull();
+				if (row.local) expect(sim.requestLog.length).toBe(requestsBefore);
+				expect(JSON.stringify(staticData)).toBe(stored);
+				// Corrected, the trigger emits exactly what was pending when the bad poll ran.
+				const next = await runPoll({
+					nodeType: nodeType(),
+					parameters: good(),
+					credentials: credentials(token()),
+					staticData,
+				});
+				produced.push(next.items, next.logs);
+				expect(next.error).toBeUndefined();
+				expect(next.items?.[0]).toHaveLength(pending);
+			} else {
+				const requestsBefore = sim.requestLog.length;
+				const run = await runWorkflow({
+					nodeType: nodeType(),
+					parameters,
+					credentials: credentials(tokenUsed),
+					inputItems: [{}],
+				});
+				produced.push(run.items, run.error, run.logs);
+				error = run.error;
+				// No output, so no sync token or offset that could skip past anything.
+				expect(run.items).toEqual([]);
+				if (row.local) expect(sim.requestLog.length).toBe(requestsBefore);
+			}
+			expect(error).toBeDefined();
+			const description = (error as Error & { description?: string }).description ?? '';
+			expect(error?.message).toMatch(row.field);
+			expect(`${error?.message}\n${description}`).toMatch(row.fix);
+			for (const secret of [sim.tokens.alice, sim.tokens.serviceAccount, WRONG_TOKEN]) {
+				expect(countSecretOccurrences(secret, produced)).toBe(0);
+			}
+		});
+	},
+);
 
 it('covers at least 20 bad inputs, on each of the four nodes', () => {
 	expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(20);

@@ -3,11 +3,16 @@
  * transport: the exact requests made and the cursor after each outcome, without n8n or
  * HTTP. (The same logic runs over real HTTP through n8n-core in the node suites.)
  */
-import { drainAuditLog, type AuditCursor } from '../nodes/shared/auditStream';
-import { eventKey } from '../nodes/shared/eventKey';
-import { drainStream } from '../nodes/shared/eventStream';
-import type { AsanaReply, AsanaTransport, Query, RequestOptions } from '../nodes/shared/transport';
-import type { AsanaEvent, AuditLogEvent, StreamTarget } from '../nodes/shared/types';
+import { drainAuditLog, type AuditCursor } from '../nodes/shared/audit/auditStream';
+import { eventKey } from '../nodes/shared/events/eventKey';
+import { drainStream } from '../nodes/shared/events/eventStream';
+import type {
+	AsanaReply,
+	AsanaTransport,
+	Query,
+	RequestOptions,
+} from '../nodes/shared/asana/transport';
+import type { AsanaEvent, AuditLogEvent, StreamTarget } from '../nodes/shared/asana/types';
 
 type Answer = { status: number; body: unknown } | { deferred: string };
 
@@ -16,7 +21,11 @@ class ScriptedAsana implements AsanaTransport {
 	readonly requests: Array<{ path: string; query: Query }> = [];
 	constructor(private readonly script: (path: string, query: Query) => Answer) {}
 
-	async get<T>(path: string, query: Query = {}, options: RequestOptions = {}): Promise<AsanaReply<T>> {
+	async get<T>(
+		path: string,
+		query: Query = {},
+		options: RequestOptions = {},
+	): Promise<AsanaReply<T>> {
 		this.requests.push({ path, query: { ...query } });
 		const answer = this.script(path, query);
 		if ('deferred' in answer) return { kind: 'deferred', reason: answer.deferred };
@@ -45,9 +54,15 @@ describe('drainAuditLog', () => {
 	function auditLog(refuse: (offset: string) => boolean = () => false) {
 		return new ScriptedAsana((_path, query) => {
 			if (query.offset !== undefined && refuse(String(query.offset))) {
-				return { status: 400, body: { errors: [{ message: 'offset: The offset is invalid or has expired.' }] } };
+				return {
+					status: 400,
+					body: { errors: [{ message: 'offset: The offset is invalid or has expired.' }] },
+				};
 			}
-			const from = query.offset !== undefined ? Number(query.offset) : log.findIndex((e) => e.created_at >= String(query.start_at));
+			const from =
+				query.offset !== undefined
+					? Number(query.offset)
+					: log.findIndex((e) => e.created_at >= String(query.start_at));
 			const data = log.slice(from, from + Number(query.limit));
 			return { status: 200, body: { data, next_page: { offset: String(from + data.length) } } };
 		});
@@ -58,14 +73,26 @@ describe('drainAuditLog', () => {
 		const result = await drainAuditLog(asana, '1', begin, noDeadline(), noFilters);
 		expect(result.events.map((e) => e.gid)).toEqual(log.map((e) => e.gid));
 		expect(asana.requests.map((r) => r.query.offset)).toEqual([undefined, '100', '200', '250']);
-		expect(asana.requests.every((r) => r.query.limit === 100 && r.query.start_at === log[0].created_at)).toBe(true);
-		expect(result.cursor).toMatchObject({ offset: '250', offsetStartAt: log[0].created_at, resumeAt: log[249].created_at });
+		expect(
+			asana.requests.every((r) => r.query.limit === 100 && r.query.start_at === log[0].created_at),
+		).toBe(true);
+		expect(result.cursor).toMatchObject({
+			offset: '250',
+			offsetStartAt: log[0].created_at,
+			resumeAt: log[249].created_at,
+		});
 		expect(result.backlog).toBe(false);
 	});
 
 	it('stops inside a page at the cap, stays on that page and skips what it emitted', async () => {
 		const asana = auditLog();
-		const first = await drainAuditLog(asana, '1', begin, { remaining: 130, deadline: Infinity }, noFilters);
+		const first = await drainAuditLog(
+			asana,
+			'1',
+			begin,
+			{ remaining: 130, deadline: Infinity },
+			noFilters,
+		);
 		expect(first.events).toHaveLength(130);
 		expect(first.backlog).toBe(true);
 		expect(first.cursor.offset).toBe('100');
@@ -75,18 +102,34 @@ describe('drainAuditLog', () => {
 
 	it('restarts a refused offset from the last emitted time once, dropping repeats', async () => {
 		const asana = auditLog((offset) => offset === '100');
-		const first = await drainAuditLog(asana, '1', begin, { remaining: 100, deadline: Infinity }, noFilters);
+		const first = await drainAuditLog(
+			asana,
+			'1',
+			begin,
+			{ remaining: 100, deadline: Infinity },
+			noFilters,
+		);
 		asana.requests.length = 0;
 		const rest = await drainAuditLog(asana, '1', first.cursor, noDeadline(), noFilters);
 		expect(rest.offsetRejected).toBe(true);
-		expect(asana.requests[1].query).toMatchObject({ offset: undefined, start_at: log[99].created_at });
+		expect(asana.requests[1].query).toMatchObject({
+			offset: undefined,
+			start_at: log[99].created_at,
+		});
 		expect([...first.events, ...rest.events].map((e) => e.gid)).toEqual(log.map((e) => e.gid));
 	});
 
 	it('fails instead of looping when Asana refuses the restarted stream too', async () => {
 		const asana = auditLog(() => true);
-		const cursor: AuditCursor = { offset: '10', offsetStartAt: log[0].created_at, resumeAt: log[9].created_at, recent: [] };
-		await expect(drainAuditLog(asana, '1', cursor, noDeadline(), noFilters)).rejects.toThrow('Asana 400');
+		const cursor: AuditCursor = {
+			offset: '10',
+			offsetStartAt: log[0].created_at,
+			resumeAt: log[9].created_at,
+			recent: [],
+		};
+		await expect(drainAuditLog(asana, '1', cursor, noDeadline(), noFilters)).rejects.toThrow(
+			'Asana 400',
+		);
 		expect(asana.requests).toHaveLength(3);
 	});
 
@@ -99,10 +142,27 @@ describe('drainAuditLog', () => {
 	});
 
 	it('leaves the cursor alone when the budget is spent or the transport defers', async () => {
-		const spent = await drainAuditLog(auditLog(), '1', begin, { remaining: 10, deadline: 0 }, noFilters);
+		const spent = await drainAuditLog(
+			auditLog(),
+			'1',
+			begin,
+			{ remaining: 10, deadline: 0 },
+			noFilters,
+		);
 		expect(spent).toMatchObject({ requests: 0, backlog: true, cursor: begin });
-		const deferred = await drainAuditLog(new ScriptedAsana(() => ({ deferred: 'Retry-After beyond budget' })), '1', begin, noDeadline(), noFilters);
-		expect(deferred).toMatchObject({ events: [], backlog: true, deferred: 'Retry-After beyond budget', cursor: begin });
+		const deferred = await drainAuditLog(
+			new ScriptedAsana(() => ({ deferred: 'Retry-After beyond budget' })),
+			'1',
+			begin,
+			noDeadline(),
+			noFilters,
+		);
+		expect(deferred).toMatchObject({
+			events: [],
+			backlog: true,
+			deferred: 'Retry-After beyond budget',
+			cursor: begin,
+		});
 	});
 });
 
@@ -122,7 +182,14 @@ describe('drainStream', () => {
 			if (expired.has(sync) || !sync) return { status: 412, body: { sync: `t${events.length}` } };
 			const from = Number(sync.slice(1));
 			const data = events.slice(from, from + 100);
-			return { status: 200, body: { data, sync: `t${from + data.length}`, has_more: from + data.length < events.length } };
+			return {
+				status: 200,
+				body: {
+					data,
+					sync: `t${from + data.length}`,
+					has_more: from + data.length < events.length,
+				},
+			};
 		});
 	}
 
@@ -136,8 +203,18 @@ describe('drainStream', () => {
 	});
 
 	it('adopts the fresh token of an expired one and reports the gap', async () => {
-		const result = await drainStream(eventsApi([change(1)], new Set(['t0'])), target, { sync: 't0' }, noDeadline());
-		expect(result).toMatchObject({ events: [], expired: true, cursor: { sync: 't1' }, backlog: false });
+		const result = await drainStream(
+			eventsApi([change(1)], new Set(['t0'])),
+			target,
+			{ sync: 't0' },
+			noDeadline(),
+		);
+		expect(result).toMatchObject({
+			events: [],
+			expired: true,
+			cursor: { sync: 't1' },
+			backlog: false,
+		});
 	});
 
 	it('keeps the token of a page the cap cut, with the keys it emitted, and skips them next time', async () => {
@@ -172,8 +249,18 @@ describe('drainStream', () => {
 
 	it('leaves the cursor and the budget alone when the transport defers', async () => {
 		const budget = noDeadline();
-		const result = await drainStream(new ScriptedAsana(() => ({ deferred: 'rate limited' })), target, { sync: 't7' }, budget);
-		expect(result).toMatchObject({ events: [], cursor: { sync: 't7' }, backlog: true, deferred: 'rate limited' });
+		const result = await drainStream(
+			new ScriptedAsana(() => ({ deferred: 'rate limited' })),
+			target,
+			{ sync: 't7' },
+			budget,
+		);
+		expect(result).toMatchObject({
+			events: [],
+			cursor: { sync: 't7' },
+			backlog: true,
+			deferred: 'rate limited',
+		});
 		expect(budget.remaining).toBe(1000);
 	});
 });

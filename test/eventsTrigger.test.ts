@@ -1,7 +1,7 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { readState } from '../nodes/shared/streamPoll';
+import { readState } from '../nodes/shared/events/streamPoll';
 import { PersistentStaticData, runPoll } from './harness';
 import { AsanaSimulator } from './simulator';
 
@@ -27,7 +27,12 @@ function resourceParams(gids: string[], extra: INodeParameters = {}): INodeParam
 	};
 }
 
-async function poll(parameters: INodeParameters, staticData: IDataObject, token?: string, mode: 'trigger' | 'manual' = 'trigger') {
+async function poll(
+	parameters: INodeParameters,
+	staticData: IDataObject,
+	token?: string,
+	mode: 'trigger' | 'manual' = 'trigger',
+) {
 	return await runPoll({
 		nodeType: new AsanaEventsTrigger(),
 		parameters,
@@ -56,15 +61,20 @@ describe('Asana Events Trigger', () => {
 		expect(first.error).toBeUndefined();
 		expect(first.items).toBeNull();
 		const state = readState(first.staticData);
-		expect(Object.keys(state.streams).sort()).toEqual([`resource:${project.gid}`, `resource:${task.gid}`].sort());
-		for (const stream of Object.values(state.streams)) expect(stream.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
+		expect(Object.keys(state.streams).sort()).toEqual(
+			[`resource:${project.gid}`, `resource:${task.gid}`].sort(),
+		);
+		for (const stream of Object.values(state.streams))
+			expect(stream.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
 
 		sim.renameTask(task.gid, 'Write better copy');
 		const second = await poll(params, first.staticData);
 		const items = jsonOf(second.items);
 		// The change reaches the task's own stream and, bubbling up, the project's stream.
 		expect(items).toHaveLength(2);
-		expect(items.map((i) => (i.stream as IDataObject).gid).sort()).toEqual([project.gid, task.gid].sort());
+		expect(items.map((i) => (i.stream as IDataObject).gid).sort()).toEqual(
+			[project.gid, task.gid].sort(),
+		);
 		for (const item of items) {
 			expect(item).toMatchObject({
 				action: 'changed',
@@ -98,7 +108,10 @@ describe('Asana Events Trigger', () => {
 			const result = await poll(capped, staticData);
 			const items = jsonOf(result.items);
 			perPoll.push(items.length);
-			for (const item of items) seen.add(JSON.stringify([item.created_at, (item.resource as IDataObject).gid, item.change]));
+			for (const item of items)
+				seen.add(
+					JSON.stringify([item.created_at, (item.resource as IDataObject).gid, item.change]),
+				);
 		}
 		expect(perPoll).toEqual([1000, 1000, 500, 0]);
 		expect(seen.size).toBe(2500);
@@ -139,7 +152,8 @@ describe('Asana Events Trigger', () => {
 		}
 
 		it('emits one gap notice by default, and the fresh token is used next', async () => {
-			const { project, task, params, staticData, result, before, after } = await expiredSetup('notify');
+			const { project, task, params, staticData, result, before, after } =
+				await expiredSetup('notify');
 			const items = jsonOf(result.items);
 			expect(items).toHaveLength(1);
 			expect(items[0]).toMatchObject({
@@ -185,7 +199,7 @@ describe('Asana Events Trigger', () => {
 		expect(jsonOf(first.items)).toHaveLength(2);
 
 		// Asana answers the same token with the same page: rewind the cursor to ask again.
-		(readState(staticData).streams[`resource:${project.gid}`]).sync = tokenBefore;
+		readState(staticData).streams[`resource:${project.gid}`].sync = tokenBefore;
 		const again = await poll(params, staticData);
 		expect(again.items).toBeNull();
 	});
@@ -288,7 +302,12 @@ describe('Asana Events Trigger', () => {
 			[deleted.gid, null],
 			[restricted.gid, null],
 		]);
-		expect(sim.requestLog.filter((r) => r.path.includes('/tasks/')).map((r) => r.status).sort()).toEqual([403, 404]);
+		expect(
+			sim.requestLog
+				.filter((r) => r.path.includes('/tasks/'))
+				.map((r) => r.status)
+				.sort(),
+		).toEqual([403, 404]);
 		expect((await poll(params, staticData)).items).toBeNull();
 	});
 
@@ -310,13 +329,20 @@ describe('Asana Events Trigger', () => {
 		expect(requestsPerPoll).toEqual([10, 10, 5]);
 		// Why a poll stopped early is logged; the last poll drained the backlog.
 		expect(backlogLines.map((lines) => lines.length)).toEqual([1, 1, 0]);
-		expect(backlogLines[0][0]).toMatch(/^info Asana Events Trigger: 1000 events in 10 requests, the rest next poll \(Max Events per Poll reached\)/);
+		expect(backlogLines[0][0]).toMatch(
+			/^info Asana Events Trigger: 1000 events in 10 requests, the rest next poll \(Max Events per Poll reached\)/,
+		);
 	});
 
 	it('reads all of 50 streams polled in parallel, although the cap holds only 10 pages', async () => {
 		const project = sim.createProject('Fifty');
-		const tasks = Array.from({ length: 50 }, (_, i) => sim.createTask({ name: `T${i}`, projectGids: [project.gid] }));
-		const params = resourceParams(tasks.map((t) => t.gid), { options: { concurrency: 50, maxEventsPerPoll: 1000 } });
+		const tasks = Array.from({ length: 50 }, (_, i) =>
+			sim.createTask({ name: `T${i}`, projectGids: [project.gid] }),
+		);
+		const params = resourceParams(
+			tasks.map((t) => t.gid),
+			{ options: { concurrency: 50, maxEventsPerPoll: 1000 } },
+		);
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
 		for (const task of tasks) sim.renameTask(task.gid, 'Renamed');
@@ -329,12 +355,19 @@ describe('Asana Events Trigger', () => {
 	it('emits an event that reaches two watched streams once per stream, also when the cap splits them over polls', async () => {
 		const project = sim.createProject('Both');
 		const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
-		const params = resourceParams([project.gid, task.gid], { options: { maxEventsPerPoll: 1, concurrency: 1 } });
+		const params = resourceParams([project.gid, task.gid], {
+			options: { maxEventsPerPoll: 1, concurrency: 1 },
+		});
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
 		sim.renameTask(task.gid, 'Renamed');
 		const perPoll: string[][] = [];
-		for (let i = 0; i < 3; i++) perPoll.push(jsonOf((await poll(params, staticData)).items).map((item) => (item.stream as IDataObject).gid as string));
+		for (let i = 0; i < 3; i++)
+			perPoll.push(
+				jsonOf((await poll(params, staticData)).items).map(
+					(item) => (item.stream as IDataObject).gid as string,
+				),
+			);
 		expect(perPoll.map((gids) => gids.length)).toEqual([1, 1, 0]);
 		expect(perPoll.flat().sort()).toEqual([project.gid, task.gid].sort());
 	});
@@ -409,8 +442,16 @@ describe('Asana Events Trigger', () => {
 			['a malformed id', () => resourceParams(['12ab']), /Resources › item 1/],
 			['an empty resource list', () => resourceParams([]), /Resources: the list is empty/],
 			['a non-Asana URL', () => resourceParams(['https://example.com/0/1/2']), /not an Asana URL/],
-			['a bad user id filter', () => resourceParams(['1'], { filters: { ignoredUserGids: 'bob' } }), /Ignore Events by User IDs/],
-			['concurrency over 50', () => resourceParams(['1'], { options: { concurrency: 80 } }), /Concurrency/],
+			[
+				'a bad user id filter',
+				() => resourceParams(['1'], { filters: { ignoredUserGids: 'bob' } }),
+				/Ignore Events by User IDs/,
+			],
+			[
+				'concurrency over 50',
+				() => resourceParams(['1'], { options: { concurrency: 80 } }),
+				/Concurrency/,
+			],
 		])('refuses %s before any request', async (_label, params, message) => {
 			const staticData: IDataObject = {};
 			const result = await poll(params(), staticData);
@@ -433,17 +474,25 @@ describe('Asana Events Trigger', () => {
 
 		it('refuses workspace events without a service account, saying what is needed', async () => {
 			const result = await poll(
-				{ authentication: 'accessToken', source: 'workspace', workspace: { __rl: true, mode: 'id', value: sim.workspaceGid } },
+				{
+					authentication: 'accessToken',
+					source: 'workspace',
+					workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
+				},
 				{},
 			);
 			expect(result.error?.message).toMatch(/403/);
-			expect(String((result.error as { description?: string }).description)).toMatch(/service account/);
+			expect(String((result.error as { description?: string }).description)).toMatch(
+				/service account/,
+			);
 		});
 
 		it('refuses a revoked token without leaking it', async () => {
 			const result = await poll(resourceParams(['1']), {}, 'not-a-real-token-123');
 			expect(result.error?.message).toMatch(/401/);
-			expect(JSON.stringify({ ...result.error, message: result.error?.message })).not.toContain('not-a-real-token-123');
+			expect(JSON.stringify({ ...result.error, message: result.error?.message })).not.toContain(
+				'not-a-real-token-123',
+			);
 		});
 	});
 
@@ -456,7 +505,10 @@ describe('Asana Events Trigger', () => {
 			const pending = poll(params, staticData, undefined, 'manual');
 			setTimeout(() => sim.renameTask(task.gid, 'now'), 300);
 			const result = await pending;
-			expect(jsonOf(result.items)[0]).toMatchObject({ action: 'changed', resource: { gid: task.gid } });
+			expect(jsonOf(result.items)[0]).toMatchObject({
+				action: 'changed',
+				resource: { gid: task.gid },
+			});
 			expect(staticData).toEqual({});
 		});
 
@@ -465,7 +517,9 @@ describe('Asana Events Trigger', () => {
 			const params = resourceParams([project.gid], { options: { testEventWaitSeconds: 1 } });
 			const result = await poll(params, {}, undefined, 'manual');
 			expect(result.error?.message).toMatch(/No new Asana events/);
-			expect(String((result.error as { description?: string }).description)).toMatch(/make a change in Asana/);
+			expect(String((result.error as { description?: string }).description)).toMatch(
+				/make a change in Asana/,
+			);
 		});
 	});
 });

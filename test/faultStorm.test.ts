@@ -12,7 +12,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters, INodeType } from
 
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { readState } from '../nodes/shared/streamPoll';
+import { readState } from '../nodes/shared/events/streamPoll';
 import { capturedLogs, countSecretOccurrences, PersistentStaticData, runPoll } from './harness';
 import { AsanaSimulator, type FaultSpec, type SimEvent } from './simulator';
 import { compareAudit, seededRandom } from './simulator/domain';
@@ -23,7 +23,17 @@ const SEED = Number(process.env.FAULT_STORM_SEED ?? 7);
 const EVENTS_PER_ROUND = 320;
 const DRAIN_ROUNDS_MAX = 200;
 
-type FaultKind = 'rate-limit' | 'rate-limit-long' | 'rate-limit-burst' | '500' | '503' | 'reset' | 'timeout' | 'malformed' | 'slow' | '500-burst';
+type FaultKind =
+	| 'rate-limit'
+	| 'rate-limit-long'
+	| 'rate-limit-burst'
+	| '500'
+	| '503'
+	| 'reset'
+	| 'timeout'
+	| 'malformed'
+	| 'slow'
+	| '500-burst';
 
 /** How often each fault is drawn after every kind has been served once. */
 const FAULT_WEIGHTS: Record<FaultKind, number> = {
@@ -39,7 +49,12 @@ const FAULT_WEIGHTS: Record<FaultKind, number> = {
 	'500-burst': 0.3,
 };
 
-function faultSpec(kind: FaultKind, random: () => number, serial: number, inFlight: number): FaultSpec {
+function faultSpec(
+	kind: FaultKind,
+	random: () => number,
+	serial: number,
+	inFlight: number,
+): FaultSpec {
 	switch (kind) {
 		// Retry-After in fractions of a second keeps the storm fast; the transport reads it as Asana's seconds.
 		case 'rate-limit':
@@ -103,8 +118,11 @@ interface TriggerUnderTest {
 	polls: { ok: number; failed: number; emitting: number };
 }
 
-const eventId = (event: { created_at: unknown; resource?: { gid?: unknown } | null; action?: unknown }) =>
-	`${String(event.created_at)}|${String(event.resource?.gid)}|${String(event.action)}`;
+const eventId = (event: {
+	created_at: unknown;
+	resource?: { gid?: unknown } | null;
+	action?: unknown;
+}) => `${String(event.created_at)}|${String(event.resource?.gid)}|${String(event.action)}`;
 
 let sim: AsanaSimulator;
 beforeAll(async () => {
@@ -114,368 +132,479 @@ afterAll(async () => {
 	await sim.stop();
 });
 
-it(`fault storm over ${TARGET_EVENTS} events (seed ${SEED}): nothing lost, nothing duplicated, cursors never move backward`, async () => {
-	const started = Date.now();
-	const random = seededRandom(SEED);
-	const randomInt = (max: number) => Math.floor(random() * (max + 1));
-	const nextFault = faultSchedule(random);
+it(
+	`fault storm over ${TARGET_EVENTS} events (seed ${SEED}): nothing lost, nothing duplicated, cursors never move backward`,
+	async () => {
+		const started = Date.now();
+		const random = seededRandom(SEED);
+		const randomInt = (max: number) => Math.floor(random() * (max + 1));
+		const nextFault = faultSchedule(random);
 
-	const workspace = sim.workspaceGid;
-	const [projectA, projectB] = sim.seeded.projects;
-	const projectC = sim.createProject('Storm project');
-	const projects = [projectA, projectB, projectC];
-	const watchedTask = sim.seeded.tasks[0];
-	const goal = sim.seeded.goals[0];
-	const resourceGids = [projectA.gid, projectB.gid, projectC.gid, watchedTask.gid, goal.gid];
-	const eventStreamGids = [...resourceGids, workspace];
+		const workspace = sim.workspaceGid;
+		const [projectA, projectB] = sim.seeded.projects;
+		const projectC = sim.createProject('Storm project');
+		const projects = [projectA, projectB, projectC];
+		const watchedTask = sim.seeded.tasks[0];
+		const goal = sim.seeded.goals[0];
+		const resourceGids = [projectA.gid, projectB.gid, projectC.gid, watchedTask.gid, goal.gid];
+		const eventStreamGids = [...resourceGids, workspace];
 
-	const triggers: TriggerUnderTest[] = [
-		{
-			name: 'resources',
-			nodeType: new AsanaEventsTrigger(),
-			parameters: {
-				authentication: 'accessToken',
-				source: 'resources',
-				resources: { items: resourceGids.map((gid) => ({ resource: { __rl: true, mode: 'id', value: gid } })) },
-				onExpiredSyncToken: 'notify',
-				// Below what a round produces, so pages are cut and backlogs span polls.
-				options: { maxEventsPerPoll: 500, concurrency: 3 },
+		const triggers: TriggerUnderTest[] = [
+			{
+				name: 'resources',
+				nodeType: new AsanaEventsTrigger(),
+				parameters: {
+					authentication: 'accessToken',
+					source: 'resources',
+					resources: {
+						items: resourceGids.map((gid) => ({
+							resource: { __rl: true, mode: 'id', value: gid },
+						})),
+					},
+					onExpiredSyncToken: 'notify',
+					// Below what a round produces, so pages are cut and backlogs span polls.
+					options: { maxEventsPerPoll: 500, concurrency: 3 },
+				},
+				token: sim.tokens.alice,
+				faultPath: /^\/events/,
+				inFlight: 3,
+				store: new PersistentStaticData(),
+				polls: { ok: 0, failed: 0, emitting: 0 },
 			},
-			token: sim.tokens.alice,
-			faultPath: /^\/events/,
-			inFlight: 3,
-			store: new PersistentStaticData(),
-			polls: { ok: 0, failed: 0, emitting: 0 },
-		},
-		{
-			name: 'workspace',
-			nodeType: new AsanaEventsTrigger(),
-			parameters: {
-				authentication: 'accessToken',
-				source: 'workspace',
-				workspace: { __rl: true, mode: 'id', value: workspace },
-				onExpiredSyncToken: 'notify',
-				options: { maxEventsPerPoll: 300 },
+			{
+				name: 'workspace',
+				nodeType: new AsanaEventsTrigger(),
+				parameters: {
+					authentication: 'accessToken',
+					source: 'workspace',
+					workspace: { __rl: true, mode: 'id', value: workspace },
+					onExpiredSyncToken: 'notify',
+					options: { maxEventsPerPoll: 300 },
+				},
+				token: sim.tokens.serviceAccount,
+				faultPath: new RegExp(`^/workspaces/${workspace}/events`),
+				inFlight: 1,
+				store: new PersistentStaticData(),
+				polls: { ok: 0, failed: 0, emitting: 0 },
 			},
-			token: sim.tokens.serviceAccount,
-			faultPath: new RegExp(`^/workspaces/${workspace}/events`),
-			inFlight: 1,
-			store: new PersistentStaticData(),
-			polls: { ok: 0, failed: 0, emitting: 0 },
-		},
-		{
-			name: 'audit log',
-			nodeType: new AsanaAuditLogTrigger(),
-			parameters: {
-				workspace: { __rl: true, mode: 'id', value: workspace },
-				start: 'lookBack',
-				lookBackDays: 1,
-				options: { maxEventsPerPoll: 150 },
+			{
+				name: 'audit log',
+				nodeType: new AsanaAuditLogTrigger(),
+				parameters: {
+					workspace: { __rl: true, mode: 'id', value: workspace },
+					start: 'lookBack',
+					lookBackDays: 1,
+					options: { maxEventsPerPoll: 150 },
+				},
+				token: sim.tokens.serviceAccount,
+				faultPath: /audit_log_events/,
+				inFlight: 1,
+				store: new PersistentStaticData(),
+				polls: { ok: 0, failed: 0, emitting: 0 },
 			},
-			token: sim.tokens.serviceAccount,
-			faultPath: /audit_log_events/,
-			inFlight: 1,
-			store: new PersistentStaticData(),
-			polls: { ok: 0, failed: 0, emitting: 0 },
-		},
-	];
+		];
 
-	// What the nodes produced, kept for the accounting and the secret scan.
-	const deliveries = new Map<string, number>();
-	const auditDeliveries = new Map<string, number>();
-	const gapNotices = new Map<string, number>();
-	const allItems: INodeExecutionData[] = [];
-	const errors: Error[] = [];
-	const cursorRegressions: string[] = [];
-	const startPositions = new Map<string, number>();
-	/** Pages a poll's cap ended inside of (the cursor then lists what it emitted from them). */
-	const cutPages = new Set<string>();
-	let restarts = 0;
-	let round = 0;
+		// What the nodes produced, kept for the accounting and the secret scan.
+		const deliveries = new Map<string, number>();
+		const auditDeliveries = new Map<string, number>();
+		const gapNotices = new Map<string, number>();
+		const allItems: INodeExecutionData[] = [];
+		const errors: Error[] = [];
+		const cursorRegressions: string[] = [];
+		const startPositions = new Map<string, number>();
+		/** Pages a poll's cap ended inside of (the cursor then lists what it emitted from them). */
+		const cutPages = new Set<string>();
+		let restarts = 0;
+		let round = 0;
 
-	// ---- cursor positions, read through the simulator ---------------------------------
+		// ---- cursor positions, read through the simulator ---------------------------------
 
-	const eventCursorPositions = (staticData: IDataObject) => {
-		const positions = new Map<string, number>();
-		for (const [key, cursor] of Object.entries(readState(staticData).streams)) {
-			if (cursor.emitted?.length) cutPages.add(`${key}|${cursor.sync}`);
-			const position = sim.domain.syncTokenPosition(cursor.sync);
-			if (position === undefined) throw new Error(`${key}: stored sync token was not issued by the simulator`);
-			positions.set(key.split(':')[1], position + (cursor.emitted?.length ?? 0));
-		}
-		return positions;
-	};
-	const auditCursor = (staticData: IDataObject) => {
-		const cursor = (staticData.auditTrigger as { cursor?: { resumeAt: string; offset?: string } } | undefined)?.cursor;
-		return cursor && { resumeAt: cursor.resumeAt, offset: cursor.offset ? sim.domain.auditOffsetPosition(cursor.offset) : undefined };
-	};
-
-	/** The last position seen of every cursor, in memory (`working`) and in n8n's database. */
-	const highWater = new Map<string, { events: Map<string, number>; resumeAt?: string; offset?: { created_at: string; gid: string } }>();
-	const checkCursors = (label: string, staticData: IDataObject) => {
-		const previous = highWater.get(label) ?? { events: new Map<string, number>() };
-		const events = eventCursorPositions(staticData);
-		for (const [gid, position] of events) {
-			const before = previous.events.get(gid);
-			if (before !== undefined && position < before) cursorRegressions.push(`round ${round} ${label} ${gid}: ${before} → ${position}`);
-			previous.events.set(gid, position);
-		}
-		const audit = auditCursor(staticData);
-		if (audit) {
-			if (previous.resumeAt && audit.resumeAt < previous.resumeAt) cursorRegressions.push(`round ${round} ${label} resumeAt: ${previous.resumeAt} → ${audit.resumeAt}`);
-			previous.resumeAt = audit.resumeAt;
-			if (audit.offset) {
-				if (previous.offset && compareAudit(audit.offset, previous.offset) < 0) {
-					cursorRegressions.push(`round ${round} ${label} offset: ${previous.offset.created_at} → ${audit.offset.created_at}`);
-				}
-				previous.offset = audit.offset;
+		const eventCursorPositions = (staticData: IDataObject) => {
+			const positions = new Map<string, number>();
+			for (const [key, cursor] of Object.entries(readState(staticData).streams)) {
+				if (cursor.emitted?.length) cutPages.add(`${key}|${cursor.sync}`);
+				const position = sim.domain.syncTokenPosition(cursor.sync);
+				if (position === undefined)
+					throw new Error(`${key}: stored sync token was not issued by the simulator`);
+				positions.set(key.split(':')[1], position + (cursor.emitted?.length ?? 0));
 			}
-		}
-		highWater.set(label, previous);
-	};
-
-	// ---- one round: every trigger polls once, concurrently --------------------------
-
-	const gapLog = sim.domain.syncGaps;
-	/** 412 ranges that a gap notice reported, per stream. */
-	const reportedGaps = new Map<string, Array<{ from: number; to: number }>>();
-
-	async function pollRound(activation: boolean): Promise<number> {
-		const gapsBefore = gapLog.length;
-		const outcomes = await Promise.all(
-			triggers.map(async (trigger) => {
-				const outcome = await runPoll({
-					nodeType: trigger.nodeType,
-					parameters: trigger.parameters,
-					credentials: { asanaEventsApi: { accessToken: trigger.token, baseUrl: sim.baseUrl } },
-					staticData: trigger.store.working,
-					activation: activation ? 'activate' : 'init',
-					nodeName: trigger.name,
-				});
-				return { trigger, outcome };
-			}),
-		);
-		const roundGaps = gapLog.slice(gapsBefore);
-		let emitted = 0;
-		for (const { trigger, outcome } of outcomes) {
-			if (activation && outcome.error) throw outcome.error;
-			trigger.store.afterPoll(outcome.items, activation, outcome.error);
-			if (outcome.error) {
-				trigger.polls.failed++;
-				errors.push(outcome.error);
-			} else trigger.polls.ok++;
-			const items = outcome.items?.[0] ?? [];
-			if (items.length) trigger.polls.emitting++;
-			emitted += items.length;
-			allItems.push(...items);
-			for (const { json } of items) {
-				if (trigger.name === 'audit log') {
-					auditDeliveries.set(String(json.gid), (auditDeliveries.get(String(json.gid)) ?? 0) + 1);
-					continue;
+			return positions;
+		};
+		const auditCursor = (staticData: IDataObject) => {
+			const cursor = (
+				staticData.auditTrigger as { cursor?: { resumeAt: string; offset?: string } } | undefined
+			)?.cursor;
+			return (
+				cursor && {
+					resumeAt: cursor.resumeAt,
+					offset: cursor.offset ? sim.domain.auditOffsetPosition(cursor.offset) : undefined,
 				}
-				const stream = String((json.stream as IDataObject).gid);
-				if (json.gap_notice === true) {
-					gapNotices.set(stream, (gapNotices.get(stream) ?? 0) + 1);
-					// The notice reports the 412 its stream got in this poll.
-					const gap = roundGaps.filter((g) => g.stream === stream).pop();
-					if (!gap || gap.from === undefined) throw new Error(`round ${round}: gap notice for ${stream} without a 412 on a known token`);
-					reportedGaps.set(stream, [...(reportedGaps.get(stream) ?? []), { from: gap.from, to: gap.to }]);
-					continue;
+			);
+		};
+
+		/** The last position seen of every cursor, in memory (`working`) and in n8n's database. */
+		const highWater = new Map<
+			string,
+			{
+				events: Map<string, number>;
+				resumeAt?: string;
+				offset?: { created_at: string; gid: string };
+			}
+		>();
+		const checkCursors = (label: string, staticData: IDataObject) => {
+			const previous = highWater.get(label) ?? { events: new Map<string, number>() };
+			const events = eventCursorPositions(staticData);
+			for (const [gid, position] of events) {
+				const before = previous.events.get(gid);
+				if (before !== undefined && position < before)
+					cursorRegressions.push(`round ${round} ${label} ${gid}: ${before} → ${position}`);
+				previous.events.set(gid, position);
+			}
+			const audit = auditCursor(staticData);
+			if (audit) {
+				if (previous.resumeAt && audit.resumeAt < previous.resumeAt)
+					cursorRegressions.push(
+						`round ${round} ${label} resumeAt: ${previous.resumeAt} → ${audit.resumeAt}`,
+					);
+				previous.resumeAt = audit.resumeAt;
+				if (audit.offset) {
+					if (previous.offset && compareAudit(audit.offset, previous.offset) < 0) {
+						cursorRegressions.push(
+							`round ${round} ${label} offset: ${previous.offset.created_at} → ${audit.offset.created_at}`,
+						);
+					}
+					previous.offset = audit.offset;
 				}
-				const key = `${stream}|${eventId(json as unknown as SimEvent)}`;
-				deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
 			}
-			checkCursors(`${trigger.name} (memory)`, trigger.store.working);
-			checkCursors(`${trigger.name} (database)`, trigger.store.database);
-		}
-		return emitted;
-	}
+			highWater.set(label, previous);
+		};
 
-	// ---- activation, storm, drain ------------------------------------------------------
+		// ---- one round: every trigger polls once, concurrently --------------------------
 
-	await pollRound(true);
-	for (const [gid, position] of eventCursorPositions(triggers[0].store.working)) startPositions.set(gid, position);
-	for (const [gid, position] of eventCursorPositions(triggers[1].store.working)) startPositions.set(gid, position);
+		const gapLog = sim.domain.syncGaps;
+		/** 412 ranges that a gap notice reported, per stream. */
+		const reportedGaps = new Map<string, Array<{ from: number; to: number }>>();
 
-	const generatedAtStart = sim.eventsEmitted(workspace);
-	let generatedAudit = 0;
-	const generated = () => sim.eventsEmitted(workspace) - generatedAtStart + generatedAudit;
-	const refusedOffsets = () => sim.requestLog.filter((r) => r.path.endsWith('/audit_log_events') && r.status === 400).length;
-	const faultsServed = () => sim.requestLog.filter((r) => r.fault).length;
-	let faultsInjected = 0;
-	let faultSerial = 0;
-	const expiries = { syncTokens: 0, auditOffsets: 0 };
-	while (generated() < TARGET_EVENTS) {
-		round++;
-		// A busy round now and then (always the first) leaves a backlog beyond the caps.
-		const busy = round === 1 || random() < 0.15;
-		const budget = Math.min(busy ? 2 * EVENTS_PER_ROUND : EVENTS_PER_ROUND, TARGET_EVENTS - generated());
-		const auditCount = randomInt(Math.round(budget * 0.3));
-		generatedAudit += sim.recentAuditEvents(auditCount).length;
-		let activity = budget - auditCount;
-		for (const project of projects) {
-			const count = project === projectC ? activity : randomInt(activity);
-			sim.generateActivity(count, { projectGid: project.gid });
-			activity -= count;
-		}
-		// Now and then a change twice in one millisecond: two events no key tells apart, both real.
-		if (random() < 0.5) {
-			sim.renameTask(watchedTask.gid, `Renamed in round ${round}`);
-			sim.twinLastTaskEvent(watchedTask.gid);
-		}
-
-		// Asana drops tokens and offsets when it likes; each reaches a node early at least once.
-		if (random() < 0.12 || (round >= 2 && gapLog.length === 0)) {
-			sim.expireSyncTokens(random() < 0.2 ? undefined : eventStreamGids[randomInt(eventStreamGids.length - 1)]);
-			expiries.syncTokens++;
-		}
-		if (random() < 0.12 || (round >= 2 && refusedOffsets() === 0 && auditCursor(triggers[2].store.working)?.offset)) {
-			sim.expireAuditOffsets();
-			expiries.auditOffsets++;
-		}
-		for (const trigger of triggers) {
-			for (let n = 1 + randomInt(1); n > 0; n--) {
-				const fault = faultSpec(nextFault(), random, ++faultSerial, trigger.inFlight);
-				sim.injectFault({ ...fault, path: trigger.faultPath });
-				faultsInjected += fault.times ?? 1;
-			}
-		}
-		if (random() < 0.1 || (round === 3 && !restarts)) {
-			// n8n restarts: memory is reloaded from what n8n saved, the one move back it is allowed.
-			for (const trigger of triggers) {
-				trigger.store.restart();
-				highWater.delete(`${trigger.name} (memory)`);
+		async function pollRound(activation: boolean): Promise<number> {
+			const gapsBefore = gapLog.length;
+			const outcomes = await Promise.all(
+				triggers.map(async (trigger) => {
+					const outcome = await runPoll({
+						nodeType: trigger.nodeType,
+						parameters: trigger.parameters,
+						credentials: { asanaEventsApi: { accessToken: trigger.token, baseUrl: sim.baseUrl } },
+						staticData: trigger.store.working,
+						activation: activation ? 'activate' : 'init',
+						nodeName: trigger.name,
+					});
+					return { trigger, outcome };
+				}),
+			);
+			const roundGaps = gapLog.slice(gapsBefore);
+			let emitted = 0;
+			for (const { trigger, outcome } of outcomes) {
+				if (activation && outcome.error) throw outcome.error;
+				trigger.store.afterPoll(outcome.items, activation, outcome.error);
+				if (outcome.error) {
+					trigger.polls.failed++;
+					errors.push(outcome.error);
+				} else trigger.polls.ok++;
+				const items = outcome.items?.[0] ?? [];
+				if (items.length) trigger.polls.emitting++;
+				emitted += items.length;
+				allItems.push(...items);
+				for (const { json } of items) {
+					if (trigger.name === 'audit log') {
+						auditDeliveries.set(String(json.gid), (auditDeliveries.get(String(json.gid)) ?? 0) + 1);
+						continue;
+					}
+					const stream = String((json.stream as IDataObject).gid);
+					if (json.gap_notice === true) {
+						gapNotices.set(stream, (gapNotices.get(stream) ?? 0) + 1);
+						// The notice reports the 412 its stream got in this poll.
+						const gap = roundGaps.filter((g) => g.stream === stream).pop();
+						if (!gap || gap.from === undefined)
+							throw new Error(
+								`round ${round}: gap notice for ${stream} without a 412 on a known token`,
+							);
+						reportedGaps.set(stream, [
+							...(reportedGaps.get(stream) ?? []),
+							{ from: gap.from, to: gap.to },
+						]);
+						continue;
+					}
+					const key = `${stream}|${eventId(json as unknown as SimEvent)}`;
+					deliveries.set(key, (deliveries.get(key) ?? 0) + 1);
+				}
 				checkCursors(`${trigger.name} (memory)`, trigger.store.working);
+				checkCursors(`${trigger.name} (database)`, trigger.store.database);
 			}
-			restarts++;
+			return emitted;
 		}
-		await pollRound(false);
-	}
-	const stormRounds = round;
-	// The last faults are served by the first drain rounds; then the nodes catch up.
-	let quiet = 0;
-	while ((quiet < 2 || faultsServed() < faultsInjected) && round < stormRounds + DRAIN_ROUNDS_MAX) {
-		round++;
-		quiet = (await pollRound(false)) === 0 ? quiet + 1 : 0;
-	}
 
-	// ---- accounting ----------------------------------------------------------------------
+		// ---- activation, storm, drain ------------------------------------------------------
 
-	interface Row {
-		stream: string;
-		produced: number;
-		emitted: number;
-		duplicated: number;
-		droppedInGaps: number;
-		gapNotices: number;
-		lost: number;
-	}
-	const rows: Row[] = [];
-	const phantoms: string[] = [];
-	/** Keys that occur twice or more in a stream, and how many of those were delivered as often. */
-	const twins = { keys: 0, emittedAll: 0 };
-	const label = (gid: string) =>
-		gid === workspace ? 'workspace' : gid === watchedTask.gid ? `task ${gid}` : gid === goal.gid ? `goal ${gid}` : `project ${gid}`;
-	for (const gid of eventStreamGids) {
-		const list = sim.domain.streams.get(gid) ?? [];
-		const start = startPositions.get(gid) ?? 0;
-		// Twins share a key: as many deliveries of a key as it has occurrences are all emitted.
-		const occurrences = new Map<string, number>();
-		for (let i = start; i < list.length; i++) {
-			const key = `${gid}|${eventId(list[i])}`;
-			occurrences.set(key, (occurrences.get(key) ?? 0) + 1);
-		}
-		const row: Row = { stream: label(gid), produced: list.length - start, emitted: 0, duplicated: 0, droppedInGaps: 0, gapNotices: 0, lost: 0 };
-		const gaps = reportedGaps.get(gid) ?? [];
-		row.gapNotices = gapNotices.get(gid) ?? 0;
-		const accounted = new Map<string, number>();
-		for (let i = start; i < list.length; i++) {
-			const key = `${gid}|${eventId(list[i])}`;
-			const seen = (accounted.get(key) ?? 0) + 1;
-			accounted.set(key, seen);
-			const count = deliveries.get(key) ?? 0;
-			if (seen <= count) {
-				row.emitted++;
-				// The surplus of a key counts once, at its last occurrence.
-				if (seen === occurrences.get(key)) row.duplicated += Math.max(0, count - seen);
-				continue;
+		await pollRound(true);
+		for (const [gid, position] of eventCursorPositions(triggers[0].store.working))
+			startPositions.set(gid, position);
+		for (const [gid, position] of eventCursorPositions(triggers[1].store.working))
+			startPositions.set(gid, position);
+
+		const generatedAtStart = sim.eventsEmitted(workspace);
+		let generatedAudit = 0;
+		const generated = () => sim.eventsEmitted(workspace) - generatedAtStart + generatedAudit;
+		const refusedOffsets = () =>
+			sim.requestLog.filter((r) => r.path.endsWith('/audit_log_events') && r.status === 400).length;
+		const faultsServed = () => sim.requestLog.filter((r) => r.fault).length;
+		let faultsInjected = 0;
+		let faultSerial = 0;
+		const expiries = { syncTokens: 0, auditOffsets: 0 };
+		while (generated() < TARGET_EVENTS) {
+			round++;
+			// A busy round now and then (always the first) leaves a backlog beyond the caps.
+			const busy = round === 1 || random() < 0.15;
+			const budget = Math.min(
+				busy ? 2 * EVENTS_PER_ROUND : EVENTS_PER_ROUND,
+				TARGET_EVENTS - generated(),
+			);
+			const auditCount = randomInt(Math.round(budget * 0.3));
+			generatedAudit += sim.recentAuditEvents(auditCount).length;
+			let activity = budget - auditCount;
+			for (const project of projects) {
+				const count = project === projectC ? activity : randomInt(activity);
+				sim.generateActivity(count, { projectGid: project.gid });
+				activity -= count;
 			}
-			const covering = gaps.filter((g) => i >= g.from && i < g.to).length;
-			if (covering === 1) row.droppedInGaps++;
-			// Not emitted and not reported, or reported twice: both are losses of the accounting.
-			else row.lost++;
+			// Now and then a change twice in one millisecond: two events no key tells apart, both real.
+			if (random() < 0.5) {
+				sim.renameTask(watchedTask.gid, `Renamed in round ${round}`);
+				sim.twinLastTaskEvent(watchedTask.gid);
+			}
+
+			// Asana drops tokens and offsets when it likes; each reaches a node early at least once.
+			if (random() < 0.12 || (round >= 2 && gapLog.length === 0)) {
+				sim.expireSyncTokens(
+					random() < 0.2 ? undefined : eventStreamGids[randomInt(eventStreamGids.length - 1)],
+				);
+				expiries.syncTokens++;
+			}
+			if (
+				random() < 0.12 ||
+				(round >= 2 && refusedOffsets() === 0 && auditCursor(triggers[2].store.working)?.offset)
+			) {
+				sim.expireAuditOffsets();
+				expiries.auditOffsets++;
+			}
+			for (const trigger of triggers) {
+				for (let n = 1 + randomInt(1); n > 0; n--) {
+					const fault = faultSpec(nextFault(), random, ++faultSerial, trigger.inFlight);
+					sim.injectFault({ ...fault, path: trigger.faultPath });
+					faultsInjected += fault.times ?? 1;
+				}
+			}
+			if (random() < 0.1 || (round === 3 && !restarts)) {
+				// n8n restarts: memory is reloaded from what n8n saved, the one move back it is allowed.
+				for (const trigger of triggers) {
+					trigger.store.restart();
+					highWater.delete(`${trigger.name} (memory)`);
+					checkCursors(`${trigger.name} (memory)`, trigger.store.working);
+				}
+				restarts++;
+			}
+			await pollRound(false);
 		}
-		for (const key of deliveries.keys()) if (key.startsWith(`${gid}|`) && !occurrences.has(key)) phantoms.push(key);
-		for (const [key, n] of occurrences) {
-			if (n < 2) continue;
-			twins.keys++;
-			if (deliveries.get(key) === n) twins.emittedAll++;
+		const stormRounds = round;
+		// The last faults are served by the first drain rounds; then the nodes catch up.
+		let quiet = 0;
+		while (
+			(quiet < 2 || faultsServed() < faultsInjected) &&
+			round < stormRounds + DRAIN_ROUNDS_MAX
+		) {
+			round++;
+			quiet = (await pollRound(false)) === 0 ? quiet + 1 : 0;
 		}
-		rows.push(row);
-	}
-	const auditList = sim.domain.audit.get(workspace) ?? [];
-	const auditRow: Row = { stream: 'audit log', produced: auditList.length, emitted: 0, duplicated: 0, droppedInGaps: 0, gapNotices: 0, lost: 0 };
-	const auditGids = new Set(auditList.map((e) => e.gid));
-	for (const event of auditList) {
-		const count = auditDeliveries.get(event.gid) ?? 0;
-		if (count === 0) auditRow.lost++;
-		else {
-			auditRow.emitted++;
-			auditRow.duplicated += count - 1;
+
+		// ---- accounting ----------------------------------------------------------------------
+
+		interface Row {
+			stream: string;
+			produced: number;
+			emitted: number;
+			duplicated: number;
+			droppedInGaps: number;
+			gapNotices: number;
+			lost: number;
 		}
-	}
-	for (const gid of auditDeliveries.keys()) if (!auditGids.has(gid)) phantoms.push(`audit ${gid}`);
-	rows.push(auditRow);
-	const total = rows.reduce(
-		(sum, row) => ({
-			...sum,
-			produced: sum.produced + row.produced,
-			emitted: sum.emitted + row.emitted,
-			duplicated: sum.duplicated + row.duplicated,
-			droppedInGaps: sum.droppedInGaps + row.droppedInGaps,
-			gapNotices: sum.gapNotices + row.gapNotices,
-			lost: sum.lost + row.lost,
-		}),
-		{ stream: 'total', produced: 0, emitted: 0, duplicated: 0, droppedInGaps: 0, gapNotices: 0, lost: 0 } as Row,
-	);
+		const rows: Row[] = [];
+		const phantoms: string[] = [];
+		/** Keys that occur twice or more in a stream, and how many of those were delivered as often. */
+		const twins = { keys: 0, emittedAll: 0 };
+		const label = (gid: string) =>
+			gid === workspace
+				? 'workspace'
+				: gid === watchedTask.gid
+					? `task ${gid}`
+					: gid === goal.gid
+						? `goal ${gid}`
+						: `project ${gid}`;
+		for (const gid of eventStreamGids) {
+			const list = sim.domain.streams.get(gid) ?? [];
+			const start = startPositions.get(gid) ?? 0;
+			// Twins share a key: as many deliveries of a key as it has occurrences are all emitted.
+			const occurrences = new Map<string, number>();
+			for (let i = start; i < list.length; i++) {
+				const key = `${gid}|${eventId(list[i])}`;
+				occurrences.set(key, (occurrences.get(key) ?? 0) + 1);
+			}
+			const row: Row = {
+				stream: label(gid),
+				produced: list.length - start,
+				emitted: 0,
+				duplicated: 0,
+				droppedInGaps: 0,
+				gapNotices: 0,
+				lost: 0,
+			};
+			const gaps = reportedGaps.get(gid) ?? [];
+			row.gapNotices = gapNotices.get(gid) ?? 0;
+			const accounted = new Map<string, number>();
+			for (let i = start; i < list.length; i++) {
+				const key = `${gid}|${eventId(list[i])}`;
+				const seen = (accounted.get(key) ?? 0) + 1;
+				accounted.set(key, seen);
+				const count = deliveries.get(key) ?? 0;
+				if (seen <= count) {
+					row.emitted++;
+					// The surplus of a key counts once, at its last occurrence.
+					if (seen === occurrences.get(key)) row.duplicated += Math.max(0, count - seen);
+					continue;
+				}
+				const covering = gaps.filter((g) => i >= g.from && i < g.to).length;
+				if (covering === 1) row.droppedInGaps++;
+				// Not emitted and not reported, or reported twice: both are losses of the accounting.
+				else row.lost++;
+			}
+			for (const key of deliveries.keys())
+				if (key.startsWith(`${gid}|`) && !occurrences.has(key)) phantoms.push(key);
+			for (const [key, n] of occurrences) {
+				if (n < 2) continue;
+				twins.keys++;
+				if (deliveries.get(key) === n) twins.emittedAll++;
+			}
+			rows.push(row);
+		}
+		const auditList = sim.domain.audit.get(workspace) ?? [];
+		const auditRow: Row = {
+			stream: 'audit log',
+			produced: auditList.length,
+			emitted: 0,
+			duplicated: 0,
+			droppedInGaps: 0,
+			gapNotices: 0,
+			lost: 0,
+		};
+		const auditGids = new Set(auditList.map((e) => e.gid));
+		for (const event of auditList) {
+			const count = auditDeliveries.get(event.gid) ?? 0;
+			if (count === 0) auditRow.lost++;
+			else {
+				auditRow.emitted++;
+				auditRow.duplicated += count - 1;
+			}
+		}
+		for (const gid of auditDeliveries.keys())
+			if (!auditGids.has(gid)) phantoms.push(`audit ${gid}`);
+		rows.push(auditRow);
+		const total = rows.reduce(
+			(sum, row) => ({
+				...sum,
+				produced: sum.produced + row.produced,
+				emitted: sum.emitted + row.emitted,
+				duplicated: sum.duplicated + row.duplicated,
+				droppedInGaps: sum.droppedInGaps + row.droppedInGaps,
+				gapNotices: sum.gapNotices + row.gapNotices,
+				lost: sum.lost + row.lost,
+			}),
+			{
+				stream: 'total',
+				produced: 0,
+				emitted: 0,
+				duplicated: 0,
+				droppedInGaps: 0,
+				gapNotices: 0,
+				lost: 0,
+			} as Row,
+		);
 
-	const faultsByKind: Record<string, number> = {};
-	for (const request of sim.requestLog) if (request.fault) faultsByKind[request.fault] = (faultsByKind[request.fault] ?? 0) + 1;
-	const secrets = [sim.tokens.alice, sim.tokens.serviceAccount];
-	const leaks = secrets.reduce((sum, token) => sum + countSecretOccurrences(token, [allItems, errors, capturedLogs]), 0);
+		const faultsByKind: Record<string, number> = {};
+		for (const request of sim.requestLog)
+			if (request.fault) faultsByKind[request.fault] = (faultsByKind[request.fault] ?? 0) + 1;
+		const secrets = [sim.tokens.alice, sim.tokens.serviceAccount];
+		const leaks = secrets.reduce(
+			(sum, token) => sum + countSecretOccurrences(token, [allItems, errors, capturedLogs]),
+			0,
+		);
 
-	const columns: Array<keyof Row> = ['stream', 'produced', 'emitted', 'duplicated', 'droppedInGaps', 'gapNotices', 'lost'];
-	const widths = columns.map((column) => Math.max(column.length, ...[...rows, total].map((row) => String(row[column]).length)));
-	const line = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
-	const report = [
-		`Fault storm, seed ${SEED}: ${generated()} events generated (${generatedAudit} audit), ${stormRounds} storm rounds + ${round - stormRounds} drain rounds, ${restarts} restarts, ${((Date.now() - started) / 1000).toFixed(1)} s`,
-		line(columns),
-		line(widths.map((w) => '-'.repeat(w))),
-		...[...rows, total].map((row) => line(columns.map((column) => String(row[column])))),
-		`faults served: ${Object.entries(faultsByKind).map(([kind, n]) => `${kind} ${n}`).join(', ')}; expired: sync tokens ${expiries.syncTokens}× (${gapLog.length} answers 412), audit offsets ${expiries.auditOffsets}× (${refusedOffsets()} answers 400)`,
-		`polls: ${triggers.map((t) => `${t.name} ${t.polls.ok} ok / ${t.polls.failed} failed / ${t.polls.emitting} emitting`).join('; ')}; requests ${sim.counters.requests}`,
-		`identical events (twins): ${twins.keys} keys, all of their events emitted for ${twins.emittedAll}; pages cut by the cap: ${cutPages.size}; cursor regressions: ${cursorRegressions.length}; phantom items: ${phantoms.length}; secret occurrences in ${allItems.length} items, ${errors.length} errors, ${capturedLogs.length} log lines: ${leaks}`,
-	].join('\n');
-	console.log(report);
+		const columns: Array<keyof Row> = [
+			'stream',
+			'produced',
+			'emitted',
+			'duplicated',
+			'droppedInGaps',
+			'gapNotices',
+			'lost',
+		];
+		const widths = columns.map((column) =>
+			Math.max(column.length, ...[...rows, total].map((row) => String(row[column]).length)),
+		);
+		const line = (cells: string[]) =>
+			`| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
+		const report = [
+			`Fault storm, seed ${SEED}: ${generated()} events generated (${generatedAudit} audit), ${stormRounds} storm rounds + ${round - stormRounds} drain rounds, ${restarts} restarts, ${((Date.now() - started) / 1000).toFixed(1)} s`,
+			line(columns),
+			line(widths.map((w) => '-'.repeat(w))),
+			...[...rows, total].map((row) => line(columns.map((column) => String(row[column])))),
+			`faults served: ${Object.entries(faultsByKind)
+				.map(([kind, n]) => `${kind} ${n}`)
+				.join(
+					', ',
+				)}; expired: sync tokens ${expiries.syncTokens}× (${gapLog.length} answers 412), audit offsets ${expiries.auditOffsets}× (${refusedOffsets()} answers 400)`,
+			`polls: ${triggers.map((t) => `${t.name} ${t.polls.ok} ok / ${t.polls.failed} failed / ${t.polls.emitting} emitting`).join('; ')}; requests ${sim.counters.requests}`,
+			`identical events (twins): ${twins.keys} keys, all of their events emitted for ${twins.emittedAll}; pages cut by the cap: ${cutPages.size}; cursor regressions: ${cursorRegressions.length}; phantom items: ${phantoms.length}; secret occurrences in ${allItems.length} items, ${errors.length} errors, ${capturedLogs.length} log lines: ${leaks}`,
+		].join('\n');
+		console.log(report);
 
-	expect(generated()).toBeGreaterThanOrEqual(TARGET_EVENTS);
-	// The storm really stormed: every fault kind was served, polls failed, tokens and offsets expired.
-	expect(faultsServed()).toBe(faultsInjected);
-	expect(Object.keys(faultsByKind).sort()).toEqual(['429', '500', '503', 'malformed', 'reset', 'slow', 'timeout']);
-	expect(errors.length).toBeGreaterThan(0);
-	expect(total.gapNotices).toBeGreaterThan(0);
-	expect(refusedOffsets()).toBeGreaterThan(0);
-	expect(cutPages.size).toBeGreaterThan(0);
-	expect(quiet).toBe(2);
+		expect(generated()).toBeGreaterThanOrEqual(TARGET_EVENTS);
+		// The storm really stormed: every fault kind was served, polls failed, tokens and offsets expired.
+		expect(faultsServed()).toBe(faultsInjected);
+		expect(Object.keys(faultsByKind).sort()).toEqual([
+			'429',
+			'500',
+			'503',
+			'malformed',
+			'reset',
+			'slow',
+			'timeout',
+		]);
+		expect(errors.length).toBeGreaterThan(0);
+		expect(total.gapNotices).toBeGreaterThan(0);
+		expect(refusedOffsets()).toBeGreaterThan(0);
+		expect(cutPages.size).toBeGreaterThan(0);
+		expect(quiet).toBe(2);
 
-	expect(total.lost).toBe(0);
-	expect(total.duplicated).toBe(0);
-	expect(phantoms).toEqual([]);
-	expect(cursorRegressions).toEqual([]);
-	expect(total.emitted + total.droppedInGaps).toBe(total.produced);
-	// A failed poll says what failed, in Asana's words, without the request behind it.
-	for (const error of errors) expect(error.message).toMatch(/Asana (429|500|503|request) on \/(events|workspaces\/\d+\/(events|audit_log_events))/);
-	// The scan has material: retries were logged.
-	expect(capturedLogs.some((entry) => /retrying in \d+ ms/.test(entry))).toBe(true);
-	expect(leaks).toBe(0);
-}, 15 * 60_000);
+		expect(total.lost).toBe(0);
+		expect(total.duplicated).toBe(0);
+		expect(phantoms).toEqual([]);
+		expect(cursorRegressions).toEqual([]);
+		expect(total.emitted + total.droppedInGaps).toBe(total.produced);
+		// A failed poll says what failed, in Asana's words, without the request behind it.
+		for (const error of errors)
+			expect(error.message).toMatch(
+				/Asana (429|500|503|request) on \/(events|workspaces\/\d+\/(events|audit_log_events))/,
+			);
+		// The scan has material: retries were logged.
+		expect(capturedLogs.some((entry) => /retrying in \d+ ms/.test(entry))).toBe(true);
+		expect(leaks).toBe(0);
+	},
+	15 * 60_000,
+);

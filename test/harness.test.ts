@@ -3,7 +3,13 @@ import type { AddressInfo } from 'net';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { PersistentStaticData, runPoll, runWorkflow, testCredential, type HarnessCredentials } from './harness';
+import {
+	PersistentStaticData,
+	runPoll,
+	runWorkflow,
+	testCredential,
+	type HarnessCredentials,
+} from './harness';
 import { Probe, ProbeTrigger } from './harness/fixtures';
 
 /*
@@ -35,7 +41,13 @@ beforeAll(async () => {
 	server = createServer((req, res) => {
 		void readBody(req).then((body) => {
 			const url = new URL(req.url ?? '/', origin);
-			const record: SeenRequest = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body, status: 0 };
+			const record: SeenRequest = {
+				method: req.method ?? '',
+				url: req.url ?? '',
+				authorization: req.headers.authorization,
+				body,
+				status: 0,
+			};
 			seen.push(record);
 			const send = (status: number, json: unknown) => {
 				record.status = status;
@@ -85,7 +97,9 @@ beforeEach(() => {
 	issued = 0;
 });
 
-const tokenCredentials = (token = 'good-token'): HarnessCredentials => ({ asanaEventsApi: { accessToken: token, baseUrl } });
+const tokenCredentials = (token = 'good-token'): HarnessCredentials => ({
+	asanaEventsApi: { accessToken: token, baseUrl },
+});
 
 function oauthCredentials(accessToken: string): HarnessCredentials {
 	return {
@@ -98,7 +112,11 @@ function oauthCredentials(accessToken: string): HarnessCredentials {
 			grantType: 'pkce',
 			scope: 'default',
 			baseUrl,
-			oauthTokenData: { access_token: accessToken, refresh_token: 'refresh-1', token_type: 'bearer' },
+			oauthTokenData: {
+				access_token: accessToken,
+				refresh_token: 'refresh-1',
+				token_type: 'bearer',
+			},
 		},
 	};
 }
@@ -119,18 +137,31 @@ function allStrings(value: unknown, seenObjects = new WeakSet<object>()): string
 
 describe('credentials', () => {
 	it("token credential: the type's own authenticate sends the Bearer header; the test request passes and names a failure", async () => {
-		await expect(testCredential('asanaEventsApi', { accessToken: 'good-token', baseUrl })).resolves.toEqual({
+		await expect(
+			testCredential('asanaEventsApi', { accessToken: 'good-token', baseUrl }),
+		).resolves.toEqual({
 			status: 'OK',
 			message: 'Connection successful!',
 		});
-		expect(seen).toMatchObject([{ method: 'GET', url: '/api/users/me', authorization: 'Bearer good-token', status: 200 }]);
+		expect(seen).toMatchObject([
+			{ method: 'GET', url: '/api/users/me', authorization: 'Bearer good-token', status: 200 },
+		]);
 
 		const bad = await testCredential('asanaEventsApi', { accessToken: 'wrong-token', baseUrl });
 		// n8n-core's NodeApiError carries no `cause.response`, so n8n shows the error's own message.
-		expect(bad).toEqual({ status: 'Error', message: 'Authorization failed - please check your credentials' });
+		expect(bad).toEqual({
+			status: 'Error',
+			message: 'Authorization failed - please check your credentials',
+		});
 
-		const closedPort = await testCredential('asanaEventsApi', { accessToken: 'good-token', baseUrl: 'http://127.0.0.1:1/api' });
-		expect(closedPort).toEqual({ status: 'Error', message: 'The service refused the connection - perhaps it is offline' });
+		const closedPort = await testCredential('asanaEventsApi', {
+			accessToken: 'good-token',
+			baseUrl: 'http://127.0.0.1:1/api',
+		});
+		expect(closedPort).toEqual({
+			status: 'Error',
+			message: 'The service refused the connection - perhaps it is offline',
+		});
 	});
 
 	it('OAuth2 credential: a 401 makes n8n-core refresh at the access token URL, retry, and store the new token', async () => {
@@ -150,21 +181,40 @@ describe('credentials', () => {
 		]);
 		expect(new URLSearchParams(seen[1].body).get('grant_type')).toBe('refresh_token');
 		// Stored back like n8n's database: the refresh token survives the refresh.
-		expect(credentials.asanaEventsOAuth2Api.oauthTokenData).toMatchObject({ access_token: 'access-1', refresh_token: 'refresh-1' });
+		expect(credentials.asanaEventsOAuth2Api.oauthTokenData).toMatchObject({
+			access_token: 'access-1',
+			refresh_token: 'refresh-1',
+		});
 		expect(run.credentialsHelper.tokenUpdates).toHaveLength(1);
 
 		// The stored token is used next time: no second refresh.
 		seen = [];
-		const again = await runWorkflow({ nodeType: new Probe(), parameters: { authentication: 'oAuth2' }, credentials, inputItems: [{}] });
+		const again = await runWorkflow({
+			nodeType: new Probe(),
+			parameters: { authentication: 'oAuth2' },
+			credentials,
+			inputItems: [{}],
+		});
 		expect(again.error).toBeUndefined();
 		expect(seen.map((r) => r.authorization)).toEqual(['Bearer access-1']);
-		await expect(testCredential('asanaEventsOAuth2Api', credentials.asanaEventsOAuth2Api)).resolves.toMatchObject({ status: 'OK' });
+		await expect(
+			testCredential('asanaEventsOAuth2Api', credentials.asanaEventsOAuth2Api),
+		).resolves.toMatchObject({ status: 'OK' });
 	});
 
 	it('OAuth2 credential: a refused refresh asks the user to reconnect', async () => {
 		const credentials = oauthCredentials('expired-token');
-		credentials.asanaEventsOAuth2Api.oauthTokenData = { access_token: 'expired-token', refresh_token: 'revoked', token_type: 'bearer' };
-		const run = await runWorkflow({ nodeType: new Probe(), parameters: { authentication: 'oAuth2' }, credentials, inputItems: [{}] });
+		credentials.asanaEventsOAuth2Api.oauthTokenData = {
+			access_token: 'expired-token',
+			refresh_token: 'revoked',
+			token_type: 'bearer',
+		};
+		const run = await runWorkflow({
+			nodeType: new Probe(),
+			parameters: { authentication: 'oAuth2' },
+			credentials,
+			inputItems: [{}],
+		});
 		expect(run.error?.message).toMatch(/needs to be reconnected/);
 		expect(run.credentialsHelper.tokenUpdates).toHaveLength(0);
 	});
@@ -175,29 +225,53 @@ describe('runPoll', () => {
 
 	it('keeps static data across polls, throws manual-mode changes away, and returns errors', async () => {
 		const staticData: IDataObject = {};
-		const first = await runPoll({ nodeType: new ProbeTrigger(), parameters: params, credentials: tokenCredentials(), staticData });
+		const first = await runPoll({
+			nodeType: new ProbeTrigger(),
+			parameters: params,
+			credentials: tokenCredentials(),
+			staticData,
+		});
 		expect(first.error).toBeUndefined();
 		expect(first.items?.[0][0].json).toMatchObject({ polls: 1, reply: { data: { gid: '1' } } });
-		const second = await runPoll({ nodeType: new ProbeTrigger(), parameters: params, credentials: tokenCredentials(), staticData });
+		const second = await runPoll({
+			nodeType: new ProbeTrigger(),
+			parameters: params,
+			credentials: tokenCredentials(),
+			staticData,
+		});
 		expect(second.items?.[0][0].json.polls).toBe(2);
 		expect(staticData).toEqual({ polls: 2 });
 		expect(second.logs).toEqual([
 			expect.stringContaining('Poll trigger initiated'),
-			expect.stringMatching(/Probe trigger polled .*"polls":2,"mode":"trigger","activation":"activate"/),
+			expect.stringMatching(
+				/Probe trigger polled .*"polls":2,"mode":"trigger","activation":"activate"/,
+			),
 		]);
 
-		const manual = await runPoll({ nodeType: new ProbeTrigger(), parameters: params, credentials: tokenCredentials(), staticData, mode: 'manual' });
+		const manual = await runPoll({
+			nodeType: new ProbeTrigger(),
+			parameters: params,
+			credentials: tokenCredentials(),
+			staticData,
+			mode: 'manual',
+		});
 		expect(manual.items?.[0][0].json.polls).toBe(3);
 		expect(manual.logs.join('\n')).toMatch(/"mode":"manual","activation":"manual"/);
 		expect(staticData).toEqual({ polls: 2 });
 
-		const failed = await runPoll({ nodeType: new ProbeTrigger(), parameters: params, credentials: tokenCredentials('wrong-token'), staticData });
+		const failed = await runPoll({
+			nodeType: new ProbeTrigger(),
+			parameters: params,
+			credentials: tokenCredentials('wrong-token'),
+			staticData,
+		});
 		expect(failed.items).toBeNull();
 		expect(failed.error?.name).toBe('NodeApiError');
 		expect(failed.error?.message).toMatch(/Authorization failed/);
 		// The failed poll's own change stays in memory.
 		expect(staticData).toEqual({ polls: 3 });
-		for (const line of [...first.logs, ...second.logs, ...manual.logs, ...failed.logs]) expect(line).not.toMatch(/good-token|wrong-token/);
+		for (const line of [...first.logs, ...second.logs, ...manual.logs, ...failed.logs])
+			expect(line).not.toMatch(/good-token|wrong-token/);
 	});
 
 	it('PersistentStaticData saves what n8n saves: at activation and when a poll emits', async () => {
@@ -236,18 +310,40 @@ describe('runWorkflow', () => {
 			inputItems: [{ user: '11' }, { user: '22' }, { user: '33' }],
 		});
 		expect(run.error).toBeUndefined();
-		expect(run.items.map((i) => (i.json.reply as IDataObject).data)).toEqual([{ gid: '11' }, { gid: '22' }, { gid: '33' }]);
+		expect(run.items.map((i) => (i.json.reply as IDataObject).data)).toEqual([
+			{ gid: '11' },
+			{ gid: '22' },
+			{ gid: '33' },
+		]);
 		expect(run.items.map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
 		expect(run.run.status).toBe('success');
 
 		const inputItems = [{ path: '/users/1' }, { path: '/status/500' }, { path: '/users/3' }];
 		const parameters = { authentication: 'accessToken', path: '={{ $json.path }}' };
-		const continued = await runWorkflow({ nodeType: new Probe(), parameters, credentials: tokenCredentials(), inputItems, continueOnFail: true });
+		const continued = await runWorkflow({
+			nodeType: new Probe(),
+			parameters,
+			credentials: tokenCredentials(),
+			inputItems,
+			continueOnFail: true,
+		});
 		expect(continued.error).toBeUndefined();
-		expect(continued.items.map((i) => Object.keys(i.json))).toEqual([['reply'], ['error'], ['reply']]);
-		expect(continued.items[1]).toMatchObject({ json: { error: 'The service was not able to process your request' }, pairedItem: { item: 1 } });
+		expect(continued.items.map((i) => Object.keys(i.json))).toEqual([
+			['reply'],
+			['error'],
+			['reply'],
+		]);
+		expect(continued.items[1]).toMatchObject({
+			json: { error: 'The service was not able to process your request' },
+			pairedItem: { item: 1 },
+		});
 
-		const stopped = await runWorkflow({ nodeType: new Probe(), parameters, credentials: tokenCredentials(), inputItems });
+		const stopped = await runWorkflow({
+			nodeType: new Probe(),
+			parameters,
+			credentials: tokenCredentials(),
+			inputItems,
+		});
 		expect(stopped.items).toEqual([]);
 		expect(stopped.error).toMatchObject({ name: 'NodeApiError', httpCode: '500' });
 		expect(stopped.run.status).toBe('error');
@@ -266,15 +362,28 @@ describe("n8n-core's HTTP layer", () => {
 	}
 
 	it('with ignoreHttpStatusErrors returns the body of a non-2xx reply, and its status only with returnFullResponse', async () => {
-		const full = await probe({ path: '/status/503', ignoreHttpStatusErrors: true, returnFullResponse: true });
-		expect(full.reply).toMatchObject({ statusCode: 503, statusMessage: 'Service Unavailable', body: { errors: [{ message: 'status 503' }] } });
+		const full = await probe({
+			path: '/status/503',
+			ignoreHttpStatusErrors: true,
+			returnFullResponse: true,
+		});
+		expect(full.reply).toMatchObject({
+			statusCode: 503,
+			statusMessage: 'Service Unavailable',
+			body: { errors: [{ message: 'status 503' }] },
+		});
 		const bodyOnly = await probe({ path: '/status/503', ignoreHttpStatusErrors: true });
 		expect(bodyOnly.reply).toEqual({ errors: [{ message: 'status 503' }] });
 	});
 
 	it('percent-encodes query values, ":" and "," included', async () => {
-		const { reply } = await probe({ path: '/users/me', query: { 'created_at.after': '2024-01-01T00:00:00.000Z', opt_fields: 'a,b', text: 'x y/z&' } });
-		expect(reply?.url).toBe('/api/users/me?created_at.after=2024-01-01T00%3A00%3A00.000Z&opt_fields=a%2Cb&text=x%20y%2Fz%26');
+		const { reply } = await probe({
+			path: '/users/me',
+			query: { 'created_at.after': '2024-01-01T00:00:00.000Z', opt_fields: 'a,b', text: 'x y/z&' },
+		});
+		expect(reply?.url).toBe(
+			'/api/users/me?created_at.after=2024-01-01T00%3A00%3A00.000Z&opt_fields=a%2Cb&text=x%20y%2Fz%26',
+		);
 	});
 
 	it('turns HTTP and network failures into NodeApiErrors with a code in httpCode and a generic message', async () => {
@@ -287,20 +396,34 @@ describe("n8n-core's HTTP layer", () => {
 			context: { data: { errors: [{ message: 'status 500' }] } },
 		});
 		const reset = await probe({ path: '/reset' });
-		expect(reset.error).toMatchObject({ httpCode: 'ECONNRESET', messages: expect.arrayContaining(['socket hang up']) });
+		expect(reset.error).toMatchObject({
+			httpCode: 'ECONNRESET',
+			messages: expect.arrayContaining(['socket hang up']),
+		});
 		expect(reset.error?.message).toMatch(/closed unexpectedly/);
 		const timeout = await probe({ path: '/slow', timeout: 300 });
-		expect(timeout.error).toMatchObject({ httpCode: 'ECONNABORTED', messages: expect.arrayContaining(['timeout of 300ms exceeded']) });
+		expect(timeout.error).toMatchObject({
+			httpCode: 'ECONNABORTED',
+			messages: expect.arrayContaining(['timeout of 300ms exceeded']),
+		});
 		expect(timeout.error?.message).toMatch(/aborted/);
 	});
 
 	it('keeps neither the request nor its Authorization header on the error', async () => {
 		const parameters = { authentication: 'accessToken', path: '/status/500' };
-		const thrown = (await runPoll({ nodeType: new ProbeTrigger(), parameters, credentials: tokenCredentials(), staticData: {} })).error;
+		const thrown = (
+			await runPoll({
+				nodeType: new ProbeTrigger(),
+				parameters,
+				credentials: tokenCredentials(),
+				staticData: {},
+			})
+		).error;
 		expect(thrown?.name).toBe('NodeApiError');
 		// The axios error is not kept: `cause` is undefined, so there is no `cause.response` either.
 		expect(thrown).toHaveProperty('cause', undefined);
 		const stored = (await probe(parameters)).error;
-		for (const error of [thrown, stored]) expect(allStrings(error).filter((text) => text.includes('good-token'))).toEqual([]);
+		for (const error of [thrown, stored])
+			expect(allStrings(error).filter((text) => text.includes('good-token'))).toEqual([]);
 	});
 });

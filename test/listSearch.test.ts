@@ -21,8 +21,15 @@ import { AsanaAuditLog } from '../nodes/AsanaAuditLog/AsanaAuditLog.node';
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEvents } from '../nodes/AsanaEvents/AsanaEvents.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import * as listSearchModule from '../nodes/shared/methods/listSearch';
-import { countSecretOccurrences, nodeTypesOf, runPoll, runWorkflow, TestCredentialsHelper, type HarnessCredentials } from './harness';
+import * as listSearchModule from '../nodes/shared/editor/listSearch';
+import {
+	countSecretOccurrences,
+	nodeTypesOf,
+	runPoll,
+	runWorkflow,
+	TestCredentialsHelper,
+	type HarnessCredentials,
+} from './harness';
 import { additionalDataFor } from './harness/additionalData';
 import { nodeCredentials } from './harness/credentials';
 import { latestVersion } from './harness/poll';
@@ -36,10 +43,18 @@ afterEach(async () => {
 	await sim.stop();
 });
 
-const allNodes = (): INodeType[] => [new AsanaEventsTrigger(), new AsanaEvents(), new AsanaAuditLogTrigger(), new AsanaAuditLog()];
+const allNodes = (): INodeType[] => [
+	new AsanaEventsTrigger(),
+	new AsanaEvents(),
+	new AsanaAuditLogTrigger(),
+	new AsanaAuditLog(),
+];
 
 /** Every resource-locator list mode of a description: where it sits and which method it names. */
-function listModes(properties: INodeProperties[], prefix = 'parameters'): Array<{ path: string; method: string }> {
+function listModes(
+	properties: INodeProperties[],
+	prefix = 'parameters',
+): Array<{ path: string; method: string }> {
 	const found: Array<{ path: string; method: string }> = [];
 	for (const property of properties) {
 		const path = `${prefix}.${property.name}`;
@@ -55,9 +70,13 @@ function listModes(properties: INodeProperties[], prefix = 'parameters'): Array<
 	return found;
 }
 
-const namedMethods = (nodeType: INodeType) => new Set(listModes(nodeType.description.properties).map((m) => m.method));
-const registeredMethods = (nodeType: INodeType) => new Set(Object.keys(nodeType.methods?.listSearch ?? {}));
-const tokenCredentials = (token = sim.tokens.alice): HarnessCredentials => ({ asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl } });
+const namedMethods = (nodeType: INodeType) =>
+	new Set(listModes(nodeType.description.properties).map((m) => m.method));
+const registeredMethods = (nodeType: INodeType) =>
+	new Set(Object.keys(nodeType.methods?.listSearch ?? {}));
+const tokenCredentials = (token = sim.tokens.alice): HarnessCredentials => ({
+	asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl },
+});
 
 interface SearchOptions {
 	filter?: string;
@@ -67,9 +86,14 @@ interface SearchOptions {
 }
 
 /** What n8n's DynamicNodeParametersService.getResourceLocatorResults does for the editor. */
-async function listSearch(nodeType: INodeType, method: string, options: SearchOptions = {}): Promise<INodeListSearchResult> {
+async function listSearch(
+	nodeType: INodeType,
+	method: string,
+	options: SearchOptions = {},
+): Promise<INodeListSearchResult> {
 	const mode = listModes(nodeType.description.properties).find((m) => m.method === method);
-	if (!mode) throw new UnexpectedError(`${nodeType.description.name} names no list search "${method}"`);
+	if (!mode)
+		throw new UnexpectedError(`${nodeType.description.name} names no list search "${method}"`);
 	const credentials = options.credentials ?? tokenCredentials();
 	const parameters: INodeParameters = { authentication: 'accessToken', ...options.parameters };
 	const workflow = new Workflow({
@@ -91,7 +115,8 @@ async function listSearch(nodeType: INodeType, method: string, options: SearchOp
 	const node = workflow.getNode('Temp-Node') as INode;
 	const additionalData = additionalDataFor(new TestCredentialsHelper(credentials));
 	additionalData.currentNodeParameters = parameters;
-	const registered = workflow.nodeTypes.getByNameAndVersion(node.type, node.typeVersion).methods?.listSearch?.[method];
+	const registered = workflow.nodeTypes.getByNameAndVersion(node.type, node.typeVersion).methods
+		?.listSearch?.[method];
 	if (!registered) throw new UnexpectedError(`${node.type} registers no list search "${method}"`);
 	const context = new LoadOptionsContext(workflow, node, additionalData, mode.path);
 	return await registered.call(context, options.filter, options.paginationToken);
@@ -104,11 +129,15 @@ describe('list searches: registration', () => {
 	it('every searchListMethod named in a node description is registered on that node, and no registered method goes unnamed', () => {
 		for (const nodeType of allNodes()) {
 			const named = namedMethods(nodeType);
-			expect({ node: nodeType.description.name, methods: [...registeredMethods(nodeType)].sort() }).toEqual({
+			expect({
+				node: nodeType.description.name,
+				methods: [...registeredMethods(nodeType)].sort(),
+			}).toEqual({
 				node: nodeType.description.name,
 				methods: [...named].sort(),
 			});
-			for (const method of named) expect(typeof nodeType.methods?.listSearch?.[method]).toBe('function');
+			for (const method of named)
+				expect(typeof nodeType.methods?.listSearch?.[method]).toBe('function');
 		}
 	});
 
@@ -116,7 +145,9 @@ describe('list searches: registration', () => {
 		const used = new Set(allNodes().flatMap((nodeType) => [...namedMethods(nodeType)]));
 		expect(Object.keys(listSearchModule).sort()).toEqual([...used].sort());
 		for (const nodeType of [new AsanaEventsTrigger(), new AsanaEvents()]) {
-			expect(namedMethods(nodeType)).toEqual(new Set(['searchProjectsAndGoals', 'searchWorkspaces']));
+			expect(namedMethods(nodeType)).toEqual(
+				new Set(['searchProjectsAndGoals', 'searchWorkspaces']),
+			);
 		}
 		for (const nodeType of [new AsanaAuditLogTrigger(), new AsanaAuditLog()]) {
 			expect(namedMethods(nodeType)).toEqual(new Set(['searchWorkspaces']));
@@ -136,21 +167,33 @@ describe('list searches: workspaces', () => {
 				],
 				paginationToken: undefined,
 			});
-			expect((await listSearch(nodeType, 'searchWorkspaces', { filter: 'bETA' })).results).toEqual([{ name: 'Beta Labs', value: beta.gid }]);
-			expect((await listSearch(nodeType, 'searchWorkspaces', { filter: 'nothing like it' })).results).toEqual([]);
+			expect((await listSearch(nodeType, 'searchWorkspaces', { filter: 'bETA' })).results).toEqual([
+				{ name: 'Beta Labs', value: beta.gid },
+			]);
+			expect(
+				(await listSearch(nodeType, 'searchWorkspaces', { filter: 'nothing like it' })).results,
+			).toEqual([]);
 		}
 		// The request carried alice's token: the simulator knew who asked.
-		expect(apiCalls('/api/1.0/workspaces').every((r) => r.status === 200 && r.userGid === sim.users.alice.gid)).toBe(true);
+		expect(
+			apiCalls('/api/1.0/workspaces').every(
+				(r) => r.status === 200 && r.userGid === sim.users.alice.gid,
+			),
+		).toBe(true);
 	});
 
 	it('follows Asana’s pages: a pagination token while more workspaces exist, none on the last page', async () => {
-		const extra = Array.from({ length: 104 }, (_, i) => sim.addWorkspace(`Team ${String(i + 1).padStart(3, '0')}`));
+		const extra = Array.from({ length: 104 }, (_, i) =>
+			sim.addWorkspace(`Team ${String(i + 1).padStart(3, '0')}`),
+		);
 		const expected = [sim.workspaceGid, ...extra.map((w) => w.gid)];
 
 		const first = await listSearch(new AsanaAuditLog(), 'searchWorkspaces');
 		expect(first.results).toHaveLength(100);
 		expect(first.paginationToken).toEqual(expect.any(String));
-		const second = await listSearch(new AsanaAuditLog(), 'searchWorkspaces', { paginationToken: first.paginationToken });
+		const second = await listSearch(new AsanaAuditLog(), 'searchWorkspaces', {
+			paginationToken: first.paginationToken,
+		});
 		expect(second.results).toHaveLength(5);
 		expect(second.paginationToken).toBeUndefined();
 		expect([...first.results, ...second.results].map((r) => r.value)).toEqual(expected);
@@ -159,7 +202,10 @@ describe('list searches: workspaces', () => {
 		expect(sent).toEqual([{ limit: '100' }, { limit: '100', offset: first.paginationToken }]);
 
 		// A filter applies to each page; the token still says where the next page starts.
-		const filtered = await listSearch(new AsanaAuditLog(), 'searchWorkspaces', { filter: 'team 10', paginationToken: first.paginationToken });
+		const filtered = await listSearch(new AsanaAuditLog(), 'searchWorkspaces', {
+			filter: 'team 10',
+			paginationToken: first.paginationToken,
+		});
 		expect(names(filtered)).toEqual(['Team 100', 'Team 101', 'Team 102', 'Team 103', 'Team 104']);
 	});
 });
@@ -174,30 +220,55 @@ describe('list searches: projects and goals', () => {
 			const all = await listSearch(nodeType, 'searchProjectsAndGoals');
 			expect(all).toEqual({
 				results: [
-					{ name: 'Project: Website relaunch', value: relaunch.gid, url: `https://app.asana.com/1/${sim.workspaceGid}/project/${relaunch.gid}` },
-					{ name: 'Project: Customer onboarding', value: onboarding.gid, url: `https://app.asana.com/1/${sim.workspaceGid}/project/${onboarding.gid}` },
-					{ name: 'Goal: Grow active customers', value: goal.gid, url: `https://app.asana.com/1/${sim.workspaceGid}/goal/${goal.gid}` },
+					{
+						name: 'Project: Website relaunch',
+						value: relaunch.gid,
+						url: `https://app.asana.com/1/${sim.workspaceGid}/project/${relaunch.gid}`,
+					},
+					{
+						name: 'Project: Customer onboarding',
+						value: onboarding.gid,
+						url: `https://app.asana.com/1/${sim.workspaceGid}/project/${onboarding.gid}`,
+					},
+					{
+						name: 'Goal: Grow active customers',
+						value: goal.gid,
+						url: `https://app.asana.com/1/${sim.workspaceGid}/goal/${goal.gid}`,
+					},
 				],
 				paginationToken: undefined,
 			});
 
-			const customers = await listSearch(nodeType, 'searchProjectsAndGoals', { filter: 'Customer' });
+			const customers = await listSearch(nodeType, 'searchProjectsAndGoals', {
+				filter: 'Customer',
+			});
 			expect(customers.results.map((r) => [r.name, r.value])).toEqual([
 				['Project: Customer onboarding', onboarding.gid],
 				['Goal: Grow active customers', goal.gid],
 			]);
-			expect(names(await listSearch(nodeType, 'searchProjectsAndGoals', { filter: 'relaunch' }))).toEqual(['Project: Website relaunch']);
-			expect(names(await listSearch(nodeType, 'searchProjectsAndGoals', { filter: 'grow' }))).toEqual(['Goal: Grow active customers']);
-			expect((await listSearch(nodeType, 'searchProjectsAndGoals', { filter: 'zzz' })).results).toEqual([]);
+			expect(
+				names(await listSearch(nodeType, 'searchProjectsAndGoals', { filter: 'relaunch' })),
+			).toEqual(['Project: Website relaunch']);
+			expect(
+				names(await listSearch(nodeType, 'searchProjectsAndGoals', { filter: 'grow' })),
+			).toEqual(['Goal: Grow active customers']);
+			expect(
+				(await listSearch(nodeType, 'searchProjectsAndGoals', { filter: 'zzz' })).results,
+			).toEqual([]);
 		}
 		// The typed name went to Asana for both object types.
 		const searched = apiCalls('/typeahead').filter((r) => r.query.query === 'Customer');
-		expect(searched.map((r) => r.query.resource_type).sort()).toEqual(['goal', 'goal', 'project', 'project']);
+		expect(searched.map((r) => r.query.resource_type).sort()).toEqual([
+			'goal',
+			'goal',
+			'project',
+			'project',
+		]);
 		expect(searched.every((r) => r.status === 200)).toBe(true);
 	});
 
 	it('the URL of each entry is one the locator’s URL mode reads back to the same object', async () => {
-		const { parseAsanaReference } = await import('../nodes/shared/resourceRef');
+		const { parseAsanaReference } = await import('../nodes/shared/editor/resourceRef');
 		const result = await listSearch(new AsanaEventsTrigger(), 'searchProjectsAndGoals');
 		expect(result.results.map((r) => parseAsanaReference(r.url))).toEqual([
 			{ gid: sim.seeded.projects[projectA].gid, type: 'project' },
@@ -207,22 +278,47 @@ describe('list searches: projects and goals', () => {
 	});
 
 	it('a goal picked from the list is watched by the trigger and read by the Asana Events node', async () => {
-		const goalEntry = (await listSearch(new AsanaEventsTrigger(), 'searchProjectsAndGoals', { filter: 'grow' })).results[0];
+		const goalEntry = (
+			await listSearch(new AsanaEventsTrigger(), 'searchProjectsAndGoals', { filter: 'grow' })
+		).results[0];
 		const goalGid = sim.seeded.goals[0].gid;
 		expect(goalEntry.value).toBe(goalGid);
-		const picked = { __rl: true, mode: 'list', value: goalEntry.value, cachedResultName: goalEntry.name };
+		const picked = {
+			__rl: true,
+			mode: 'list',
+			value: goalEntry.value,
+			cachedResultName: goalEntry.name,
+		};
 
 		// Trigger: the first poll takes a token for the goal's stream, the next emits its change.
 		const staticData: IDataObject = {};
-		const triggerParams: INodeParameters = { authentication: 'accessToken', source: 'resources', resources: { items: [{ resource: picked }] } };
-		const first = await runPoll({ nodeType: new AsanaEventsTrigger(), parameters: triggerParams, credentials: tokenCredentials(), staticData });
+		const triggerParams: INodeParameters = {
+			authentication: 'accessToken',
+			source: 'resources',
+			resources: { items: [{ resource: picked }] },
+		};
+		const first = await runPoll({
+			nodeType: new AsanaEventsTrigger(),
+			parameters: triggerParams,
+			credentials: tokenCredentials(),
+			staticData,
+		});
 		expect(first.error).toBeUndefined();
 		expect(first.items).toBeNull();
 		sim.changeGoal(goalGid, 'status');
-		const second = await runPoll({ nodeType: new AsanaEventsTrigger(), parameters: triggerParams, credentials: tokenCredentials(), staticData });
+		const second = await runPoll({
+			nodeType: new AsanaEventsTrigger(),
+			parameters: triggerParams,
+			credentials: tokenCredentials(),
+			staticData,
+		});
 		expect(second.error).toBeUndefined();
 		expect(second.items?.[0].map((i) => i.json)).toEqual([
-			expect.objectContaining({ action: 'changed', resource: expect.objectContaining({ gid: goalGid, resource_type: 'goal' }), change: { field: 'status', action: 'changed' } }),
+			expect.objectContaining({
+				action: 'changed',
+				resource: expect.objectContaining({ gid: goalGid, resource_type: 'goal' }),
+				change: { field: 'status', action: 'changed' },
+			}),
 		]);
 
 		// Action node: a sync token for the picked goal, then the goal's events since it.
@@ -234,12 +330,27 @@ describe('list searches: projects and goals', () => {
 			asanaObject: picked,
 			...(operation === 'getEvents' ? { sync: '={{ $json.sync }}', output: 'allEvents' } : {}),
 		});
-		const started = await runWorkflow({ nodeType: new AsanaEvents(), parameters: nodeParams('getSyncToken'), credentials: tokenCredentials(), inputItems: [{}] });
+		const started = await runWorkflow({
+			nodeType: new AsanaEvents(),
+			parameters: nodeParams('getSyncToken'),
+			credentials: tokenCredentials(),
+			inputItems: [{}],
+		});
 		expect(started.error).toBeUndefined();
 		sim.changeGoal(goalGid, 'due_on');
-		const read = await runWorkflow({ nodeType: new AsanaEvents(), parameters: nodeParams('getEvents'), credentials: tokenCredentials(), inputItems: [{ sync: started.items[0].json.sync }] });
+		const read = await runWorkflow({
+			nodeType: new AsanaEvents(),
+			parameters: nodeParams('getEvents'),
+			credentials: tokenCredentials(),
+			inputItems: [{ sync: started.items[0].json.sync }],
+		});
 		expect(read.error).toBeUndefined();
-		expect(read.items[0].json.events).toEqual([expect.objectContaining({ resource: expect.objectContaining({ gid: goalGid }), change: { field: 'due_on', action: 'changed' } })]);
+		expect(read.items[0].json.events).toEqual([
+			expect.objectContaining({
+				resource: expect.objectContaining({ gid: goalGid }),
+				change: { field: 'due_on', action: 'changed' },
+			}),
+		]);
 
 		// Every events request named the goal as Asana's `resource`.
 		const resources = apiCalls('/api/1.0/events').map((r) => r.query.resource);
@@ -248,16 +359,24 @@ describe('list searches: projects and goals', () => {
 	});
 
 	it('with many workspaces: names the workspace, searches them in batches, and hands a token for the next batch', async () => {
-		const workspaces = [sim.workspaceGid, ...Array.from({ length: 11 }, (_, i) => sim.addWorkspace(`WS ${i + 2}`).gid)];
+		const workspaces = [
+			sim.workspaceGid,
+			...Array.from({ length: 11 }, (_, i) => sim.addWorkspace(`WS ${i + 2}`).gid),
+		];
 		sim.createGoal('Roadmap goal', workspaces[1]);
 		sim.createProject('Roadmap', workspaces[11]);
 		sim.createProject('Zeta launch', workspaces[11]);
 
-		const first = await listSearch(new AsanaEvents(), 'searchProjectsAndGoals', { filter: 'roadmap' });
+		const first = await listSearch(new AsanaEvents(), 'searchProjectsAndGoals', {
+			filter: 'roadmap',
+		});
 		expect(names(first)).toEqual(['Goal: Roadmap goal (WS 2)']);
 		expect(first.paginationToken).toEqual(expect.any(String));
 		expect(apiCalls('/typeahead')).toHaveLength(20);
-		const second = await listSearch(new AsanaEvents(), 'searchProjectsAndGoals', { filter: 'roadmap', paginationToken: first.paginationToken });
+		const second = await listSearch(new AsanaEvents(), 'searchProjectsAndGoals', {
+			filter: 'roadmap',
+			paginationToken: first.paginationToken,
+		});
 		expect(names(second)).toEqual(['Project: Roadmap (WS 12)']);
 		expect(second.paginationToken).toBeUndefined();
 
@@ -270,7 +389,9 @@ describe('list searches: projects and goals', () => {
 		expect(apiCalls('/typeahead')).toHaveLength(24);
 
 		// Seeded objects carry their workspace's name as well.
-		expect(names(await listSearch(new AsanaEvents(), 'searchProjectsAndGoals', { filter: 'customer' }))).toEqual([
+		expect(
+			names(await listSearch(new AsanaEvents(), 'searchProjectsAndGoals', { filter: 'customer' })),
+		).toEqual([
 			'Project: Customer onboarding (Acme Corp)',
 			'Goal: Grow active customers (Acme Corp)',
 		]);
@@ -282,9 +403,16 @@ describe('list searches: credentials', () => {
 		sim.registerOAuthClient('client-1', 'client-secret-1');
 		const tokens = sim.issueOAuthTokens(sim.users.bob.gid, 'client-1');
 		sim.expireAccessToken(tokens.access_token);
-		const credentials: HarnessCredentials = sim.oauth2Credentials(tokens.access_token, tokens.refresh_token);
+		const credentials: HarnessCredentials = sim.oauth2Credentials(
+			tokens.access_token,
+			tokens.refresh_token,
+		);
 
-		const result = await listSearch(new AsanaEventsTrigger(), 'searchProjectsAndGoals', { credentials, parameters: { authentication: 'oAuth2' }, filter: 'relaunch' });
+		const result = await listSearch(new AsanaEventsTrigger(), 'searchProjectsAndGoals', {
+			credentials,
+			parameters: { authentication: 'oAuth2' },
+			filter: 'relaunch',
+		});
 		expect(names(result)).toEqual(['Project: Website relaunch']);
 		const workspaceCalls = apiCalls('/api/1.0/workspaces');
 		expect(workspaceCalls.map((r) => r.status)).toEqual([401, 200]);
@@ -298,7 +426,9 @@ describe('list searches: credentials', () => {
 			[new AsanaEventsTrigger(), 'searchProjectsAndGoals', 'Project and goal list'],
 		] as const) {
 			sim.resetLog();
-			const error = await listSearch(nodeType, method, { credentials: tokenCredentials(badToken) }).then(
+			const error = await listSearch(nodeType, method, {
+				credentials: tokenCredentials(badToken),
+			}).then(
 				() => undefined,
 				(caught: unknown) => caught as Error & { description?: string; httpCode?: string },
 			);
@@ -306,7 +436,9 @@ describe('list searches: credentials', () => {
 			// n8n keeps only the status of a 401 it could not recover from; the hint says what to do.
 			expect(error?.message).toBe(`${subject}: Asana 401 on /workspaces: HTTP 401`);
 			expect(error?.httpCode).toBe('401');
-			expect(error?.description).toMatch(/The Asana token is missing, wrong, revoked or expired\. Open the credential/);
+			expect(error?.description).toMatch(
+				/The Asana token is missing, wrong, revoked or expired\. Open the credential/,
+			);
 			expect(countSecretOccurrences(badToken, [error])).toBe(0);
 			// The pack does not retry a 401 (n8n-core itself re-sends it once after re-authenticating),
 			// and no search starts without the workspace list.

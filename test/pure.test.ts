@@ -1,14 +1,14 @@
-import { eventIdentity, eventKey, RecentKeys } from '../nodes/shared/eventKey';
-import { matchesFilters, splitList, type EventFilters } from '../nodes/shared/eventFilters';
-import { parseAsanaReference } from '../nodes/shared/resourceRef';
+import { eventIdentity, eventKey, RecentKeys } from '../nodes/shared/events/eventKey';
+import { matchesFilters, splitList, type EventFilters } from '../nodes/shared/events/eventFilters';
+import { parseAsanaReference } from '../nodes/shared/editor/resourceRef';
 import {
 	backoffDelay,
 	buildQueryString,
 	DEFAULT_RETRY_POLICY,
 	retryAfterMs,
-} from '../nodes/shared/transport';
-import { mapWithConcurrency } from '../nodes/shared/concurrency';
-import type { AsanaEvent } from '../nodes/shared/types';
+} from '../nodes/shared/asana/transport';
+import { mapWithConcurrency } from '../nodes/shared/asana/concurrency';
+import type { AsanaEvent } from '../nodes/shared/asana/types';
 
 describe('parseAsanaReference', () => {
 	it.each([
@@ -120,10 +120,18 @@ describe('RecentKeys', () => {
 });
 
 describe('matchesFilters', () => {
-	const none: EventFilters = { actions: [], resourceTypes: [], resourceSubtypes: [], changedFields: [], ignoredUserGids: [] };
+	const none: EventFilters = {
+		actions: [],
+		resourceTypes: [],
+		resourceSubtypes: [],
+		changedFields: [],
+		ignoredUserGids: [],
+	};
 	it('lets everything through without filters, including system events', () => {
 		expect(matchesFilters(baseEvent, none)).toBe(true);
-		expect(matchesFilters({ ...baseEvent, user: null }, { ...none, ignoredUserGids: ['1'] })).toBe(true);
+		expect(matchesFilters({ ...baseEvent, user: null }, { ...none, ignoredUserGids: ['1'] })).toBe(
+			true,
+		);
 	});
 	it('applies each filter', () => {
 		expect(matchesFilters(baseEvent, { ...none, actions: ['added'] })).toBe(false);

@@ -19,11 +19,15 @@ interface Oas {
 	components: { schemas: Record<string, Schema>; responses: Record<string, Schema> };
 }
 
-const oas = load(readFileSync(join(__dirname, '../../shared/asana-api/asana_oas.yaml'), 'utf8')) as Oas;
+const oas = load(
+	readFileSync(join(__dirname, '../../shared/asana-api/asana_oas.yaml'), 'utf8'),
+) as Oas;
 
 function deref(ref: string): unknown {
 	const [, , section, name] = ref.split('/');
-	const target = (oas.components as unknown as Record<string, Record<string, unknown>>)[section]?.[name];
+	const target = (oas.components as unknown as Record<string, Record<string, unknown>>)[section]?.[
+		name
+	];
 	if (target === undefined) throw new Error(`unresolved $ref ${ref}`);
 	return target;
 }
@@ -51,24 +55,46 @@ function resolve(schema: unknown, depth = 0): unknown {
 		// Asana uses allOf to extend a base or to attach a description to a $ref: merge the parts.
 		for (const resolved of object.allOf.map((p) => resolve(p, depth + 1)) as Schema[]) {
 			// A part made nullable above comes back wrapped; merge its schema and keep the null.
-			const wrapped = Array.isArray(resolved.anyOf) && resolved.anyOf.length === 2 && (resolved.anyOf[1] as Schema).type === 'null';
+			const wrapped =
+				Array.isArray(resolved.anyOf) &&
+				resolved.anyOf.length === 2 &&
+				(resolved.anyOf[1] as Schema).type === 'null';
 			const part = wrapped ? ((resolved.anyOf as Schema[])[0] as Schema) : resolved;
 			const { properties, required, ...rest } = part;
 			const wasNullable = wrapped || (Array.isArray(part.type) && part.type.includes('null'));
 			Object.assign(out, rest);
 			if (Array.isArray(rest.type)) out.type = rest.type.find((t) => t !== 'null');
-			if (properties) out.properties = { ...((out.properties as Schema) ?? {}), ...(properties as Schema) };
-			if (required) out.required = [...((out.required as string[]) ?? []), ...(required as string[])];
+			if (properties)
+				out.properties = { ...((out.properties as Schema) ?? {}), ...(properties as Schema) };
+			if (required)
+				out.required = [...((out.required as string[]) ?? []), ...(required as string[])];
 			if (wasNullable) out.nullable = true;
 		}
 	}
 	for (const [key, value] of Object.entries(object)) {
-		if (key === 'allOf' || key === 'example' || key === 'examples' || key === 'description' || key.startsWith('x-')) continue;
+		if (
+			key === 'allOf' ||
+			key === 'example' ||
+			key === 'examples' ||
+			key === 'description' ||
+			key.startsWith('x-')
+		)
+			continue;
 		if (key === 'properties') {
-			out.properties = { ...((out.properties as Schema) ?? {}), ...Object.fromEntries(Object.entries(value as Schema).map(([k, v]) => [k, resolve(v, depth + 1)])) };
+			out.properties = {
+				...((out.properties as Schema) ?? {}),
+				...Object.fromEntries(
+					Object.entries(value as Schema).map(([k, v]) => [k, resolve(v, depth + 1)]),
+				),
+			};
 		} else out[key] = resolve(value, depth + 1);
 	}
-	if ((out.type === 'object' || out.properties) && out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
+	if (
+		(out.type === 'object' || out.properties) &&
+		out.properties &&
+		out.additionalProperties === undefined
+	)
+		out.additionalProperties = false;
 	if (out.nullable === true) out = allowNull(out);
 	return out;
 }
@@ -85,7 +111,8 @@ function eventsSchema(path: string, status: number): Schema {
 	const schema = responseSchema(path, status);
 	const event = ((schema.properties as Record<string, Schema>).data.items ?? {}) as Schema;
 	const properties = event.properties as Record<string, Schema>;
-	for (const key of ['resource', 'parent']) (properties[key].properties as Schema).resource_subtype = { type: 'string' };
+	for (const key of ['resource', 'parent'])
+		(properties[key].properties as Schema).resource_subtype = { type: 'string' };
 	for (const key of ['user', 'parent']) properties[key] = allowNull(properties[key]);
 	schema.required = ['data', 'sync', 'has_more'];
 	event.required = ['user', 'resource', 'type', 'action', 'parent', 'created_at'];
@@ -94,8 +121,14 @@ function eventsSchema(path: string, status: number): Schema {
 
 const ajv = new Ajv({ strict: false, allErrors: true });
 // The formats the OAS uses, checked as Asana writes them.
-ajv.addFormat('date-time', { validate: (value: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) && !Number.isNaN(Date.parse(value)) });
-ajv.addFormat('date', { validate: (value: string) => /^\d{4}-\d\d-\d\d$/.test(value) && !Number.isNaN(Date.parse(value)) });
+ajv.addFormat('date-time', {
+	validate: (value: string) =>
+		/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(value) &&
+		!Number.isNaN(Date.parse(value)),
+});
+ajv.addFormat('date', {
+	validate: (value: string) => /^\d{4}-\d\d-\d\d$/.test(value) && !Number.isNaN(Date.parse(value)),
+});
 ajv.addFormat('uri', { validate: (value: string) => URL.canParse(value) });
 ajv.addFormat('email', { validate: (value: string) => /^[^@\s]+@[^@\s]+$/.test(value) });
 ajv.addFormat('binary', { validate: () => true });
@@ -116,7 +149,8 @@ const validate = {
 };
 
 function expectValid(validator: ValidateFunction, value: unknown): void {
-	if (!validator(value)) throw new Error(`${JSON.stringify(value)}\n${ajv.errorsText(validator.errors)}`);
+	if (!validator(value))
+		throw new Error(`${JSON.stringify(value)}\n${ajv.errorsText(validator.errors)}`);
 }
 
 let sim: AsanaSimulator;
@@ -130,7 +164,9 @@ afterAll(async () => {
 type Json = Record<string, any>;
 
 async function get(path: string, token = sim.tokens.alice) {
-	const response = await fetch(`${sim.baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+	const response = await fetch(`${sim.baseUrl}${path}`, {
+		headers: { Authorization: `Bearer ${token}` },
+	});
 	return { status: response.status, body: (await response.json()) as Json };
 }
 const enc = encodeURIComponent;
@@ -154,7 +190,8 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			{ ...event, created_at: 'yesterday' },
 			{ ...event, change: { field: 'name', action: 'changed', value: 'x' } },
 		];
-		for (const bad of wrong) expect(validate.events({ data: [bad], sync: 'a:1', has_more: false })).toBe(false);
+		for (const bad of wrong)
+			expect(validate.events({ data: [bad], sync: 'a:1', has_more: false })).toBe(false);
 		expect(validate.events({ data: [event], sync: 'a:1' })).toBe(false);
 		expect(validate.syncExpired({ errors: [{ message: 'x' }] })).toBe(false);
 		expect(validate.auditEvent({ gid: '1', actor: { actor_type: 'robot' } })).toBe(false);
@@ -164,8 +201,12 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		// nullable: next_page may be null, but not a string; an owner may be null.
 		expect(validate.audit({ data: [], next_page: null })).toBe(true);
 		expect(validate.audit({ data: [], next_page: 'x' })).toBe(false);
-		expect(validate.goalCompact({ gid: '1', resource_type: 'goal', name: 'G', owner: null })).toBe(true);
-		expect(validate.goalCompact({ gid: '1', resource_type: 'goal', name: 'G', owner: 'alice' })).toBe(false);
+		expect(validate.goalCompact({ gid: '1', resource_type: 'goal', name: 'G', owner: null })).toBe(
+			true,
+		);
+		expect(
+			validate.goalCompact({ gid: '1', resource_type: 'goal', name: 'G', owner: 'alice' }),
+		).toBe(false);
 	});
 
 	it('serves events of every shape that validate as EventResponse, from resource and workspace streams', async () => {
@@ -194,10 +235,18 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		sim.changeGoal(goal.gid, 'status');
 		sim.generateActivity(200, { projectGid: project.gid });
 
-		const drain = async (path: string, sync: string, validator: ValidateFunction, token?: string) => {
+		const drain = async (
+			path: string,
+			sync: string,
+			validator: ValidateFunction,
+			token?: string,
+		) => {
 			const events: Json[] = [];
-			for (let more = true; more; ) {
-				const { status, body } = await get(`${path}${path.includes('?') ? '&' : '?'}sync=${enc(sync)}`, token);
+			for (let more = true; more;) {
+				const { status, body } = await get(
+					`${path}${path.includes('?') ? '&' : '?'}sync=${enc(sync)}`,
+					token,
+				);
 				expect(status).toBe(200);
 				expectValid(validator, body);
 				events.push(...body.data);
@@ -206,15 +255,37 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			}
 			return events;
 		};
-		const projectEvents = await drain(`/events?resource=${project.gid}`, starts.project.sync, validate.events);
-		const goalEvents = await drain(`/events?resource=${goal.gid}`, starts.goal.sync, validate.events);
-		const wsEvents = await drain(`/workspaces/${sim.workspaceGid}/events`, starts.ws.sync, validate.workspaceEvents, sim.tokens.serviceAccount);
+		const projectEvents = await drain(
+			`/events?resource=${project.gid}`,
+			starts.project.sync,
+			validate.events,
+		);
+		const goalEvents = await drain(
+			`/events?resource=${goal.gid}`,
+			starts.goal.sync,
+			validate.events,
+		);
+		const wsEvents = await drain(
+			`/workspaces/${sim.workspaceGid}/events`,
+			starts.ws.sync,
+			validate.workspaceEvents,
+			sim.tokens.serviceAccount,
+		);
 		expect(wsEvents.length).toBeGreaterThanOrEqual(projectEvents.length + goalEvents.length);
 
 		const shapes = new Set(
 			[...projectEvents, ...goalEvents, ...wsEvents].map((e) => {
-				const value = ['new_value', 'added_value', 'removed_value'].find((k) => e.change && k in e.change) ?? '';
-				return [e.resource.resource_type, e.resource.resource_subtype ?? '', e.action, e.parent?.resource_type ?? '', value, e.user === null ? 'system' : 'user'].join('/');
+				const value =
+					['new_value', 'added_value', 'removed_value'].find((k) => e.change && k in e.change) ??
+					'';
+				return [
+					e.resource.resource_type,
+					e.resource.resource_subtype ?? '',
+					e.action,
+					e.parent?.resource_type ?? '',
+					value,
+					e.user === null ? 'system' : 'user',
+				].join('/');
 			}),
 		);
 		for (const shape of [
@@ -244,12 +315,18 @@ describe('simulator conformance to asana_oas.yaml', () => {
 	it('serves audit log pages whose events validate as AuditLogEvent', async () => {
 		const events = sim.generateAuditEvents(60);
 		sim.addAuditEvent({ event_type: 'task_deleted' });
-		sim.addAuditEvent({ event_type: 'user_login_failed', actor: { actor_type: 'anonymous', email: 'who@example.com' } });
+		sim.addAuditEvent({
+			event_type: 'user_login_failed',
+			actor: { actor_type: 'anonymous', email: 'who@example.com' },
+		});
 		expect(new Set(events.map((e) => e.event_type)).size).toBeGreaterThanOrEqual(10);
 		let offset: string | undefined;
 		let total = 0;
 		for (;;) {
-			const { status, body } = await get(`/workspaces/${sim.workspaceGid}/audit_log_events?limit=25${offset ? `&offset=${offset}` : ''}`, sim.tokens.serviceAccount);
+			const { status, body } = await get(
+				`/workspaces/${sim.workspaceGid}/audit_log_events?limit=25${offset ? `&offset=${offset}` : ''}`,
+				sim.tokens.serviceAccount,
+			);
 			expect(status).toBe(200);
 			expectValid(validate.audit, body);
 			for (const event of body.data) expectValid(validate.auditEvent, event);
@@ -258,7 +335,10 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			offset = body.next_page.offset;
 		}
 		expect(total).toBe(62);
-		const none = await get(`/workspaces/${sim.workspaceGid}/audit_log_events?event_type=nothing_like_this`, sim.tokens.serviceAccount);
+		const none = await get(
+			`/workspaces/${sim.workspaceGid}/audit_log_events?event_type=nothing_like_this`,
+			sim.tokens.serviceAccount,
+		);
 		expectValid(validate.audit, none.body);
 		expect(none.body.next_page).toBeNull();
 	});
@@ -268,9 +348,14 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		sim.addWorkspace('Second');
 		expectValid(validate.workspaces, (await get('/workspaces?limit=1')).body);
 		const [project] = sim.seeded.projects;
-		const task = sim.createTask({ name: 'Full', projectGids: [project.gid], assigneeGid: sim.users.bob.gid });
+		const task = sim.createTask({
+			name: 'Full',
+			projectGids: [project.gid],
+			assigneeGid: sim.users.bob.gid,
+		});
 		const sub = sim.createTask({ name: 'Child', parentGid: task.gid });
-		for (const gid of [task.gid, sub.gid]) expectValid(validate.task, (await get(`/tasks/${gid}`)).body);
+		for (const gid of [task.gid, sub.gid])
+			expectValid(validate.task, (await get(`/tasks/${gid}`)).body);
 		expectValid(validate.project, (await get(`/projects/${project.gid}`)).body);
 		expectValid(validate.goal, (await get(`/goals/${sim.seeded.goals[0].gid}`)).body);
 		const goals = await get(`/workspaces/${sim.workspaceGid}/typeahead?resource_type=goal&query=`);
@@ -290,8 +375,18 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			(await get('/tasks/abc')).body,
 			(await get('/events')).body,
 			(await get(`/workspaces/${sim.workspaceGid}/audit_log_events`)).body,
-			(await get(`/workspaces/${sim.workspaceGid}/audit_log_events?limit=500`, sim.tokens.serviceAccount)).body,
-			(await get(`/workspaces/${sim.workspaceGid}/audit_log_events?offset=garbage`, sim.tokens.serviceAccount)).body,
+			(
+				await get(
+					`/workspaces/${sim.workspaceGid}/audit_log_events?limit=500`,
+					sim.tokens.serviceAccount,
+				)
+			).body,
+			(
+				await get(
+					`/workspaces/${sim.workspaceGid}/audit_log_events?offset=garbage`,
+					sim.tokens.serviceAccount,
+				)
+			).body,
 			(await get('/no/such/route')).body,
 		];
 		expect(bodies[0].errors[0].phrase).toBe('6 sad squid snuggle softly');

@@ -13,7 +13,11 @@ const HOUR = 3_600_000;
 
 beforeEach(async () => {
 	clock = Date.parse('2026-11-01T12:00:00Z');
-	sim = await AsanaSimulator.start({ now: () => clock, syncTokenMaxAgeMs: 60_000, auditOffsetMaxAgeMs: HOUR });
+	sim = await AsanaSimulator.start({
+		now: () => clock,
+		syncTokenMaxAgeMs: 60_000,
+		auditOffsetMaxAgeMs: HOUR,
+	});
 });
 afterEach(async () => {
 	await sim.stop();
@@ -22,7 +26,9 @@ afterEach(async () => {
 type Json = Record<string, any>;
 
 async function get(path: string, token: string | null = sim.tokens.alice) {
-	const response = await fetch(`${sim.baseUrl}${path}`, { headers: token === null ? {} : { Authorization: `Bearer ${token}` } });
+	const response = await fetch(`${sim.baseUrl}${path}`, {
+		headers: token === null ? {} : { Authorization: `Bearer ${token}` },
+	});
 	const text = await response.text();
 	return { status: response.status, headers: response.headers, body: JSON.parse(text) as Json };
 }
@@ -37,31 +43,53 @@ async function control(path: string, body?: unknown) {
 	return { status: response.status, body: (await response.json()) as Json };
 }
 
-async function oauth(params: Record<string, string>, init: { json?: boolean; basic?: [string, string] } = {}) {
-	const headers: Record<string, string> = { 'content-type': init.json ? 'application/json' : 'application/x-www-form-urlencoded' };
-	if (init.basic) headers.authorization = `Basic ${Buffer.from(init.basic.join(':')).toString('base64')}`;
-	const response = await fetch(sim.oauthTokenUrl, { method: 'POST', headers, body: init.json ? JSON.stringify(params) : new URLSearchParams(params) });
+async function oauth(
+	params: Record<string, string>,
+	init: { json?: boolean; basic?: [string, string] } = {},
+) {
+	const headers: Record<string, string> = {
+		'content-type': init.json ? 'application/json' : 'application/x-www-form-urlencoded',
+	};
+	if (init.basic)
+		headers.authorization = `Basic ${Buffer.from(init.basic.join(':')).toString('base64')}`;
+	const response = await fetch(sim.oauthTokenUrl, {
+		method: 'POST',
+		headers,
+		body: init.json ? JSON.stringify(params) : new URLSearchParams(params),
+	});
 	return { status: response.status, body: (await response.json()) as Json };
 }
 
 const enc = encodeURIComponent;
 /** A token at the stream's current end (the 412 of a first call). */
-const startToken = async (path: string, token = sim.tokens.alice) => (await get(path, token)).body.sync as string;
-const page = (path: string, sync: string, token = sim.tokens.alice) => get(`${path}${path.includes('?') ? '&' : '?'}sync=${enc(sync)}`, token);
+const startToken = async (path: string, token = sim.tokens.alice) =>
+	(await get(path, token)).body.sync as string;
+const page = (path: string, sync: string, token = sim.tokens.alice) =>
+	get(`${path}${path.includes('?') ? '&' : '?'}sync=${enc(sync)}`, token);
 
 describe('simulator: seeded domain', () => {
 	it('starts with a workspace, alice, bob, a service account, two projects with tasks and a goal, and no history', async () => {
 		const me = await get('/users/me');
-		expect(me.body.data).toMatchObject({ gid: sim.users.alice.gid, resource_type: 'user', name: 'Alice Admin', email: 'alice@acme.test' });
-		expect(me.body.data.workspaces).toEqual([{ gid: sim.workspaceGid, resource_type: 'workspace', name: 'Acme Corp' }]);
+		expect(me.body.data).toMatchObject({
+			gid: sim.users.alice.gid,
+			resource_type: 'user',
+			name: 'Alice Admin',
+			email: 'alice@acme.test',
+		});
+		expect(me.body.data.workspaces).toEqual([
+			{ gid: sim.workspaceGid, resource_type: 'workspace', name: 'Acme Corp' },
+		]);
 		expect((await get('/users/me', sim.tokens.bob)).body.data.gid).toBe(sim.users.bob.gid);
 		expect((await asService('/users/me')).body.data.gid).toBe(sim.users.serviceAccount.gid);
 		expect(sim.seeded.projects).toHaveLength(2);
 		expect(sim.seeded.tasks.length).toBeGreaterThanOrEqual(4);
 		expect(sim.seeded.goals).toHaveLength(1);
 		const projects = await get(`/projects?workspace=${sim.workspaceGid}`);
-		expect(projects.body.data.map((p: Json) => p.gid)).toEqual(sim.seeded.projects.map((p) => p.gid));
-		for (const gid of [sim.workspaceGid, ...sim.seeded.projects.map((p) => p.gid)]) expect(sim.eventsEmitted(gid)).toBe(0);
+		expect(projects.body.data.map((p: Json) => p.gid)).toEqual(
+			sim.seeded.projects.map((p) => p.gid),
+		);
+		for (const gid of [sim.workspaceGid, ...sim.seeded.projects.map((p) => p.gid)])
+			expect(sim.eventsEmitted(gid)).toBe(0);
 		// Enterprise+ from the start: the service account may read workspace events.
 		expect((await asService(`/workspaces/${sim.workspaceGid}/events`)).status).toBe(412);
 	});
@@ -93,7 +121,9 @@ describe('simulator: events and sync tokens', () => {
 		expect(quiet.body.sync).not.toBe(p3.body.sync);
 		expect((await page(path, quiet.body.sync)).body.data).toEqual([]);
 		// The shorter route to the same stream.
-		expect((await get(`/projects/${project.gid}/events?sync=${enc(p2.body.sync)}`)).body.data).toHaveLength(50);
+		expect(
+			(await get(`/projects/${project.gid}/events?sync=${enc(p2.body.sync)}`)).body.data,
+		).toHaveLength(50);
 	});
 
 	it('serves every event shape: values only for resource fields, parent only for added/removed, null user for the system', async () => {
@@ -106,7 +136,12 @@ describe('simulator: events and sync tokens', () => {
 		sim.assignTask(task.gid, sim.users.bob.gid);
 		sim.changeTask(task.gid, 'followers', sim.users.bob.gid);
 		sim.changeTask(task.gid, 'followers', sim.users.bob.gid);
-		sim.changeTask(task.gid, 'custom_fields', { gid: '77', resource_type: 'custom_field', name: 'Priority' }, null);
+		sim.changeTask(
+			task.gid,
+			'custom_fields',
+			{ gid: '77', resource_type: 'custom_field', name: 'Priority' },
+			null,
+		);
 		sim.changeTask(task.gid, 'due_on', '2026-12-24', null);
 		const story = sim.addComment(task.gid, 'Looks good');
 		sim.addTaskToProject(task.gid, other.gid);
@@ -116,25 +151,66 @@ describe('simulator: events and sync tokens', () => {
 		const events = (await page(path, sync)).body.data as Json[];
 		const alice = { gid: sim.users.alice.gid, resource_type: 'user', name: 'Alice Admin' };
 		const bob = { gid: sim.users.bob.gid, resource_type: 'user', name: 'Bob Builder' };
-		const resource = { gid: task.gid, resource_type: 'task', name: 'T2', resource_subtype: 'default_task' };
-		const changed = (change: Json, user: Json | null = alice) => ({ user, resource, type: 'task', action: 'changed', parent: null, change });
+		const resource = {
+			gid: task.gid,
+			resource_type: 'task',
+			name: 'T2',
+			resource_subtype: 'default_task',
+		};
+		const changed = (change: Json, user: Json | null = alice) => ({
+			user,
+			resource,
+			type: 'task',
+			action: 'changed',
+			parent: null,
+			change,
+		});
 		expect(events.map((e) => ({ ...e, created_at: undefined }))).toEqual(
 			[
 				changed({ field: 'name', action: 'changed' }, bob),
 				changed({ field: 'assignee', action: 'changed', new_value: bob }),
 				changed({ field: 'followers', action: 'added', added_value: bob }),
 				changed({ field: 'followers', action: 'removed', removed_value: bob }),
-				changed({ field: 'custom_fields', action: 'changed', new_value: { gid: '77', resource_type: 'custom_field', name: 'Priority' } }, null),
+				changed(
+					{
+						field: 'custom_fields',
+						action: 'changed',
+						new_value: { gid: '77', resource_type: 'custom_field', name: 'Priority' },
+					},
+					null,
+				),
 				changed({ field: 'due_on', action: 'changed' }, null),
 				{
 					user: alice,
-					resource: { gid: story.gid, resource_type: 'story', name: 'Looks good', resource_subtype: 'comment_added' },
+					resource: {
+						gid: story.gid,
+						resource_type: 'story',
+						name: 'Looks good',
+						resource_subtype: 'comment_added',
+					},
 					type: 'story',
 					action: 'added',
-					parent: { gid: task.gid, resource_type: 'task', name: 'T2', resource_subtype: 'default_task' },
+					parent: {
+						gid: task.gid,
+						resource_type: 'task',
+						name: 'T2',
+						resource_subtype: 'default_task',
+					},
 				},
-				{ user: alice, resource, type: 'task', action: 'added', parent: { gid: other.gid, resource_type: 'project', name: 'Q' } },
-				{ user: alice, resource, type: 'task', action: 'removed', parent: { gid: other.gid, resource_type: 'project', name: 'Q' } },
+				{
+					user: alice,
+					resource,
+					type: 'task',
+					action: 'added',
+					parent: { gid: other.gid, resource_type: 'project', name: 'Q' },
+				},
+				{
+					user: alice,
+					resource,
+					type: 'task',
+					action: 'removed',
+					parent: { gid: other.gid, resource_type: 'project', name: 'Q' },
+				},
 				{ user: alice, resource, type: 'task', action: 'deleted', parent: null },
 				{ user: alice, resource, type: 'task', action: 'undeleted', parent: null },
 			].map((e) => ({ ...e, created_at: undefined })),
@@ -162,18 +238,33 @@ describe('simulator: events and sync tokens', () => {
 		sim.renameTask(sub.gid, 'S2');
 		sim.addComment(task.gid, 'hi', null);
 		sim.changeGoal(goal.gid, 'status', sim.users.bob.gid);
-		const gids = async (path: string, sync: string, token?: string) => ((await page(path, sync, token)).body.data as Json[]).map((e) => e.resource.gid);
+		const gids = async (path: string, sync: string, token?: string) =>
+			((await page(path, sync, token)).body.data as Json[]).map((e) => e.resource.gid);
 		const comment = expect.any(String);
-		expect(await gids(`/events?resource=${project.gid}`, tokens.project)).toEqual([sub.gid, comment]);
+		expect(await gids(`/events?resource=${project.gid}`, tokens.project)).toEqual([
+			sub.gid,
+			comment,
+		]);
 		expect(await gids(`/events?resource=${task.gid}`, tokens.task)).toEqual([sub.gid, comment]);
 		expect(await gids(`/events?resource=${sub.gid}`, tokens.sub)).toEqual([sub.gid]);
 		expect(await gids(`/events?resource=${goal.gid}`, tokens.goal)).toEqual([goal.gid]);
-		expect(await gids(`/workspaces/${sim.workspaceGid}/events`, tokens.ws, sim.tokens.serviceAccount)).toEqual([sub.gid, comment, goal.gid]);
+		expect(
+			await gids(`/workspaces/${sim.workspaceGid}/events`, tokens.ws, sim.tokens.serviceAccount),
+		).toEqual([sub.gid, comment, goal.gid]);
 		const goalEvent = (await page(`/events?resource=${goal.gid}`, tokens.goal)).body.data[0];
-		expect(goalEvent).toMatchObject({ user: { gid: sim.users.bob.gid }, resource: { resource_type: 'goal', name: 'G' }, action: 'changed', change: { field: 'status', action: 'changed' } });
+		expect(goalEvent).toMatchObject({
+			user: { gid: sim.users.bob.gid },
+			resource: { resource_type: 'goal', name: 'G' },
+			action: 'changed',
+			change: { field: 'status', action: 'changed' },
+		});
 
 		sim.bulkTaskEvents(project.gid, 2500);
-		const ws1 = await page(`/workspaces/${sim.workspaceGid}/events`, tokens.ws, sim.tokens.serviceAccount);
+		const ws1 = await page(
+			`/workspaces/${sim.workspaceGid}/events`,
+			tokens.ws,
+			sim.tokens.serviceAccount,
+		);
 		expect([ws1.body.data.length, ws1.body.has_more]).toEqual([1000, true]);
 		expect(sim.eventsEmitted(project.gid)).toBe(2 + 2500 + 2);
 		// Stored once: every stream holds the same objects.
@@ -213,7 +304,7 @@ describe('simulator: events and sync tokens', () => {
 		expect((await page(path, stillGood.body.sync)).status).toBe(412);
 		expect((await page(path, young)).status).toBe(412);
 		expect((await page(path, '5a888cbba4065641bffe1b44dced2fcf:0')).status).toBe(412);
-		expect((await page(path, (await startToken(`/events?resource=${other.gid}`)))).status).toBe(412);
+		expect((await page(path, await startToken(`/events?resource=${other.gid}`))).status).toBe(412);
 	});
 
 	it('honours opt_fields on events', async () => {
@@ -221,7 +312,9 @@ describe('simulator: events and sync tokens', () => {
 		const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
 		const sync = await startToken(`/events?resource=${task.gid}`);
 		sim.assignTask(task.gid, sim.users.bob.gid);
-		const { body } = await get(`/events?resource=${task.gid}&sync=${enc(sync)}&opt_fields=action,resource.name,change.new_value.name,user`);
+		const { body } = await get(
+			`/events?resource=${task.gid}&sync=${enc(sync)}&opt_fields=action,resource.name,change.new_value.name,user`,
+		);
 		expect(body.data).toEqual([
 			{
 				action: 'changed',
@@ -234,15 +327,27 @@ describe('simulator: events and sync tokens', () => {
 
 	it('refuses bad resources, workspace events without a service account or below Enterprise+, and bad tokens', async () => {
 		const missing = await get('/events');
-		expect([missing.status, missing.body.errors[0].message]).toEqual([400, expect.stringMatching(/^resource/)]);
+		expect([missing.status, missing.body.errors[0].message]).toEqual([
+			400,
+			expect.stringMatching(/^resource/),
+		]);
 		expect((await get('/events?resource=12ab')).status).toBe(400);
 		const unknown = await get('/events?resource=424242');
-		expect([unknown.status, unknown.body.errors[0].message]).toEqual([404, expect.stringMatching(/424242/)]);
+		expect([unknown.status, unknown.body.errors[0].message]).toEqual([
+			404,
+			expect.stringMatching(/424242/),
+		]);
 		const user = await get(`/events?resource=${sim.users.bob.gid}`);
-		expect([user.status, user.body.errors[0].message]).toEqual([400, expect.stringMatching(/task, project or goal/)]);
+		expect([user.status, user.body.errors[0].message]).toEqual([
+			400,
+			expect.stringMatching(/task, project or goal/),
+		]);
 		expect((await get(`/events?resource=${sim.workspaceGid}`)).status).toBe(400);
 		const notSa = await get(`/workspaces/${sim.workspaceGid}/events`);
-		expect([notSa.status, notSa.body.errors[0].message]).toEqual([403, expect.stringMatching(/service account.*Enterprise\+/)]);
+		expect([notSa.status, notSa.body.errors[0].message]).toEqual([
+			403,
+			expect.stringMatching(/service account.*Enterprise\+/),
+		]);
 		sim.setTier('premium');
 		expect((await asService(`/workspaces/${sim.workspaceGid}/events`)).status).toBe(403);
 		sim.setTier('enterprise_plus');
@@ -269,7 +374,7 @@ describe('simulator: events and sync tokens', () => {
 
 		const pageTimes: number[] = [];
 		let total = 0;
-		for (let more = true; more; ) {
+		for (let more = true; more;) {
 			const t0 = performance.now();
 			const { body } = await page(path, sync);
 			pageTimes.push(performance.now() - t0);
@@ -283,7 +388,7 @@ describe('simulator: events and sync tokens', () => {
 		expect(mean(pageTimes.slice(-200))).toBeLessThan(mean(pageTimes.slice(0, 200)) * 3 + 2);
 
 		let wsTotal = 0;
-		for (let more = true; more; ) {
+		for (let more = true; more;) {
 			const { body } = await page(wsPath, wsSync, sim.tokens.serviceAccount);
 			expect(body.data.length).toBeLessThanOrEqual(1000);
 			wsTotal += body.data.length;
@@ -294,16 +399,30 @@ describe('simulator: events and sync tokens', () => {
 	});
 
 	it('generates the same realistic activity for the same seed', async () => {
-		const [a, b] = await Promise.all([AsanaSimulator.start({ seed: 7, now: () => clock }), AsanaSimulator.start({ seed: 7, now: () => clock })]);
+		const [a, b] = await Promise.all([
+			AsanaSimulator.start({ seed: 7, now: () => clock }),
+			AsanaSimulator.start({ seed: 7, now: () => clock }),
+		]);
 		try {
 			const trace = (s: AsanaSimulator) => {
 				s.generateActivity(400);
-				return (s.domain.streams.get(s.workspaceGid) ?? []).map((e) => `${e.action}:${e.resource.resource_type}:${e.change?.field ?? ''}:${e.user?.gid ?? 'system'}`);
+				return (s.domain.streams.get(s.workspaceGid) ?? []).map(
+					(e) =>
+						`${e.action}:${e.resource.resource_type}:${e.change?.field ?? ''}:${e.user?.gid ?? 'system'}`,
+				);
 			};
 			const traceA = trace(a);
 			expect(traceA).toEqual(trace(b));
 			const kinds = new Set(traceA.map((t) => t.split(':').slice(0, 2).join(':')));
-			for (const kind of ['changed:task', 'added:task', 'added:story', 'removed:task', 'deleted:task', 'changed:goal']) expect(kinds).toContain(kind);
+			for (const kind of [
+				'changed:task',
+				'added:task',
+				'added:story',
+				'removed:task',
+				'deleted:task',
+				'changed:goal',
+			])
+				expect(kinds).toContain(kind);
 			expect(traceA.some((t) => t.endsWith(':system'))).toBe(true);
 			expect(traceA.some((t) => t.startsWith('changed:task:assignee'))).toBe(true);
 			// Everything on the first seeded project also reached its stream.
@@ -329,7 +448,9 @@ describe('simulator: audit log', () => {
 			uri: expect.stringContaining(`${sim.baseUrl}/workspaces/`),
 		});
 		// next_page.uri is directly usable.
-		const viaUri = await fetch(p1.body.next_page.uri, { headers: { Authorization: `Bearer ${sim.tokens.serviceAccount}` } });
+		const viaUri = await fetch(p1.body.next_page.uri, {
+			headers: { Authorization: `Bearer ${sim.tokens.serviceAccount}` },
+		});
 		expect(((await viaUri.json()) as Json).data).toHaveLength(50);
 		const p2 = await asService(`${path()}?limit=100&offset=${p1.body.next_page.offset}`);
 		expect(p2.body.data).toHaveLength(50);
@@ -348,21 +469,37 @@ describe('simulator: audit log', () => {
 	});
 
 	it('filters server-side and answers next_page null only when nothing matches', async () => {
-		sim.generateAuditEvents(40, { from: clock - 40_000, to: clock, eventTypes: ['user_login_succeeded', 'task_deleted'] });
+		sim.generateAuditEvents(40, {
+			from: clock - 40_000,
+			to: clock,
+			eventTypes: ['user_login_succeeded', 'task_deleted'],
+		});
 		const deleted = await asService(`${path()}?limit=100&event_type=task_deleted`);
 		expect(deleted.body.data).toHaveLength(20);
-		expect(deleted.body.data.every((e: Json) => e.event_category === 'deletion' && e.resource.resource_type === 'task')).toBe(true);
+		expect(
+			deleted.body.data.every(
+				(e: Json) => e.event_category === 'deletion' && e.resource.resource_type === 'task',
+			),
+		).toBe(true);
 		const none = await asService(`${path()}?limit=100&event_type=project_exported`);
 		expect(none.body).toEqual({ data: [], next_page: null });
 		const byActor = await asService(`${path()}?actor_gid=${sim.users.bob.gid}`);
 		expect(byActor.body.data.length).toBeGreaterThan(0);
 		expect(byActor.body.data.every((e: Json) => e.actor.gid === sim.users.bob.gid)).toBe(true);
 		const target = deleted.body.data[3];
-		expect((await asService(`${path()}?resource_gid=${target.resource.gid}`)).body.data.map((e: Json) => e.gid)).toEqual([target.gid]);
-		expect((await asService(`${path()}?actor_type=anonymous&event_type=task_deleted`)).body.next_page).toBeNull();
+		expect(
+			(await asService(`${path()}?resource_gid=${target.resource.gid}`)).body.data.map(
+				(e: Json) => e.gid,
+			),
+		).toEqual([target.gid]);
+		expect(
+			(await asService(`${path()}?actor_type=anonymous&event_type=task_deleted`)).body.next_page,
+		).toBeNull();
 		// start_at inclusive, end_at exclusive.
 		const all = (await asService(`${path()}?limit=100`)).body.data as Json[];
-		const window = await asService(`${path()}?start_at=${all[10].created_at}&end_at=${all[20].created_at}`);
+		const window = await asService(
+			`${path()}?start_at=${all[10].created_at}&end_at=${all[20].created_at}`,
+		);
 		expect(window.body.data.map((e: Json) => e.gid)).toEqual(all.slice(10, 20).map((e) => e.gid));
 	});
 
@@ -390,8 +527,13 @@ describe('simulator: audit log', () => {
 		sim.generateAuditEvents(5, { from: clock - 1000, to: clock });
 		const first = await asService(`${path()}?limit=2`);
 		const offset = first.body.next_page.offset;
-		const otherFilters = await asService(`${path()}?limit=2&event_type=task_deleted&offset=${offset}`);
-		expect([otherFilters.status, otherFilters.body.errors[0].message]).toEqual([400, expect.stringMatching(/^offset/)]);
+		const otherFilters = await asService(
+			`${path()}?limit=2&event_type=task_deleted&offset=${offset}`,
+		);
+		expect([otherFilters.status, otherFilters.body.errors[0].message]).toEqual([
+			400,
+			expect.stringMatching(/^offset/),
+		]);
 		// A different limit is not a different filter.
 		expect((await asService(`${path()}?limit=3&offset=${offset}`)).body.data).toHaveLength(3);
 		sim.expireAuditOffsets();
@@ -409,14 +551,21 @@ describe('simulator: audit log', () => {
 		expect((await asService(`${path()}?limit=100`)).body.data).toHaveLength(5);
 		clock = Date.parse('2021-10-20T00:00:00Z');
 		const workspaceGid = sim.addWorkspace('Early').gid;
-		const early = sim.generateAuditEvents(4, { from: Date.parse('2021-10-06T00:00:00Z'), to: Date.parse('2021-10-10T00:00:00Z'), workspaceGid });
+		const early = sim.generateAuditEvents(4, {
+			from: Date.parse('2021-10-06T00:00:00Z'),
+			to: Date.parse('2021-10-10T00:00:00Z'),
+			workspaceGid,
+		});
 		const served = await asService(`/workspaces/${workspaceGid}/audit_log_events`);
 		expect(served.body.data.map((e: Json) => e.gid)).toEqual(early.slice(2).map((e) => e.gid));
 	});
 
 	it('needs a service account on Enterprise+ and a known workspace', async () => {
 		const denied = await get(path());
-		expect([denied.status, denied.body.errors[0].message]).toEqual([403, expect.stringMatching(/[Aa]udit log.*service account.*Enterprise\+/)]);
+		expect([denied.status, denied.body.errors[0].message]).toEqual([
+			403,
+			expect.stringMatching(/[Aa]udit log.*service account.*Enterprise\+/),
+		]);
 		sim.setTier('free');
 		expect((await asService(path())).status).toBe(403);
 		sim.setTier('enterprise_plus');
@@ -424,25 +573,45 @@ describe('simulator: audit log', () => {
 		expect((await asService('/workspaces/x1/audit_log_events')).status).toBe(400);
 		const second = sim.addWorkspace('Second');
 		sim.addAuditEvent({ event_type: 'task_deleted' }, second.gid);
-		expect((await asService(`/workspaces/${second.gid}/audit_log_events`)).body.data).toHaveLength(1);
+		expect((await asService(`/workspaces/${second.gid}/audit_log_events`)).body.data).toHaveLength(
+			1,
+		);
 		expect((await asService(path())).body.next_page).toBeNull();
 	});
 
 	it('generates realistic events evenly spread over [from, to) with the right categories', () => {
 		const from = clock - 10 * HOUR;
 		const events = sim.generateAuditEvents(24, { from, to: clock });
-		expect(events.map((e) => Date.parse(e.created_at) - from)).toEqual(events.map((_, i) => Math.floor((i * 10 * HOUR) / 24)));
+		expect(events.map((e) => Date.parse(e.created_at) - from)).toEqual(
+			events.map((_, i) => Math.floor((i * 10 * HOUR) / 24)),
+		);
 		const byType = new Map(events.map((e) => [e.event_type, e]));
-		for (const type of ['user_login_succeeded', 'user_login_failed', 'task_deleted', 'project_exported', 'file_downloaded', 'user_role_changed', 'workspace_setting_changed']) {
+		for (const type of [
+			'user_login_succeeded',
+			'user_login_failed',
+			'task_deleted',
+			'project_exported',
+			'file_downloaded',
+			'user_role_changed',
+			'workspace_setting_changed',
+		]) {
 			expect(byType.has(type)).toBe(true);
 		}
 		expect(byType.get('user_login_succeeded')?.event_category).toBe('logins');
 		expect(byType.get('task_deleted')?.event_category).toBe('deletion');
 		expect(byType.get('file_downloaded')?.event_category).toBe('content_export');
 		expect(byType.get('user_role_changed')?.details).toMatchObject({ old_value: 'member' });
-		expect(byType.get('project_exported')?.context).toMatchObject({ context_type: 'api', api_authentication_method: expect.any(String) });
-		expect(new Set(events.map((e) => e.actor.actor_type))).toEqual(new Set(['user', 'anonymous', 'external_administrator']));
-		const added = sim.addAuditEvent({ event_type: 'project_exported', created_at: new Date(clock - 5 * HOUR).toISOString() });
+		expect(byType.get('project_exported')?.context).toMatchObject({
+			context_type: 'api',
+			api_authentication_method: expect.any(String),
+		});
+		expect(new Set(events.map((e) => e.actor.actor_type))).toEqual(
+			new Set(['user', 'anonymous', 'external_administrator']),
+		);
+		const added = sim.addAuditEvent({
+			event_type: 'project_exported',
+			created_at: new Date(clock - 5 * HOUR).toISOString(),
+		});
 		const list = sim.domain.audit.get(sim.workspaceGid) ?? [];
 		expect(list.map((e) => e.created_at)).toEqual([...list.map((e) => e.created_at)].sort());
 		expect(list).toContain(added);
@@ -457,17 +626,31 @@ describe('simulator: faults, latency, log', () => {
 		sim.injectFault({ kind: 'malformed', path: '/users/me' });
 		expect((await get('/workspaces')).status).toBe(200);
 		const limited = await get('/users/me');
-		expect([limited.status, limited.headers.get('retry-after'), limited.body.errors[0].message]).toEqual([429, '7', expect.any(String)]);
+		expect([
+			limited.status,
+			limited.headers.get('retry-after'),
+			limited.body.errors[0].message,
+		]).toEqual([429, '7', expect.any(String)]);
 		const failed = await get('/users/me');
 		expect([failed.status, failed.body.errors[0].phrase]).toEqual([500, 'five red rabbits']);
 		expect((await get('/users/me')).status).toBe(503);
-		const malformed = await fetch(`${sim.baseUrl}/users/me`, { headers: { Authorization: `Bearer ${sim.tokens.alice}` } });
+		const malformed = await fetch(`${sim.baseUrl}/users/me`, {
+			headers: { Authorization: `Bearer ${sim.tokens.alice}` },
+		});
 		expect(malformed.status).toBe(200);
 		await expect(malformed.json()).rejects.toThrow();
 		expect((await get('/users/me')).status).toBe(200);
 		sim.injectFault({ kind: 'reset', path: '/users/me' });
 		await expect(get('/users/me')).rejects.toThrow();
-		expect(sim.requestLog.map((r) => r.fault ?? r.status)).toEqual([200, '429', '500', '503', 'malformed', 200, 'reset']);
+		expect(sim.requestLog.map((r) => r.fault ?? r.status)).toEqual([
+			200,
+			'429',
+			'500',
+			'503',
+			'malformed',
+			200,
+			'reset',
+		]);
 		expect(sim.counters.byStatus).toEqual({ 200: 3, 429: 1, 500: 1, 503: 1, 0: 1 });
 	});
 
@@ -515,9 +698,20 @@ describe('simulator: faults, latency, log', () => {
 		const started = Date.now();
 		await Promise.all(Array.from({ length: 6 }, () => get('/users/me?opt_fields=name')));
 		expect(Date.now() - started).toBeGreaterThanOrEqual(50);
-		expect(sim.counters).toMatchObject({ requests: 6, inFlight: 0, maxInFlight: 6, byStatus: { 200: 6 } });
+		expect(sim.counters).toMatchObject({
+			requests: 6,
+			inFlight: 0,
+			maxInFlight: 6,
+			byStatus: { 200: 6 },
+		});
 		const entry = sim.requestLog[0];
-		expect(entry).toMatchObject({ method: 'GET', path: '/api/1.0/users/me', query: { opt_fields: 'name' }, status: 200, userGid: sim.users.alice.gid });
+		expect(entry).toMatchObject({
+			method: 'GET',
+			path: '/api/1.0/users/me',
+			query: { opt_fields: 'name' },
+			status: 200,
+			userGid: sim.users.alice.gid,
+		});
 		expect(entry.endedAt - entry.startedAt).toBeGreaterThanOrEqual(45);
 		sim.resetLog();
 		expect(sim.requestLog).toEqual([]);
@@ -535,35 +729,105 @@ describe('simulator: OAuth', () => {
 		expect((await get('/users/me', tokens.access_token)).body.data.gid).toBe(sim.users.bob.gid);
 		sim.expireAccessToken(tokens.access_token);
 		expect((await get('/users/me', tokens.access_token)).status).toBe(401);
-		const refreshed = await oauth({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'app', client_secret: 'shh' });
-		expect(refreshed).toMatchObject({ status: 200, body: { expires_in: 3600, token_type: 'bearer', refresh_token: tokens.refresh_token } });
-		expect((await get('/users/me', refreshed.body.access_token)).body.data.gid).toBe(sim.users.bob.gid);
-		const viaBasic = await oauth({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, { basic: ['app', 'shh'] });
+		const refreshed = await oauth({
+			grant_type: 'refresh_token',
+			refresh_token: tokens.refresh_token,
+			client_id: 'app',
+			client_secret: 'shh',
+		});
+		expect(refreshed).toMatchObject({
+			status: 200,
+			body: { expires_in: 3600, token_type: 'bearer', refresh_token: tokens.refresh_token },
+		});
+		expect((await get('/users/me', refreshed.body.access_token)).body.data.gid).toBe(
+			sim.users.bob.gid,
+		);
+		const viaBasic = await oauth(
+			{ grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+			{ basic: ['app', 'shh'] },
+		);
 		expect(viaBasic.status).toBe(200);
-		const viaJson = await oauth({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'app', client_secret: 'shh' }, { json: true });
+		const viaJson = await oauth(
+			{
+				grant_type: 'refresh_token',
+				refresh_token: tokens.refresh_token,
+				client_id: 'app',
+				client_secret: 'shh',
+			},
+			{ json: true },
+		);
 		expect(viaJson.status).toBe(200);
 		// Access tokens last an hour of the simulator's clock.
 		clock += 3601_000;
 		expect((await get('/users/me', viaJson.body.access_token)).status).toBe(401);
-		expect(sim.requestLog.filter((r) => r.path === '/-/oauth_token').map((r) => r.status)).toEqual([200, 200, 200]);
+		expect(sim.requestLog.filter((r) => r.path === '/-/oauth_token').map((r) => r.status)).toEqual([
+			200, 200, 200,
+		]);
 	});
 
 	it('refuses unknown clients and grants, and exchanges authorization codes', async () => {
 		sim.registerOAuthClient('app', 'shh');
 		const tokens = sim.issueOAuthTokens(sim.users.alice.gid, 'app');
-		expect(await oauth({ grant_type: 'refresh_token', refresh_token: 'nope', client_id: 'app', client_secret: 'shh' })).toEqual({
+		expect(
+			await oauth({
+				grant_type: 'refresh_token',
+				refresh_token: 'nope',
+				client_id: 'app',
+				client_secret: 'shh',
+			}),
+		).toEqual({
 			status: 400,
 			body: expect.objectContaining({ error: 'invalid_grant' }),
 		});
-		expect((await oauth({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'app', client_secret: 'wrong' })).body.error).toBe('invalid_client');
+		expect(
+			(
+				await oauth({
+					grant_type: 'refresh_token',
+					refresh_token: tokens.refresh_token,
+					client_id: 'app',
+					client_secret: 'wrong',
+				})
+			).body.error,
+		).toBe('invalid_client');
 		sim.registerOAuthClient('other', 'x');
-		expect((await oauth({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token, client_id: 'other', client_secret: 'x' })).body.error).toBe('invalid_grant');
-		expect((await oauth({ grant_type: 'password', client_id: 'app', client_secret: 'shh' })).body.error).toBe('unsupported_grant_type');
+		expect(
+			(
+				await oauth({
+					grant_type: 'refresh_token',
+					refresh_token: tokens.refresh_token,
+					client_id: 'other',
+					client_secret: 'x',
+				})
+			).body.error,
+		).toBe('invalid_grant');
+		expect(
+			(await oauth({ grant_type: 'password', client_id: 'app', client_secret: 'shh' })).body.error,
+		).toBe('unsupported_grant_type');
 		const code = sim.issueAuthorizationCode(sim.users.alice.gid, 'app');
-		const exchanged = await oauth({ grant_type: 'authorization_code', code, client_id: 'app', client_secret: 'shh', redirect_uri: 'http://localhost/cb' });
-		expect(exchanged.body).toMatchObject({ token_type: 'bearer', expires_in: 3600, refresh_token: expect.any(String), data: { gid: sim.users.alice.gid } });
+		const exchanged = await oauth({
+			grant_type: 'authorization_code',
+			code,
+			client_id: 'app',
+			client_secret: 'shh',
+			redirect_uri: 'http://localhost/cb',
+		});
+		expect(exchanged.body).toMatchObject({
+			token_type: 'bearer',
+			expires_in: 3600,
+			refresh_token: expect.any(String),
+			data: { gid: sim.users.alice.gid },
+		});
 		expect((await get('/users/me', exchanged.body.access_token)).status).toBe(200);
-		expect((await oauth({ grant_type: 'authorization_code', code, client_id: 'app', client_secret: 'shh' })).body.error).toBe('invalid_grant');
+		expect(
+			(
+				await oauth({
+					grant_type: 'authorization_code',
+					code,
+					client_id: 'app',
+					client_secret: 'shh',
+				})
+			).body.error,
+		).toBe('invalid_grant');
 	});
 });
 
@@ -573,7 +837,11 @@ describe('simulator: records, lists and search', () => {
 		const third = sim.addWorkspace('Third');
 		const p1 = await get('/workspaces?limit=2');
 		expect(p1.body.data.map((w: Json) => w.gid)).toEqual([sim.workspaceGid, second.gid]);
-		expect(p1.body.next_page).toEqual({ offset: expect.any(String), path: expect.stringMatching(/^\/workspaces\?limit=2&offset=/), uri: expect.stringContaining(sim.baseUrl) });
+		expect(p1.body.next_page).toEqual({
+			offset: expect.any(String),
+			path: expect.stringMatching(/^\/workspaces\?limit=2&offset=/),
+			uri: expect.stringContaining(sim.baseUrl),
+		});
 		const p2 = await get(`/workspaces?limit=2&offset=${p1.body.next_page.offset}`);
 		expect([p2.body.data.map((w: Json) => w.gid), p2.body.next_page]).toEqual([[third.gid], null]);
 		expect((await get('/workspaces')).body.next_page).toBeNull();
@@ -592,16 +860,30 @@ describe('simulator: records, lists and search', () => {
 		expect(all.body.data).toHaveLength(4);
 		const live = await get(`/projects?workspace=${sim.workspaceGid}&archived=false`);
 		expect(live.body.data.map((p: Json) => p.name)).not.toContain('Marketing launch');
-		expect(live.body.data[0]).toEqual({ gid: sim.seeded.projects[0].gid, resource_type: 'project', name: 'Website relaunch' });
+		expect(live.body.data[0]).toEqual({
+			gid: sim.seeded.projects[0].gid,
+			resource_type: 'project',
+			name: 'Website relaunch',
+		});
 		expect((await get('/projects')).status).toBe(400);
 		expect((await get('/projects?workspace=31337')).status).toBe(404);
-		expect((await get(`/goals?workspace=${sim.workspaceGid}`)).body.data.map((g: Json) => g.gid)).toEqual([sim.seeded.goals[0].gid, goal.gid]);
+		expect(
+			(await get(`/goals?workspace=${sim.workspaceGid}`)).body.data.map((g: Json) => g.gid),
+		).toEqual([sim.seeded.goals[0].gid, goal.gid]);
 
 		const typeahead = (q: string) => get(`/workspaces/${sim.workspaceGid}/typeahead?${q}`);
-		expect((await typeahead('resource_type=project&query=LAUNCH')).body.data.map((p: Json) => p.name)).toEqual(['Website relaunch', 'Marketing launch']);
-		expect((await typeahead('resource_type=goal&query=revenue')).body.data).toEqual([{ gid: goal.gid, resource_type: 'goal', name: 'Grow revenue' }]);
+		expect(
+			(await typeahead('resource_type=project&query=LAUNCH')).body.data.map((p: Json) => p.name),
+		).toEqual(['Website relaunch', 'Marketing launch']);
+		expect((await typeahead('resource_type=goal&query=revenue')).body.data).toEqual([
+			{ gid: goal.gid, resource_type: 'goal', name: 'Grow revenue' },
+		]);
 		expect((await typeahead('resource_type=task&query=&count=2')).body.data).toHaveLength(2);
-		expect((await typeahead('resource_type=task&query=ship')).body.data[0]).toMatchObject({ resource_type: 'task', name: 'Ship it', resource_subtype: 'default_task' });
+		expect((await typeahead('resource_type=task&query=ship')).body.data[0]).toMatchObject({
+			resource_type: 'task',
+			name: 'Ship it',
+			resource_subtype: 'default_task',
+		});
 		expect((await typeahead('resource_type=portfolio')).status).toBe(400);
 		for (let i = 0; i < 25; i++) sim.createTask({ name: `Bulk ${i}` });
 		expect((await typeahead('resource_type=task&query=bulk')).body.data).toHaveLength(20);
@@ -609,7 +891,11 @@ describe('simulator: records, lists and search', () => {
 
 	it('serves task, project, goal and workspace records with opt_fields, 404 for unknown and 400 for malformed ids', async () => {
 		const [project] = sim.seeded.projects;
-		const task = sim.createTask({ name: 'Ship', projectGids: [project.gid], assigneeGid: sim.users.bob.gid });
+		const task = sim.createTask({
+			name: 'Ship',
+			projectGids: [project.gid],
+			assigneeGid: sim.users.bob.gid,
+		});
 		const sub = sim.createTask({ name: 'Sub', parentGid: task.gid });
 		const full = (await get(`/tasks/${sub.gid}`)).body.data;
 		expect(full).toMatchObject({
@@ -621,22 +907,52 @@ describe('simulator: records, lists and search', () => {
 			parent: { gid: task.gid, resource_type: 'task', name: 'Ship' },
 			workspace: { gid: sim.workspaceGid },
 		});
-		expect((await get(`/tasks/${task.gid}`)).body.data).toMatchObject({ assignee: { gid: sim.users.bob.gid }, projects: [{ gid: project.gid }] });
-		expect((await get(`/tasks/${task.gid}?opt_fields=name`)).body.data).toEqual({ gid: task.gid, name: 'Ship' });
-		expect((await get(`/tasks/${task.gid}?opt_fields=name,assignee.name`)).body.data).toEqual({ gid: task.gid, name: 'Ship', assignee: { gid: sim.users.bob.gid, name: 'Bob Builder' } });
-		expect((await get(`/projects/${project.gid}`)).body.data).toMatchObject({ gid: project.gid, resource_type: 'project', name: 'Website relaunch', archived: false, workspace: { gid: sim.workspaceGid } });
+		expect((await get(`/tasks/${task.gid}`)).body.data).toMatchObject({
+			assignee: { gid: sim.users.bob.gid },
+			projects: [{ gid: project.gid }],
+		});
+		expect((await get(`/tasks/${task.gid}?opt_fields=name`)).body.data).toEqual({
+			gid: task.gid,
+			name: 'Ship',
+		});
+		expect((await get(`/tasks/${task.gid}?opt_fields=name,assignee.name`)).body.data).toEqual({
+			gid: task.gid,
+			name: 'Ship',
+			assignee: { gid: sim.users.bob.gid, name: 'Bob Builder' },
+		});
+		expect((await get(`/projects/${project.gid}`)).body.data).toMatchObject({
+			gid: project.gid,
+			resource_type: 'project',
+			name: 'Website relaunch',
+			archived: false,
+			workspace: { gid: sim.workspaceGid },
+		});
 		const goal = sim.seeded.goals[0];
-		expect((await get(`/goals/${goal.gid}?opt_fields=name,owner`)).body.data).toEqual({ gid: goal.gid, name: goal.name, owner: { gid: sim.users.alice.gid, resource_type: 'user', name: 'Alice Admin' } });
-		expect((await get(`/workspaces/${sim.workspaceGid}`)).body.data).toMatchObject({ gid: sim.workspaceGid, resource_type: 'workspace', name: 'Acme Corp' });
+		expect((await get(`/goals/${goal.gid}?opt_fields=name,owner`)).body.data).toEqual({
+			gid: goal.gid,
+			name: goal.name,
+			owner: { gid: sim.users.alice.gid, resource_type: 'user', name: 'Alice Admin' },
+		});
+		expect((await get(`/workspaces/${sim.workspaceGid}`)).body.data).toMatchObject({
+			gid: sim.workspaceGid,
+			resource_type: 'workspace',
+			name: 'Acme Corp',
+		});
 		for (const route of ['tasks', 'projects', 'goals']) {
 			const unknown = await get(`/${route}/424242`);
-			expect([unknown.status, unknown.body.errors[0].message]).toEqual([404, expect.stringContaining('424242')]);
+			expect([unknown.status, unknown.body.errors[0].message]).toEqual([
+				404,
+				expect.stringContaining('424242'),
+			]);
 			expect((await get(`/${route}/abc`)).status).toBe(400);
 		}
 		sim.deleteTask(task.gid);
 		expect((await get(`/tasks/${task.gid}`)).status).toBe(404);
 		const unknownRoute = await get('/portfolios');
-		expect([unknownRoute.status, unknownRoute.body.errors[0].message]).toEqual([404, 'No matching route for request']);
+		expect([unknownRoute.status, unknownRoute.body.errors[0].message]).toEqual([
+			404,
+			'No matching route for request',
+		]);
 		expect((await fetch(`${sim.origin}/elsewhere`)).status).toBe(404);
 	});
 });
@@ -645,24 +961,48 @@ describe('simulator: control API', () => {
 	it('drives activity, audit events, expiry, faults and the log from another process, without being logged', async () => {
 		const [project] = sim.seeded.projects;
 		const sync = await startToken(`/events?resource=${project.gid}`);
-		const serviceSync = await startToken(`/workspaces/${sim.workspaceGid}/events`, sim.tokens.serviceAccount);
-		expect(await control('activity', { count: 5, projectGid: project.gid })).toEqual({ status: 200, body: { ok: true } });
-		expect((await page(`/events?resource=${project.gid}`, sync)).body.data.length).toBeGreaterThanOrEqual(5);
+		const serviceSync = await startToken(
+			`/workspaces/${sim.workspaceGid}/events`,
+			sim.tokens.serviceAccount,
+		);
+		expect(await control('activity', { count: 5, projectGid: project.gid })).toEqual({
+			status: 200,
+			body: { ok: true },
+		});
+		expect(
+			(await page(`/events?resource=${project.gid}`, sync)).body.data.length,
+		).toBeGreaterThanOrEqual(5);
 		expect((await control('audit', { count: 3 })).status).toBe(200);
 		const audit = await asService(`/workspaces/${sim.workspaceGid}/audit_log_events`);
 		expect(audit.body.data).toHaveLength(3);
 		await control('audit', { count: 2 });
-		const more = await asService(`/workspaces/${sim.workspaceGid}/audit_log_events?offset=${audit.body.next_page.offset}`);
+		const more = await asService(
+			`/workspaces/${sim.workspaceGid}/audit_log_events?offset=${audit.body.next_page.offset}`,
+		);
 		expect(more.body.data).toHaveLength(2);
 		await control('expire-offsets', {});
-		expect((await asService(`/workspaces/${sim.workspaceGid}/audit_log_events?offset=${more.body.next_page.offset}`)).status).toBe(400);
+		expect(
+			(
+				await asService(
+					`/workspaces/${sim.workspaceGid}/audit_log_events?offset=${more.body.next_page.offset}`,
+				)
+			).status,
+		).toBe(400);
 		await control('expire-sync', { streamGid: sim.workspaceGid });
-		expect((await page(`/workspaces/${sim.workspaceGid}/events`, serviceSync, sim.tokens.serviceAccount)).status).toBe(412);
+		expect(
+			(await page(`/workspaces/${sim.workspaceGid}/events`, serviceSync, sim.tokens.serviceAccount))
+				.status,
+		).toBe(412);
 		await control('faults', { kind: '429', path: '/users/me', retryAfterSec: 3 });
 		expect((await get('/users/me')).headers.get('retry-after')).toBe('3');
 
 		const state = (await control('state')).body;
-		expect(state).toMatchObject({ workspaceGid: sim.workspaceGid, tokens: sim.tokens, baseUrl: sim.baseUrl, counters: { requests: sim.requestLog.length } });
+		expect(state).toMatchObject({
+			workspaceGid: sim.workspaceGid,
+			tokens: sim.tokens,
+			baseUrl: sim.baseUrl,
+			counters: { requests: sim.requestLog.length },
+		});
 		expect(state.projects.map((p: Json) => p.gid)).toEqual(sim.seeded.projects.map((p) => p.gid));
 		expect(state.tasks.length).toBeGreaterThanOrEqual(6);
 		expect(state.goals).toHaveLength(1);
@@ -678,15 +1018,34 @@ describe('simulator: control API', () => {
 	});
 
 	it('runs standalone: prints its details as one JSON line and stops cleanly on SIGTERM', async () => {
-		const child = spawn(process.execPath, [join(__dirname, '../node_modules/tsx/dist/cli.mjs'), join(__dirname, 'simulator/cli.ts'), '--port', '0', '--activity-every-ms', '50', '--audit-every-ms', '50'], {
-			stdio: ['ignore', 'pipe', 'pipe'],
-		});
+		const child = spawn(
+			process.execPath,
+			[
+				join(__dirname, '../node_modules/tsx/dist/cli.mjs'),
+				join(__dirname, 'simulator/cli.ts'),
+				'--port',
+				'0',
+				'--activity-every-ms',
+				'50',
+				'--audit-every-ms',
+				'50',
+			],
+			{
+				stdio: ['ignore', 'pipe', 'pipe'],
+			},
+		);
 		try {
 			const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
 			const info = JSON.parse(line) as Json;
-			expect(info).toMatchObject({ baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/1\.0$/), workspaceGid: expect.any(String), tokens: { alice: expect.any(String) } });
+			expect(info).toMatchObject({
+				baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/api\/1\.0$/),
+				workspaceGid: expect.any(String),
+				tokens: { alice: expect.any(String) },
+			});
 			expect(info.projects).toHaveLength(2);
-			const me = await fetch(`${info.baseUrl}/users/me`, { headers: { Authorization: `Bearer ${info.tokens.alice}` } });
+			const me = await fetch(`${info.baseUrl}/users/me`, {
+				headers: { Authorization: `Bearer ${info.tokens.alice}` },
+			});
 			expect(me.status).toBe(200);
 			await new Promise((resolve) => setTimeout(resolve, 300));
 			const state = (await (await fetch(info.control)).json()) as Json;

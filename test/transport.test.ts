@@ -1,6 +1,6 @@
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { hintForStatus } from '../nodes/shared/errors';
+import { hintForStatus } from '../nodes/shared/asana/errors';
 import { TransportProbe } from './fixtures/transportProbe';
 import { runWorkflow, testCredential } from './harness';
 import { AsanaSimulator } from './simulator';
@@ -27,16 +27,28 @@ async function probe(parameters: INodeParameters, token = sim.tokens.alice) {
 const ASANA_HELP = 'https://developers.asana.com/docs/errors';
 
 function errorText(error: Error | undefined): string {
-	const e = error as (Error & { description?: string; context?: unknown; errorResponse?: unknown }) | undefined;
-	return JSON.stringify({ message: e?.message, description: e?.description, context: e?.context, errorResponse: e?.errorResponse, stack: e?.stack });
+	const e = error as
+		(Error & { description?: string; context?: unknown; errorResponse?: unknown }) | undefined;
+	return JSON.stringify({
+		message: e?.message,
+		description: e?.description,
+		context: e?.context,
+		errorResponse: e?.errorResponse,
+		stack: e?.stack,
+	});
 }
 
 describe('credentials', () => {
 	it('token credential: the test request succeeds with a valid token and explains a bad one', async () => {
-		await expect(testCredential('asanaEventsApi', { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl })).resolves.toMatchObject({
+		await expect(
+			testCredential('asanaEventsApi', { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl }),
+		).resolves.toMatchObject({
 			status: 'OK',
 		});
-		const bad = await testCredential('asanaEventsApi', { accessToken: 'wrong-token-value', baseUrl: sim.baseUrl });
+		const bad = await testCredential('asanaEventsApi', {
+			accessToken: 'wrong-token-value',
+			baseUrl: sim.baseUrl,
+		});
 		expect(bad.status).toBe('Error');
 		expect(bad.message).toMatch(/401|Authorization|authorized/i);
 		expect(bad.message).not.toContain('wrong-token-value');
@@ -55,8 +67,14 @@ describe('credentials', () => {
 			inputItems: [{}],
 		});
 		expect(run.error).toBeUndefined();
-		expect(run.items[0].json).toMatchObject({ kind: 'ok', status: 200, body: { data: { gid: sim.users.alice.gid } } });
-		const statuses = sim.requestLog.filter((r) => r.path === '/api/1.0/users/me').map((r) => r.status);
+		expect(run.items[0].json).toMatchObject({
+			kind: 'ok',
+			status: 200,
+			body: { data: { gid: sim.users.alice.gid } },
+		});
+		const statuses = sim.requestLog
+			.filter((r) => r.path === '/api/1.0/users/me')
+			.map((r) => r.status);
 		expect(statuses).toEqual([401, 200]);
 	});
 
@@ -77,7 +95,9 @@ describe('credentials', () => {
 			['POST', '/-/oauth_token', 400],
 		]);
 		expect(run.error?.name).toBe('NodeApiError');
-		expect(run.error?.message).toMatch(/OAuth2 credential could not be authorised or refreshed; reconnect/);
+		expect(run.error?.message).toMatch(
+			/OAuth2 credential could not be authorised or refreshed; reconnect/,
+		);
 		expect((run.error as { description?: string }).description).toMatch(/reconnect it/);
 		const text = errorText(run.error);
 		expect(text).not.toMatch(/HTTP 0|failed before Asana answered/);
@@ -112,7 +132,10 @@ describe('transport', () => {
 		expect(calls.map((r) => r.status)).toEqual([500, 503, 0, 0, 200]);
 		sim.resetLog();
 		sim.injectFault({ kind: 'malformed', path: '/users/me', times: 1 });
-		expect((await probe({ path: '/users/me', baseDelayMs: 5 })).reply).toMatchObject({ kind: 'ok', status: 200 });
+		expect((await probe({ path: '/users/me', baseDelayMs: 5 })).reply).toMatchObject({
+			kind: 'ok',
+			status: 200,
+		});
 		const again = sim.requestLog.filter((r) => r.path === '/api/1.0/users/me');
 		expect(again.map((r) => [r.fault, r.status])).toEqual([
 			['malformed', 200],
@@ -127,9 +150,13 @@ describe('transport', () => {
 		expect(error?.message).toMatch(/500/);
 		expect(errorText(error)).toContain('six sad squid');
 		// Asana's `help` travels with the error: in the description and in the response n8n keeps.
-		expect((error as { description?: string }).description).toContain(`Asana: For more information`);
+		expect((error as { description?: string }).description).toContain(
+			`Asana: For more information`,
+		);
 		expect((error as { description?: string }).description).toContain(ASANA_HELP);
-		expect((error as { errorResponse?: { help?: string } }).errorResponse?.help).toContain(ASANA_HELP);
+		expect((error as { errorResponse?: { help?: string } }).errorResponse?.help).toContain(
+			ASANA_HELP,
+		);
 		expect(errorText(error)).not.toContain(sim.tokens.alice);
 		expect(sim.requestLog.filter((r) => r.path === '/api/1.0/users/me')).toHaveLength(5);
 	});
@@ -137,11 +164,17 @@ describe('transport', () => {
 	it('after bounded attempts at an unreachable Asana, says it could not be reached, not "HTTP 0"', async () => {
 		sim.injectFault({ kind: 'reset', path: '/users/me', times: 10 });
 		const { error } = await probe({ path: '/users/me', baseDelayMs: 5 });
-		expect(sim.requestLog.filter((r) => r.path === '/api/1.0/users/me').map((r) => r.fault)).toEqual(Array(5).fill('reset'));
+		expect(
+			sim.requestLog.filter((r) => r.path === '/api/1.0/users/me').map((r) => r.fault),
+		).toEqual(Array(5).fill('reset'));
 		expect(error?.name).toBe('NodeApiError');
-		expect(error?.message).toBe('Asana request on /users/me: could not reach Asana (connection reset)');
+		expect(error?.message).toBe(
+			'Asana request on /users/me: could not reach Asana (connection reset)',
+		);
 		const description = (error as { description?: string }).description;
-		expect(description).toMatch(/Asana could not be reached: the connection was reset, refused or timed out/);
+		expect(description).toMatch(
+			/Asana could not be reached: the connection was reset, refused or timed out/,
+		);
 		expect(description).toMatch(/next poll/);
 		expect(description).not.toMatch(/HTTP 0/);
 	});
@@ -155,7 +188,9 @@ describe('transport', () => {
 		expect(sim.requestLog.map((r) => [r.path, r.status])).toEqual([['/api/1.0/users/me', 429]]);
 		expect(error?.name).toBe('NodeApiError');
 		expect((error as { httpCode?: string }).httpCode).toBe('429');
-		expect(error?.message).toMatch(/^Asana 429 on \/users\/me: .*Asana asked to wait 3600 s more, longer than this node waits \(60 s at once/);
+		expect(error?.message).toMatch(
+			/^Asana 429 on \/users\/me: .*Asana asked to wait 3600 s more, longer than this node waits \(60 s at once/,
+		);
 		expect(error?.message).toMatch(/retry later/);
 	});
 
@@ -170,10 +205,22 @@ describe('transport', () => {
 
 	it('returns a 412 with the fresh sync token as data, and encodes tokens containing ":"', async () => {
 		const project = sim.createProject('P');
-		const first = await probe({ path: '/events', query: JSON.stringify({ resource: project.gid }), accept412: true });
-		expect(first.reply).toMatchObject({ kind: 'ok', status: 412, body: { sync: expect.stringContaining(':') } });
+		const first = await probe({
+			path: '/events',
+			query: JSON.stringify({ resource: project.gid }),
+			accept412: true,
+		});
+		expect(first.reply).toMatchObject({
+			kind: 'ok',
+			status: 412,
+			body: { sync: expect.stringContaining(':') },
+		});
 		const sync = ((first.reply as IDataObject).body as IDataObject).sync as string;
-		const second = await probe({ path: '/events', query: JSON.stringify({ resource: project.gid, sync }), accept412: true });
+		const second = await probe({
+			path: '/events',
+			query: JSON.stringify({ resource: project.gid, sync }),
+			accept412: true,
+		});
 		expect(second.reply).toMatchObject({ kind: 'ok', status: 200, body: { has_more: false } });
 		expect(sim.requestLog[1].query.sync).toBe(sync);
 	});
@@ -183,7 +230,8 @@ describe('transport', () => {
 		['404', undefined, '/tasks/424242', /id/],
 		['403', undefined, '__audit__', /service account/],
 	])('turns a %s into a NodeApiError with a hint', async (status, token, path, hint) => {
-		const resolved = path === '__audit__' ? `/workspaces/${sim.workspaceGid}/audit_log_events` : path;
+		const resolved =
+			path === '__audit__' ? `/workspaces/${sim.workspaceGid}/audit_log_events` : path;
 		const { error } = await probe({ path: resolved }, token ?? sim.tokens.alice);
 		expect(error?.name).toBe('NodeApiError');
 		expect(error?.message).toContain(status);

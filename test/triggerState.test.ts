@@ -10,8 +10,8 @@ import type { IDataObject, INodeExecutionData, INodeParameters, INodeType } from
 
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../nodes/shared/constants';
-import { readState } from '../nodes/shared/streamPoll';
+import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../nodes/shared/asana/constants';
+import { readState } from '../nodes/shared/events/streamPoll';
 import { AsanaSimulator, type FaultSpec, type RequestRecord, type SimEvent } from './simulator';
 
 const HOUR = 3_600_000;
@@ -44,18 +44,32 @@ function auditParams(extra: INodeParameters = {}): INodeParameters {
 	return { workspace: id(sim.workspaceGid), start: 'now', ...extra };
 }
 
-const tokenCredentials = (token: string): HarnessCredentials => ({ asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl } });
+const tokenCredentials = (token: string): HarnessCredentials => ({
+	asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl },
+});
 
 async function pollEvents(parameters: INodeParameters, staticData: IDataObject) {
-	return await runPoll({ nodeType: new AsanaEventsTrigger(), parameters, credentials: tokenCredentials(sim.tokens.alice), staticData });
+	return await runPoll({
+		nodeType: new AsanaEventsTrigger(),
+		parameters,
+		credentials: tokenCredentials(sim.tokens.alice),
+		staticData,
+	});
 }
 
 async function pollAudit(parameters: INodeParameters, staticData: IDataObject) {
-	return await runPoll({ nodeType: new AsanaAuditLogTrigger(), parameters, credentials: tokenCredentials(sim.tokens.serviceAccount), staticData });
+	return await runPoll({
+		nodeType: new AsanaAuditLogTrigger(),
+		parameters,
+		credentials: tokenCredentials(sim.tokens.serviceAccount),
+		staticData,
+	});
 }
 
-const jsonOf = (items: INodeExecutionData[][] | null): IDataObject[] => (items?.[0] ?? []).map((item) => item.json);
-const gidsOf = (items: INodeExecutionData[][] | null) => jsonOf(items).map((json) => json.gid as string);
+const jsonOf = (items: INodeExecutionData[][] | null): IDataObject[] =>
+	(items?.[0] ?? []).map((item) => item.json);
+const gidsOf = (items: INodeExecutionData[][] | null) =>
+	jsonOf(items).map((json) => json.gid as string);
 const eventRequests = () => sim.requestLog.filter((r) => r.path.endsWith('/events'));
 const auditRequests = () => sim.requestLog.filter((r) => r.path.endsWith('/audit_log_events'));
 /** Static data as n8n's database column holds it. */
@@ -64,7 +78,12 @@ const snapshot = (data: IDataObject): unknown => JSON.parse(JSON.stringify(data)
 /** What tells two events of a stream apart (the simulator's bulk events differ in time). */
 function identity(event: IDataObject | SimEvent): string {
 	const e = event as IDataObject;
-	return JSON.stringify([e.created_at, (e.resource as IDataObject).gid, e.action, (e.change as IDataObject | null)?.field ?? null]);
+	return JSON.stringify([
+		e.created_at,
+		(e.resource as IDataObject).gid,
+		e.action,
+		(e.change as IDataObject | null)?.field ?? null,
+	]);
 }
 
 /** An ISO time within [from, to] (epoch ms), for values the node computes from its clock. */
@@ -79,13 +98,29 @@ function expectIsoWithin(value: string | undefined, from: number, to: number): v
  * "Fetch Test Event" on the given static data object itself, as n8n loads it from its
  * database: every write of the node lands there, and the test goes on polling with it.
  */
-async function manualPollInPlace(nodeType: INodeType, parameters: INodeParameters, credentials: HarnessCredentials, staticData: IDataObject) {
-	return await runPoll({ nodeType, parameters, credentials, staticData, mode: 'manual', manualWritesThrough: true });
+async function manualPollInPlace(
+	nodeType: INodeType,
+	parameters: INodeParameters,
+	credentials: HarnessCredentials,
+	staticData: IDataObject,
+) {
+	return await runPoll({
+		nodeType,
+		parameters,
+		credentials,
+		staticData,
+		mode: 'manual',
+		manualWritesThrough: true,
+	});
 }
 
 /** Newer n8n hosts tell a poll its time budget; n8n-core 2.30 has no such method yet. */
 function withPollBudget(ms: number): void {
-	Object.defineProperty(PollContext.prototype, 'getPollBudgetMs', { value: () => ms, configurable: true, writable: true });
+	Object.defineProperty(PollContext.prototype, 'getPollBudgetMs', {
+		value: () => ms,
+		configurable: true,
+		writable: true,
+	});
 }
 afterEach(() => {
 	delete (PollContext.prototype as unknown as { getPollBudgetMs?: unknown }).getPollBudgetMs;
@@ -100,7 +135,8 @@ function faultOnNthRequest(pathEnd: string, n: number, fault: FaultSpec): void {
 	const push = log.push;
 	let seen = 0;
 	log.push = function (this: RequestRecord[], ...entries: RequestRecord[]): number {
-		for (const entry of entries) if (entry.path.endsWith(pathEnd) && ++seen === n) sim.injectFault({ ...fault, times: 1 });
+		for (const entry of entries)
+			if (entry.path.endsWith(pathEnd) && ++seen === n) sim.injectFault({ ...fault, times: 1 });
 		return push.apply(this, entries);
 	};
 }
@@ -110,11 +146,15 @@ function faultOnNthRequest(pathEnd: string, n: number, fault: FaultSpec): void {
 describe('Events trigger: editing the resource list', () => {
 	it('keeps the cursor of a resource that stayed, starts an added one at now, and drops a removed one', async () => {
 		const [a, b, c] = ['A', 'B', 'C'].map((name) => sim.createProject(name));
-		const [taskA, taskB, taskC] = [a, b, c].map((project) => sim.createTask({ name: `Task of ${project.name}`, projectGids: [project.gid] }));
+		const [taskA, taskB, taskC] = [a, b, c].map((project) =>
+			sim.createTask({ name: `Task of ${project.name}`, projectGids: [project.gid] }),
+		);
 		const staticData: IDataObject = {};
 
 		expect((await pollEvents(eventsParams([a.gid, b.gid]), staticData)).items).toBeNull();
-		expect(Object.keys(readState(staticData).streams).sort()).toEqual([`resource:${a.gid}`, `resource:${b.gid}`].sort());
+		expect(Object.keys(readState(staticData).streams).sort()).toEqual(
+			[`resource:${a.gid}`, `resource:${b.gid}`].sort(),
+		);
 		const tokenOfB = readState(staticData).streams[`resource:${b.gid}`].sync;
 
 		sim.renameTask(taskA.gid, 'A1');
@@ -130,7 +170,13 @@ describe('Events trigger: editing the resource list', () => {
 		expect(edited.error).toBeUndefined();
 		const items = jsonOf(edited.items);
 		// B's three events since its stored token: not lost, not restarted from now.
-		expect(items.map((item) => [(item.stream as IDataObject).gid, (item.resource as IDataObject).gid, (item.change as IDataObject).field])).toEqual([
+		expect(
+			items.map((item) => [
+				(item.stream as IDataObject).gid,
+				(item.resource as IDataObject).gid,
+				(item.change as IDataObject).field,
+			]),
+		).toEqual([
 			[b.gid, taskB.gid, 'name'],
 			[b.gid, taskB.gid, 'completed'],
 			[b.gid, taskB.gid, 'assignee'],
@@ -141,12 +187,16 @@ describe('Events trigger: editing the resource list', () => {
 		expect(byResource(c.gid)).toHaveLength(1);
 		expect(byResource(c.gid)[0].query.sync).toBeUndefined();
 		expect(byResource(a.gid)).toHaveLength(0);
-		expect(Object.keys(readState(staticData).streams).sort()).toEqual([`resource:${b.gid}`, `resource:${c.gid}`].sort());
+		expect(Object.keys(readState(staticData).streams).sort()).toEqual(
+			[`resource:${b.gid}`, `resource:${c.gid}`].sort(),
+		);
 
 		sim.renameTask(taskC.gid, 'C after watching');
 		sim.renameTask(taskA.gid, 'A while unwatched');
 		const next = jsonOf((await pollEvents(eventsParams([b.gid, c.gid]), staticData)).items);
-		expect(next.map((item) => [(item.stream as IDataObject).gid, (item.resource as IDataObject).gid])).toEqual([[c.gid, taskC.gid]]);
+		expect(
+			next.map((item) => [(item.stream as IDataObject).gid, (item.resource as IDataObject).gid]),
+		).toEqual([[c.gid, taskC.gid]]);
 
 		// A's cursor was dropped: watched again, it starts at now and emits nothing of the gap.
 		sim.resetLog();
@@ -163,12 +213,24 @@ describe('Events trigger: editing the resource list', () => {
 
 describe('Audit Log trigger: Fetch Test Event', () => {
 	it('leaves stored cursors as they were, and the active poll emits what was pending exactly once', async () => {
-		const backfill = sim.generateAuditEvents(10, { from: Date.now() - 2 * HOUR, to: Date.now() - HOUR });
-		const parameters = auditParams({ start: 'lookBack', lookBackDays: 1, options: { maxEventsPerPoll: 6 } });
+		const backfill = sim.generateAuditEvents(10, {
+			from: Date.now() - 2 * HOUR,
+			to: Date.now() - HOUR,
+		});
+		const parameters = auditParams({
+			start: 'lookBack',
+			lookBackDays: 1,
+			options: { maxEventsPerPoll: 6 },
+		});
 		const staticData: IDataObject = {};
-		expect(gidsOf((await pollAudit(parameters, staticData)).items)).toEqual(backfill.slice(0, 6).map((e) => e.gid));
-		expect(gidsOf((await pollAudit(parameters, staticData)).items)).toEqual(backfill.slice(6).map((e) => e.gid));
-		const cursor = (staticData.auditTrigger as { cursor: { offset?: string; recent: string[] } }).cursor;
+		expect(gidsOf((await pollAudit(parameters, staticData)).items)).toEqual(
+			backfill.slice(0, 6).map((e) => e.gid),
+		);
+		expect(gidsOf((await pollAudit(parameters, staticData)).items)).toEqual(
+			backfill.slice(6).map((e) => e.gid),
+		);
+		const cursor = (staticData.auditTrigger as { cursor: { offset?: string; recent: string[] } })
+			.cursor;
 		expect(cursor.offset).toEqual(expect.any(String));
 		expect(cursor.recent).toHaveLength(10);
 
@@ -177,7 +239,12 @@ describe('Audit Log trigger: Fetch Test Event', () => {
 		// the manual run and the active polls share this one object.
 		const stored = snapshot(staticData) as IDataObject;
 		const before = snapshot(stored);
-		const manual = await manualPollInPlace(new AsanaAuditLogTrigger(), parameters, tokenCredentials(sim.tokens.serviceAccount), stored);
+		const manual = await manualPollInPlace(
+			new AsanaAuditLogTrigger(),
+			parameters,
+			tokenCredentials(sim.tokens.serviceAccount),
+			stored,
+		);
 		expect(manual.error).toBeUndefined();
 		// A sample of the newest events of the last day, pending ones included.
 		expect(gidsOf(manual.items)).toEqual([...backfill, ...pending].slice(-5).map((e) => e.gid));
@@ -201,18 +268,31 @@ describe('Events trigger: Fetch Test Event', () => {
 		for (let i = 0; i < 5; i++) sim.renameTask(task.gid, `v${i}`, sim.users.bob.gid);
 		const expected = (sim.domain.streams.get(project.gid) ?? []).slice(-5).map(identity);
 		// The cap of 3 ends inside the page: the cursor holds the page's token and the keys emitted from it.
-		expect(jsonOf((await pollEvents(active, staticData)).items).map(identity)).toEqual(expected.slice(0, 3));
+		expect(jsonOf((await pollEvents(active, staticData)).items).map(identity)).toEqual(
+			expected.slice(0, 3),
+		);
 		expect(readState(staticData).streams[`resource:${project.gid}`].emitted).toHaveLength(3);
 		sim.renameTask(task.gid, 'v5', sim.users.bob.gid);
-		const pending = [...expected.slice(3), identity((sim.domain.streams.get(project.gid) ?? []).slice(-1)[0])];
+		const pending = [
+			...expected.slice(3),
+			identity((sim.domain.streams.get(project.gid) ?? []).slice(-1)[0]),
+		];
 
 		// What n8n hands a manual run: static data as loaded from the database. From here on
 		// the manual run and the active polls share this one object.
 		const stored = snapshot(staticData) as IDataObject;
 		const before = snapshot(stored);
 		// The editor's copy of the node: one more resource, and a filter that looks the credential's user up.
-		const edited = eventsParams([project.gid, added.gid], { filters: { ignoreOwnEvents: true }, options: { testEventWaitSeconds: 1 } });
-		const manual = await manualPollInPlace(new AsanaEventsTrigger(), edited, tokenCredentials(sim.tokens.alice), stored);
+		const edited = eventsParams([project.gid, added.gid], {
+			filters: { ignoreOwnEvents: true },
+			options: { testEventWaitSeconds: 1 },
+		});
+		const manual = await manualPollInPlace(
+			new AsanaEventsTrigger(),
+			edited,
+			tokenCredentials(sim.tokens.alice),
+			stored,
+		);
 		expect(manual.error).toBeUndefined();
 		expect(jsonOf(manual.items).map(identity)).toEqual(pending);
 		expect(snapshot(stored)).toEqual(before);
@@ -235,8 +315,13 @@ describe('Audit Log trigger: From Date', () => {
 	}
 
 	it('starts a date older than the 90-day retention at the retention', async () => {
-		const old = sim.generateAuditEvents(2, { from: Date.now() - 80 * DAY, to: Date.now() - 79 * DAY });
-		const { startAt, from, to, emitted } = await firstStartAt(new Date(Date.now() - 120 * DAY).toISOString());
+		const old = sim.generateAuditEvents(2, {
+			from: Date.now() - 80 * DAY,
+			to: Date.now() - 79 * DAY,
+		});
+		const { startAt, from, to, emitted } = await firstStartAt(
+			new Date(Date.now() - 120 * DAY).toISOString(),
+		);
 		expectIsoWithin(startAt, from - RETENTION_MS, to - RETENTION_MS);
 		expect(emitted).toEqual(old.map((e) => e.gid));
 		// A date inside the retention is sent as it is.
@@ -257,7 +342,9 @@ describe('Audit Log trigger: From Date', () => {
 		const realNow = Date.now.bind(Date);
 		jest.spyOn(Date, 'now').mockImplementation(() => realNow() - shift);
 		expect((await firstStartAt('2020-06-01T00:00:00Z')).startAt).toBe(AUDIT_LOG_EPOCH);
-		expect((await firstStartAt('2021-10-20T00:00:00.000Z')).startAt).toBe('2021-10-20T00:00:00.000Z');
+		expect((await firstStartAt('2021-10-20T00:00:00.000Z')).startAt).toBe(
+			'2021-10-20T00:00:00.000Z',
+		);
 	});
 
 	it('refuses a date in the future, naming the parameter, before any request and without touching the cursor', async () => {
@@ -266,10 +353,15 @@ describe('Audit Log trigger: From Date', () => {
 		const before = snapshot(staticData);
 		sim.resetLog();
 		const future = new Date(Date.now() + 48 * HOUR).toISOString();
-		const result = await pollAudit(auditParams({ start: 'fromDate', fromDate: future }), staticData);
+		const result = await pollAudit(
+			auditParams({ start: 'fromDate', fromDate: future }),
+			staticData,
+		);
 		expect(result.items).toBeNull();
 		expect(result.error?.message).toBe(`From Date: ${future} is in the future`);
-		expect((result.error as { description?: string }).description).toBe('Pick a date in the past, or choose Start "From Now".');
+		expect((result.error as { description?: string }).description).toBe(
+			'Pick a date in the past, or choose Start "From Now".',
+		);
 		expect(sim.requestLog).toHaveLength(0);
 		expect(snapshot(staticData)).toEqual(before);
 	});
@@ -281,15 +373,27 @@ describe('Audit Log trigger: changing a filter', () => {
 	it('starts a new stream from the start setting without the old offset; switching back emits nothing twice', async () => {
 		const X = 'user_login_failed';
 		const Y = 'project_exported';
-		const events = sim.generateAuditEvents(30, { from: Date.now() - 3 * HOUR, to: Date.now() - HOUR, eventTypes: [X, Y, 'task_deleted'] });
+		const events = sim.generateAuditEvents(30, {
+			from: Date.now() - 3 * HOUR,
+			to: Date.now() - HOUR,
+			eventTypes: [X, Y, 'task_deleted'],
+		});
 		const ofType = (type: string) => events.filter((e) => e.event_type === type).map((e) => e.gid);
-		const withType = (type: string) => auditParams({ start: 'lookBack', lookBackDays: 1, filters: { eventTypes: [type] }, options: { maxEventsPerPoll: 6 } });
+		const withType = (type: string) =>
+			auditParams({
+				start: 'lookBack',
+				lookBackDays: 1,
+				filters: { eventTypes: [type] },
+				options: { maxEventsPerPoll: 6 },
+			});
 		const staticData: IDataObject = {};
 
 		const emittedX: string[] = [];
-		for (let i = 0; i < 3; i++) emittedX.push(...gidsOf((await pollAudit(withType(X), staticData)).items));
+		for (let i = 0; i < 3; i++)
+			emittedX.push(...gidsOf((await pollAudit(withType(X), staticData)).items));
 		expect(emittedX).toEqual(ofType(X));
-		const cursorX = (staticData.auditTrigger as { cursor: { offset?: string; resumeAt: string } }).cursor;
+		const cursorX = (staticData.auditTrigger as { cursor: { offset?: string; resumeAt: string } })
+			.cursor;
 		expect(cursorX.offset).toEqual(expect.any(String));
 
 		sim.resetLog();
@@ -393,8 +497,15 @@ describe('a poll whose time runs out mid-drain', () => {
 	});
 
 	it('audit trigger: the host’s budget ends the first poll early; the next polls emit the rest, none skipped or repeated', async () => {
-		const events = sim.generateAuditEvents(2000, { from: Date.now() - 10 * HOUR, to: Date.now() - HOUR });
-		const params = auditParams({ start: 'lookBack', lookBackDays: 1, options: { maxEventsPerPoll: 100_000 } });
+		const events = sim.generateAuditEvents(2000, {
+			from: Date.now() - 10 * HOUR,
+			to: Date.now() - HOUR,
+		});
+		const params = auditParams({
+			start: 'lookBack',
+			lookBackDays: 1,
+			options: { maxEventsPerPoll: 100_000 },
+		});
 		const staticData: IDataObject = {};
 		withPollBudget(1_000);
 		sim.setLatency(100);
@@ -406,10 +517,17 @@ describe('a poll whose time runs out mid-drain', () => {
 	});
 
 	it('audit trigger: a 429 on the second page with a Retry-After past the budget leaves the rest for the next poll', async () => {
-		const events = sim.generateAuditEvents(250, { from: Date.now() - 3 * HOUR, to: Date.now() - HOUR });
+		const events = sim.generateAuditEvents(250, {
+			from: Date.now() - 3 * HOUR,
+			to: Date.now() - HOUR,
+		});
 		const params = auditParams({ start: 'lookBack', lookBackDays: 1 });
 		const staticData: IDataObject = {};
-		faultOnNthRequest('/audit_log_events', 2, { kind: '429', path: '/audit_log_events', retryAfterSec: 120 });
+		faultOnNthRequest('/audit_log_events', 2, {
+			kind: '429',
+			path: '/audit_log_events',
+			retryAfterSec: 120,
+		});
 		const started = Date.now();
 		const first = await pollAudit(params, staticData);
 		expect(Date.now() - started).toBeLessThan(10_000);
@@ -417,13 +535,18 @@ describe('a poll whose time runs out mid-drain', () => {
 		expect(gidsOf(first.items)).toEqual(events.slice(0, 100).map((e) => e.gid));
 		expect(auditRequests().map((r) => r.status)).toEqual([200, 429]);
 		const refused = auditRequests()[1];
-		const cursor = (staticData.auditTrigger as { cursor: { offset?: string; offsetStartAt?: string } }).cursor;
+		const cursor = (
+			staticData.auditTrigger as { cursor: { offset?: string; offsetStartAt?: string } }
+		).cursor;
 		expect(cursor.offset).toBe(refused.query.offset);
 
 		sim.resetLog();
 		const rest = await drainAudit(params, staticData, 5);
 		// Resumed with the refused request's offset and the query that issued it.
-		expect(auditRequests()[0].query).toMatchObject({ offset: refused.query.offset, start_at: refused.query.start_at });
+		expect(auditRequests()[0].query).toMatchObject({
+			offset: refused.query.offset,
+			start_at: refused.query.start_at,
+		});
 		expect([gidsOf(first.items), ...rest].flat()).toEqual(events.map((e) => e.gid));
 	});
 });

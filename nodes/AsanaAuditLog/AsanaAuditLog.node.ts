@@ -6,9 +6,9 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { TOKEN_CREDENTIAL } from '../shared/constants';
-import { executeOperations, type OperationTable } from '../shared/executeOperations';
-import { searchWorkspaces } from '../shared/methods/listSearch';
+import { TOKEN_CREDENTIAL } from '../shared/asana/constants';
+import { executeOperations, type OperationTable } from '../shared/actions/executeOperations';
+import { searchWorkspaces } from '../shared/editor/listSearch';
 import { auditLogEventDescription, getMany } from './resources/auditLogEvent';
 
 const operations: OperationTable = {

@@ -1,12 +1,13 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { auditLogFilterOptions } from '../shared/auditParameters';
-import { AUDIT_LOG_RETENTION_DAYS } from '../shared/constants';
-import { workspaceLocator } from '../shared/descriptions';
+import { auditLogFilterOptions } from '../shared/audit/auditParameters';
+import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
+import { workspaceLocator } from '../shared/editor/descriptions';
 
 export const auditTriggerProperties: INodeProperties[] = [
 	workspaceLocator({
-		description: 'The workspace (organization) whose audit log to read. Its id is the number after /1/ in Asana URLs.',
+		description:
+			'The workspace (organization) whose audit log to read. Its id is the number after /1/ in Asana URLs.',
 	}),
 	{
 		displayName: 'Start',
@@ -14,8 +15,16 @@ export const auditTriggerProperties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{ name: 'From Now', value: 'now', description: 'Emit events that happen after activation' },
-			{ name: 'Look Back', value: 'lookBack', description: 'Also emit the events of a recent period, oldest first' },
-			{ name: 'From Date', value: 'fromDate', description: 'Also emit every event since a date, oldest first' },
+			{
+				name: 'Look Back',
+				value: 'lookBack',
+				description: 'Also emit the events of a recent period, oldest first',
+			},
+			{
+				name: 'From Date',
+				value: 'fromDate',
+				description: 'Also emit every event since a date, oldest first',
+			},
 		],
 		default: 'now',
 		description: 'Where a new stream starts. Changing the filters starts a new stream.',
@@ -65,7 +74,8 @@ export const auditTriggerProperties: INodeProperties[] = [
 				name: 'simplify',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to emit a flat shape for chat and routing (time, type, category, actor, resource, IP, user agent, summary) instead of Asana’s event',
+				description:
+					'Whether to emit a flat shape for chat and routing (time, type, category, actor, resource, IP, user agent, summary) instead of Asana’s event',
 			},
 		],
 	},

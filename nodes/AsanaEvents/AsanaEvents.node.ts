@@ -6,9 +6,9 @@ import {
 	type INodeTypeDescription,
 } from 'n8n-workflow';
 
-import { authenticationProperty, credentialsDescription } from '../shared/descriptions';
-import { executeOperations, type OperationTable } from '../shared/executeOperations';
-import { searchProjectsAndGoals, searchWorkspaces } from '../shared/methods/listSearch';
+import { authenticationProperty, credentialsDescription } from '../shared/editor/descriptions';
+import { executeOperations, type OperationTable } from '../shared/actions/executeOperations';
+import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
 import { eventDescription, getEvents, getSyncToken } from './resources/event';
 
 const operations: OperationTable = {

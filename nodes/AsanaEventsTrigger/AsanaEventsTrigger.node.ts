@@ -9,9 +9,9 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { credentialsDescription } from '../shared/descriptions';
-import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/eventFilters';
-import { searchProjectsAndGoals, searchWorkspaces } from '../shared/methods/listSearch';
+import { credentialsDescription } from '../shared/editor/descriptions';
+import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/events/eventFilters';
+import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
 import {
 	pollStreams,
 	readState,
@@ -19,16 +19,11 @@ import {
 	writeState,
 	type EventsTriggerState,
 	type PollResult,
-} from '../shared/streamPoll';
-import { pollDeadline } from '../shared/pollBudget';
-import { createTransport, type AsanaTransport } from '../shared/transport';
+} from '../shared/events/streamPoll';
+import { pollDeadline } from '../shared/polling/pollBudget';
+import { createTransport, type AsanaTransport } from '../shared/asana/transport';
 import { eventsTriggerProperties } from './description';
-import {
-	eventItems,
-	fetchCurrentResources,
-	gapNoticeItem,
-	streamLabel,
-} from './output';
+import { eventItems, fetchCurrentResources, gapNoticeItem, streamLabel } from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
 
 const TEST_EVENT_SAMPLE_SIZE = 10;
@@ -76,7 +71,9 @@ async function runPoll(
 		concurrency: settings.concurrency,
 		optFields: EVENT_OPT_FIELDS,
 		describeTarget: (target) =>
-			target.kind === 'workspace' ? `Workspace (${target.gid})` : `Resources › ${streamLabel(target)}`,
+			target.kind === 'workspace'
+				? `Workspace (${target.gid})`
+				: `Resources › ${streamLabel(target)}`,
 	});
 }
 
@@ -89,7 +86,12 @@ async function toItems(
 ): Promise<INodeExecutionData[]> {
 	const kept = result.events.filter(({ event }) => matchesFilters(event, filters));
 	const current = settings.fetchCurrentResource
-		? await fetchCurrentResources(transport, kept, settings.concurrency, () => Date.now() >= deadline)
+		? await fetchCurrentResources(
+				transport,
+				kept,
+				settings.concurrency,
+				() => Date.now() >= deadline,
+			)
 		: undefined;
 	const items = eventItems(kept, current);
 	if (settings.onExpired === 'notify') {
@@ -115,7 +117,13 @@ async function fetchTestEvents(
 	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
 	const waitUntil = Date.now() + waitMs;
 	for (;;) {
-		const result = await runPoll(ctx, { ...settings, maxEventsPerPoll: 1000 }, transport, state, pollDeadline(ctx));
+		const result = await runPoll(
+			ctx,
+			{ ...settings, maxEventsPerPoll: 1000 },
+			transport,
+			state,
+			pollDeadline(ctx),
+		);
 		state = result.state;
 		const items = await toItems(settings, transport, result, filters, pollDeadline(ctx));
 		if (items.length) return [items.slice(-TEST_EVENT_SAMPLE_SIZE)];
@@ -159,7 +167,8 @@ export class AsanaEventsTrigger implements INodeType {
 		const transport = createTransport(this, { authentication: settings.authentication, deadline });
 		const staticData = this.getWorkflowStaticData('node');
 
-		if (this.getMode() === 'manual') return await fetchTestEvents(this, settings, transport, staticData);
+		if (this.getMode() === 'manual')
+			return await fetchTestEvents(this, settings, transport, staticData);
 
 		const previous = readState(staticData);
 		const filters = await effectiveFilters(this, settings, transport, staticData);
@@ -174,18 +183,28 @@ export class AsanaEventsTrigger implements INodeType {
 				next.streams[key] = result.state.streams[key];
 			}
 			writeState(staticData, next);
-			const gaps = result.expired.map((gap) => gapNoticeItem(gap, Date.now()).json.message).join('\n');
-			throw new NodeOperationError(this.getNode(), 'Asana sync token expired: events may be missing', {
-				description: `${gaps}\nThe next poll continues from now. Choose "Emit a Gap Notice Item" under "On Expired Sync Token" to be told without failing.`,
-			});
+			const gaps = result.expired
+				.map((gap) => gapNoticeItem(gap, Date.now()).json.message)
+				.join('\n');
+			throw new NodeOperationError(
+				this.getNode(),
+				'Asana sync token expired: events may be missing',
+				{
+					description: `${gaps}\nThe next poll continues from now. Choose "Emit a Gap Notice Item" under "On Expired Sync Token" to be told without failing.`,
+				},
+			);
 		}
 
 		const items = await toItems(settings, transport, result, filters, deadline);
 		writeState(staticData, result.state);
 		if (result.backlog) {
 			// Operators see why a poll stopped early; the reasons hold paths and statuses, never a token.
-			const reasons = result.deferred.length ? `: ${result.deferred.join('; ')}` : ' (Max Events per Poll reached)';
-			this.logger.info(`${this.getNode().name}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`);
+			const reasons = result.deferred.length
+				? `: ${result.deferred.join('; ')}`
+				: ' (Max Events per Poll reached)';
+			this.logger.info(
+				`${this.getNode().name}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`,
+			);
 		}
 		return items.length ? [items] : null;
 	}

@@ -1,7 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { MAX_CONCURRENCY } from '../shared/constants';
-import { asanaObjectLocator, authenticationProperty, workspaceLocator } from '../shared/descriptions';
+import { MAX_CONCURRENCY } from '../shared/asana/constants';
+import {
+	asanaObjectLocator,
+	authenticationProperty,
+	workspaceLocator,
+} from '../shared/editor/descriptions';
 
 export const eventsTriggerProperties: INodeProperties[] = [
 	authenticationProperty,
@@ -13,12 +17,14 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			{
 				name: 'Resources',
 				value: 'resources',
-				description: 'Events of one or more tasks, projects or goals (a project also carries the events of its tasks, subtasks and comments)',
+				description:
+					'Events of one or more tasks, projects or goals (a project also carries the events of its tasks, subtasks and comments)',
 			},
 			{
 				name: 'Workspace',
 				value: 'workspace',
-				description: 'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
+				description:
+					'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
 			},
 		],
 		default: 'resources',
@@ -50,7 +56,8 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			{
 				name: 'Emit a Gap Notice Item',
 				value: 'notify',
-				description: 'Emit one item that says which resource, since when, and that events may be missing',
+				description:
+					'Emit one item that says which resource, since when, and that events may be missing',
 			},
 			{
 				name: 'Fail the Poll',
@@ -99,7 +106,8 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				name: 'ignoreOwnEvents',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to drop events made by the user (or service account) of the credential this node uses',
+				description:
+					'Whether to drop events made by the user (or service account) of the credential this node uses',
 			},
 			{
 				displayName: 'Ignore Events by User IDs',
@@ -107,7 +115,8 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				type: 'string',
 				default: '',
 				placeholder: '1201234567890123, 1209876543210987',
-				description: 'Comma-separated user IDs whose events are dropped, e.g. the account a workflow writes back to Asana with, so it does not trigger itself',
+				description:
+					'Comma-separated user IDs whose events are dropped, e.g. the account a workflow writes back to Asana with, so it does not trigger itself',
 			},
 			{
 				displayName: 'Resource Subtypes',
@@ -149,7 +158,8 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
 				default: 5,
-				description: 'How many streams are read at the same time (Asana allows 50 requests in flight per token)',
+				description:
+					'How many streams are read at the same time (Asana allows 50 requests in flight per token)',
 			},
 			{
 				displayName: 'Fetch Current Resource',
@@ -173,7 +183,8 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				type: 'number',
 				typeOptions: { minValue: 0, maxValue: 120 },
 				default: 20,
-				description: 'How long "Fetch Test Event" waits for new activity before explaining what to do',
+				description:
+					'How long "Fetch Test Event" waits for new activity before explaining what to do',
 			},
 		],
 	},

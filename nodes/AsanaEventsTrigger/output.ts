@@ -1,15 +1,19 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { mapWithConcurrency } from '../shared/concurrency';
-import { byCreatedAt } from '../shared/eventStream';
-import type { ExpiredStream, StreamEvent } from '../shared/streamPoll';
-import type { AsanaTransport } from '../shared/transport';
-import type { AsanaEvent, StreamTarget } from '../shared/types';
+import { mapWithConcurrency } from '../shared/asana/concurrency';
+import { byCreatedAt } from '../shared/events/eventStream';
+import type { ExpiredStream, StreamEvent } from '../shared/events/streamPoll';
+import type { AsanaTransport } from '../shared/asana/transport';
+import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 
 export function describeStream(target: StreamTarget): IDataObject {
 	return target.kind === 'workspace'
 		? { type: 'workspace', gid: target.gid }
-		: { type: 'resource', gid: target.gid, ...(target.resourceType ? { resource_type: target.resourceType } : {}) };
+		: {
+				type: 'resource',
+				gid: target.gid,
+				...(target.resourceType ? { resource_type: target.resourceType } : {}),
+			};
 }
 
 export function streamLabel(target: StreamTarget): string {
@@ -18,7 +22,10 @@ export function streamLabel(target: StreamTarget): string {
 }
 
 /** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */
-export function eventItems(events: StreamEvent[], current?: Map<string, IDataObject | null>): INodeExecutionData[] {
+export function eventItems(
+	events: StreamEvent[],
+	current?: Map<string, IDataObject | null>,
+): INodeExecutionData[] {
 	return [...events]
 		.sort((a, b) => byCreatedAt(a.event, b.event))
 		.map(({ event, target }) => {
@@ -76,14 +83,17 @@ export async function fetchCurrentResources(
 ): Promise<Map<string, IDataObject | null>> {
 	const wanted = new Map<string, string>();
 	for (const { event } of events) {
-		if (needsCurrentResource(event)) wanted.set(event.resource.gid, FETCHABLE[event.resource.resource_type as string]);
+		if (needsCurrentResource(event))
+			wanted.set(event.resource.gid, FETCHABLE[event.resource.resource_type as string]);
 	}
 	const current = new Map<string, IDataObject | null>();
 	await mapWithConcurrency([...wanted], concurrency, async ([gid, collection]) => {
 		if (isOutOfTime()) return;
 		// Deleted since, or no longer visible to the token: `current: null`, and the events still go out.
 		const gone = (status: number) => status === 404 || status === 403;
-		const reply = await transport.get<{ data: IDataObject }>(`/${collection}/${gid}`, undefined, { accept: gone });
+		const reply = await transport.get<{ data: IDataObject }>(`/${collection}/${gid}`, undefined, {
+			accept: gone,
+		});
 		if (reply.kind === 'ok') current.set(gid, gone(reply.status) ? null : reply.body.data);
 	});
 	return current;

@@ -1,10 +1,16 @@
 import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
-import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/constants';
-import { splitList, type EventFilters } from '../shared/eventFilters';
-import { invalidParameter, locatorValue, readIntegerOption, readMaxEventsPerPoll, readWorkspaceGid } from '../shared/parameters';
-import { GID_PATTERN, parseAsanaReference } from '../shared/resourceRef';
-import type { StreamTarget } from '../shared/types';
+import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/asana/constants';
+import { splitList, type EventFilters } from '../shared/events/eventFilters';
+import {
+	invalidParameter,
+	locatorValue,
+	readIntegerOption,
+	readMaxEventsPerPoll,
+	readWorkspaceGid,
+} from '../shared/editor/parameters';
+import { GID_PATTERN, parseAsanaReference } from '../shared/editor/resourceRef';
+import type { StreamTarget } from '../shared/asana/types';
 
 export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
 
@@ -23,24 +29,41 @@ export interface EventsTriggerSettings {
 function readTargets(ctx: IPollFunctions): StreamTarget[] {
 	const source = ctx.getNodeParameter('source', 'resources') as string;
 	if (source === 'workspace') {
-		const gid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', undefined, { extractValue: true }));
+		const gid = readWorkspaceGid(
+			ctx,
+			ctx.getNodeParameter('workspace', undefined, { extractValue: true }),
+		);
 		return [{ kind: 'workspace', gid }];
 	}
 	if (source !== 'resources') {
-		throw invalidParameter(ctx, `Source: "${source}" is not supported`, 'Choose "Resources" or "Workspace".');
+		throw invalidParameter(
+			ctx,
+			`Source: "${source}" is not supported`,
+			'Choose "Resources" or "Workspace".',
+		);
 	}
 
-	const collection = ctx.getNodeParameter('resources', {}) as { items?: Array<{ resource?: unknown }> };
+	const collection = ctx.getNodeParameter('resources', {}) as {
+		items?: Array<{ resource?: unknown }>;
+	};
 	const items = collection.items ?? [];
 	if (items.length === 0) {
-		throw invalidParameter(ctx, 'Resources: the list is empty', 'Add at least one task, project or goal to watch, or choose Source "Workspace".');
+		throw invalidParameter(
+			ctx,
+			'Resources: the list is empty',
+			'Add at least one task, project or goal to watch, or choose Source "Workspace".',
+		);
 	}
 	const targets: StreamTarget[] = [];
 	const seen = new Set<string>();
 	items.forEach((item, index) => {
 		const parsed = parseAsanaReference(locatorValue(item.resource));
 		if ('error' in parsed) {
-			throw invalidParameter(ctx, `Resources › item ${index + 1}: ${parsed.error}`, 'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its id (digits only).');
+			throw invalidParameter(
+				ctx,
+				`Resources › item ${index + 1}: ${parsed.error}`,
+				'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its id (digits only).',
+			);
 		}
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
@@ -48,7 +71,6 @@ function readTargets(ctx: IPollFunctions): StreamTarget[] {
 	});
 	return targets;
 }
-
 
 /** Every action Asana's events carry. */
 const EVENT_ACTIONS = ['added', 'changed', 'deleted', 'removed', 'undeleted'];
@@ -60,12 +82,20 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	const actions = splitList(filters.actions);
 	const badAction = actions.find((action) => !EVENT_ACTIONS.includes(action));
 	if (badAction) {
-		throw invalidParameter(ctx, `Filters › Actions: "${badAction}" is not an event action`, 'Choose from added, changed, deleted, removed or undeleted (a completed task is a "changed" event; add Changed Fields "completed" to get only those).');
+		throw invalidParameter(
+			ctx,
+			`Filters › Actions: "${badAction}" is not an event action`,
+			'Choose from added, changed, deleted, removed or undeleted (a completed task is a "changed" event; add Changed Fields "completed" to get only those).',
+		);
 	}
 	const ignoredUserGids = splitList(filters.ignoredUserGids);
 	const badUser = ignoredUserGids.find((gid) => !GID_PATTERN.test(gid));
 	if (badUser) {
-		throw invalidParameter(ctx, `Filters › Ignore Events by User IDs: "${badUser}" is not a user id`, 'Enter user ids (digits only), separated by commas. A user’s id is in the URL of their profile.');
+		throw invalidParameter(
+			ctx,
+			`Filters › Ignore Events by User IDs: "${badUser}" is not a user id`,
+			'Enter user ids (digits only), separated by commas. A user’s id is in the URL of their profile.',
+		);
 	}
 	return {
 		authentication: ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod,
@@ -80,8 +110,24 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 		},
 		ignoreOwnEvents: filters.ignoreOwnEvents === true,
 		maxEventsPerPoll: readMaxEventsPerPoll(ctx, options),
-		concurrency: readIntegerOption(ctx, options, 'concurrency', 'Concurrency', 5, 1, MAX_CONCURRENCY),
+		concurrency: readIntegerOption(
+			ctx,
+			options,
+			'concurrency',
+			'Concurrency',
+			5,
+			1,
+			MAX_CONCURRENCY,
+		),
 		fetchCurrentResource: options.fetchCurrentResource === true,
-		testEventWaitSeconds: readIntegerOption(ctx, options, 'testEventWaitSeconds', 'Test Event Wait (Seconds)', 20, 0, 120),
+		testEventWaitSeconds: readIntegerOption(
+			ctx,
+			options,
+			'testEventWaitSeconds',
+			'Test Event Wait (Seconds)',
+			20,
+			0,
+			120,
+		),
 	};
 }

@@ -17,7 +17,17 @@ import { buildAndPack } from './lib/pack.mjs';
 import { fmtMs, freePort, installCleanup, log, sleep, waitFor } from './lib/procs.mjs';
 import { eventKey, simulatorAvailable, startSimulator } from './lib/simulator.mjs';
 import { startSink } from './lib/sink.mjs';
-import { IDS, PACKAGE, T, credentials, eventsTriggerNode, manualWorkflow, prepareWorkflow, readExample, triggerToSink } from './lib/workflows.mjs';
+import {
+	IDS,
+	PACKAGE,
+	T,
+	credentials,
+	eventsTriggerNode,
+	manualWorkflow,
+	prepareWorkflow,
+	readExample,
+	triggerToSink,
+} from './lib/workflows.mjs';
 
 const suiteStarted = Date.now();
 const timings = {};
@@ -27,7 +37,14 @@ const POLL_TIMES = process.env.E2E_POLL_CRON
 	? { item: [{ mode: 'custom', cronExpression: process.env.E2E_POLL_CRON }] }
 	: { item: [{ mode: 'everyMinute' }] };
 const SCHEDULE_SECONDS = 15;
-const SECURITY_CATEGORIES = ['user_access_control', 'roles', 'admin_settings', 'apps', 'exports', 'content_export'];
+const SECURITY_CATEGORIES = [
+	'user_access_control',
+	'roles',
+	'admin_settings',
+	'apps',
+	'exports',
+	'content_export',
+];
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'asana-events-e2e-'));
 let sim;
@@ -37,8 +54,22 @@ let n8n;
 const cleanupAll = async () => {
 	await n8n?.stop(20_000).catch(() => {});
 	// For inspection of a kept work folder: what n8n asked the simulator, what the sink got.
-	if (sim) await sim.requestLog().then((l) => fs.writeFileSync(path.join(workDir, 'simulator-requests.json'), JSON.stringify(l, null, 1))).catch(() => {});
-	if (sink) fs.writeFileSync(path.join(workDir, 'sink-records.json'), JSON.stringify(sink.records.map(({ headers, ...r }) => r), null, 1));
+	if (sim)
+		await sim
+			.requestLog()
+			.then((l) =>
+				fs.writeFileSync(path.join(workDir, 'simulator-requests.json'), JSON.stringify(l, null, 1)),
+			)
+			.catch(() => {});
+	if (sink)
+		fs.writeFileSync(
+			path.join(workDir, 'sink-records.json'),
+			JSON.stringify(
+				sink.records.map(({ headers, ...r }) => r),
+				null,
+				1,
+			),
+		);
 	await sim?.stop().catch(() => {});
 	await sink?.close().catch(() => {});
 };
@@ -58,7 +89,10 @@ async function check(name, fn, { timeoutMs = 300_000 } = {}) {
 		const detail = await Promise.race([
 			fn(),
 			new Promise((_, reject) => {
-				timer = setTimeout(() => reject(new Error(`step timed out after ${fmtMs(timeoutMs)}`)), timeoutMs);
+				timer = setTimeout(
+					() => reject(new Error(`step timed out after ${fmtMs(timeoutMs)}`)),
+					timeoutMs,
+				);
 			}),
 		]);
 		results.push({ name, status: 'pass', ms: Date.now() - started, detail });
@@ -70,8 +104,15 @@ async function check(name, fn, { timeoutMs = 300_000 } = {}) {
 			log(`SKIP ${name} — ${error.message}`);
 			return false;
 		}
-		results.push({ name, status: 'fail', ms: Date.now() - started, detail: error.stack ?? String(error) });
-		log(`FAIL ${name} (${fmtMs(Date.now() - started)})\n${String(error.stack ?? error).replace(/^/gm, '     ')}`);
+		results.push({
+			name,
+			status: 'fail',
+			ms: Date.now() - started,
+			detail: error.stack ?? String(error),
+		});
+		log(
+			`FAIL ${name} (${fmtMs(Date.now() - started)})\n${String(error.stack ?? error).replace(/^/gm, '     ')}`,
+		);
 		return false;
 	} finally {
 		clearTimeout(timer);
@@ -98,34 +139,55 @@ function compareExactlyOnce(label, expectedKeys, receivedKeys) {
 	const duplicated = [...counts].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
 	const unexpected = [...counts.keys()].filter((k) => !expected.has(k));
 	const problems = [];
-	if (missing.length) problems.push(`${missing.length} missing (e.g. ${missing.slice(0, 3).join(', ')})`);
-	if (duplicated.length) problems.push(`${duplicated.length} duplicated (e.g. ${duplicated.slice(0, 3).join(', ')})`);
-	if (unexpected.length) problems.push(`${unexpected.length} unexpected (e.g. ${unexpected.slice(0, 3).join(', ')})`);
-	return { ok: problems.length === 0, complete: missing.length === 0, text: `${label}: ${problems.length ? problems.join('; ') : `all ${expected.size} exactly once`}` };
+	if (missing.length)
+		problems.push(`${missing.length} missing (e.g. ${missing.slice(0, 3).join(', ')})`);
+	if (duplicated.length)
+		problems.push(`${duplicated.length} duplicated (e.g. ${duplicated.slice(0, 3).join(', ')})`);
+	if (unexpected.length)
+		problems.push(`${unexpected.length} unexpected (e.g. ${unexpected.slice(0, 3).join(', ')})`);
+	return {
+		ok: problems.length === 0,
+		complete: missing.length === 0,
+		text: `${label}: ${problems.length ? problems.join('; ') : `all ${expected.size} exactly once`}`,
+	};
 }
 
 // ---- main --------------------------------------------------------------------------------
 
 async function main() {
 	log(`work folder: ${workDir}`);
-	if (!simulatorAvailable()) throw new Error('test/simulator/cli.ts is missing: the e2e suite needs the Asana simulator');
+	if (!simulatorAvailable())
+		throw new Error('test/simulator/cli.ts is missing: the e2e suite needs the Asana simulator');
 
 	const runtime = await timed('install n8n runtime', () => ensureRuntime());
-	log(`n8n runtime: ${runtime.dir} (${runtime.installedNow ? `installed now in ${fmtMs(runtime.installMs)}` : 'cached'})`);
+	log(
+		`n8n runtime: ${runtime.dir} (${runtime.installedNow ? `installed now in ${fmtMs(runtime.installMs)}` : 'cached'})`,
+	);
 
 	const packed = await timed('build + npm pack', () => buildAndPack(workDir));
 	log(`packed ${path.basename(packed.tarball)} (${packed.files.length} files)`);
 	const shippedNodes = packed.n8n.nodes.map((f) => lowerFirst(path.basename(f, '.node.js')));
-	const shippedCredentials = packed.n8n.credentials.map((f) => lowerFirst(path.basename(f, '.credentials.js')));
-	log(`package.json lists nodes: ${shippedNodes.join(', ')}; credentials: ${shippedCredentials.join(', ')}`);
+	const shippedCredentials = packed.n8n.credentials.map((f) =>
+		lowerFirst(path.basename(f, '.credentials.js')),
+	);
+	log(
+		`package.json lists nodes: ${shippedNodes.join(', ')}; credentials: ${shippedCredentials.join(', ')}`,
+	);
 
 	sink = await startSink();
-	sim = await timed('start simulator', () => startSimulator({ logFile: path.join(workDir, 'simulator.log') }));
+	sim = await timed('start simulator', () =>
+		startSimulator({ logFile: path.join(workDir, 'simulator.log') }),
+	);
 	log(`simulator: ${sim.baseUrl}; sink: ${sink.url}`);
 	const [P1, P2] = sim.projects.map((p) => p.gid);
 	const G1 = sim.goals[0]?.gid;
 
-	const owner = { email: 'e2e-owner@example.com', password: randomPassword(), firstName: 'E2E', lastName: 'Owner' };
+	const owner = {
+		email: 'e2e-owner@example.com',
+		password: randomPassword(),
+		firstName: 'E2E',
+		lastName: 'Owner',
+	};
 	n8n = new N8n({
 		runtime,
 		userFolder: path.join(workDir, 'n8n'),
@@ -134,15 +196,27 @@ async function main() {
 		owner,
 	});
 
-	await check('the packed tarball installs into n8n\'s nodes folder like a community package', async () => {
-		const installed = await timed('install package into n8n', () => n8n.installPackage(packed.tarball));
-		assert(installed.includes(PACKAGE), `node_modules holds ${installed.join(', ')}`);
-		assert(!installed.includes('n8n-workflow'), 'n8n-workflow was installed next to the package: it must come from n8n (peer dependency)');
-		return `installed: ${installed.join(', ')}`;
-	});
+	await check(
+		"the packed tarball installs into n8n's nodes folder like a community package",
+		async () => {
+			const installed = await timed('install package into n8n', () =>
+				n8n.installPackage(packed.tarball),
+			);
+			assert(installed.includes(PACKAGE), `node_modules holds ${installed.join(', ')}`);
+			assert(
+				!installed.includes('n8n-workflow'),
+				'n8n-workflow was installed next to the package: it must come from n8n (peer dependency)',
+			);
+			return `installed: ${installed.join(', ')}`;
+		},
+	);
 
 	// Credentials and workflows, imported with the CLI while n8n is stopped.
-	const creds = credentials({ baseUrl: sim.baseUrl, token: sim.tokens.alice, serviceAccountToken: sim.tokens.serviceAccount });
+	const creds = credentials({
+		baseUrl: sim.baseUrl,
+		token: sim.tokens.alice,
+		serviceAccountToken: sim.tokens.serviceAccount,
+	});
 	const credFile = path.join(workDir, 'credentials.json');
 	fs.writeFileSync(credFile, JSON.stringify(creds, null, 2));
 
@@ -168,15 +242,144 @@ async function main() {
 		slackSecurity: '/slack/security',
 		batches: '/batches/p1',
 	};
-	add(triggerWorkflows, triggerToSink({ id: 'e2eEventsP10001', name: 'E2E: events of project 1 → sink', url: sink.url + sinkPath.events, trigger: eventsTriggerNode({ gids: [P1], pollTimes: POLL_TIMES }) }));
-	if (G1) add(triggerWorkflows, triggerToSink({ id: 'e2eGoalGap00001', name: 'E2E: goal events, gap notice → sink', url: sink.url + sinkPath.gap, trigger: eventsTriggerNode({ gids: [G1], pollTimes: POLL_TIMES }) }));
-	add(triggerWorkflows, prepareWorkflow(readExample('slack'), { id: IDS.exampleSlack, projectGid: P2, pollTimes: POLL_TIMES, urls: { 'Send to Slack': sink.url + sinkPath.slackTasks } }));
-	add(triggerWorkflows, prepareWorkflow(readExample('audit'), { id: IDS.exampleAudit, workspaceGid: sim.workspaceGid, pollTimes: POLL_TIMES, urls: { 'Send to SIEM': sink.url + sinkPath.siem, 'Security Alert to Slack': sink.url + sinkPath.slackSecurity } }));
-	add(triggerWorkflows, prepareWorkflow(readExample('scheduled'), { id: IDS.exampleScheduled, projectGid: P1, scheduleSeconds: SCHEDULE_SECONDS, urls: { 'Send Batch': sink.url + sinkPath.batches } }));
-	add(manualWorkflows, manualWorkflow({ id: 'e2eActionSync01', name: 'E2E: Get Sync Token', node: { name: 'Asana Events', type: T.events, typeVersion: 1, parameters: { authentication: 'accessToken', resource: 'event', operation: 'getSyncToken', source: 'resource', asanaObject: { __rl: true, mode: 'id', value: P1 } }, credentials: { asanaEventsApi: { id: IDS.credToken, name: 'Asana account' } } } }));
-	add(manualWorkflows, manualWorkflow({ id: 'e2eActionEvts01', name: 'E2E: Get Events', node: { name: 'Asana Events', type: T.events, typeVersion: 1, parameters: { authentication: 'accessToken', resource: 'event', operation: 'getEvents', source: 'resource', asanaObject: { __rl: true, mode: 'id', value: P2 }, sync: actionSync, pages: 'all', maxEvents: 1000, output: 'eachEvent' }, credentials: { asanaEventsApi: { id: IDS.credToken, name: 'Asana account' } } } }));
-	add(manualWorkflows, manualWorkflow({ id: 'e2eActionBad001', name: 'E2E: Get Sync Token with a wrong token', node: { name: 'Asana Events', type: T.events, typeVersion: 1, parameters: { authentication: 'accessToken', resource: 'event', operation: 'getSyncToken', source: 'resource', asanaObject: { __rl: true, mode: 'id', value: P1 } }, credentials: { asanaEventsApi: { id: IDS.credBadToken, name: 'Asana account (wrong token)' } } } }));
-	add(manualWorkflows, manualWorkflow({ id: 'e2eActionAudit1', name: 'E2E: Audit Log Get Many', node: { name: 'Asana Audit Log', type: T.auditLog, typeVersion: 1, parameters: { resource: 'auditLogEvent', operation: 'getAll', workspace: { __rl: true, mode: 'id', value: sim.workspaceGid }, returnAll: true, filters: {}, options: {} }, credentials: { asanaEventsApi: { id: IDS.credServiceAccount, name: 'Asana service account' } } } }));
+	add(
+		triggerWorkflows,
+		triggerToSink({
+			id: 'e2eEventsP10001',
+			name: 'E2E: events of project 1 → sink',
+			url: sink.url + sinkPath.events,
+			trigger: eventsTriggerNode({ gids: [P1], pollTimes: POLL_TIMES }),
+		}),
+	);
+	if (G1)
+		add(
+			triggerWorkflows,
+			triggerToSink({
+				id: 'e2eGoalGap00001',
+				name: 'E2E: goal events, gap notice → sink',
+				url: sink.url + sinkPath.gap,
+				trigger: eventsTriggerNode({ gids: [G1], pollTimes: POLL_TIMES }),
+			}),
+		);
+	add(
+		triggerWorkflows,
+		prepareWorkflow(readExample('slack'), {
+			id: IDS.exampleSlack,
+			projectGid: P2,
+			pollTimes: POLL_TIMES,
+			urls: { 'Send to Slack': sink.url + sinkPath.slackTasks },
+		}),
+	);
+	add(
+		triggerWorkflows,
+		prepareWorkflow(readExample('audit'), {
+			id: IDS.exampleAudit,
+			workspaceGid: sim.workspaceGid,
+			pollTimes: POLL_TIMES,
+			urls: {
+				'Send to SIEM': sink.url + sinkPath.siem,
+				'Security Alert to Slack': sink.url + sinkPath.slackSecurity,
+			},
+		}),
+	);
+	add(
+		triggerWorkflows,
+		prepareWorkflow(readExample('scheduled'), {
+			id: IDS.exampleScheduled,
+			projectGid: P1,
+			scheduleSeconds: SCHEDULE_SECONDS,
+			urls: { 'Send Batch': sink.url + sinkPath.batches },
+		}),
+	);
+	add(
+		manualWorkflows,
+		manualWorkflow({
+			id: 'e2eActionSync01',
+			name: 'E2E: Get Sync Token',
+			node: {
+				name: 'Asana Events',
+				type: T.events,
+				typeVersion: 1,
+				parameters: {
+					authentication: 'accessToken',
+					resource: 'event',
+					operation: 'getSyncToken',
+					source: 'resource',
+					asanaObject: { __rl: true, mode: 'id', value: P1 },
+				},
+				credentials: { asanaEventsApi: { id: IDS.credToken, name: 'Asana account' } },
+			},
+		}),
+	);
+	add(
+		manualWorkflows,
+		manualWorkflow({
+			id: 'e2eActionEvts01',
+			name: 'E2E: Get Events',
+			node: {
+				name: 'Asana Events',
+				type: T.events,
+				typeVersion: 1,
+				parameters: {
+					authentication: 'accessToken',
+					resource: 'event',
+					operation: 'getEvents',
+					source: 'resource',
+					asanaObject: { __rl: true, mode: 'id', value: P2 },
+					sync: actionSync,
+					pages: 'all',
+					maxEvents: 1000,
+					output: 'eachEvent',
+				},
+				credentials: { asanaEventsApi: { id: IDS.credToken, name: 'Asana account' } },
+			},
+		}),
+	);
+	add(
+		manualWorkflows,
+		manualWorkflow({
+			id: 'e2eActionBad001',
+			name: 'E2E: Get Sync Token with a wrong token',
+			node: {
+				name: 'Asana Events',
+				type: T.events,
+				typeVersion: 1,
+				parameters: {
+					authentication: 'accessToken',
+					resource: 'event',
+					operation: 'getSyncToken',
+					source: 'resource',
+					asanaObject: { __rl: true, mode: 'id', value: P1 },
+				},
+				credentials: {
+					asanaEventsApi: { id: IDS.credBadToken, name: 'Asana account (wrong token)' },
+				},
+			},
+		}),
+	);
+	add(
+		manualWorkflows,
+		manualWorkflow({
+			id: 'e2eActionAudit1',
+			name: 'E2E: Audit Log Get Many',
+			node: {
+				name: 'Asana Audit Log',
+				type: T.auditLog,
+				typeVersion: 1,
+				parameters: {
+					resource: 'auditLogEvent',
+					operation: 'getAll',
+					workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
+					returnAll: true,
+					filters: {},
+					options: {},
+				},
+				credentials: {
+					asanaEventsApi: { id: IDS.credServiceAccount, name: 'Asana service account' },
+				},
+			},
+		}),
+	);
 
 	await check('n8n CLI imports the credentials and workflows', async () => {
 		await timed('CLI import', async () => {
@@ -189,53 +392,96 @@ async function main() {
 	// ---- action nodes through `n8n execute` (n8n stopped: the CLI shares its database) ------
 	const execute = async (id) => {
 		// `execute` prints the run through n8n's logger at level info.
-		const result = await n8n.cli(['execute', `--id=${id}`, '--rawOutput'], { allowFailure: true, timeoutMs: 180_000, logLevel: 'info' });
+		const result = await n8n.cli(['execute', `--id=${id}`, '--rawOutput'], {
+			allowFailure: true,
+			timeoutMs: 180_000,
+			logLevel: 'info',
+		});
 		return { ...result, run: lastJsonDocument(result.stdout) };
 	};
-	const itemsOf = (run, node) => run?.data?.resultData?.runData?.[node]?.[0]?.data?.main?.[0]?.map((i) => i.json) ?? [];
+	const itemsOf = (run, node) =>
+		run?.data?.resultData?.runData?.[node]?.[0]?.data?.main?.[0]?.map((i) => i.json) ?? [];
 
-	await check('action node: Asana Events › Get Sync Token prints a token (n8n execute)', async () => {
-		const r = await timed('n8n execute', () => execute('e2eActionSync01'));
-		assert(r.code === 0, `exit ${r.code}:\n${(r.stdout + r.stderr).slice(-2000)}`);
-		const items = itemsOf(r.run, 'Asana Events');
-		assert(items.length === 1 && typeof items[0].sync === 'string' && items[0].sync.length > 0, `items: ${JSON.stringify(items)}`);
-		return `sync=${items[0].sync} (${fmtMs(r.ms)})`;
-	});
-	await check('action node: Asana Events › Get Events prints every event since the token (n8n execute)', async () => {
-		const r = await timed('n8n execute', () => execute('e2eActionEvts01'));
-		assert(r.code === 0, `exit ${r.code}:\n${(r.stdout + r.stderr).slice(-2000)}`);
-		const items = itemsOf(r.run, 'Asana Events');
-		const cmp = compareExactlyOnce('Get Events', actionExpected.map(eventKey), items.map(eventKey));
-		assert(cmp.ok, cmp.text);
-		assert(items.every((i) => typeof i.sync === 'string' && i.sync), 'every item carries the next sync token');
-		return `${items.length} events (${fmtMs(r.ms)})`;
-	});
-	await check('action node with a wrong token fails with a clear 401 message (n8n execute)', async () => {
-		const r = await timed('n8n execute', () => execute('e2eActionBad001'));
-		const all = r.stdout + r.stderr;
-		assert(r.code !== 0, `expected a failing execution, got exit 0:\n${all.slice(-1500)}`);
-		assert(/401|not authori[sz]ed|token/i.test(all), `no 401 / token hint in the output:\n${all.slice(-2000)}`);
-		const line = all.split('\n').find((l) => /401|authori[sz]/i.test(l)) ?? '';
-		return `exit ${r.code}: ${line.trim().slice(0, 160)}`;
-	});
-	await check('action node: Asana Audit Log › Get Many prints the audit events (n8n execute)', async () => {
-		const expected = await sim.auditEvents();
-		const r = await timed('n8n execute', () => execute('e2eActionAudit1'));
-		assert(r.code === 0, `exit ${r.code}:\n${(r.stdout + r.stderr).slice(-2000)}`);
-		const items = itemsOf(r.run, 'Asana Audit Log');
-		const cmp = compareExactlyOnce('Audit Get Many', expected.map((e) => e.gid), items.map((e) => e.gid));
-		assert(cmp.ok, cmp.text);
-		return `${items.length} audit events`;
-	});
+	await check(
+		'action node: Asana Events › Get Sync Token prints a token (n8n execute)',
+		async () => {
+			const r = await timed('n8n execute', () => execute('e2eActionSync01'));
+			assert(r.code === 0, `exit ${r.code}:\n${(r.stdout + r.stderr).slice(-2000)}`);
+			const items = itemsOf(r.run, 'Asana Events');
+			assert(
+				items.length === 1 && typeof items[0].sync === 'string' && items[0].sync.length > 0,
+				`items: ${JSON.stringify(items)}`,
+			);
+			return `sync=${items[0].sync} (${fmtMs(r.ms)})`;
+		},
+	);
+	await check(
+		'action node: Asana Events › Get Events prints every event since the token (n8n execute)',
+		async () => {
+			const r = await timed('n8n execute', () => execute('e2eActionEvts01'));
+			assert(r.code === 0, `exit ${r.code}:\n${(r.stdout + r.stderr).slice(-2000)}`);
+			const items = itemsOf(r.run, 'Asana Events');
+			const cmp = compareExactlyOnce(
+				'Get Events',
+				actionExpected.map(eventKey),
+				items.map(eventKey),
+			);
+			assert(cmp.ok, cmp.text);
+			assert(
+				items.every((i) => typeof i.sync === 'string' && i.sync),
+				'every item carries the next sync token',
+			);
+			return `${items.length} events (${fmtMs(r.ms)})`;
+		},
+	);
+	await check(
+		'action node with a wrong token fails with a clear 401 message (n8n execute)',
+		async () => {
+			const r = await timed('n8n execute', () => execute('e2eActionBad001'));
+			const all = r.stdout + r.stderr;
+			assert(r.code !== 0, `expected a failing execution, got exit 0:\n${all.slice(-1500)}`);
+			assert(
+				/401|not authori[sz]ed|token/i.test(all),
+				`no 401 / token hint in the output:\n${all.slice(-2000)}`,
+			);
+			const line = all.split('\n').find((l) => /401|authori[sz]/i.test(l)) ?? '';
+			return `exit ${r.code}: ${line.trim().slice(0, 160)}`;
+		},
+	);
+	await check(
+		'action node: Asana Audit Log › Get Many prints the audit events (n8n execute)',
+		async () => {
+			const expected = await sim.auditEvents();
+			const r = await timed('n8n execute', () => execute('e2eActionAudit1'));
+			assert(r.code === 0, `exit ${r.code}:\n${(r.stdout + r.stderr).slice(-2000)}`);
+			const items = itemsOf(r.run, 'Asana Audit Log');
+			const cmp = compareExactlyOnce(
+				'Audit Get Many',
+				expected.map((e) => e.gid),
+				items.map((e) => e.gid),
+			);
+			assert(cmp.ok, cmp.text);
+			return `${items.length} audit events`;
+		},
+	);
 
 	// ---- n8n running -------------------------------------------------------------------------
 	const startMs = await timed('n8n start (first)', () => n8n.start());
 	log(`n8n ready on ${n8n.baseUrl} in ${fmtMs(startMs)}`);
 
-	await check('the package loads without errors in n8n\'s log', async () => {
+	await check("the package loads without errors in n8n's log", async () => {
 		const text = n8n.output();
-		const bad = text.split('\n').filter((l) => /n8n-nodes-asana-events|asanaEvents|asanaAuditLog/i.test(l) && /error|fail|could not|cannot|unrecognized/i.test(l));
-		assert(!/Failed to load package "n8n-nodes-asana-events"/.test(text), 'n8n: Failed to load package');
+		const bad = text
+			.split('\n')
+			.filter(
+				(l) =>
+					/n8n-nodes-asana-events|asanaEvents|asanaAuditLog/i.test(l) &&
+					/error|fail|could not|cannot|unrecognized/i.test(l),
+			);
+		assert(
+			!/Failed to load package "n8n-nodes-asana-events"/.test(text),
+			'n8n: Failed to load package',
+		);
 		assert(bad.length === 0, `log lines:\n${bad.join('\n')}`);
 		return 'no load errors';
 	});
@@ -247,17 +493,25 @@ async function main() {
 		const credNames = new Set((Array.isArray(credTypes) ? credTypes : []).map((c) => c.name));
 		const missingNodes = shippedNodes.filter((n) => !nodeNames.has(`${PACKAGE}.${n}`));
 		const missingCreds = shippedCredentials.filter((c) => !credNames.has(c));
-		assert(!missingNodes.length && !missingCreds.length, `missing nodes: ${missingNodes.join(', ') || '-'}; missing credentials: ${missingCreds.join(', ') || '-'}`);
+		assert(
+			!missingNodes.length && !missingCreds.length,
+			`missing nodes: ${missingNodes.join(', ') || '-'}; missing credentials: ${missingCreds.join(', ') || '-'}`,
+		);
 		const tools = [...nodeNames].filter((n) => n.startsWith(`${PACKAGE}.`) && n.endsWith('Tool'));
 		const expectedTools = [`${PACKAGE}.asanaEventsTool`, `${PACKAGE}.asanaAuditLogTool`];
-		assert(expectedTools.every((t) => tools.includes(t)), `tool variants: ${tools.join(', ') || 'none'}`);
+		assert(
+			expectedTools.every((t) => tools.includes(t)),
+			`tool variants: ${tools.join(', ') || 'none'}`,
+		);
 		return `${shippedNodes.map((n) => `${PACKAGE}.${n}`).join(', ')}; tools: ${tools.join(', ')}; credentials: ${shippedCredentials.join(', ')}`;
 	});
 
 	const credentialTest = async (id) => {
 		const stored = await n8n.restOk('GET', `/rest/credentials/${id}?includeData=true`);
 		// What the editor sends: the stored, redacted data; n8n puts the secrets back in.
-		return n8n.restOk('POST', '/rest/credentials/test', { credentials: { id: stored.id, name: stored.name, type: stored.type, data: stored.data } });
+		return n8n.restOk('POST', '/rest/credentials/test', {
+			credentials: { id: stored.id, name: stored.name, type: stored.type, data: stored.data },
+		});
 	};
 	await check('credential test passes against the simulator (REST, as the owner)', async () => {
 		const res = await credentialTest(IDS.credToken);
@@ -287,7 +541,11 @@ async function main() {
 	// happens in the simulator between the triggers' activation polls and these.
 	if (isActive(IDS.exampleScheduled)) {
 		await check('the scheduled example ran once and stored its first sync token', async () => {
-			await waitFor('a first execution of the scheduled example', async () => (await executionsOf(IDS.exampleScheduled)).some((e) => e.status === 'success'), { timeoutMs: SCHEDULE_SECONDS * 1000 + 30_000, intervalMs: 1000 });
+			await waitFor(
+				'a first execution of the scheduled example',
+				async () => (await executionsOf(IDS.exampleScheduled)).some((e) => e.status === 'success'),
+				{ timeoutMs: SCHEDULE_SECONDS * 1000 + 30_000, intervalMs: 1000 },
+			);
 			return 'ok';
 		});
 	}
@@ -301,8 +559,12 @@ async function main() {
 		const audit = (await sim.auditEvents()).filter((e) => !auditBefore.has(e.gid));
 		return { p1, p2, audit };
 	};
-	const isSlackWorthy = (e) => e.action === 'changed' && e.resource?.resource_type === 'task' && ['completed', 'assignee'].includes(e.change?.field);
-	const isSecurity = (e) => SECURITY_CATEGORIES.includes(e.event_category) || e.event_type === 'user_login_failed';
+	const isSlackWorthy = (e) =>
+		e.action === 'changed' &&
+		e.resource?.resource_type === 'task' &&
+		['completed', 'assignee'].includes(e.change?.field);
+	const isSecurity = (e) =>
+		SECURITY_CATEGORIES.includes(e.event_category) || e.event_type === 'user_login_failed';
 	const slackKey = (text) => {
 		const gid = /app\.asana\.com\/0\/0\/(\d+)/.exec(text)?.[1];
 		const field = /Reassigned/.test(text) ? 'assignee' : 'completed';
@@ -312,7 +574,13 @@ async function main() {
 		const exp = await expectations();
 		const out = [];
 		if (isActive('e2eEventsP10001')) {
-			out.push(compareExactlyOnce('events trigger (project 1)', exp.p1.map(eventKey), sink.bodies(sinkPath.events).map(eventKey)));
+			out.push(
+				compareExactlyOnce(
+					'events trigger (project 1)',
+					exp.p1.map(eventKey),
+					sink.bodies(sinkPath.events).map(eventKey),
+				),
+			);
 		}
 		if (isActive(IDS.exampleSlack)) {
 			// Same task and field can change twice: compare as a multiset.
@@ -321,12 +589,29 @@ async function main() {
 			out.push(compareMultiset('example 01 Slack messages', want, got));
 		}
 		if (isActive(IDS.exampleAudit)) {
-			out.push(compareExactlyOnce('example 02 SIEM', exp.audit.map((e) => e.gid), sink.bodies(sinkPath.siem).map((b) => b.gid)));
-			const got = sink.bodies(sinkPath.slackSecurity).map((b) => /\(event (\d+)\)/.exec(b.text)?.[1]);
-			out.push(compareExactlyOnce('example 02 Slack security alerts', exp.audit.filter(isSecurity).map((e) => e.gid), got));
+			out.push(
+				compareExactlyOnce(
+					'example 02 SIEM',
+					exp.audit.map((e) => e.gid),
+					sink.bodies(sinkPath.siem).map((b) => b.gid),
+				),
+			);
+			const got = sink
+				.bodies(sinkPath.slackSecurity)
+				.map((b) => /\(event (\d+)\)/.exec(b.text)?.[1]);
+			out.push(
+				compareExactlyOnce(
+					'example 02 Slack security alerts',
+					exp.audit.filter(isSecurity).map((e) => e.gid),
+					got,
+				),
+			);
 		}
 		if (isActive(IDS.exampleScheduled)) {
-			const got = sink.bodies(sinkPath.batches).flatMap((b) => b.events ?? []).map(eventKey);
+			const got = sink
+				.bodies(sinkPath.batches)
+				.flatMap((b) => b.events ?? [])
+				.map(eventKey);
 			out.push(compareExactlyOnce('example 03 scheduled batches', exp.p1.map(eventKey), got));
 		}
 		return { out, exp };
@@ -354,7 +639,8 @@ async function main() {
 
 	const latencies = (since) => {
 		const byPath = new Map();
-		for (const r of sink.records) if (r.at >= since) byPath.set(r.path, Math.max(byPath.get(r.path) ?? 0, r.at - since));
+		for (const r of sink.records)
+			if (r.at >= since) byPath.set(r.path, Math.max(byPath.get(r.path) ?? 0, r.at - since));
 		return [...byPath].map(([p, ms]) => `${p} ${fmtMs(ms)}`).join(', ');
 	};
 	const generate = async (p1, p2, audit) => {
@@ -363,61 +649,97 @@ async function main() {
 		if (audit) await sim.audit(audit);
 	};
 
-	await check('phase 1: activity in the simulator arrives through every active trigger, exactly once', async () => {
-		if (!activated.length) skip('no trigger workflow is active');
-		const t0 = Date.now();
-		await generate(10, 30, 12);
-		const { out, exp } = await timed('phase 1 deliveries', () => waitForDeliveries('phase 1'));
-		return `${out.map((c) => c.text).join('; ')} — ${exp.p1.length}+${exp.p2.length} events, ${exp.audit.length} audit events; last arrival per endpoint: ${latencies(t0)}`;
-	}, { timeoutMs: DELIVERY_TIMEOUT + 60_000 });
+	await check(
+		'phase 1: activity in the simulator arrives through every active trigger, exactly once',
+		async () => {
+			if (!activated.length) skip('no trigger workflow is active');
+			const t0 = Date.now();
+			await generate(10, 30, 12);
+			const { out, exp } = await timed('phase 1 deliveries', () => waitForDeliveries('phase 1'));
+			return `${out.map((c) => c.text).join('; ')} — ${exp.p1.length}+${exp.p2.length} events, ${exp.audit.length} audit events; last arrival per endpoint: ${latencies(t0)}`;
+		},
+		{ timeoutMs: DELIVERY_TIMEOUT + 60_000 },
+	);
 
 	// The active workflow holds cursors by now, which the manual run gets from the database; the
 	// events it samples must still reach the active trigger exactly once (checked after the restart).
-	await check('Fetch Test Event on the active events trigger returns the changes made while it listens (REST, as the editor runs it)', async () => {
-		if (!isActive('e2eEventsP10001')) skip('the events trigger workflow is not active');
-		const run = await n8n.restOk('POST', '/rest/workflows/e2eEventsP10001/run', {
-			triggerToStartFrom: { name: 'Trigger' },
-			destinationNode: { nodeName: 'Trigger', mode: 'inclusive' },
-		});
-		assert(run.executionId, `no execution id: ${JSON.stringify(run)}`);
-		// The trigger listens for a few seconds (Test Event Wait); changes made meanwhile are its sample.
-		await sleep(3000);
-		await generate(3, 0, 0);
-		let execution;
-		await waitFor('the manual execution to finish', async () => {
-			execution = await n8n.restOk('GET', `/rest/executions/${run.executionId}`);
-			return execution.finished || ['success', 'error', 'crashed'].includes(execution.status);
-		}, { timeoutMs: 60_000, intervalMs: 1000 });
-		assert(execution.status === 'success', `manual execution ${execution.status}: ${JSON.stringify(execution).slice(0, 1500)}`);
-		const data = typeof execution.data === 'string' ? flattedParser(runtime)(execution.data) : execution.data;
-		const sample = (data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0] ?? []).map((i) => i.json);
-		assert(sample.length > 0 && sample.every((e) => e.resource && e.action), `sample: ${JSON.stringify(sample).slice(0, 800)}`);
-		assert(!data?.resultData?.runData?.['Record Item'], 'the manual run went past the trigger');
-		return `${sample.length} events in the sample`;
-	}, { timeoutMs: 120_000 });
+	await check(
+		'Fetch Test Event on the active events trigger returns the changes made while it listens (REST, as the editor runs it)',
+		async () => {
+			if (!isActive('e2eEventsP10001')) skip('the events trigger workflow is not active');
+			const run = await n8n.restOk('POST', '/rest/workflows/e2eEventsP10001/run', {
+				triggerToStartFrom: { name: 'Trigger' },
+				destinationNode: { nodeName: 'Trigger', mode: 'inclusive' },
+			});
+			assert(run.executionId, `no execution id: ${JSON.stringify(run)}`);
+			// The trigger listens for a few seconds (Test Event Wait); changes made meanwhile are its sample.
+			await sleep(3000);
+			await generate(3, 0, 0);
+			let execution;
+			await waitFor(
+				'the manual execution to finish',
+				async () => {
+					execution = await n8n.restOk('GET', `/rest/executions/${run.executionId}`);
+					return execution.finished || ['success', 'error', 'crashed'].includes(execution.status);
+				},
+				{ timeoutMs: 60_000, intervalMs: 1000 },
+			);
+			assert(
+				execution.status === 'success',
+				`manual execution ${execution.status}: ${JSON.stringify(execution).slice(0, 1500)}`,
+			);
+			const data =
+				typeof execution.data === 'string'
+					? flattedParser(runtime)(execution.data)
+					: execution.data;
+			const sample = (data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0] ?? []).map(
+				(i) => i.json,
+			);
+			assert(
+				sample.length > 0 && sample.every((e) => e.resource && e.action),
+				`sample: ${JSON.stringify(sample).slice(0, 800)}`,
+			);
+			assert(!data?.resultData?.runData?.['Record Item'], 'the manual run went past the trigger');
+			return `${sample.length} events in the sample`;
+		},
+		{ timeoutMs: 120_000 },
+	);
 
 	// ---- restart -------------------------------------------------------------------------
-	await check('restart: n8n stopped mid-stream, events while down, started again → every event exactly once, gap notice for the expired token', async () => {
-		if (!activated.length) skip('no trigger workflow is active');
-		// Mid-stream: new activity right before the stop, some of it maybe polled, some not.
-		await generate(4, 4, 2);
-		const stopMs = await timed('n8n stop', () => n8n.stop());
-		log(`n8n stopped in ${fmtMs(stopMs)}; generating while it is down`);
-		await generate(12, 25, 12);
-		if (G1) await sim.expireSync(G1);
-		await sleep(1000);
-		const t0 = Date.now();
-		const startAgainMs = await timed('n8n start (restart)', () => n8n.start());
-		log(`n8n restarted in ${fmtMs(startAgainMs)}`);
-		const { out, exp } = await timed('restart deliveries', () => waitForDeliveries('after restart'));
-		if (isActive('e2eGoalGap00001')) {
-			await waitFor('the gap notice of the expired goal stream', () => sink.bodies(sinkPath.gap).some((b) => b.gap_notice === true), { timeoutMs: DELIVERY_TIMEOUT });
-			const gaps = sink.bodies(sinkPath.gap).filter((b) => b.gap_notice === true);
-			assert(gaps.length === 1, `expected one gap notice, got ${gaps.length}`);
-			assert(gaps[0].stream?.gid === G1 && gaps[0].reason === 'sync_token_expired', JSON.stringify(gaps[0]));
-		}
-		return `${out.map((c) => c.text).join('; ')}; gap notice: ${sink.bodies(sinkPath.gap).filter((b) => b.gap_notice).length} — totals ${exp.p1.length}+${exp.p2.length} events, ${exp.audit.length} audit, last arrival per endpoint after the restart began: ${latencies(t0)}`;
-	}, { timeoutMs: DELIVERY_TIMEOUT * 2 + 180_000 });
+	await check(
+		'restart: n8n stopped mid-stream, events while down, started again → every event exactly once, gap notice for the expired token',
+		async () => {
+			if (!activated.length) skip('no trigger workflow is active');
+			// Mid-stream: new activity right before the stop, some of it maybe polled, some not.
+			await generate(4, 4, 2);
+			const stopMs = await timed('n8n stop', () => n8n.stop());
+			log(`n8n stopped in ${fmtMs(stopMs)}; generating while it is down`);
+			await generate(12, 25, 12);
+			if (G1) await sim.expireSync(G1);
+			await sleep(1000);
+			const t0 = Date.now();
+			const startAgainMs = await timed('n8n start (restart)', () => n8n.start());
+			log(`n8n restarted in ${fmtMs(startAgainMs)}`);
+			const { out, exp } = await timed('restart deliveries', () =>
+				waitForDeliveries('after restart'),
+			);
+			if (isActive('e2eGoalGap00001')) {
+				await waitFor(
+					'the gap notice of the expired goal stream',
+					() => sink.bodies(sinkPath.gap).some((b) => b.gap_notice === true),
+					{ timeoutMs: DELIVERY_TIMEOUT },
+				);
+				const gaps = sink.bodies(sinkPath.gap).filter((b) => b.gap_notice === true);
+				assert(gaps.length === 1, `expected one gap notice, got ${gaps.length}`);
+				assert(
+					gaps[0].stream?.gid === G1 && gaps[0].reason === 'sync_token_expired',
+					JSON.stringify(gaps[0]),
+				);
+			}
+			return `${out.map((c) => c.text).join('; ')}; gap notice: ${sink.bodies(sinkPath.gap).filter((b) => b.gap_notice).length} — totals ${exp.p1.length}+${exp.p2.length} events, ${exp.audit.length} audit, last arrival per endpoint after the restart began: ${latencies(t0)}`;
+		},
+		{ timeoutMs: DELIVERY_TIMEOUT * 2 + 180_000 },
+	);
 
 	await check('executions of the active workflows all succeeded (REST)', async () => {
 		if (!activated.length) skip('no trigger workflow is active');
@@ -425,34 +747,44 @@ async function main() {
 		for (const wf of activated) {
 			const list = await executionsOf(wf.id);
 			const failed = list.filter((e) => !['success', 'running', 'new'].includes(e.status));
-			assert(!failed.length, `${wf.name}: ${failed.length} executions not successful (${failed.map((e) => `${e.id}:${e.status}`).join(', ')})`);
+			assert(
+				!failed.length,
+				`${wf.name}: ${failed.length} executions not successful (${failed.map((e) => `${e.id}:${e.status}`).join(', ')})`,
+			);
 			lines.push(`${wf.id}: ${list.length}`);
 		}
 		return lines.join(', ');
 	});
 
-	await check('the executions of the events trigger hold exactly the expected items (execution data via REST)', async () => {
-		if (!isActive('e2eEventsP10001')) skip('the events trigger workflow is not active');
-		const parse = flattedParser(runtime);
-		// The trigger's own executions; the manual one of Fetch Test Event holds a sample, not deliveries.
-		const list = (await executionsOf('e2eEventsP10001')).filter((e) => e.mode !== 'manual');
-		const keys = [];
-		for (const e of list) {
-			const full = await n8n.restOk('GET', `/rest/executions/${e.id}`);
-			const data = typeof full.data === 'string' ? parse(full.data) : full.data;
-			for (const item of data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0] ?? []) keys.push(eventKey(item.json));
-		}
-		const expected = (await sim.eventsSince(P1, cursors.P1)).events.map(eventKey);
-		const cmp = compareExactlyOnce('trigger output in executions', expected, keys);
-		assert(cmp.ok, cmp.text);
-		return `${list.length} executions, ${cmp.text}`;
-	});
+	await check(
+		'the executions of the events trigger hold exactly the expected items (execution data via REST)',
+		async () => {
+			if (!isActive('e2eEventsP10001')) skip('the events trigger workflow is not active');
+			const parse = flattedParser(runtime);
+			// The trigger's own executions; the manual one of Fetch Test Event holds a sample, not deliveries.
+			const list = (await executionsOf('e2eEventsP10001')).filter((e) => e.mode !== 'manual');
+			const keys = [];
+			for (const e of list) {
+				const full = await n8n.restOk('GET', `/rest/executions/${e.id}`);
+				const data = typeof full.data === 'string' ? parse(full.data) : full.data;
+				for (const item of data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0] ?? [])
+					keys.push(eventKey(item.json));
+			}
+			const expected = (await sim.eventsSince(P1, cursors.P1)).events.map(eventKey);
+			const cmp = compareExactlyOnce('trigger output in executions', expected, keys);
+			assert(cmp.ok, cmp.text);
+			return `${list.length} executions, ${cmp.text}`;
+		},
+	);
 
 	if (isActive(IDS.exampleScheduled)) {
 		await check('the scheduled example keeps its sync token in workflow static data', async () => {
 			const wf = await n8n.restOk('GET', `/rest/workflows/${IDS.exampleScheduled}`);
 			const token = wf.staticData?.global?.asanaSyncToken;
-			assert(typeof token === 'string' && token.length > 0, `staticData: ${JSON.stringify(wf.staticData)}`);
+			assert(
+				typeof token === 'string' && token.length > 0,
+				`staticData: ${JSON.stringify(wf.staticData)}`,
+			);
 			return `asanaSyncToken=${token}`;
 		});
 	}
@@ -463,14 +795,21 @@ async function main() {
 		if (!refused.length) return `${log.length} requests, none refused`;
 		const groups = new Map();
 		for (const r of refused) {
-			const key = `${r.status} ${r.method} ${r.path} ?${Object.keys(r.query ?? {}).sort().join('&')}`;
+			const key = `${r.status} ${r.method} ${r.path} ?${Object.keys(r.query ?? {})
+				.sort()
+				.join('&')}`;
 			groups.set(key, (groups.get(key) ?? 0) + 1);
 		}
-		throw new Error(`${refused.length} of ${log.length} requests refused:\n${[...groups].map(([k, n]) => `  ${n}× ${k}`).join('\n')}`);
+		throw new Error(
+			`${refused.length} of ${log.length} requests refused:\n${[...groups].map(([k, n]) => `  ${n}× ${k}`).join('\n')}`,
+		);
 	});
 
 	await check('the package still loads cleanly after the restart', async () => {
-		const bad = n8n.output().split('\n').filter((l) => /n8n-nodes-asana-events/.test(l) && /error|fail/i.test(l));
+		const bad = n8n
+			.output()
+			.split('\n')
+			.filter((l) => /n8n-nodes-asana-events/.test(l) && /error|fail/i.test(l));
 		assert(!bad.length, bad.join('\n'));
 		return 'ok';
 	});
@@ -483,9 +822,15 @@ function compareMultiset(label, want, got) {
 	const missing = [...w].filter(([k, n]) => (g.get(k) ?? 0) < n).map(([k]) => k);
 	const extra = [...g].filter(([k, n]) => (w.get(k) ?? 0) < n).map(([k]) => k);
 	const problems = [];
-	if (missing.length) problems.push(`${missing.length} missing (e.g. ${missing.slice(0, 3).join(', ')})`);
-	if (extra.length) problems.push(`${extra.length} extra or duplicated (e.g. ${extra.slice(0, 3).join(', ')})`);
-	return { ok: !problems.length, complete: !missing.length, text: `${label}: ${problems.length ? problems.join('; ') : `all ${want.length} exactly once`}` };
+	if (missing.length)
+		problems.push(`${missing.length} missing (e.g. ${missing.slice(0, 3).join(', ')})`);
+	if (extra.length)
+		problems.push(`${extra.length} extra or duplicated (e.g. ${extra.slice(0, 3).join(', ')})`);
+	return {
+		ok: !problems.length,
+		complete: !missing.length,
+		text: `${label}: ${problems.length ? problems.join('; ') : `all ${want.length} exactly once`}`,
+	};
 }
 
 async function executionsOf(workflowId) {
@@ -517,9 +862,13 @@ function summary() {
 	const fail = results.filter((r) => r.status === 'fail').length;
 	const skipped = results.filter((r) => r.status === 'skip').length;
 	const lines = ['', '──────── e2e summary ────────'];
-	for (const r of results) lines.push(`${r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'SKIP'}  ${r.name} (${fmtMs(r.ms)})${r.status === 'skip' ? ` — ${r.detail}` : ''}`);
+	for (const r of results)
+		lines.push(
+			`${r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'SKIP'}  ${r.name} (${fmtMs(r.ms)})${r.status === 'skip' ? ` — ${r.detail}` : ''}`,
+		);
 	lines.push('', 'timings:');
-	for (const [label, ms] of Object.entries(timings)) lines.push(`  ${label.padEnd(28)} ${fmtMs(ms)}`);
+	for (const [label, ms] of Object.entries(timings))
+		lines.push(`  ${label.padEnd(28)} ${fmtMs(ms)}`);
 	lines.push(`  ${'total'.padEnd(28)} ${fmtMs(Date.now() - suiteStarted)}`);
 	lines.push('', `${pass} passed, ${fail} failed, ${skipped} skipped`);
 	process.stderr.write(lines.join('\n') + '\n');
@@ -537,7 +886,9 @@ await cleanupAll();
 const failures = summary();
 exitCode = failures ? 1 : 0;
 if (failures || process.env.E2E_KEEP === '1') {
-	log(`kept the work folder for inspection: ${workDir} (n8n log: ${path.join(workDir, 'n8n', 'n8n.log')}, CLI log: ${path.join(workDir, 'n8n', 'cli.log')})`);
+	log(
+		`kept the work folder for inspection: ${workDir} (n8n log: ${path.join(workDir, 'n8n', 'n8n.log')}, CLI log: ${path.join(workDir, 'n8n', 'cli.log')})`,
+	);
 } else {
 	fs.rmSync(workDir, { recursive: true, force: true });
 }

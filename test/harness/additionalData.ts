@@ -15,7 +15,10 @@ function unsupported(what: string) {
  * default configuration (N8N_SSRF_PROTECTION_ENABLED=false): with it set, n8n-core would
  * refuse 127.0.0.0/8 unless N8N_SSRF_ALLOWED_IP_RANGES lists it.
  */
-export function additionalDataFor(credentialsHelper: TestCredentialsHelper, executionId?: string): IWorkflowExecuteAdditionalData {
+export function additionalDataFor(
+	credentialsHelper: TestCredentialsHelper,
+	executionId?: string,
+): IWorkflowExecuteAdditionalData {
 	const base = 'http://127.0.0.1:5678';
 	return {
 		credentialsHelper,

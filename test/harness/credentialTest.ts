@@ -29,7 +29,10 @@ interface RequestFailure {
  * `test` request: defaults applied, the request sent by n8n-core's RoutingNode on a
  * throw-away No Op node (authenticate, then request), and n8n's wording of the outcome.
  */
-export async function testCredential(typeName: string, data: ICredentialDataDecryptedObject): Promise<CredentialTestResult> {
+export async function testCredential(
+	typeName: string,
+	data: ICredentialDataDecryptedObject,
+): Promise<CredentialTestResult> {
 	const test = credentialTypes[typeName]?.test;
 	if (!test) return { status: 'Error', message: 'No testing function found for this credential.' };
 
@@ -52,7 +55,15 @@ export async function testCredential(typeName: string, data: ICredentialDataDecr
 			inputs: ['main'],
 			outputs: ['main'],
 			credentials: [{ name: typeName, required: true }],
-			properties: [{ displayName: 'Temp', name: 'temp', type: 'string', routing: { request: test.request }, default: '' }],
+			properties: [
+				{
+					displayName: 'Temp',
+					name: 'temp',
+					type: 'string',
+					routing: { request: test.request },
+					default: '',
+				},
+			],
 		},
 	};
 	const node: INode = {
@@ -64,7 +75,12 @@ export async function testCredential(typeName: string, data: ICredentialDataDecr
 		parameters: {},
 		credentials: { [typeName]: details },
 	};
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: nodeTypesOf(nodeType) });
+	const workflow = new Workflow({
+		nodes: [node],
+		connections: {},
+		active: false,
+		nodeTypes: nodeTypesOf(nodeType),
+	});
 	const context = new ExecuteContext(
 		workflow,
 		node,
@@ -85,10 +101,16 @@ export async function testCredential(typeName: string, data: ICredentialDataDecr
 		const failure = caught as RequestFailure;
 		const httpResponse = failure.cause?.response;
 		if (httpResponse) {
-			const rule = test.rules?.find((r) => r.type === 'responseCode' && r.properties.value === httpResponse.status);
-			if (rule?.type === 'responseCode') return { status: 'Error', message: rule.properties.message };
+			const rule = test.rules?.find(
+				(r) => r.type === 'responseCode' && r.properties.value === httpResponse.status,
+			);
+			if (rule?.type === 'responseCode')
+				return { status: 'Error', message: rule.properties.message };
 			if (httpResponse.status < 199 || httpResponse.status > 299) {
-				return { status: 'Error', message: httpResponse.statusText || `Received HTTP status code: ${httpResponse.status}` };
+				return {
+					status: 'Error',
+					message: httpResponse.statusText || `Received HTTP status code: ${httpResponse.status}`,
+				};
 			}
 		} else if (failure.cause?.code) {
 			return { status: 'Error', message: failure.cause.code };
@@ -99,8 +121,11 @@ export async function testCredential(typeName: string, data: ICredentialDataDecr
 	const body = response?.[0]?.[0]?.json;
 	for (const rule of test.rules ?? []) {
 		if (rule.type !== 'responseSuccessBody') continue;
-		const value = rule.properties.key.split('.').reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], body);
-		if (value === rule.properties.value) return { status: 'Error', message: rule.properties.message };
+		const value = rule.properties.key
+			.split('.')
+			.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], body);
+		if (value === rule.properties.value)
+			return { status: 'Error', message: rule.properties.message };
 	}
 	return { status: 'OK', message: 'Connection successful!' };
 }

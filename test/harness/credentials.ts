@@ -49,9 +49,20 @@ const oAuth2Api: ICredentialType = {
 		{ displayName: 'Authorization URL', name: 'authUrl', type: 'string', default: '' },
 		{ displayName: 'Access Token URL', name: 'accessTokenUrl', type: 'string', default: '' },
 		{ displayName: 'Client ID', name: 'clientId', type: 'string', default: '' },
-		{ displayName: 'Client Secret', name: 'clientSecret', type: 'string', typeOptions: { password: true }, default: '' },
+		{
+			displayName: 'Client Secret',
+			name: 'clientSecret',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+		},
 		{ displayName: 'Scope', name: 'scope', type: 'string', default: '' },
-		{ displayName: 'Auth URI Query Parameters', name: 'authQueryParameters', type: 'string', default: '' },
+		{
+			displayName: 'Auth URI Query Parameters',
+			name: 'authQueryParameters',
+			type: 'string',
+			default: '',
+		},
 		{ displayName: 'Authentication', name: 'authentication', type: 'string', default: 'header' },
 	],
 };
@@ -72,7 +83,9 @@ export function credentialDetails(type: string): { id: string; name: string } {
 }
 
 export function nodeCredentials(credentials: HarnessCredentials): INodeCredentials {
-	return Object.fromEntries(Object.keys(credentials).map((type) => [type, credentialDetails(type)]));
+	return Object.fromEntries(
+		Object.keys(credentials).map((type) => [type, credentialDetails(type)]),
+	);
 }
 
 /**
@@ -95,7 +108,9 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 
 	isCredentialUsableByNode(type: string, nodeType: string): boolean {
 		const definition = credentialTypes[type];
-		return !definition?.restrictToSupportedNodes || (definition.supportedNodes ?? []).includes(nodeType);
+		return (
+			!definition?.restrictToSupportedNodes || (definition.supportedNodes ?? []).includes(nodeType)
+		);
 	}
 
 	/** Applies the credential type's own `authenticate`, resolving `={{$credentials.x}}` with n8n's expression engine. */
@@ -107,14 +122,22 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		node: INode,
 	): Promise<IHttpRequestOptions> {
 		const { authenticate } = credentialType(typeName);
-		if (typeof authenticate === 'function') return await authenticate(credentials, requestOptions as IHttpRequestOptions);
+		if (typeof authenticate === 'function')
+			return await authenticate(credentials, requestOptions as IHttpRequestOptions);
 		if (authenticate?.type !== 'generic') return requestOptions as IHttpRequestOptions;
 		// Like n8n: the incoming options object is changed in place, keys and values may be expressions.
 		const target = requestOptions as unknown as Record<string, Record<string, unknown> | undefined>;
 		target.headers ??= {};
 		const resolve = (value: unknown) => {
 			if (typeof value !== 'string' || !isExpression(value)) return value;
-			const resolved = workflow.expression.getSimpleParameterValue(node, value, 'internal', { $credentials: credentials }, undefined, '');
+			const resolved = workflow.expression.getSimpleParameterValue(
+				node,
+				value,
+				'internal',
+				{ $credentials: credentials },
+				undefined,
+				'',
+			);
 			return resolved ? String(resolved) : '';
 		};
 		for (const [section, entries] of Object.entries(authenticate.properties)) {
@@ -135,12 +158,20 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		credentialsExpired: boolean,
 	): Promise<ICredentialDataDecryptedObject | undefined> {
 		const type = credentialType(typeName);
-		const expirable = type.properties.find((p) => p.type === 'hidden' && p.typeOptions?.expirable === true);
+		const expirable = type.properties.find(
+			(p) => p.type === 'hidden' && p.typeOptions?.expirable === true,
+		);
 		if (!expirable || typeof type.preAuthentication !== 'function') return undefined;
 		if (credentials[expirable.name] !== '' && !credentialsExpired) return undefined;
-		const output = (await type.preAuthentication.call(helpers, credentials)) as ICredentialDataDecryptedObject;
+		const output = (await type.preAuthentication.call(
+			helpers,
+			credentials,
+		)) as ICredentialDataDecryptedObject;
 		if (output[expirable.name] === undefined || !node.credentials?.[typeName]) return undefined;
-		await this.updateCredentials(node.credentials[typeName], typeName, { ...this.stored[typeName], ...output });
+		await this.updateCredentials(node.credentials[typeName], typeName, {
+			...this.stored[typeName],
+			...output,
+		});
 		return Object.assign(credentials, output);
 	}
 
@@ -176,7 +207,10 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 	 * What n8n hands a node: the type's properties (its parents' included) with their
 	 * defaults; fields the type does not declare are dropped, OAuth token data is kept.
 	 */
-	applyDefaults(type: string, data: ICredentialDataDecryptedObject): ICredentialDataDecryptedObject {
+	applyDefaults(
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): ICredentialDataDecryptedObject {
 		const withDefaults = NodeHelpers.getNodeParameters(
 			this.getCredentialsProperties(type),
 			data as INodeParameters,
@@ -189,7 +223,11 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		return withDefaults;
 	}
 
-	async updateCredentials(_details: INodeCredentialsDetails, type: string, data: ICredentialDataDecryptedObject): Promise<void> {
+	async updateCredentials(
+		_details: INodeCredentialsDetails,
+		type: string,
+		data: ICredentialDataDecryptedObject,
+	): Promise<void> {
 		this.stored[type] = structuredClone(data);
 	}
 
@@ -207,7 +245,8 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		const definition = credentialType(type);
 		if (!definition.extends) return definition.properties;
 		const combined: INodeProperties[] = [];
-		for (const parent of definition.extends) NodeHelpers.mergeNodeProperties(combined, this.getCredentialsProperties(parent));
+		for (const parent of definition.extends)
+			NodeHelpers.mergeNodeProperties(combined, this.getCredentialsProperties(parent));
 		// The child's own properties win over the parents'.
 		NodeHelpers.mergeNodeProperties(combined, definition.properties);
 		return combined;

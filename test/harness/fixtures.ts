@@ -17,8 +17,16 @@ import {
  */
 
 const credentials: INodeCredentialDescription[] = [
-	{ name: 'asanaEventsApi', required: true, displayOptions: { show: { authentication: ['accessToken'] } } },
-	{ name: 'asanaEventsOAuth2Api', required: true, displayOptions: { show: { authentication: ['oAuth2'] } } },
+	{
+		name: 'asanaEventsApi',
+		required: true,
+		displayOptions: { show: { authentication: ['accessToken'] } },
+	},
+	{
+		name: 'asanaEventsOAuth2Api',
+		required: true,
+		displayOptions: { show: { authentication: ['oAuth2'] } },
+	},
 ];
 
 const requestProperties: INodeProperties[] = [
@@ -34,8 +42,18 @@ const requestProperties: INodeProperties[] = [
 	},
 	{ displayName: 'Path', name: 'path', type: 'string', default: '/users/me' },
 	{ displayName: 'Query', name: 'query', type: 'json', default: '{}' },
-	{ displayName: 'Return Full Response', name: 'returnFullResponse', type: 'boolean', default: false },
-	{ displayName: 'Ignore HTTP Status Errors', name: 'ignoreHttpStatusErrors', type: 'boolean', default: false },
+	{
+		displayName: 'Return Full Response',
+		name: 'returnFullResponse',
+		type: 'boolean',
+		default: false,
+	},
+	{
+		displayName: 'Ignore HTTP Status Errors',
+		name: 'ignoreHttpStatusErrors',
+		type: 'boolean',
+		default: false,
+	},
 	{ displayName: 'Timeout (Ms)', name: 'timeout', type: 'number', default: 0 },
 ];
 
@@ -43,7 +61,8 @@ type RequestContext = IExecuteFunctions | IPollFunctions;
 
 async function sendProbe(context: RequestContext, itemIndex: number): Promise<IDataObject> {
 	const param = (name: string) => context.getNodeParameter(name, itemIndex);
-	const credentialType = param('authentication') === 'oAuth2' ? 'asanaEventsOAuth2Api' : 'asanaEventsApi';
+	const credentialType =
+		param('authentication') === 'oAuth2' ? 'asanaEventsOAuth2Api' : 'asanaEventsApi';
 	const { baseUrl } = await context.getCredentials<{ baseUrl: string }>(credentialType);
 	const query = param('query');
 	const timeout = param('timeout') as number;
@@ -56,7 +75,11 @@ async function sendProbe(context: RequestContext, itemIndex: number): Promise<ID
 		ignoreHttpStatusErrors: param('ignoreHttpStatusErrors') as boolean,
 		...(timeout > 0 ? { timeout } : {}),
 	};
-	return (await context.helpers.httpRequestWithAuthentication.call(context, credentialType, options)) as IDataObject;
+	return (await context.helpers.httpRequestWithAuthentication.call(
+		context,
+		credentialType,
+		options,
+	)) as IDataObject;
 }
 
 /** Polls `Path` once per poll; counts polls in its static data; emits the reply unless told not to. */
@@ -72,13 +95,20 @@ export class ProbeTrigger implements INodeType {
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
 		credentials,
-		properties: [...requestProperties, { displayName: 'Emit', name: 'emit', type: 'boolean', default: true }],
+		properties: [
+			...requestProperties,
+			{ displayName: 'Emit', name: 'emit', type: 'boolean', default: true },
+		],
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const state = this.getWorkflowStaticData('node');
 		state.polls = ((state.polls as number | undefined) ?? 0) + 1;
-		this.logger.info('Probe trigger polled', { polls: state.polls, mode: this.getMode(), activation: this.getActivationMode() });
+		this.logger.info('Probe trigger polled', {
+			polls: state.polls,
+			mode: this.getMode(),
+			activation: this.getActivationMode(),
+		});
 		const reply = await sendProbe(this, 0);
 		if (!(this.getNodeParameter('emit') as boolean)) return null;
 		return [[{ json: { polls: state.polls as number, reply } }]];
@@ -104,7 +134,10 @@ export class Probe implements INodeType {
 		const output: INodeExecutionData[] = [];
 		for (let itemIndex = 0; itemIndex < this.getInputData().length; itemIndex++) {
 			try {
-				output.push({ json: { reply: await sendProbe(this, itemIndex) }, pairedItem: { item: itemIndex } });
+				output.push({
+					json: { reply: await sendProbe(this, itemIndex) },
+					pairedItem: { item: itemIndex },
+				});
 			} catch (error) {
 				if (!this.continueOnFail()) throw error;
 				output.push({ json: { error: (error as Error).message }, pairedItem: { item: itemIndex } });

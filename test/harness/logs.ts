@@ -19,14 +19,17 @@ function serialize(metadata: unknown): string {
 		if (seen.has(value)) return '[circular]';
 		seen.add(value);
 		// Error fields (message, stack) are not enumerable: copy them so a scan sees them.
-		if (value instanceof Error) return { ...value, name: value.name, message: value.message, stack: value.stack };
+		if (value instanceof Error)
+			return { ...value, name: value.name, message: value.message, stack: value.stack };
 		return value;
 	});
 }
 
 function record(level: string) {
 	return (message: string, metadata?: unknown) => {
-		capturedLogs.push(`${level} ${message}${metadata === undefined ? '' : ` ${serialize(metadata)}`}`);
+		capturedLogs.push(
+			`${level} ${message}${metadata === undefined ? '' : ` ${serialize(metadata)}`}`,
+		);
 	};
 }
 

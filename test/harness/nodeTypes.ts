@@ -22,7 +22,10 @@ export function nodeTypesOf(...types: Array<INodeType | IVersionedNodeType>): IN
 	return {
 		getByName: get,
 		getByNameAndVersion: (name, version) => NodeHelpers.getVersionedNodeType(get(name), version),
-		getKnownTypes: () => Object.fromEntries([...byName.keys()].map((name) => [name, { className: name, sourcePath: '' }])),
+		getKnownTypes: () =>
+			Object.fromEntries(
+				[...byName.keys()].map((name) => [name, { className: name, sourcePath: '' }]),
+			),
 	};
 }
 

@@ -93,7 +93,10 @@ export async function runPoll(options: PollOptions): Promise<PollOutcome> {
 		nodeTypes: nodeTypesOf(options.nodeType),
 		// n8n wraps these objects to notice changes; in manual mode the poll works on a
 		// copy that nobody saves.
-		staticData: { [`node:${nodeName}`]: mode === 'manual' && !options.manualWritesThrough ? jsonCopy(staticData) : staticData },
+		staticData: {
+			[`node:${nodeName}`]:
+				mode === 'manual' && !options.manualWritesThrough ? jsonCopy(staticData) : staticData,
+		},
 	});
 	const node = workflow.getNode(nodeName) as INode;
 	const credentialsHelper = new TestCredentialsHelper(options.credentials);

@@ -82,11 +82,16 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
 		createdAt: new Date(),
 		updatedAt: new Date(),
 		nodes,
-		connections: { Input: { main: [[{ node: nodeName, type: NodeConnectionTypes.Main, index: 0 }]] } },
+		connections: {
+			Input: { main: [[{ node: nodeName, type: NodeConnectionTypes.Main, index: 0 }]] },
+		},
 		settings: { executionOrder: 'v1' },
 		staticData: {},
 	};
-	const workflow = new Workflow({ ...workflowData, nodeTypes: nodeTypesOf(inputItems, options.nodeType) });
+	const workflow = new Workflow({
+		...workflowData,
+		nodeTypes: nodeTypesOf(inputItems, options.nodeType),
+	});
 	const credentialsHelper = new TestCredentialsHelper(options.credentials);
 	const executionId = 'harness-execution';
 	const additionalData = additionalDataFor(credentialsHelper, executionId);

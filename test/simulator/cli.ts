@@ -10,14 +10,24 @@ const OPTIONS = ['port', 'latency', 'activity-every-ms', 'audit-every-ms', 'seed
 type Option = (typeof OPTIONS)[number];
 
 function parseArgs(argv: string[]): Record<Option, number> {
-	const values: Record<Option, number> = { port: 0, latency: 0, 'activity-every-ms': 5000, 'audit-every-ms': 15000, seed: 1 };
+	const values: Record<Option, number> = {
+		port: 0,
+		latency: 0,
+		'activity-every-ms': 5000,
+		'audit-every-ms': 15000,
+		seed: 1,
+	};
 	for (let i = 0; i < argv.length; i++) {
 		const [flag, inline] = argv[i].split('=', 2);
 		const name = flag.replace(/^--/, '') as Option;
-		if (!flag.startsWith('--') || !OPTIONS.includes(name)) throw new Error(`unknown option ${argv[i]}; known: ${OPTIONS.map((o) => `--${o}`).join(' ')}`);
+		if (!flag.startsWith('--') || !OPTIONS.includes(name))
+			throw new Error(
+				`unknown option ${argv[i]}; known: ${OPTIONS.map((o) => `--${o}`).join(' ')}`,
+			);
 		const raw = inline ?? argv[++i];
 		const value = Number(raw);
-		if (raw === undefined || !Number.isInteger(value) || value < 0) throw new Error(`--${name} needs a non-negative integer`);
+		if (raw === undefined || !Number.isInteger(value) || value < 0)
+			throw new Error(`--${name} needs a non-negative integer`);
 		values[name] = value;
 	}
 	return values;
@@ -25,7 +35,11 @@ function parseArgs(argv: string[]): Record<Option, number> {
 
 async function main(): Promise<void> {
 	const args = parseArgs(process.argv.slice(2));
-	const sim = await AsanaSimulator.start({ port: args.port, latencyMs: args.latency, seed: args.seed });
+	const sim = await AsanaSimulator.start({
+		port: args.port,
+		latencyMs: args.latency,
+		seed: args.seed,
+	});
 	const { projects, goals } = sim.seeded;
 	console.log(
 		JSON.stringify({
@@ -48,7 +62,8 @@ async function main(): Promise<void> {
 			}, args['activity-every-ms']),
 		);
 	}
-	if (args['audit-every-ms'] > 0) timers.push(setInterval(() => sim.recentAuditEvents(2), args['audit-every-ms']));
+	if (args['audit-every-ms'] > 0)
+		timers.push(setInterval(() => sim.recentAuditEvents(2), args['audit-every-ms']));
 
 	let stopping = false;
 	const stop = () => {

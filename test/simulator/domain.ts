@@ -77,7 +77,13 @@ export interface AuditLogEvent {
 	event_type: string;
 	event_category: string;
 	actor: { actor_type: string; gid?: string; name?: string; email?: string };
-	resource: { resource_type: string; resource_subtype?: string; gid: string; name?: string | null; email?: string };
+	resource: {
+		resource_type: string;
+		resource_subtype?: string;
+		gid: string;
+		name?: string | null;
+		email?: string;
+	};
 	details: Record<string, unknown>;
 	context: {
 		context_type: string;
@@ -99,30 +105,55 @@ export interface AuditQuery {
 
 export const AUDIT_LOG_EPOCH = Date.parse('2021-10-08T00:00:00Z');
 export const AUDIT_RETENTION_MS = 90 * 24 * 3600 * 1000;
-export const AUDIT_ACTOR_TYPES = ['user', 'asana', 'asana_support', 'anonymous', 'external_administrator'];
+export const AUDIT_ACTOR_TYPES = [
+	'user',
+	'asana',
+	'asana_support',
+	'anonymous',
+	'external_administrator',
+];
 
 type AuditActorKind = 'user' | 'admin' | 'anonymous' | 'external_administrator';
 type AuditContextKind = 'login' | 'web' | 'api';
 
 /** Event types the generator knows, with their category, resource, usual actor and channel. */
-export const AUDIT_EVENT_TYPES: Record<string, { category: string; resource: string; actor: AuditActorKind; via: AuditContextKind }> = {
+export const AUDIT_EVENT_TYPES: Record<
+	string,
+	{ category: string; resource: string; actor: AuditActorKind; via: AuditContextKind }
+> = {
 	user_login_succeeded: { category: 'logins', resource: 'user', actor: 'user', via: 'login' },
 	user_login_failed: { category: 'logins', resource: 'user', actor: 'anonymous', via: 'login' },
 	user_logged_out: { category: 'logins', resource: 'user', actor: 'user', via: 'login' },
 	user_invited: { category: 'user_access_control', resource: 'user', actor: 'admin', via: 'web' },
-	user_deprovisioned: { category: 'user_access_control', resource: 'user', actor: 'external_administrator', via: 'api' },
+	user_deprovisioned: {
+		category: 'user_access_control',
+		resource: 'user',
+		actor: 'external_administrator',
+		via: 'api',
+	},
 	user_role_changed: { category: 'roles', resource: 'user', actor: 'admin', via: 'web' },
 	task_deleted: { category: 'deletion', resource: 'task', actor: 'user', via: 'web' },
 	project_deleted: { category: 'deletion', resource: 'project', actor: 'user', via: 'web' },
 	project_exported: { category: 'exports', resource: 'project', actor: 'user', via: 'api' },
-	file_downloaded: { category: 'content_export', resource: 'attachment', actor: 'user', via: 'web' },
-	workspace_setting_changed: { category: 'admin_settings', resource: 'workspace', actor: 'admin', via: 'web' },
+	file_downloaded: {
+		category: 'content_export',
+		resource: 'attachment',
+		actor: 'user',
+		via: 'web',
+	},
+	workspace_setting_changed: {
+		category: 'admin_settings',
+		resource: 'workspace',
+		actor: 'admin',
+		via: 'web',
+	},
 	app_installed: { category: 'apps', resource: 'app', actor: 'admin', via: 'web' },
 };
 
 const USER_AGENTS: Record<string, string> = {
 	web: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-	desktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Asana/2.3.0 Chrome/126.0 Electron/31.0',
+	desktop:
+		'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Asana/2.3.0 Chrome/126.0 Electron/31.0',
 	mobile: 'Asana/9.41.1 (iPhone; iOS 17.5.1)',
 	api: 'python-asana/5.0.7',
 };
@@ -140,14 +171,21 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Audit order: created_at, then gid numerically (gids are decimal strings). */
-export function compareAudit(a: { created_at: string; gid: string }, b: { created_at: string; gid: string }): number {
+export function compareAudit(
+	a: { created_at: string; gid: string },
+	b: { created_at: string; gid: string },
+): number {
 	if (a.created_at !== b.created_at) return a.created_at < b.created_at ? -1 : 1;
 	if (a.gid.length !== b.gid.length) return a.gid.length - b.gid.length;
 	return a.gid < b.gid ? -1 : a.gid > b.gid ? 1 : 0;
 }
 
 /** First index of a sorted list whose entry comes after `position` (or, with `inclusive`, at it). */
-function lowerBound(list: AuditLogEvent[], position: { created_at: string; gid: string }, inclusive: boolean): number {
+function lowerBound(
+	list: AuditLogEvent[],
+	position: { created_at: string; gid: string },
+	inclusive: boolean,
+): number {
 	let low = 0;
 	let high = list.length;
 	while (low < high) {
@@ -177,12 +215,10 @@ interface AuditOffset {
 }
 
 export type EventsPage =
-	| { ok: true; data: SimEvent[]; sync: string; has_more: boolean }
-	| { ok: false; sync: string };
+	{ ok: true; data: SimEvent[]; sync: string; has_more: boolean } | { ok: false; sync: string };
 
 export type AuditPage =
-	| { ok: true; data: AuditLogEvent[]; offset: string | null }
-	| { ok: false; error: string };
+	{ ok: true; data: AuditLogEvent[]; offset: string | null } | { ok: false; error: string };
 
 /**
  * A 412 answered to a token the client presented: the events of `stream` from `from` (the
@@ -195,7 +231,13 @@ export interface SyncGap {
 	to: number;
 }
 
-type EventDraft = { user: Compact | null; resource: Compact; action: string; parent?: Compact | null; change?: EventChange };
+type EventDraft = {
+	user: Compact | null;
+	resource: Compact;
+	action: string;
+	parent?: Compact | null;
+	change?: EventChange;
+};
 
 export class Domain {
 	readonly users = new Map<string, User>();
@@ -243,7 +285,11 @@ export class Domain {
 	}
 
 	compact(object: Compact): Compact {
-		const out: Compact = { gid: object.gid, resource_type: object.resource_type, name: object.name };
+		const out: Compact = {
+			gid: object.gid,
+			resource_type: object.resource_type,
+			name: object.name,
+		};
 		if (object.resource_subtype) out.resource_subtype = object.resource_subtype;
 		return out;
 	}
@@ -251,7 +297,9 @@ export class Domain {
 	userCompact(gid: string | null | undefined): Compact | null {
 		if (!gid) return null;
 		const user = this.users.get(gid);
-		return user ? { gid: user.gid, resource_type: 'user', name: user.name } : { gid, resource_type: 'user' };
+		return user
+			? { gid: user.gid, resource_type: 'user', name: user.name }
+			: { gid, resource_type: 'user' };
 	}
 
 	/** What kind of object a gid is, for routing and for the events endpoint. */
@@ -286,14 +334,30 @@ export class Domain {
 
 	createProject(name: string, workspaceGid: string, ownerGid: string | null = null): Project {
 		this.workspace(workspaceGid);
-		const project: Project = { gid: this.gid(), resource_type: 'project', name, workspaceGid, archived: false, ownerGid, createdAt: this.iso() };
+		const project: Project = {
+			gid: this.gid(),
+			resource_type: 'project',
+			name,
+			workspaceGid,
+			archived: false,
+			ownerGid,
+			createdAt: this.iso(),
+		};
 		this.projects.set(project.gid, project);
 		return project;
 	}
 
 	createGoal(name: string, workspaceGid: string, ownerGid: string | null = null): Goal {
 		this.workspace(workspaceGid);
-		const goal: Goal = { gid: this.gid(), resource_type: 'goal', name, workspaceGid, status: 'on_track', ownerGid, due_on: null };
+		const goal: Goal = {
+			gid: this.gid(),
+			resource_type: 'goal',
+			name,
+			workspaceGid,
+			status: 'on_track',
+			ownerGid,
+			due_on: null,
+		};
 		this.goals.set(goal.gid, goal);
 		return goal;
 	}
@@ -360,7 +424,11 @@ export class Domain {
 	/** Streams an event on a task reaches: the task, its ancestors, all their projects, the workspace. */
 	taskStreams(task: Task): string[] {
 		const streams = new Set<string>();
-		for (let current: Task | undefined = task; current; current = current.parentGid ? this.tasks.get(current.parentGid) : undefined) {
+		for (
+			let current: Task | undefined = task;
+			current;
+			current = current.parentGid ? this.tasks.get(current.parentGid) : undefined
+		) {
 			if (streams.has(current.gid)) break;
 			streams.add(current.gid);
 			for (const projectGid of current.projectGids) streams.add(projectGid);
@@ -374,7 +442,15 @@ export class Domain {
 		for (const stream of this.taskStreams(task)) this.push(stream, event);
 	}
 
-	createTask(opts: { name: string; projectGids?: string[]; parentGid?: string; assigneeGid?: string; resourceSubtype?: string; workspaceGid: string; by: string | null }): Task {
+	createTask(opts: {
+		name: string;
+		projectGids?: string[];
+		parentGid?: string;
+		assigneeGid?: string;
+		resourceSubtype?: string;
+		workspaceGid: string;
+		by: string | null;
+	}): Task {
 		const parent = opts.parentGid ? this.task(opts.parentGid) : undefined;
 		for (const projectGid of opts.projectGids ?? []) this.project(projectGid);
 		const task: Task = {
@@ -382,7 +458,11 @@ export class Domain {
 			resource_type: 'task',
 			resource_subtype: opts.resourceSubtype ?? 'default_task',
 			name: opts.name,
-			workspaceGid: parent?.workspaceGid ?? (opts.projectGids?.length ? this.project(opts.projectGids[0]).workspaceGid : opts.workspaceGid),
+			workspaceGid:
+				parent?.workspaceGid ??
+				(opts.projectGids?.length
+					? this.project(opts.projectGids[0]).workspaceGid
+					: opts.workspaceGid),
 			projectGids: new Set(opts.projectGids ?? []),
 			parentGid: opts.parentGid,
 			assigneeGid: opts.assigneeGid,
@@ -397,9 +477,20 @@ export class Domain {
 		this.tasks.set(task.gid, task);
 		const user = this.userCompact(opts.by);
 		for (const projectGid of task.projectGids) {
-			this.emitTask(task, { user, resource: this.compact(task), action: 'added', parent: this.compact(this.project(projectGid)) });
+			this.emitTask(task, {
+				user,
+				resource: this.compact(task),
+				action: 'added',
+				parent: this.compact(this.project(projectGid)),
+			});
 		}
-		if (parent) this.emitTask(task, { user, resource: this.compact(task), action: 'added', parent: this.compact(parent) });
+		if (parent)
+			this.emitTask(task, {
+				user,
+				resource: this.compact(task),
+				action: 'added',
+				parent: this.compact(parent),
+			});
 		return task;
 	}
 
@@ -435,7 +526,12 @@ export class Domain {
 		} else if (field === 'notes' && typeof value === 'string') {
 			task.notes = value;
 		}
-		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'changed', change });
+		this.emitTask(task, {
+			user: this.userCompact(by),
+			resource: this.compact(task),
+			action: 'changed',
+			change,
+		});
 	}
 
 	addComment(taskGid: string, text: string, by: string | null): Story {
@@ -449,7 +545,12 @@ export class Domain {
 			taskGid,
 		};
 		this.stories.set(story.gid, story);
-		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(story), action: 'added', parent: this.compact(task) });
+		this.emitTask(task, {
+			user: this.userCompact(by),
+			resource: this.compact(story),
+			action: 'added',
+			parent: this.compact(task),
+		});
 		return story;
 	}
 
@@ -458,7 +559,12 @@ export class Domain {
 		const project = this.project(projectGid);
 		if (task.projectGids.has(projectGid)) return;
 		task.projectGids.add(projectGid);
-		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'added', parent: this.compact(project) });
+		this.emitTask(task, {
+			user: this.userCompact(by),
+			resource: this.compact(task),
+			action: 'added',
+			parent: this.compact(project),
+		});
 	}
 
 	removeTaskFromProject(taskGid: string, projectGid: string, by: string | null): void {
@@ -466,25 +572,43 @@ export class Domain {
 		const project = this.project(projectGid);
 		if (!task.projectGids.has(projectGid)) return;
 		// Emitted while the task is still in the project, so that project's stream sees it leave.
-		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'removed', parent: this.compact(project) });
+		this.emitTask(task, {
+			user: this.userCompact(by),
+			resource: this.compact(task),
+			action: 'removed',
+			parent: this.compact(project),
+		});
 		task.projectGids.delete(projectGid);
 	}
 
 	deleteTask(taskGid: string, by: string | null): void {
 		const task = this.task(taskGid);
 		task.deleted = true;
-		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'deleted' });
+		this.emitTask(task, {
+			user: this.userCompact(by),
+			resource: this.compact(task),
+			action: 'deleted',
+		});
 	}
 
 	undeleteTask(taskGid: string, by: string | null): void {
 		const task = this.task(taskGid);
 		task.deleted = false;
-		this.emitTask(task, { user: this.userCompact(by), resource: this.compact(task), action: 'undeleted' });
+		this.emitTask(task, {
+			user: this.userCompact(by),
+			resource: this.compact(task),
+			action: 'undeleted',
+		});
 	}
 
 	changeGoal(goalGid: string, field: string, by: string | null): void {
 		const goal = this.goal(goalGid);
-		const event = this.event({ user: this.userCompact(by), resource: this.compact(goal), action: 'changed', change: { field, action: 'changed' } });
+		const event = this.event({
+			user: this.userCompact(by),
+			resource: this.compact(goal),
+			action: 'changed',
+			change: { field, action: 'changed' },
+		});
 		this.push(goal.gid, event);
 		this.push(goal.workspaceGid, event);
 	}
@@ -495,9 +619,13 @@ export class Domain {
 		const pick = <T>(list: T[]): T => list[Math.floor(random() * list.length)];
 		const project = this.project(projectGid);
 		const people = this.people().map((u) => u.gid);
-		const otherProjects = [...this.projects.values()].filter((p) => p.workspaceGid === project.workspaceGid && p.gid !== projectGid && !p.archived);
+		const otherProjects = [...this.projects.values()].filter(
+			(p) => p.workspaceGid === project.workspaceGid && p.gid !== projectGid && !p.archived,
+		);
 		const goals = [...this.goals.values()].filter((g) => g.workspaceGid === project.workspaceGid);
-		const live = [...this.tasks.values()].filter((t) => t.projectGids.has(projectGid) && !t.deleted);
+		const live = [...this.tasks.values()].filter(
+			(t) => t.projectGids.has(projectGid) && !t.deleted,
+		);
 		const deleted: Task[] = [];
 		for (let i = 0; i < count; i++) {
 			const by = pick(people);
@@ -517,11 +645,28 @@ export class Domain {
 				continue;
 			}
 			const task = pick(live);
-			if (roll < 0.25) this.changeTask(task.gid, 'name', `${(task.name ?? '').replace(/ \(v\d+\)$/, '')} (v${i})`, by);
+			if (roll < 0.25)
+				this.changeTask(
+					task.gid,
+					'name',
+					`${(task.name ?? '').replace(/ \(v\d+\)$/, '')} (v${i})`,
+					by,
+				);
 			else if (roll < 0.37) this.changeTask(task.gid, 'assignee', pick(people), by);
-			else if (roll < 0.52) this.addComment(task.gid, pick(['Looks good to me', 'Can you take a look?', 'Blocked on review', 'Done, thanks!']), by);
+			else if (roll < 0.52)
+				this.addComment(
+					task.gid,
+					pick(['Looks good to me', 'Can you take a look?', 'Blocked on review', 'Done, thanks!']),
+					by,
+				);
 			else if (roll < 0.6) this.changeTask(task.gid, 'completed', random() < 0.8, by);
-			else if (roll < 0.68) this.changeTask(task.gid, 'due_on', this.iso(this.now() + Math.floor(random() * 30) * 86_400_000).slice(0, 10), by);
+			else if (roll < 0.68)
+				this.changeTask(
+					task.gid,
+					'due_on',
+					this.iso(this.now() + Math.floor(random() * 30) * 86_400_000).slice(0, 10),
+					by,
+				);
 			else if (roll < 0.75) this.changeTask(task.gid, 'followers', pick(people), by);
 			else if (roll < 0.8) this.changeTask(task.gid, 'notes', `Notes ${i}`, by);
 			else if (roll < 0.85) this.changeTask(task.gid, 'custom_fields', undefined, null);
@@ -529,7 +674,8 @@ export class Domain {
 				const other = pick(otherProjects);
 				if (task.projectGids.has(other.gid)) this.removeTaskFromProject(task.gid, other.gid, by);
 				else this.addTaskToProject(task.gid, other.gid, by);
-			} else if (roll < 0.94 && goals.length) this.changeGoal(pick(goals).gid, pick(['status', 'current_status_update', 'due_on']), by);
+			} else if (roll < 0.94 && goals.length)
+				this.changeGoal(pick(goals).gid, pick(['status', 'current_status_update', 'due_on']), by);
 			else if (roll < 0.97 && deleted.length) {
 				const restored = deleted.splice(Math.floor(random() * deleted.length), 1)[0];
 				this.undeleteTask(restored.gid, by);
@@ -546,19 +692,30 @@ export class Domain {
 	bulkTaskEvents(projectGid: string, count: number, by: string | null, workspaceGid: string): void {
 		const project = this.project(projectGid);
 		let tasks = [...this.tasks.values()].filter((t) => t.projectGids.has(projectGid) && !t.deleted);
-		if (tasks.length === 0) tasks = [this.createTask({ name: 'Bulk', projectGids: [project.gid], workspaceGid, by })];
-		const lists = tasks.map((task) => this.taskStreams(task).map((stream) => {
-			let list = this.streams.get(stream);
-			if (!list) this.streams.set(stream, (list = []));
-			return list;
-		}));
+		if (tasks.length === 0)
+			tasks = [this.createTask({ name: 'Bulk', projectGids: [project.gid], workspaceGid, by })];
+		const lists = tasks.map((task) =>
+			this.taskStreams(task).map((stream) => {
+				let list = this.streams.get(stream);
+				if (!list) this.streams.set(stream, (list = []));
+				return list;
+			}),
+		);
 		const resources = tasks.map((task) => this.compact(task));
 		const user = this.userCompact(by);
 		const change: EventChange = { field: 'notes', action: 'changed' };
 		const start = Math.max(this.now(), this.lastEventMs + 1);
 		for (let i = 0; i < count; i++) {
 			const k = i % tasks.length;
-			const event: SimEvent = { user, resource: resources[k], type: 'task', action: 'changed', parent: null, created_at: this.iso(start + i), change };
+			const event: SimEvent = {
+				user,
+				resource: resources[k],
+				type: 'task',
+				action: 'changed',
+				parent: null,
+				created_at: this.iso(start + i),
+				change,
+			};
 			for (const list of lists[k]) list.push(event);
 		}
 		this.lastEventMs = Math.max(this.lastEventMs, start + count - 1);
@@ -569,7 +726,9 @@ export class Domain {
 	private issueToken(stream: string, position: number): string {
 		this.dropOldTokens();
 		const serial = ++this.tokenSerial;
-		const hex = createHash('md5').update(`${this.secret}:${stream}:${position}:${serial}`).digest('hex');
+		const hex = createHash('md5')
+			.update(`${this.secret}:${stream}:${position}:${serial}`)
+			.digest('hex');
 		const token = `${hex}:${serial}`;
 		this.syncTokens.set(token, { stream, position, issuedAt: this.now(), serial });
 		return token;
@@ -588,7 +747,11 @@ export class Domain {
 	private tokenPosition(stream: string, token: string): number | undefined {
 		const record = this.syncTokens.get(token);
 		if (!record || record.stream !== stream) return undefined;
-		if (record.serial <= this.tokensExpiredUpTo || record.serial <= (this.streamTokensExpiredUpTo.get(stream) ?? 0)) return undefined;
+		if (
+			record.serial <= this.tokensExpiredUpTo ||
+			record.serial <= (this.streamTokensExpiredUpTo.get(stream) ?? 0)
+		)
+			return undefined;
 		if (this.now() - record.issuedAt > this.syncTokenMaxAgeMs) return undefined;
 		return record.position;
 	}
@@ -602,7 +765,12 @@ export class Domain {
 			return { ok: false, sync: this.issueToken(stream, list.length) };
 		}
 		const end = Math.min(list.length, position + pageSize);
-		return { ok: true, data: list.slice(position, end), sync: this.issueToken(stream, end), has_more: end < list.length };
+		return {
+			ok: true,
+			data: list.slice(position, end),
+			sync: this.issueToken(stream, end),
+			has_more: end < list.length,
+		};
 	}
 
 	/** Where a token issued by this simulator points, expired or not (for test accounting). */
@@ -630,8 +798,19 @@ export class Domain {
 	}
 
 	/** An audit event for `eventType` as Asana would record it, with a seeded actor and context. */
-	private buildAudit(eventType: string, createdAt: number, workspaceGid: string, person: User, index: number): AuditLogEvent {
-		const known = AUDIT_EVENT_TYPES[eventType] ?? { category: 'other', resource: 'user', actor: 'user', via: 'web' };
+	private buildAudit(
+		eventType: string,
+		createdAt: number,
+		workspaceGid: string,
+		person: User,
+		index: number,
+	): AuditLogEvent {
+		const known = AUDIT_EVENT_TYPES[eventType] ?? {
+			category: 'other',
+			resource: 'user',
+			actor: 'user',
+			via: 'web',
+		};
 		const random = this.random;
 		const people = this.people();
 		const admin = people[0] ?? person;
@@ -641,7 +820,10 @@ export class Domain {
 				: known.actor === 'external_administrator'
 					? { actor_type: 'external_administrator', name: 'Okta SCIM' }
 					: { actor_type: 'user', ...pickPerson(known.actor === 'admin' ? admin : person) };
-		const channel = known.via === 'login' ? (['web', 'desktop', 'mobile'] as const)[Math.floor(random() * 3)] : known.via;
+		const channel =
+			known.via === 'login'
+				? (['web', 'desktop', 'mobile'] as const)[Math.floor(random() * 3)]
+				: known.via;
 		const context: AuditLogEvent['context'] = {
 			context_type: channel,
 			client_ip_address: `10.${index % 4}.${Math.floor(index / 250) % 250}.${index % 250}`,
@@ -664,16 +846,41 @@ export class Domain {
 		};
 	}
 
-	private auditResource(type: string, workspaceGid: string, person: User, index: number): AuditLogEvent['resource'] {
-		if (type === 'user') return { resource_type: 'user', gid: person.gid, name: person.name, email: person.email };
-		if (type === 'workspace') return { resource_type: 'workspace', gid: workspaceGid, name: this.workspaces.get(workspaceGid)?.name ?? null };
-		if (type === 'task') return { resource_type: 'task', resource_subtype: 'default_task', gid: this.gid(), name: `Deleted task ${index}` };
+	private auditResource(
+		type: string,
+		workspaceGid: string,
+		person: User,
+		index: number,
+	): AuditLogEvent['resource'] {
+		if (type === 'user')
+			return { resource_type: 'user', gid: person.gid, name: person.name, email: person.email };
+		if (type === 'workspace')
+			return {
+				resource_type: 'workspace',
+				gid: workspaceGid,
+				name: this.workspaces.get(workspaceGid)?.name ?? null,
+			};
+		if (type === 'task')
+			return {
+				resource_type: 'task',
+				resource_subtype: 'default_task',
+				gid: this.gid(),
+				name: `Deleted task ${index}`,
+			};
 		if (type === 'project') {
 			const projects = [...this.projects.values()].filter((p) => p.workspaceGid === workspaceGid);
 			const project = projects[index % Math.max(1, projects.length)];
-			return project ? { resource_type: 'project', gid: project.gid, name: project.name } : { resource_type: 'project', gid: this.gid(), name: `Project ${index}` };
+			return project
+				? { resource_type: 'project', gid: project.gid, name: project.name }
+				: { resource_type: 'project', gid: this.gid(), name: `Project ${index}` };
 		}
-		if (type === 'attachment') return { resource_type: 'attachment', resource_subtype: 'asana', gid: this.gid(), name: `report-${index}.pdf` };
+		if (type === 'attachment')
+			return {
+				resource_type: 'attachment',
+				resource_subtype: 'asana',
+				gid: this.gid(),
+				name: `report-${index}.pdf`,
+			};
 		return { resource_type: type, gid: this.gid(), name: `${type} ${index}` };
 	}
 
@@ -684,7 +891,10 @@ export class Domain {
 		const event: AuditLogEvent = {
 			...base,
 			actor: { actor_type: 'user', ...pickPerson(actor) },
-			resource: known?.resource === 'user' || !known ? { resource_type: 'user', gid: actor.gid, name: actor.name, email: actor.email } : base.resource,
+			resource:
+				known?.resource === 'user' || !known
+					? { resource_type: 'user', gid: actor.gid, name: actor.name, email: actor.email }
+					: base.resource,
 			context: { context_type: 'web', client_ip_address: '10.0.0.1', user_agent: USER_AGENTS.web },
 			...partial,
 		};
@@ -694,7 +904,13 @@ export class Domain {
 	}
 
 	/** `count` events evenly spread over [from, to), cycling through `eventTypes`. */
-	generateAudit(workspaceGid: string, count: number, from: number, to: number, eventTypes: string[]): AuditLogEvent[] {
+	generateAudit(
+		workspaceGid: string,
+		count: number,
+		from: number,
+		to: number,
+		eventTypes: string[],
+	): AuditLogEvent[] {
 		this.workspace(workspaceGid);
 		const people = this.people();
 		const list = this.auditList(workspaceGid);
@@ -702,21 +918,43 @@ export class Domain {
 		const created: AuditLogEvent[] = [];
 		for (let i = 0; i < count; i++) {
 			const person = people[Math.floor(this.random() * people.length)];
-			created.push(this.buildAudit(eventTypes[i % eventTypes.length], Math.floor(from + i * step), workspaceGid, person, i));
+			created.push(
+				this.buildAudit(
+					eventTypes[i % eventTypes.length],
+					Math.floor(from + i * step),
+					workspaceGid,
+					person,
+					i,
+				),
+			);
 		}
-		const inOrder = list.length === 0 || !created.length || compareAudit(list[list.length - 1], created[0]) <= 0;
+		const inOrder =
+			list.length === 0 || !created.length || compareAudit(list[list.length - 1], created[0]) <= 0;
 		for (const event of created) list.push(event);
 		if (!inOrder) list.sort(compareAudit);
 		return created;
 	}
 
 	private fingerprint(query: AuditQuery): string {
-		const key = JSON.stringify([query.start_at, query.end_at, query.event_type, query.actor_type, query.actor_gid, query.resource_gid]);
+		const key = JSON.stringify([
+			query.start_at,
+			query.end_at,
+			query.event_type,
+			query.actor_type,
+			query.actor_gid,
+			query.resource_gid,
+		]);
 		return createHash('sha1').update(`${this.secret}:${key}`).digest('hex').slice(0, 16);
 	}
 
 	private encodeOffset(last: { created_at: string; gid: string }, query: AuditQuery): string {
-		const offset: AuditOffset = { t: last.created_at, g: last.gid, f: this.fingerprint(query), i: this.now(), n: ++this.offsetSerial };
+		const offset: AuditOffset = {
+			t: last.created_at,
+			g: last.gid,
+			f: this.fingerprint(query),
+			i: this.now(),
+			n: ++this.offsetSerial,
+		};
 		return Buffer.from(JSON.stringify(offset)).toString('base64url');
 	}
 
@@ -727,7 +965,12 @@ export class Domain {
 		} catch {
 			offset = undefined;
 		}
-		if (!offset || typeof offset.t !== 'string' || typeof offset.g !== 'string' || typeof offset.n !== 'number') {
+		if (
+			!offset ||
+			typeof offset.t !== 'string' ||
+			typeof offset.g !== 'string' ||
+			typeof offset.n !== 'number'
+		) {
 			return 'offset: Invalid offset. Only pass an offset returned by a previous request.';
 		}
 		if (offset.f !== this.fingerprint(query)) {
@@ -742,8 +985,12 @@ export class Domain {
 	/** The event an offset points after, expired or not, or undefined for text that is no offset. */
 	auditOffsetPosition(raw: string): { created_at: string; gid: string } | undefined {
 		try {
-			const offset = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<AuditOffset>;
-			return typeof offset.t === 'string' && typeof offset.g === 'string' ? { created_at: offset.t, gid: offset.g } : undefined;
+			const offset = JSON.parse(
+				Buffer.from(raw, 'base64url').toString('utf8'),
+			) as Partial<AuditOffset>;
+			return typeof offset.t === 'string' && typeof offset.g === 'string'
+				? { created_at: offset.t, gid: offset.g }
+				: undefined;
 		} catch {
 			return undefined;
 		}
@@ -766,7 +1013,11 @@ export class Domain {
 			if (typeof offset === 'string') return { ok: false, error: offset };
 			position = { created_at: offset.t, gid: offset.g };
 		}
-		const floorMs = Math.max(AUDIT_LOG_EPOCH, this.now() - AUDIT_RETENTION_MS, query.start_at ? Date.parse(query.start_at) : -Infinity);
+		const floorMs = Math.max(
+			AUDIT_LOG_EPOCH,
+			this.now() - AUDIT_RETENTION_MS,
+			query.start_at ? Date.parse(query.start_at) : -Infinity,
+		);
 		let start = lowerBound(list, { created_at: this.iso(floorMs), gid: '' }, true);
 		if (position) start = Math.max(start, lowerBound(list, position, false));
 		const endAt = query.end_at ? this.iso(Date.parse(query.end_at)) : undefined;
@@ -786,7 +1037,12 @@ export class Domain {
 }
 
 function isResource(value: unknown): value is Compact {
-	return !!value && typeof value === 'object' && typeof (value as Compact).gid === 'string' && typeof (value as Compact).resource_type === 'string';
+	return (
+		!!value &&
+		typeof value === 'object' &&
+		typeof (value as Compact).gid === 'string' &&
+		typeof (value as Compact).resource_type === 'string'
+	);
 }
 
 function pickPerson(user: User): { gid: string; name?: string; email: string } {

@@ -21,9 +21,30 @@ import {
 	type User,
 	type Workspace,
 } from './domain';
-import { startServer, type Counters, type FaultSpec, type RequestRecord, type SimServer } from './server';
+import {
+	startServer,
+	type Counters,
+	type FaultSpec,
+	type RequestRecord,
+	type SimServer,
+} from './server';
 
-export type { AuditLogEvent, Compact, Counters, EventChange, FaultSpec, Goal, Project, RequestRecord, SimEvent, Story, Task, Tier, User, Workspace };
+export type {
+	AuditLogEvent,
+	Compact,
+	Counters,
+	EventChange,
+	FaultSpec,
+	Goal,
+	Project,
+	RequestRecord,
+	SimEvent,
+	Story,
+	Task,
+	Tier,
+	User,
+	Workspace,
+};
 
 export interface SimulatorOptions {
 	/** 0 (default) picks a free port. */
@@ -103,9 +124,12 @@ export class AsanaSimulator {
 		for (const [name, taskNames] of plan) {
 			const project = this.domain.createProject(name, this.workspaceGid, this.users.alice.gid);
 			projects.push(project);
-			for (const taskName of taskNames) tasks.push(this.createTask({ name: taskName, projectGids: [project.gid] }));
+			for (const taskName of taskNames)
+				tasks.push(this.createTask({ name: taskName, projectGids: [project.gid] }));
 		}
-		const goals = [this.domain.createGoal('Grow active customers', this.workspaceGid, this.users.alice.gid)];
+		const goals = [
+			this.domain.createGoal('Grow active customers', this.workspaceGid, this.users.alice.gid),
+		];
 		this.domain.streams.clear();
 		return { projects, tasks, goals };
 	}
@@ -177,8 +201,19 @@ export class AsanaSimulator {
 	}
 
 	/** Emits 'added' (parent: each project, and the parent task for a subtask). */
-	createTask(opts: { name: string; projectGids?: string[]; parentGid?: string; assigneeGid?: string; resourceSubtype?: string; by?: string | null }): Task {
-		return this.domain.createTask({ ...opts, workspaceGid: this.workspaceGid, by: this.actor(opts.by) });
+	createTask(opts: {
+		name: string;
+		projectGids?: string[];
+		parentGid?: string;
+		assigneeGid?: string;
+		resourceSubtype?: string;
+		by?: string | null;
+	}): Task {
+		return this.domain.createTask({
+			...opts,
+			workspaceGid: this.workspaceGid,
+			by: this.actor(opts.by),
+		});
 	}
 
 	/** `by` defaults to alice; null is the system (event `user: null`). */
@@ -255,16 +290,28 @@ export class AsanaSimulator {
 	// ---- audit log ---------------------------------------------------------------------
 
 	/** One event at now() (default: alice's web login from 10.0.0.1); `partial` overrides any field. */
-	addAuditEvent(partial: Partial<AuditLogEvent> = {}, workspaceGid = this.workspaceGid): AuditLogEvent {
+	addAuditEvent(
+		partial: Partial<AuditLogEvent> = {},
+		workspaceGid = this.workspaceGid,
+	): AuditLogEvent {
 		return this.domain.addAudit(workspaceGid, partial, this.users.alice);
 	}
 
 	/** `count` events evenly spread over [from, to) (default: the hour before now()), cycling through the event types. */
-	generateAuditEvents(count: number, opts: { from?: number; to?: number; eventTypes?: string[]; workspaceGid?: string } = {}): AuditLogEvent[] {
+	generateAuditEvents(
+		count: number,
+		opts: { from?: number; to?: number; eventTypes?: string[]; workspaceGid?: string } = {},
+	): AuditLogEvent[] {
 		const to = opts.to ?? this.domain.now();
 		const from = opts.from ?? to - 3600 * 1000;
 		const types = opts.eventTypes?.length ? opts.eventTypes : Object.keys(AUDIT_EVENT_TYPES);
-		return this.domain.generateAudit(opts.workspaceGid ?? this.workspaceGid, count, from, to, types);
+		return this.domain.generateAudit(
+			opts.workspaceGid ?? this.workspaceGid,
+			count,
+			from,
+			to,
+			types,
+		);
 	}
 
 	/**
@@ -295,7 +342,10 @@ export class AsanaSimulator {
 	}
 
 	/** The pack's OAuth2 credential, as n8n stores it once connected to this simulator with these tokens (client `client-1`). */
-	oauth2Credentials(accessToken: string, refreshToken: string): { asanaEventsOAuth2Api: ICredentialDataDecryptedObject } {
+	oauth2Credentials(
+		accessToken: string,
+		refreshToken: string,
+	): { asanaEventsOAuth2Api: ICredentialDataDecryptedObject } {
 		return {
 			asanaEventsOAuth2Api: {
 				clientId: 'client-1',
@@ -306,7 +356,11 @@ export class AsanaSimulator {
 				grantType: 'pkce',
 				scope: 'default',
 				baseUrl: this.baseUrl,
-				oauthTokenData: { access_token: accessToken, refresh_token: refreshToken, token_type: 'bearer' },
+				oauthTokenData: {
+					access_token: accessToken,
+					refresh_token: refreshToken,
+					token_type: 'bearer',
+				},
 			},
 		};
 	}
@@ -337,15 +391,31 @@ export class AsanaSimulator {
 
 	private issueAccessToken(userGid: string): string {
 		const token = `oauth-${randomBytes(20).toString('hex')}`;
-		this.apiTokens.set(token, { userGid, expiresAt: this.domain.now() + ACCESS_TOKEN_TTL_S * 1000 });
+		this.apiTokens.set(token, {
+			userGid,
+			expiresAt: this.domain.now() + ACCESS_TOKEN_TTL_S * 1000,
+		});
 		return token;
 	}
 
 	/** The token endpoint's answer to an already parsed request. */
-	oauthGrant(params: Record<string, string | undefined>): { status: number; body: Record<string, unknown> } {
+	oauthGrant(params: Record<string, string | undefined>): {
+		status: number;
+		body: Record<string, unknown>;
+	} {
 		const { client_id: clientId, client_secret: clientSecret, grant_type: grantType } = params;
-		if (!clientId || !this.oauthClients.has(clientId) || this.oauthClients.get(clientId) !== clientSecret) {
-			return { status: 401, body: { error: 'invalid_client', error_description: 'The client is unknown or its secret is wrong.' } };
+		if (
+			!clientId ||
+			!this.oauthClients.has(clientId) ||
+			this.oauthClients.get(clientId) !== clientSecret
+		) {
+			return {
+				status: 401,
+				body: {
+					error: 'invalid_client',
+					error_description: 'The client is unknown or its secret is wrong.',
+				},
+			};
 		}
 		let grant: { userGid: string; clientId: string } | undefined;
 		let refreshToken: string | undefined;
@@ -360,10 +430,23 @@ export class AsanaSimulator {
 				this.refreshTokens.set(refreshToken, grant);
 			}
 		} else {
-			return { status: 400, body: { error: 'unsupported_grant_type', error_description: `Unsupported grant_type: ${grantType ?? '(none)'}` } };
+			return {
+				status: 400,
+				body: {
+					error: 'unsupported_grant_type',
+					error_description: `Unsupported grant_type: ${grantType ?? '(none)'}`,
+				},
+			};
 		}
 		if (!grant || grant.clientId !== clientId || !refreshToken) {
-			return { status: 400, body: { error: 'invalid_grant', error_description: 'The code or refresh token is invalid, expired or issued to another client.' } };
+			return {
+				status: 400,
+				body: {
+					error: 'invalid_grant',
+					error_description:
+						'The code or refresh token is invalid, expired or issued to another client.',
+				},
+			};
 		}
 		const user = this.domain.users.get(grant.userGid);
 		return {
@@ -387,10 +470,29 @@ export class AsanaSimulator {
 			workspaceGid: this.workspaceGid,
 			workspaces: [...domain.workspaces.values()],
 			tokens: this.tokens,
-			users: Object.fromEntries(Object.entries(this.users).map(([key, u]) => [key, { gid: u.gid, name: u.name, email: u.email }])),
-			projects: [...domain.projects.values()].map((p) => ({ gid: p.gid, name: p.name, workspaceGid: p.workspaceGid })),
-			tasks: [...domain.tasks.values()].map((t) => ({ gid: t.gid, name: t.name, projectGids: [...t.projectGids], parentGid: t.parentGid ?? null, deleted: t.deleted })),
-			goals: [...domain.goals.values()].map((g) => ({ gid: g.gid, name: g.name, workspaceGid: g.workspaceGid })),
+			users: Object.fromEntries(
+				Object.entries(this.users).map(([key, u]) => [
+					key,
+					{ gid: u.gid, name: u.name, email: u.email },
+				]),
+			),
+			projects: [...domain.projects.values()].map((p) => ({
+				gid: p.gid,
+				name: p.name,
+				workspaceGid: p.workspaceGid,
+			})),
+			tasks: [...domain.tasks.values()].map((t) => ({
+				gid: t.gid,
+				name: t.name,
+				projectGids: [...t.projectGids],
+				parentGid: t.parentGid ?? null,
+				deleted: t.deleted,
+			})),
+			goals: [...domain.goals.values()].map((g) => ({
+				gid: g.gid,
+				name: g.name,
+				workspaceGid: g.workspaceGid,
+			})),
 			streams: Object.fromEntries([...domain.streams].map(([gid, list]) => [gid, list.length])),
 			audit: Object.fromEntries([...domain.audit].map(([gid, list]) => [gid, list.length])),
 			counters: this.counters,

@@ -52,12 +52,21 @@ export interface SimServer {
 	close(): Promise<void>;
 }
 
-const FAULT_KINDS: Array<FaultSpec['kind']> = ['429', '500', '503', 'reset', 'timeout', 'malformed', 'slow'];
+const FAULT_KINDS: Array<FaultSpec['kind']> = [
+	'429',
+	'500',
+	'503',
+	'reset',
+	'timeout',
+	'malformed',
+	'slow',
+];
 const API = '/api/1.0';
 const RESOURCE_PAGE = 100;
 const WORKSPACE_PAGE = 1000;
 const GID = /^\d+$/;
-const HELP = 'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
+const HELP =
+	'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
 const SYNC_EXPIRED =
 	'Sync token invalid or too old. If you are attempting to keep resources in sync, you must fetch the full dataset for this query now and use the new sync token for the next sync.';
 
@@ -71,11 +80,19 @@ class HttpError extends Error {
 	}
 }
 
-function errorBody(message: string, phrase?: string): { errors: Array<{ message: string; help: string; phrase?: string }> } {
+function errorBody(
+	message: string,
+	phrase?: string,
+): { errors: Array<{ message: string; help: string; phrase?: string }> } {
 	return { errors: [{ message, help: HELP, ...(phrase ? { phrase } : {}) }] };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+	res: ServerResponse,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {},
+): void {
 	res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
 	res.end(JSON.stringify(body));
 }
@@ -87,7 +104,8 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 	if (!text.trim()) return {};
 	if ((req.headers['content-type'] ?? '').includes('json')) {
 		const parsed: unknown = JSON.parse(text);
-		if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new HttpError(400, 'The body must be a JSON object.');
+		if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
+			throw new HttpError(400, 'The body must be a JSON object.');
 		return parsed as Record<string, unknown>;
 	}
 	return Object.fromEntries(new URLSearchParams(text));
@@ -101,7 +119,10 @@ type FieldTree = Map<string, FieldTree | true>;
 function parseOptFields(raw: string | undefined): FieldTree | undefined {
 	if (!raw) return undefined;
 	const root: FieldTree = new Map();
-	for (const path of raw.split(',').map((f) => f.trim()).filter(Boolean)) {
+	for (const path of raw
+		.split(',')
+		.map((f) => f.trim())
+		.filter(Boolean)) {
 		let node = root;
 		const parts = path.split('.');
 		for (let i = 0; i < parts.length; i++) {
@@ -134,7 +155,11 @@ function select(value: unknown, tree: FieldTree | undefined): unknown {
 
 // ---- server --------------------------------------------------------------------------------
 
-export async function startServer(sim: AsanaSimulator, port: number, latencyMs: number): Promise<SimServer> {
+export async function startServer(
+	sim: AsanaSimulator,
+	port: number,
+	latencyMs: number,
+): Promise<SimServer> {
 	const domain: Domain = sim.domain;
 	const sockets = new Set<Socket>();
 	/** Pending waits (latency, slow, timeout), cancelled on close so nothing outlives stop(). */
@@ -170,7 +195,9 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 
 	function takeFault(path: string): FaultSpec | undefined {
 		const fault = running.faults.find(
-			(f) => f.remaining > 0 && (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
+			(f) =>
+				f.remaining > 0 &&
+				(!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
 		);
 		if (!fault) return undefined;
 		fault.remaining--;
@@ -179,8 +206,19 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 	}
 
 	/** Starts a log entry and counts the request in flight; the returned function ends both. */
-	function track(req: IncomingMessage, path: string, query: Record<string, string>): { entry: RequestRecord; finish: (status: number) => void } {
-		const entry: RequestRecord = { method: req.method ?? 'GET', path, query, status: 0, startedAt: Date.now(), endedAt: 0 };
+	function track(
+		req: IncomingMessage,
+		path: string,
+		query: Record<string, string>,
+	): { entry: RequestRecord; finish: (status: number) => void } {
+		const entry: RequestRecord = {
+			method: req.method ?? 'GET',
+			path,
+			query,
+			status: 0,
+			startedAt: Date.now(),
+			endedAt: 0,
+		};
 		const counters = running.counters;
 		running.log.push(entry);
 		counters.requests++;
@@ -217,36 +255,61 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 	function limitParam(raw: string | undefined): number {
 		if (raw === undefined) return 100;
 		const limit = Number(raw);
-		if (!/^\d+$/.test(raw) || limit < 1 || limit > 100) throw new HttpError(400, `limit: The limit must be an integer between 1 and 100, got "${raw}".`);
+		if (!/^\d+$/.test(raw) || limit < 1 || limit > 100)
+			throw new HttpError(
+				400,
+				`limit: The limit must be an integer between 1 and 100, got "${raw}".`,
+			);
 		return limit;
 	}
 
 	function requireEnterpriseServiceAccount(user: User, workspaceGid: string, what: string): void {
 		if (!user.isServiceAccount || domain.workspace(workspaceGid).tier !== 'enterprise_plus') {
-			throw new HttpError(403, `${what} require a service account token of an Enterprise+ domain. This token belongs to ${user.isServiceAccount ? 'a service account of a workspace below Enterprise+' : 'a user, not a service account'}.`);
+			throw new HttpError(
+				403,
+				`${what} require a service account token of an Enterprise+ domain. This token belongs to ${user.isServiceAccount ? 'a service account of a workspace below Enterprise+' : 'a user, not a service account'}.`,
+			);
 		}
 	}
 
-	function nextPage(path: string, query: Record<string, string>, offset: string): { offset: string; path: string; uri: string } {
+	function nextPage(
+		path: string,
+		query: Record<string, string>,
+		offset: string,
+	): { offset: string; path: string; uri: string } {
 		const params = new URLSearchParams({ ...query, offset });
 		const pagePath = `${path}?${params.toString()}`;
 		return { offset, path: pagePath, uri: `${running.origin}${API}${pagePath}` };
 	}
 
 	/** Asana-style list pagination: `limit` 1..100, opaque `offset`, next_page or null. */
-	function paginate(items: unknown[], path: string, query: Record<string, string>): { data: unknown[]; next_page: ReturnType<typeof nextPage> | null } {
+	function paginate(
+		items: unknown[],
+		path: string,
+		query: Record<string, string>,
+	): { data: unknown[]; next_page: ReturnType<typeof nextPage> | null } {
 		const limit = limitParam(query.limit);
 		let start = 0;
 		if (query.offset !== undefined) {
 			const match = /^list:(\d+)$/.exec(Buffer.from(query.offset, 'base64url').toString('utf8'));
-			if (!match) throw new HttpError(400, 'offset: Your pagination token is invalid. Only pass an offset returned by a previous request.');
+			if (!match)
+				throw new HttpError(
+					400,
+					'offset: Your pagination token is invalid. Only pass an offset returned by a previous request.',
+				);
 			start = Number(match[1]);
 		}
 		const end = Math.min(items.length, start + limit);
 		const fields = parseOptFields(query.opt_fields);
 		const data = items.slice(start, end).map((item) => select(item, fields));
 		const forward = Object.fromEntries(Object.entries(query).filter(([key]) => key !== 'offset'));
-		return { data, next_page: end < items.length ? nextPage(path, forward, Buffer.from(`list:${end}`).toString('base64url')) : null };
+		return {
+			data,
+			next_page:
+				end < items.length
+					? nextPage(path, forward, Buffer.from(`list:${end}`).toString('base64url'))
+					: null,
+		};
 	}
 
 	// ---- resources -------------------------------------------------------------------
@@ -255,7 +318,8 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 		const object = gid ? map.get(gid) : undefined;
 		return object ? domain.compact(object) : null;
 	};
-	const permalink = (workspaceGid: string, gid: string) => `https://app.asana.com/0/${workspaceGid}/${gid}`;
+	const permalink = (workspaceGid: string, gid: string) =>
+		`https://app.asana.com/0/${workspaceGid}/${gid}`;
 
 	function taskRecord(gid: string): Record<string, unknown> {
 		const task = domain.tasks.get(gid);
@@ -311,7 +375,13 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 
 	function workspaceRecord(gid: string): Record<string, unknown> {
 		const workspace = domain.workspace(gid);
-		return { gid: workspace.gid, resource_type: 'workspace', name: workspace.name, is_organization: true, email_domains: ['acme.test'] };
+		return {
+			gid: workspace.gid,
+			resource_type: 'workspace',
+			name: workspace.name,
+			is_organization: true,
+			email_domains: ['acme.test'],
+		};
 	}
 
 	function typeahead(workspaceGid: string, query: Record<string, string>): Compact[] {
@@ -321,46 +391,87 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 			task: () => [...domain.tasks.values()].filter((t) => !t.deleted),
 			goal: () => [...domain.goals.values()],
 		};
-		if (!type || !Object.hasOwn(pools, type)) throw new HttpError(400, `resource_type: Must be one of ${Object.keys(pools).join(', ')}, got "${type ?? ''}".`);
+		if (!type || !Object.hasOwn(pools, type))
+			throw new HttpError(
+				400,
+				`resource_type: Must be one of ${Object.keys(pools).join(', ')}, got "${type ?? ''}".`,
+			);
 		const count = query.count === undefined ? 20 : Number(query.count);
-		if (!Number.isInteger(count) || count < 1 || count > 100) throw new HttpError(400, 'count: The count must be an integer between 1 and 100.');
+		if (!Number.isInteger(count) || count < 1 || count > 100)
+			throw new HttpError(400, 'count: The count must be an integer between 1 and 100.');
 		const needle = (query.query ?? '').toLowerCase();
 		return pools[type]()
-			.filter((o) => o.workspaceGid === workspaceGid && (o.name ?? '').toLowerCase().includes(needle))
+			.filter(
+				(o) => o.workspaceGid === workspaceGid && (o.name ?? '').toLowerCase().includes(needle),
+			)
 			.slice(0, count)
 			.map((o) => domain.compact(o));
 	}
 
 	// ---- events and audit log --------------------------------------------------------
 
-	function events(stream: string, query: Record<string, string>, pageSize: number): { status: number; body: unknown } {
+	function events(
+		stream: string,
+		query: Record<string, string>,
+		pageSize: number,
+	): { status: number; body: unknown } {
 		const page = domain.eventsPage(stream, query.sync || undefined, pageSize);
 		if (!page.ok) throw new HttpError(412, SYNC_EXPIRED, { sync: page.sync });
-		return { status: 200, body: { data: select(page.data, parseOptFields(query.opt_fields)), sync: page.sync, has_more: page.has_more } };
+		return {
+			status: 200,
+			body: {
+				data: select(page.data, parseOptFields(query.opt_fields)),
+				sync: page.sync,
+				has_more: page.has_more,
+			},
+		};
 	}
 
-	function resourceEvents(resource: string | undefined, query: Record<string, string>): { status: number; body: unknown } {
+	function resourceEvents(
+		resource: string | undefined,
+		query: Record<string, string>,
+	): { status: number; body: unknown } {
 		const gid = gidParam(resource, 'resource');
 		const kind = domain.kindOf(gid);
 		if (!kind) throw new HttpError(404, `resource: Unknown object: ${gid}`);
 		if (kind !== 'task' && kind !== 'project' && kind !== 'goal') {
-			throw new HttpError(400, `resource: Events can only be requested for a task, project or goal; ${gid} is a ${kind}.${kind === 'workspace' ? ' Use GET /workspaces/{workspace_gid}/events.' : ''}`);
+			throw new HttpError(
+				400,
+				`resource: Events can only be requested for a task, project or goal; ${gid} is a ${kind}.${kind === 'workspace' ? ' Use GET /workspaces/{workspace_gid}/events.' : ''}`,
+			);
 		}
 		return events(gid, query, RESOURCE_PAGE);
 	}
 
 	function auditLog(workspaceGid: string, query: Record<string, string>): unknown {
 		const filters: AuditQuery = {};
-		for (const key of ['start_at', 'end_at', 'event_type', 'actor_type', 'actor_gid', 'resource_gid'] as const) {
+		for (const key of [
+			'start_at',
+			'end_at',
+			'event_type',
+			'actor_type',
+			'actor_gid',
+			'resource_gid',
+		] as const) {
 			if (query[key] !== undefined && query[key] !== '') filters[key] = query[key];
 		}
 		for (const key of ['start_at', 'end_at'] as const) {
 			const value = filters[key];
-			if (value !== undefined && (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))) {
-				throw new HttpError(400, `${key}: Invalid date-time "${value}". Use ISO 8601, e.g. 2026-01-31T12:00:00Z.`);
+			if (
+				value !== undefined &&
+				(!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))
+			) {
+				throw new HttpError(
+					400,
+					`${key}: Invalid date-time "${value}". Use ISO 8601, e.g. 2026-01-31T12:00:00Z.`,
+				);
 			}
 		}
-		if (filters.actor_type && filters.actor_gid) throw new HttpError(400, 'actor_type: Do not combine actor_type with actor_gid; actor_type is only for actors without an id.');
+		if (filters.actor_type && filters.actor_gid)
+			throw new HttpError(
+				400,
+				'actor_type: Do not combine actor_type with actor_gid; actor_type is only for actors without an id.',
+			);
 		if (filters.actor_type && !AUDIT_ACTOR_TYPES.includes(filters.actor_type)) {
 			throw new HttpError(400, `actor_type: Must be one of ${AUDIT_ACTOR_TYPES.join(', ')}.`);
 		}
@@ -369,27 +480,58 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 		const limit = limitParam(query.limit);
 		const page = domain.auditPage(workspaceGid, filters, limit, query.offset || undefined);
 		if (!page.ok) throw new HttpError(400, page.error);
-		const forward: Record<string, string> = { ...(filters as Record<string, string>), limit: String(limit) };
-		return { data: page.data, next_page: page.offset ? nextPage(`/workspaces/${workspaceGid}/audit_log_events`, forward, page.offset) : null };
+		const forward: Record<string, string> = {
+			...(filters as Record<string, string>),
+			limit: String(limit),
+		};
+		return {
+			data: page.data,
+			next_page: page.offset
+				? nextPage(`/workspaces/${workspaceGid}/audit_log_events`, forward, page.offset)
+				: null,
+		};
 	}
 
 	// ---- routing ---------------------------------------------------------------------
 
-	function route(method: string, path: string, query: Record<string, string>, user: User): { status: number; body: unknown } {
+	function route(
+		method: string,
+		path: string,
+		query: Record<string, string>,
+		user: User,
+	): { status: number; body: unknown } {
 		if (method !== 'GET') throw new HttpError(404, 'No matching route for request');
-		const ok = (data: unknown) => ({ status: 200, body: { data: select(data, parseOptFields(query.opt_fields)) } });
-		const list = (items: unknown[], listPath: string) => ({ status: 200, body: paginate(items, listPath, query) });
+		const ok = (data: unknown) => ({
+			status: 200,
+			body: { data: select(data, parseOptFields(query.opt_fields)) },
+		});
+		const list = (items: unknown[], listPath: string) => ({
+			status: 200,
+			body: paginate(items, listPath, query),
+		});
 		const parts = path.split('/').filter(Boolean);
 
 		if (path === '/users/me') {
 			const workspaces = [...domain.workspaces.values()].map((w) => domain.compact(w));
-			return ok({ gid: user.gid, resource_type: 'user', name: user.name, email: user.email, workspaces });
+			return ok({
+				gid: user.gid,
+				resource_type: 'user',
+				name: user.name,
+				email: user.email,
+				workspaces,
+			});
 		}
-		if (path === '/workspaces') return list([...domain.workspaces.values()].map((w) => domain.compact(w)), path);
+		if (path === '/workspaces')
+			return list(
+				[...domain.workspaces.values()].map((w) => domain.compact(w)),
+				path,
+			);
 		if (path === '/events') return resourceEvents(query.resource, query);
 		if (path === '/projects' || path === '/goals') {
 			const workspaceGid = workspaceParam(query.workspace);
-			return path === '/projects' ? list(projectsOf(workspaceGid, query.archived), path) : list(goalsOf(workspaceGid), path);
+			return path === '/projects'
+				? list(projectsOf(workspaceGid, query.archived), path)
+				: list(goalsOf(workspaceGid), path);
 		}
 		if (parts[0] === 'workspaces' && parts.length >= 2 && parts.length <= 3) {
 			const workspaceGid = workspaceParam(parts[1], 'workspace');
@@ -408,8 +550,15 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 					return { status: 200, body: auditLog(workspaceGid, query) };
 			}
 		}
-		const records: Record<string, (gid: string) => Record<string, unknown>> = { tasks: taskRecord, projects: projectRecord, goals: goalRecord };
-		if (Object.hasOwn(records, parts[0] ?? '') && (parts.length === 2 || (parts.length === 3 && parts[2] === 'events'))) {
+		const records: Record<string, (gid: string) => Record<string, unknown>> = {
+			tasks: taskRecord,
+			projects: projectRecord,
+			goals: goalRecord,
+		};
+		if (
+			Object.hasOwn(records, parts[0] ?? '') &&
+			(parts.length === 2 || (parts.length === 3 && parts[2] === 'events'))
+		) {
 			const gid = gidParam(parts[1], parts[0].slice(0, -1));
 			if (parts.length === 3) return resourceEvents(gid, query);
 			return ok(records[parts[0]](gid));
@@ -419,12 +568,18 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 
 	function projectsOf(workspaceGid: string, archived: string | undefined): Compact[] {
 		return [...domain.projects.values()]
-			.filter((p) => p.workspaceGid === workspaceGid && (archived === undefined || String(p.archived) === archived))
+			.filter(
+				(p) =>
+					p.workspaceGid === workspaceGid &&
+					(archived === undefined || String(p.archived) === archived),
+			)
 			.map((p) => domain.compact(p));
 	}
 
 	function goalsOf(workspaceGid: string): Compact[] {
-		return [...domain.goals.values()].filter((g) => g.workspaceGid === workspaceGid).map((g) => domain.compact(g));
+		return [...domain.goals.values()]
+			.filter((g) => g.workspaceGid === workspaceGid)
+			.map((g) => domain.compact(g));
 	}
 
 	// ---- handlers ----------------------------------------------------------------------
@@ -452,19 +607,29 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 					break;
 				case '429':
 					finish(429);
-					return sendJson(res, 429, errorBody('You have made too many requests recently. Please, be chill.'), {
-						'retry-after': String(fault.retryAfterSec ?? 1),
-					});
+					return sendJson(
+						res,
+						429,
+						errorBody('You have made too many requests recently. Please, be chill.'),
+						{
+							'retry-after': String(fault.retryAfterSec ?? 1),
+						},
+					);
 				case '500':
 				case '503': {
 					const status = Number(fault.kind);
 					finish(status);
-					const message = status === 500 ? 'Server Error' : 'Service Unavailable: Asana is temporarily unable to handle the request.';
+					const message =
+						status === 500
+							? 'Server Error'
+							: 'Service Unavailable: Asana is temporarily unable to handle the request.';
 					return sendJson(res, status, errorBody(message, fault.phrase));
 				}
 			}
 			const header = req.headers.authorization ?? '';
-			const user = header.startsWith('Bearer ') ? sim.userForToken(header.slice(7).trim()) : undefined;
+			const user = header.startsWith('Bearer ')
+				? sim.userForToken(header.slice(7).trim())
+				: undefined;
 			if (!user) throw new HttpError(401, 'Not Authorized');
 			entry.userGid = user.gid;
 			const { status, body } = route(req.method ?? 'GET', path, query, user);
@@ -478,10 +643,16 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 			finish(status);
 			sendJson(res, status, body);
 		} catch (error) {
-			const failure = error instanceof HttpError ? error : new HttpError(500, `Simulator error: ${(error as Error).message}`);
+			const failure =
+				error instanceof HttpError
+					? error
+					: new HttpError(500, `Simulator error: ${(error as Error).message}`);
 			finish(failure.status);
 			// Asana's 412 carries only the message, plus the fresh sync token.
-			const body = failure.status === 412 ? { errors: [{ message: failure.message }] } : errorBody(failure.message);
+			const body =
+				failure.status === 412
+					? { errors: [{ message: failure.message }] }
+					: errorBody(failure.message);
 			if (!res.destroyed) sendJson(res, failure.status, { ...body, ...failure.extra });
 		}
 	}
@@ -491,14 +662,24 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 		try {
 			let params: Record<string, string | undefined>;
 			try {
-				params = Object.fromEntries(Object.entries(await readBody(req)).map(([k, v]) => [k, v === undefined ? undefined : String(v)]));
+				params = Object.fromEntries(
+					Object.entries(await readBody(req)).map(([k, v]) => [
+						k,
+						v === undefined ? undefined : String(v),
+					]),
+				);
 			} catch {
 				finish(400);
-				return sendJson(res, 400, { error: 'invalid_request', error_description: 'The body could not be parsed.' });
+				return sendJson(res, 400, {
+					error: 'invalid_request',
+					error_description: 'The body could not be parsed.',
+				});
 			}
 			const authorization = req.headers.authorization ?? '';
 			if (authorization.startsWith('Basic ')) {
-				const [id, secret = ''] = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':');
+				const [id, secret = ''] = Buffer.from(authorization.slice(6), 'base64')
+					.toString('utf8')
+					.split(':');
 				params.client_id = decodeURIComponent(id);
 				params.client_secret = decodeURIComponent(secret);
 			}
@@ -512,7 +693,11 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 	}
 
 	/** Drives the simulator from another process (e2e run, demo). Not logged or counted. */
-	async function handleControl(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+	async function handleControl(
+		req: IncomingMessage,
+		res: ServerResponse,
+		path: string,
+	): Promise<void> {
 		let body: Record<string, unknown>;
 		try {
 			body = req.method === 'POST' ? await readBody(req) : {};
@@ -521,7 +706,8 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 		}
 		const count = () => {
 			const value = Number(body.count ?? 1);
-			if (!Number.isInteger(value) || value < 0) throw new HttpError(400, 'count: must be a non-negative integer');
+			if (!Number.isInteger(value) || value < 0)
+				throw new HttpError(400, 'count: must be a non-negative integer');
 			return value;
 		};
 		const done = () => sendJson(res, 200, { ok: true });
@@ -541,7 +727,9 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 			case '/_sim/log':
 				return sendJson(res, 200, running.log);
 			case '/_sim/activity':
-				return post(() => sim.generateActivity(count(), { projectGid: body.projectGid as string | undefined }));
+				return post(() =>
+					sim.generateActivity(count(), { projectGid: body.projectGid as string | undefined }),
+				);
 			case '/_sim/audit':
 				return post(() => void sim.recentAuditEvents(count()));
 			case '/_sim/expire-sync':
@@ -550,7 +738,8 @@ export async function startServer(sim: AsanaSimulator, port: number, latencyMs: 
 				return post(() => sim.expireAuditOffsets());
 			case '/_sim/faults':
 				return post(() => {
-					if (!FAULT_KINDS.includes(body.kind as FaultSpec['kind'])) throw new HttpError(400, `kind: must be one of ${FAULT_KINDS.join(', ')}`);
+					if (!FAULT_KINDS.includes(body.kind as FaultSpec['kind']))
+						throw new HttpError(400, `kind: must be one of ${FAULT_KINDS.join(', ')}`);
 					sim.injectFault(body as unknown as FaultSpec);
 				});
 			case '/_sim/clear-faults':

@@ -91,14 +91,29 @@ export class N8n {
 	 */
 	async installPackage(tarball) {
 		const pkgFile = path.join(this.nodesDir, 'package.json');
-		if (!fs.existsSync(pkgFile)) fs.writeFileSync(pkgFile, JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
+		if (!fs.existsSync(pkgFile))
+			fs.writeFileSync(
+				pkgFile,
+				JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2),
+			);
 		const result = await runCommand(
 			'npm',
-			['install', '--legacy-peer-deps', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', tarball],
+			[
+				'install',
+				'--legacy-peer-deps',
+				'--ignore-scripts',
+				'--no-audit',
+				'--no-fund',
+				'--no-package-lock',
+				tarball,
+			],
 			{ cwd: this.nodesDir, timeoutMs: 180_000, env: { npm_config_loglevel: 'error' } },
 		);
-		if (result.code !== 0) throw new Error(`npm install ${tarball} failed:\n${result.stdout}${result.stderr}`);
-		return fs.readdirSync(path.join(this.nodesDir, 'node_modules')).filter((name) => !name.startsWith('.'));
+		if (result.code !== 0)
+			throw new Error(`npm install ${tarball} failed:\n${result.stdout}${result.stderr}`);
+		return fs
+			.readdirSync(path.join(this.nodesDir, 'node_modules'))
+			.filter((name) => !name.startsWith('.'));
 	}
 
 	/** Runs an n8n CLI command (n8n must be stopped: the CLI shares the SQLite database). */
@@ -110,9 +125,14 @@ export class N8n {
 			timeoutMs,
 		});
 		result.ms = Date.now() - started;
-		fs.appendFileSync(path.join(this.userFolder, 'cli.log'), `\n$ n8n ${args.join(' ')}  (exit ${result.code}, ${fmtMs(result.ms)})\n${result.stdout}\n${result.stderr}\n`);
+		fs.appendFileSync(
+			path.join(this.userFolder, 'cli.log'),
+			`\n$ n8n ${args.join(' ')}  (exit ${result.code}, ${fmtMs(result.ms)})\n${result.stdout}\n${result.stderr}\n`,
+		);
 		if (result.code !== 0 && !allowFailure) {
-			throw new Error(`n8n ${args.join(' ')} failed (exit ${result.code}):\n${(result.stdout + result.stderr).slice(-4000)}`);
+			throw new Error(
+				`n8n ${args.join(' ')} failed (exit ${result.code}):\n${(result.stdout + result.stderr).slice(-4000)}`,
+			);
 		}
 		return result;
 	}
@@ -121,7 +141,10 @@ export class N8n {
 		if (this.process && !this.process.done) throw new Error('n8n is already running');
 		const started = Date.now();
 		this.starts++;
-		fs.appendFileSync(this.logFile, `\n===== n8n start #${this.starts} at ${new Date().toISOString()} =====\n`);
+		fs.appendFileSync(
+			this.logFile,
+			`\n===== n8n start #${this.starts} at ${new Date().toISOString()} =====\n`,
+		);
 		this.process = startProcess('n8n', this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
 			cwd: this.userFolder,
 			env: this.env(),
@@ -133,8 +156,14 @@ export class N8n {
 		await waitFor(
 			`n8n on ${this.baseUrl} to be ready (log: ${this.logFile})`,
 			async () => {
-				if (proc.done) throw Object.assign(new Error(`n8n exited during start:\n${proc.output().slice(-3000)}`), { fatal: true });
-				const res = await fetch(`${this.baseUrl}/healthz/readiness`, { signal: AbortSignal.timeout(2000) });
+				if (proc.done)
+					throw Object.assign(
+						new Error(`n8n exited during start:\n${proc.output().slice(-3000)}`),
+						{ fatal: true },
+					);
+				const res = await fetch(`${this.baseUrl}/healthz/readiness`, {
+					signal: AbortSignal.timeout(2000),
+				});
 				return res.ok && /Editor is now accessible/.test(proc.output());
 			},
 			{ timeoutMs, intervalMs: 500 },
@@ -176,7 +205,8 @@ export class N8n {
 			body: JSON.stringify({ emailOrLdapLoginId: this.owner.email, password: this.owner.password }),
 			signal: AbortSignal.timeout(15_000),
 		});
-		if (!res.ok) throw new Error(`login as ${this.owner.email} failed: ${res.status} ${await res.text()}`);
+		if (!res.ok)
+			throw new Error(`login as ${this.owner.email} failed: ${res.status} ${await res.text()}`);
 		const cookies = res.headers.getSetCookie?.() ?? [res.headers.get('set-cookie')];
 		const auth = cookies.map((c) => String(c).split(';')[0]).find((c) => c.startsWith('n8n-auth='));
 		if (!auth) throw new Error('login answered without an n8n-auth cookie');
@@ -189,7 +219,11 @@ export class N8n {
 		if (!this.cookie) await this.login();
 		const res = await fetch(`${this.baseUrl}${urlPath}`, {
 			method,
-			headers: { 'content-type': 'application/json', 'browser-id': this.browserId, cookie: this.cookie },
+			headers: {
+				'content-type': 'application/json',
+				'browser-id': this.browserId,
+				cookie: this.cookie,
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 			signal: AbortSignal.timeout(timeoutMs),
 		});
@@ -210,7 +244,10 @@ export class N8n {
 
 	async restOk(method, urlPath, body, options) {
 		const res = await this.rest(method, urlPath, body, options);
-		if (!res.ok) throw new Error(`${method} ${urlPath} → ${res.status}: ${JSON.stringify(res.raw).slice(0, 2000)}`);
+		if (!res.ok)
+			throw new Error(
+				`${method} ${urlPath} → ${res.status}: ${JSON.stringify(res.raw).slice(0, 2000)}`,
+			);
 		return res.body;
 	}
 }

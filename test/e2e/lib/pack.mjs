@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 
 import { log, runCommand } from './procs.mjs';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const REPO_ROOT = path.resolve(
+	path.dirname(fileURLToPath(import.meta.url)),
+	'..',
+	'..',
+	'..',
+);
 
 export function packageJson() {
 	return JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
@@ -18,25 +23,45 @@ export async function buildAndPack(workDir) {
 	fs.rmSync(stage, { recursive: true, force: true });
 	fs.mkdirSync(path.join(stage, 'dist', 'icons'), { recursive: true });
 	const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-	const built = await runCommand(process.execPath, [tsc, '-p', 'tsconfig.json', '--outDir', path.join(stage, 'dist')], {
-		cwd: REPO_ROOT,
-		timeoutMs: 180_000,
-	});
+	const built = await runCommand(
+		process.execPath,
+		[tsc, '-p', 'tsconfig.json', '--outDir', path.join(stage, 'dist')],
+		{
+			cwd: REPO_ROOT,
+			timeoutMs: 180_000,
+		},
+	);
 	if (built.code !== 0) throw new Error(`tsc failed:\n${built.stdout}${built.stderr}`);
 	for (const icon of fs.readdirSync(path.join(REPO_ROOT, 'icons'))) {
-		if (/\.(svg|png)$/.test(icon)) fs.copyFileSync(path.join(REPO_ROOT, 'icons', icon), path.join(stage, 'dist', 'icons', icon));
+		if (/\.(svg|png)$/.test(icon))
+			fs.copyFileSync(path.join(REPO_ROOT, 'icons', icon), path.join(stage, 'dist', 'icons', icon));
 	}
 	for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
-		if (fs.existsSync(path.join(REPO_ROOT, file))) fs.copyFileSync(path.join(REPO_ROOT, file), path.join(stage, file));
+		if (fs.existsSync(path.join(REPO_ROOT, file)))
+			fs.copyFileSync(path.join(REPO_ROOT, file), path.join(stage, file));
 	}
 	const pkg = packageJson();
-	const missing = [...(pkg.n8n?.nodes ?? []), ...(pkg.n8n?.credentials ?? [])].filter((file) => !fs.existsSync(path.join(stage, file)));
-	if (missing.length) log(`warning: package.json lists files the build did not produce: ${missing.join(', ')}`);
-	const packed = await runCommand('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', workDir], {
-		cwd: stage,
-		timeoutMs: 120_000,
-	});
+	const missing = [...(pkg.n8n?.nodes ?? []), ...(pkg.n8n?.credentials ?? [])].filter(
+		(file) => !fs.existsSync(path.join(stage, file)),
+	);
+	if (missing.length)
+		log(`warning: package.json lists files the build did not produce: ${missing.join(', ')}`);
+	const packed = await runCommand(
+		'npm',
+		['pack', '--ignore-scripts', '--json', '--pack-destination', workDir],
+		{
+			cwd: stage,
+			timeoutMs: 120_000,
+		},
+	);
 	if (packed.code !== 0) throw new Error(`npm pack failed:\n${packed.stdout}${packed.stderr}`);
 	const [info] = JSON.parse(packed.stdout);
-	return { tarball: path.join(workDir, info.filename), files: info.files.map((f) => f.path), missing, name: pkg.name, version: pkg.version, n8n: pkg.n8n };
+	return {
+		tarball: path.join(workDir, info.filename),
+		files: info.files.map((f) => f.path),
+		missing,
+		name: pkg.name,
+		version: pkg.version,
+		n8n: pkg.n8n,
+	};
 }

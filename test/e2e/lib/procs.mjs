@@ -30,7 +30,9 @@ export async function waitFor(what, fn, { timeoutMs = 30_000, intervalMs = 250 }
 			lastError = error;
 		}
 		if (Date.now() > deadline) {
-			throw new Error(`timed out after ${fmtMs(timeoutMs)} waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}`);
+			throw new Error(
+				`timed out after ${fmtMs(timeoutMs)} waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}`,
+			);
 		}
 		await sleep(intervalMs);
 	}
@@ -40,7 +42,12 @@ export async function waitFor(what, fn, { timeoutMs = 30_000, intervalMs = 250 }
  * Starts a long-running process in its own process group. Output goes to `logFile` (and is
  * kept in memory for `output()`); `onLine` sees stdout lines.
  */
-export function startProcess(name, cmd, args, { cwd, env, logFile, onLine, inheritEnv = true } = {}) {
+export function startProcess(
+	name,
+	cmd,
+	args,
+	{ cwd, env, logFile, onLine, inheritEnv = true } = {},
+) {
 	const child = spawn(cmd, args, {
 		cwd,
 		env: inheritEnv ? { ...process.env, ...env } : env,
@@ -125,14 +132,24 @@ function signalGroup(pid, signal) {
 /** Runs a command to completion (bounded); resolves { code, stdout, stderr }. */
 export function runCommand(cmd, args, { cwd, env, timeoutMs = 120_000, input } = {}) {
 	return new Promise((resolve) => {
-		const child = spawn(cmd, args, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+		const child = spawn(cmd, args, {
+			cwd,
+			env: { ...process.env, ...env },
+			stdio: ['pipe', 'pipe', 'pipe'],
+			detached: true,
+		});
 		let stdout = '';
 		let stderr = '';
 		child.stdout.on('data', (c) => (stdout += c));
 		child.stderr.on('data', (c) => (stderr += c));
 		if (input !== undefined) child.stdin.end(input);
 		else child.stdin.end();
-		const handle = { name: `${cmd} ${args[0] ?? ''}`, pid: child.pid, done: false, stop: async () => signalGroup(child.pid, 'SIGKILL') };
+		const handle = {
+			name: `${cmd} ${args[0] ?? ''}`,
+			pid: child.pid,
+			done: false,
+			stop: async () => signalGroup(child.pid, 'SIGKILL'),
+		};
 		running.add(handle);
 		const timer = setTimeout(() => {
 			stderr += `\n[timed out after ${fmtMs(timeoutMs)}]`;
@@ -167,10 +184,13 @@ export function installCleanup(extra = async () => {}) {
 		if (stopping) return;
 		stopping = true;
 		try {
-			await Promise.race([(async () => {
-				await extra();
-				await stopAll();
-			})(), sleep(30_000)]);
+			await Promise.race([
+				(async () => {
+					await extra();
+					await stopAll();
+				})(),
+				sleep(30_000),
+			]);
 		} finally {
 			process.exit(code);
 		}

@@ -15,13 +15,29 @@ export function simulatorAvailable() {
 /**
  * @returns {Promise<Simulator>} once the simulator printed its JSON line.
  */
-export async function startSimulator({ port = 0, activityEveryMs = 0, auditEveryMs = 0, seed = 1, logFile } = {}) {
+export async function startSimulator({
+	port = 0,
+	activityEveryMs = 0,
+	auditEveryMs = 0,
+	seed = 1,
+	logFile,
+} = {}) {
 	const tsx = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 	let info = null;
 	const proc = startProcess(
 		'simulator',
 		tsx,
-		[SIMULATOR_CLI, '--port', String(port), '--activity-every-ms', String(activityEveryMs), '--audit-every-ms', String(auditEveryMs), '--seed', String(seed)],
+		[
+			SIMULATOR_CLI,
+			'--port',
+			String(port),
+			'--activity-every-ms',
+			String(activityEveryMs),
+			'--audit-every-ms',
+			String(auditEveryMs),
+			'--seed',
+			String(seed),
+		],
 		{
 			cwd: REPO_ROOT,
 			logFile,
@@ -93,7 +109,8 @@ export class Simulator {
 	/** A fresh sync token for a stream (the 412 answer to a request without one). */
 	async syncToken(resourceGid, token) {
 		const { status, body } = await this.api(`/events?resource=${resourceGid}`, token);
-		if (status !== 412 || !body?.sync) throw new Error(`expected 412 with a sync token for ${resourceGid}, got ${status}`);
+		if (status !== 412 || !body?.sync)
+			throw new Error(`expected 412 with a sync token for ${resourceGid}, got ${status}`);
 		return body.sync;
 	}
 
@@ -101,8 +118,12 @@ export class Simulator {
 	async eventsSince(resourceGid, sync, token) {
 		const events = [];
 		for (let page = 0; page < 1000; page++) {
-			const { status, body } = await this.api(`/events?resource=${resourceGid}&sync=${encodeURIComponent(sync)}`, token);
-			if (status !== 200) throw new Error(`GET /events for ${resourceGid} → ${status}: ${JSON.stringify(body)}`);
+			const { status, body } = await this.api(
+				`/events?resource=${resourceGid}&sync=${encodeURIComponent(sync)}`,
+				token,
+			);
+			if (status !== 200)
+				throw new Error(`GET /events for ${resourceGid} → ${status}: ${JSON.stringify(body)}`);
 			events.push(...body.data);
 			sync = body.sync;
 			if (!body.has_more) break;
@@ -116,7 +137,10 @@ export class Simulator {
 		let offset;
 		for (let page = 0; page < 1000; page++) {
 			const q = `limit=100${offset ? `&offset=${encodeURIComponent(offset)}` : ''}`;
-			const { status, body } = await this.api(`/workspaces/${this.workspaceGid}/audit_log_events?${q}`, token);
+			const { status, body } = await this.api(
+				`/workspaces/${this.workspaceGid}/audit_log_events?${q}`,
+				token,
+			);
 			if (status !== 200) throw new Error(`audit log → ${status}: ${JSON.stringify(body)}`);
 			all.push(...body.data);
 			if (!body.data.length || !body.next_page?.offset) break;
@@ -134,5 +158,14 @@ export class Simulator {
 export function eventKey(e) {
 	const change = e.change ?? {};
 	const value = change.new_value ?? change.added_value ?? change.removed_value;
-	return [e.created_at, e.resource?.gid, e.action, change.field ?? '', change.action ?? '', e.parent?.gid ?? '', e.user?.gid ?? '', value?.gid ?? ''].join('|');
+	return [
+		e.created_at,
+		e.resource?.gid,
+		e.action,
+		change.field ?? '',
+		change.action ?? '',
+		e.parent?.gid ?? '',
+		e.user?.gid ?? '',
+		value?.gid ?? '',
+	].join('|');
 }

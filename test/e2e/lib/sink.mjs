@@ -13,7 +13,13 @@ export async function startSink({ port = 0, onRequest } = {}) {
 			try {
 				body = JSON.parse(text);
 			} catch {}
-			const record = { at: Date.now(), method: req.method, path: req.url, headers: req.headers, body };
+			const record = {
+				at: Date.now(),
+				method: req.method,
+				path: req.url,
+				headers: req.headers,
+				body,
+			};
 			records.push(record);
 			try {
 				onRequest?.(record);

@@ -37,11 +37,26 @@ export function readExample(key) {
 
 export function credentials({ baseUrl, token, serviceAccountToken, badToken = true }) {
 	const list = [
-		{ id: IDS.credToken, name: 'Asana account', type: 'asanaEventsApi', data: { accessToken: token, baseUrl } },
-		{ id: IDS.credServiceAccount, name: 'Asana service account', type: 'asanaEventsApi', data: { accessToken: serviceAccountToken ?? token, baseUrl } },
+		{
+			id: IDS.credToken,
+			name: 'Asana account',
+			type: 'asanaEventsApi',
+			data: { accessToken: token, baseUrl },
+		},
+		{
+			id: IDS.credServiceAccount,
+			name: 'Asana service account',
+			type: 'asanaEventsApi',
+			data: { accessToken: serviceAccountToken ?? token, baseUrl },
+		},
 	];
 	if (badToken) {
-		list.push({ id: IDS.credBadToken, name: 'Asana account (wrong token)', type: 'asanaEventsApi', data: { accessToken: '0/this-token-is-wrong', baseUrl } });
+		list.push({
+			id: IDS.credBadToken,
+			name: 'Asana account (wrong token)',
+			type: 'asanaEventsApi',
+			data: { accessToken: '0/this-token-is-wrong', baseUrl },
+		});
 	}
 	return list;
 }
@@ -49,14 +64,18 @@ export function credentials({ baseUrl, token, serviceAccountToken, badToken = tr
 const rl = (value) => ({ __rl: true, mode: 'id', value: String(value) });
 
 /** Walks the nodes and fills in what the examples leave to the user. */
-export function prepareWorkflow(workflow, { id, name, projectGid, workspaceGid, urls = {}, pollTimes, scheduleSeconds, credentialIds = {} }) {
+export function prepareWorkflow(
+	workflow,
+	{ id, name, projectGid, workspaceGid, urls = {}, pollTimes, scheduleSeconds, credentialIds = {} },
+) {
 	const wf = structuredClone(workflow);
 	if (id) wf.id = id;
 	if (name) wf.name = name;
 	for (const node of wf.nodes) {
 		const p = node.parameters;
 		if (node.type === T.eventsTrigger) {
-			if (projectGid && p.source !== 'workspace') p.resources = { items: [{ resource: rl(projectGid) }] };
+			if (projectGid && p.source !== 'workspace')
+				p.resources = { items: [{ resource: rl(projectGid) }] };
 			if (workspaceGid && p.source === 'workspace') p.workspace = rl(workspaceGid);
 		}
 		if (node.type === T.auditTrigger || node.type === T.auditLog) {
@@ -99,7 +118,14 @@ export function triggerToSink({ id, name, trigger, url }) {
 				type: 'n8n-nodes-base.httpRequest',
 				typeVersion: 4.2,
 				position: [260, 0],
-				parameters: { method: 'POST', url, sendBody: true, specifyBody: 'json', jsonBody: '={{ JSON.stringify($json) }}', options: {} },
+				parameters: {
+					method: 'POST',
+					url,
+					sendBody: true,
+					specifyBody: 'json',
+					jsonBody: '={{ JSON.stringify($json) }}',
+					options: {},
+				},
 			},
 		],
 		connections: { Trigger: { main: [[{ node: 'Record Item', type: 'main', index: 0 }]] } },
@@ -115,7 +141,14 @@ export function manualWorkflow({ id, name, node }) {
 		id,
 		name,
 		nodes: [
-			{ id: nodeId(), name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				id: nodeId(),
+				name: 'Start',
+				type: 'n8n-nodes-base.manualTrigger',
+				typeVersion: 1,
+				position: [0, 0],
+				parameters: {},
+			},
 			{ id: nodeId(), position: [260, 0], ...node },
 		],
 		connections: { Start: { main: [[{ node: node.name, type: 'main', index: 0 }]] } },
@@ -125,7 +158,15 @@ export function manualWorkflow({ id, name, node }) {
 	};
 }
 
-export function eventsTriggerNode({ gids, workspaceGid, credentialId = IDS.credToken, pollTimes, onExpiredSyncToken = 'notify', filters = {}, options = {} }) {
+export function eventsTriggerNode({
+	gids,
+	workspaceGid,
+	credentialId = IDS.credToken,
+	pollTimes,
+	onExpiredSyncToken = 'notify',
+	filters = {},
+	options = {},
+}) {
 	return {
 		type: T.eventsTrigger,
 		typeVersion: 1,
@@ -133,7 +174,9 @@ export function eventsTriggerNode({ gids, workspaceGid, credentialId = IDS.credT
 			pollTimes: pollTimes ?? { item: [{ mode: 'everyMinute' }] },
 			authentication: 'accessToken',
 			source: workspaceGid ? 'workspace' : 'resources',
-			...(workspaceGid ? { workspace: rl(workspaceGid) } : { resources: { items: gids.map((gid) => ({ resource: rl(gid) })) } }),
+			...(workspaceGid
+				? { workspace: rl(workspaceGid) }
+				: { resources: { items: gids.map((gid) => ({ resource: rl(gid) })) } }),
 			onExpiredSyncToken,
 			filters,
 			options,

@@ -1,18 +1,23 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { simplifyAuditEvent } from '../../../shared/auditFormat';
-import { AUDIT_QUERY_LABELS, auditLogFilterOptions, readAuditFilters, SERVICE_ACCOUNT_HINT } from '../../../shared/auditParameters';
+import { simplifyAuditEvent } from '../../../shared/audit/auditFormat';
+import {
+	AUDIT_QUERY_LABELS,
+	auditLogFilterOptions,
+	readAuditFilters,
+	SERVICE_ACCOUNT_HINT,
+} from '../../../shared/audit/auditParameters';
 import {
 	fetchAuditPage,
 	matchesAuditFilters,
 	type AuditClientFilters,
 	type AuditServerFilters,
-} from '../../../shared/auditStream';
-import { AUDIT_LOG_PAGE } from '../../../shared/constants';
-import { workspaceLocator } from '../../../shared/descriptions';
-import { invalidParameter, readWorkspaceGid } from '../../../shared/parameters';
-import { createTransport, type AsanaTransport } from '../../../shared/transport';
-import type { AuditLogEvent, AuditLogPage } from '../../../shared/types';
+} from '../../../shared/audit/auditStream';
+import { AUDIT_LOG_PAGE } from '../../../shared/asana/constants';
+import { workspaceLocator } from '../../../shared/editor/descriptions';
+import { invalidParameter, readWorkspaceGid } from '../../../shared/editor/parameters';
+import { createTransport, type AsanaTransport } from '../../../shared/asana/transport';
+import type { AuditLogEvent, AuditLogPage } from '../../../shared/asana/types';
 
 const showOnlyForGetMany = { resource: ['auditLogEvent'], operation: ['getAll'] };
 
@@ -129,7 +134,12 @@ interface GetManySettings {
 }
 
 /** A date parameter as ISO text: typed dates, expressions giving strings, Date or Luxon objects. */
-function readDate(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, label: string): string | undefined {
+function readDate(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	raw: unknown,
+	label: string,
+): string | undefined {
 	if (raw === undefined || raw === null || raw === '') return undefined;
 	const text =
 		typeof raw === 'object' && typeof (raw as { toISOString?: unknown }).toISOString === 'function'
@@ -139,20 +149,34 @@ function readDate(ctx: IExecuteFunctions, itemIndex: number, raw: unknown, label
 				: String(raw);
 	const time = Date.parse(text);
 	if (Number.isNaN(time)) {
-		throw invalidParameter(ctx, `Filters › ${label}: "${text}" is not a date`, 'Enter a date and time, e.g. 2026-11-01T00:00:00Z, or clear it.', itemIndex);
+		throw invalidParameter(
+			ctx,
+			`Filters › ${label}: "${text}" is not a date`,
+			'Enter a date and time, e.g. 2026-11-01T00:00:00Z, or clear it.',
+			itemIndex,
+		);
 	}
 	return new Date(time).toISOString();
 }
 
 function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySettings {
-	const workspaceGid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }), itemIndex);
+	const workspaceGid = readWorkspaceGid(
+		ctx,
+		ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }),
+		itemIndex,
+	);
 
 	const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) as boolean;
 	let limit = Number.POSITIVE_INFINITY;
 	if (!returnAll) {
 		limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
 		if (!Number.isInteger(limit) || limit < 1) {
-			throw invalidParameter(ctx, `Limit: ${String(limit)} is out of range`, 'Enter a whole number of at least 1, or turn on Return All.', itemIndex);
+			throw invalidParameter(
+				ctx,
+				`Limit: ${String(limit)} is out of range`,
+				'Enter a whole number of at least 1, or turn on Return All.',
+				itemIndex,
+			);
 		}
 	}
 
@@ -161,13 +185,19 @@ function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySetting
 	const startAt = readDate(ctx, itemIndex, filters.startAt, 'Start Time');
 	const endAt = readDate(ctx, itemIndex, filters.endAt, 'End Time');
 	if (startAt && endAt && Date.parse(endAt) <= Date.parse(startAt)) {
-		throw invalidParameter(ctx, `Filters › End Time: ${endAt} is not after Start Time ${startAt}`, 'Set End Time later than Start Time (End Time is exclusive), or clear one of them.', itemIndex);
+		throw invalidParameter(
+			ctx,
+			`Filters › End Time: ${endAt} is not after Start Time ${startAt}`,
+			'Set End Time later than Start Time (End Time is exclusive), or clear one of them.',
+			itemIndex,
+		);
 	}
 	if (startAt) server.start_at = startAt;
 	if (endAt) server.end_at = endAt;
 
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const offset = typeof options.offset === 'string' && options.offset.trim() ? options.offset.trim() : undefined;
+	const offset =
+		typeof options.offset === 'string' && options.offset.trim() ? options.offset.trim() : undefined;
 	return {
 		workspaceGid,
 		limit,
@@ -193,9 +223,15 @@ async function readPage(
 		subject: `Item ${itemIndex}: Workspace ${settings.workspaceGid}`,
 	});
 	// Only a transport with a deadline defers; this node gives none, so this is a safeguard.
-	if (reply.kind === 'deferred') throw invalidParameter(ctx, reply.reason, 'Run the node again.', itemIndex);
+	if (reply.kind === 'deferred')
+		throw invalidParameter(ctx, reply.reason, 'Run the node again.', itemIndex);
 	if (reply.status === 400) {
-		throw invalidParameter(ctx, 'Options › Starting Offset: Asana no longer accepts this offset', 'Offsets expire after a while and only work with the filters they were made with. Clear Starting Offset and set Filters › Start Time to the time of the last event you processed.', itemIndex);
+		throw invalidParameter(
+			ctx,
+			'Options › Starting Offset: Asana no longer accepts this offset',
+			'Offsets expire after a while and only work with the filters they were made with. Clear Starting Offset and set Filters › Start Time to the time of the last event you processed.',
+			itemIndex,
+		);
 	}
 	return reply.body;
 }
@@ -208,9 +244,16 @@ async function readPage(
  */
 export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const settings = readSettings(ctx, itemIndex);
-	const transport = createTransport(ctx, { authentication: 'accessToken', itemIndex, forbiddenHint: SERVICE_ACCOUNT_HINT, queryLabels: AUDIT_QUERY_LABELS });
+	const transport = createTransport(ctx, {
+		authentication: 'accessToken',
+		itemIndex,
+		forbiddenHint: SERVICE_ACCOUNT_HINT,
+		queryLabels: AUDIT_QUERY_LABELS,
+	});
 	const filteredByNode =
-		settings.client.eventTypes.length > 0 || settings.client.categories.length > 0 || !!settings.client.actorType;
+		settings.client.eventTypes.length > 0 ||
+		settings.client.categories.length > 0 ||
+		!!settings.client.actorType;
 	const matches = (event: AuditLogEvent) => matchesAuditFilters(event, settings.client);
 
 	const events: AuditLogEvent[] = [];
@@ -220,11 +263,19 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 	while (remaining > 0) {
 		const offsetFromUser = offset !== undefined && offset === settings.offset;
 		const limit = filteredByNode ? AUDIT_LOG_PAGE : Math.min(AUDIT_LOG_PAGE, remaining);
-		let page = await readPage(ctx, itemIndex, transport, settings, { limit, offset, offsetFromUser });
+		let page = await readPage(ctx, itemIndex, transport, settings, {
+			limit,
+			offset,
+			offsetFromUser,
+		});
 		let matched = (page.data ?? []).filter(matches);
 		if (matched.length > remaining) {
 			const lastWanted = page.data.indexOf(matched[remaining - 1]);
-			page = await readPage(ctx, itemIndex, transport, settings, { limit: lastWanted + 1, offset, offsetFromUser });
+			page = await readPage(ctx, itemIndex, transport, settings, {
+				limit: lastWanted + 1,
+				offset,
+				offsetFromUser,
+			});
 			matched = (page.data ?? []).filter(matches).slice(0, remaining);
 		}
 		events.push(...matched);
@@ -235,7 +286,10 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 		offset = page.next_page.offset;
 	}
 
-	const shaped = events.map((event) => (settings.simplify ? simplifyAuditEvent(event) : (event as unknown as IDataObject)));
-	if (settings.eachEvent && shaped.length) return shaped.map((event) => ({ ...event, next_offset: nextOffset }));
+	const shaped = events.map((event) =>
+		settings.simplify ? simplifyAuditEvent(event) : (event as unknown as IDataObject),
+	);
+	if (settings.eachEvent && shaped.length)
+		return shaped.map((event) => ({ ...event, next_offset: nextOffset }));
 	return [{ events: shaped, next_offset: nextOffset }];
 }

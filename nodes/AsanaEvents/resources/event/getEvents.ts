@@ -1,9 +1,20 @@
-import { NodeOperationError, type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeProperties,
+} from 'n8n-workflow';
 
-import type { AuthenticationMethod } from '../../../shared/constants';
-import { EVENT_OPT_FIELDS } from '../../../shared/eventFilters';
-import { byCreatedAt, drainStream, pageSizeOf, startStream, type StreamCursor } from '../../../shared/eventStream';
-import { createTransport } from '../../../shared/transport';
+import type { AuthenticationMethod } from '../../../shared/asana/constants';
+import { EVENT_OPT_FIELDS } from '../../../shared/events/eventFilters';
+import {
+	byCreatedAt,
+	drainStream,
+	pageSizeOf,
+	startStream,
+	type StreamCursor,
+} from '../../../shared/events/eventStream';
+import { createTransport } from '../../../shared/asana/transport';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
 const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
@@ -32,7 +43,8 @@ export const getEventsDescription: INodeProperties[] = [
 			{
 				name: 'One Page',
 				value: 'one',
-				description: 'One request: up to 100 events of a task, project or goal, or 1,000 of a workspace',
+				description:
+					'One request: up to 100 events of a task, project or goal, or 1,000 of a workspace',
 			},
 		],
 		default: 'all',
@@ -57,7 +69,8 @@ export const getEventsDescription: INodeProperties[] = [
 			{
 				name: 'One Item per Event',
 				value: 'eachEvent',
-				description: 'Each event is an item carrying the next sync token as "sync". Without events: one item with an empty "events" list and "sync".',
+				description:
+					'Each event is an item carrying the next sync token as "sync". Without events: one item with an empty "events" list and "sync".',
 			},
 			{
 				name: 'One Item with All Events',
@@ -100,10 +113,14 @@ export function decodeSyncToken(token: string): StreamCursor {
 function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
 	const value = Number(ctx.getNodeParameter('maxEvents', itemIndex, 1000));
 	if (!Number.isInteger(value) || value < 1) {
-		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Max Events: ${String(value)} is out of range`, {
-			description: 'Enter a whole number of at least 1, or choose Pages "One Page".',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Item ${itemIndex}: Max Events: ${String(value)} is out of range`,
+			{
+				description: 'Enter a whole number of at least 1, or choose Pages "One Page".',
+				itemIndex,
+			},
+		);
 	}
 	return value;
 }
@@ -113,16 +130,24 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	const givenToken = String(ctx.getNodeParameter('sync', itemIndex, '') ?? '').trim();
 	if (givenToken && !SYNC_TOKEN_PATTERN.test(givenToken)) {
 		// The value is not echoed: a token pasted into the wrong field would end up in the error.
-		throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Sync Token: this is not a sync token`, {
-			description:
-				'Pass the "sync" value of an earlier run of this node unchanged, as an expression, e.g. {{ $json.sync }} (Expression mode, not Fixed), or leave Sync Token empty to start listening now.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			ctx.getNode(),
+			`Item ${itemIndex}: Sync Token: this is not a sync token`,
+			{
+				description:
+					'Pass the "sync" value of an earlier run of this node unchanged, as an expression, e.g. {{ $json.sync }} (Expression mode, not Fixed), or leave Sync Token empty to start listening now.',
+				itemIndex,
+			},
+		);
 	}
 	const onePage = ctx.getNodeParameter('pages', itemIndex, 'all') === 'one';
 	const maxEvents = onePage ? pageSizeOf(target) : readMaxEvents(ctx, itemIndex);
 	const output = ctx.getNodeParameter('output', itemIndex, 'eachEvent') as string;
-	const authentication = ctx.getNodeParameter('authentication', itemIndex, 'accessToken') as AuthenticationMethod;
+	const authentication = ctx.getNodeParameter(
+		'authentication',
+		itemIndex,
+		'accessToken',
+	) as AuthenticationMethod;
 	const transport = createTransport(ctx, { authentication, itemIndex });
 	const subject = streamSubject(target, itemIndex);
 
@@ -150,7 +175,9 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	// Asana does not document the order inside a page: make it explicit.
 	const events = [...result.events].sort(byCreatedAt);
 	const expiredNote = result.expired
-		? { note: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.' }
+		? {
+				note: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.',
+			}
 		: {};
 
 	if (output === 'eachEvent' && events.length) {

@@ -1,9 +1,13 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { asanaObjectLocator, workspaceLocator } from '../../../shared/descriptions';
-import { invalidParameter, locatorValue, readWorkspaceGid } from '../../../shared/parameters';
-import { parseAsanaReference } from '../../../shared/resourceRef';
-import type { StreamTarget } from '../../../shared/types';
+import { asanaObjectLocator, workspaceLocator } from '../../../shared/editor/descriptions';
+import {
+	invalidParameter,
+	locatorValue,
+	readWorkspaceGid,
+} from '../../../shared/editor/parameters';
+import { parseAsanaReference } from '../../../shared/editor/resourceRef';
+import type { StreamTarget } from '../../../shared/asana/types';
 
 const showForEventOperations = { resource: ['event'], operation: ['getEvents', 'getSyncToken'] };
 
@@ -23,7 +27,8 @@ export const streamTargetProperties: INodeProperties[] = [
 			{
 				name: 'Workspace',
 				value: 'workspace',
-				description: 'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
+				description:
+					'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
 			},
 		],
 		default: 'resource',
@@ -38,7 +43,8 @@ export const streamTargetProperties: INodeProperties[] = [
 		displayOptions: { show: { ...showForEventOperations, source: ['resource'] } },
 	}),
 	workspaceLocator({
-		description: 'The workspace whose events to read. Its ID is the number after /1/ in Asana URLs.',
+		description:
+			'The workspace whose events to read. Its ID is the number after /1/ in Asana URLs.',
 		displayOptions: { show: { ...showForEventOperations, source: ['workspace'] } },
 	}),
 ];
@@ -47,11 +53,20 @@ export const streamTargetProperties: INodeProperties[] = [
 export function readStreamTarget(ctx: IExecuteFunctions, itemIndex: number): StreamTarget {
 	const source = ctx.getNodeParameter('source', itemIndex, 'resource') as string;
 	if (source === 'workspace') {
-		const gid = readWorkspaceGid(ctx, ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }), itemIndex);
+		const gid = readWorkspaceGid(
+			ctx,
+			ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }),
+			itemIndex,
+		);
 		return { kind: 'workspace', gid };
 	}
 	if (source !== 'resource') {
-		throw invalidParameter(ctx, `Events Of: "${source}" is not supported`, 'Choose "Task, Project or Goal" or "Workspace".', itemIndex);
+		throw invalidParameter(
+			ctx,
+			`Events Of: "${source}" is not supported`,
+			'Choose "Task, Project or Goal" or "Workspace".',
+			itemIndex,
+		);
 	}
 	const parsed = parseAsanaReference(
 		locatorValue(ctx.getNodeParameter('asanaObject', itemIndex, '', { extractValue: true })),

@@ -27,10 +27,14 @@ export async function executeOperations(
 		const operationName = ctx.getNodeParameter('operation', itemIndex) as string;
 		const operation = operations[resource]?.[operationName];
 		if (!operation) {
-			throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: Operation "${operationName}" is not supported`, {
-				description: `Choose ${choices}.`,
-				itemIndex,
-			});
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`Item ${itemIndex}: Operation "${operationName}" is not supported`,
+				{
+					description: `Choose ${choices}.`,
+					itemIndex,
+				},
+			);
 		}
 		const toItems = (results: IDataObject[]) => results.map((json) => ({ json, pairedItem }));
 		// Without "continue on fail" nothing is caught: the error reaches n8n as the node built it.

@@ -1,4 +1,4 @@
-import type { AsanaEvent } from './types';
+import type { AsanaEvent } from '../asana/types';
 
 /** Client-side filters of the events trigger; an empty list means "any". */
 export interface EventFilters {
@@ -10,7 +10,11 @@ export interface EventFilters {
 }
 
 export function splitList(value: unknown): string[] {
-	if (Array.isArray(value)) return value.map(String).map((v) => v.trim()).filter(Boolean);
+	if (Array.isArray(value))
+		return value
+			.map(String)
+			.map((v) => v.trim())
+			.filter(Boolean);
 	if (typeof value !== 'string') return [];
 	return value
 		.split(/[\s,]+/)

@@ -10,6 +10,7 @@ type PollFunctionsWithBudget = IPollFunctions & { getPollBudgetMs?: () => number
 /** Epoch ms by which a poll stops fetching; `getPollBudgetMs` exists on newer n8n only. */
 export function pollDeadline(ctx: IPollFunctions): number {
 	const host = ctx as PollFunctionsWithBudget;
-	const budget = typeof host.getPollBudgetMs === 'function' ? host.getPollBudgetMs() : DEFAULT_POLL_BUDGET_MS;
+	const budget =
+		typeof host.getPollBudgetMs === 'function' ? host.getPollBudgetMs() : DEFAULT_POLL_BUDGET_MS;
 	return Date.now() + Math.max(1_000, budget * BUDGET_SHARE);
 }

@@ -1,8 +1,8 @@
-import { AUDIT_LOG_PAGE } from './constants';
-import { RecentKeys } from './eventKey';
-import { readAsanaError } from './errors';
-import type { AsanaReply, AsanaTransport } from './transport';
-import type { AuditLogEvent, AuditLogPage } from './types';
+import { AUDIT_LOG_PAGE } from '../asana/constants';
+import { RecentKeys } from '../events/eventKey';
+import { readAsanaError } from '../asana/errors';
+import type { AsanaReply, AsanaTransport } from '../asana/transport';
+import type { AuditLogEvent, AuditLogPage } from '../asana/types';
 
 /** The API's own filters: sent as query parameters. */
 export interface AuditServerFilters {
@@ -94,7 +94,12 @@ export async function drainAuditLog(
 	let offsetRejected = false;
 	const result = (backlog: boolean, deferred?: string): AuditDrainResult => ({
 		events,
-		cursor: { offset, offsetStartAt: offset ? offsetStartAt : undefined, resumeAt, recent: recent.toJSON() },
+		cursor: {
+			offset,
+			offsetStartAt: offset ? offsetStartAt : undefined,
+			resumeAt,
+			recent: recent.toJSON(),
+		},
 		backlog,
 		requests,
 		offsetRejected,

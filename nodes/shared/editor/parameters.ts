@@ -12,8 +12,12 @@ export function invalidParameter(
 	fix: string,
 	itemIndex?: number,
 ): NodeOperationError {
-	if (itemIndex === undefined) return new NodeOperationError(ctx.getNode(), message, { description: fix });
-	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, { description: fix, itemIndex });
+	if (itemIndex === undefined)
+		return new NodeOperationError(ctx.getNode(), message, { description: fix });
+	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, {
+		description: fix,
+		itemIndex,
+	});
 }
 
 /** A resource locator's value, whether n8n handed over the locator or the value it extracted. */
@@ -22,7 +26,11 @@ export function locatorValue(raw: unknown): unknown {
 }
 
 /** The workspace gid of a Workspace locator. */
-export function readWorkspaceGid(ctx: { getNode(): INode }, raw: unknown, itemIndex?: number): string {
+export function readWorkspaceGid(
+	ctx: { getNode(): INode },
+	raw: unknown,
+	itemIndex?: number,
+): string {
 	const value = locatorValue(raw);
 	const gid = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
 	if (!GID_PATTERN.test(gid)) {
@@ -48,12 +56,24 @@ export function readIntegerOption(
 ): number {
 	const value = options[name] === undefined ? fallback : Number(options[name]);
 	if (!Number.isInteger(value) || value < min || value > max) {
-		throw invalidParameter(ctx, `Options › ${label}: ${String(options[name])} is out of range`, `Enter a whole number from ${min} to ${max}.`);
+		throw invalidParameter(
+			ctx,
+			`Options › ${label}: ${String(options[name])} is out of range`,
+			`Enter a whole number from ${min} to ${max}.`,
+		);
 	}
 	return value;
 }
 
 /** Options › Max Events per Poll of both triggers. */
 export function readMaxEventsPerPoll(ctx: { getNode(): INode }, options: IDataObject): number {
-	return readIntegerOption(ctx, options, 'maxEventsPerPoll', 'Max Events per Poll', 1000, 1, 1_000_000);
+	return readIntegerOption(
+		ctx,
+		options,
+		'maxEventsPerPoll',
+		'Max Events per Poll',
+		1000,
+		1,
+		1_000_000,
+	);
 }

@@ -32,8 +32,12 @@ const PROJECT_VIEWS = new Set([
  * can name its own parameter.
  */
 export function parseAsanaReference(input: unknown): ParsedReference | { error: string } {
-	const text = typeof input === 'string' ? input.trim() : typeof input === 'number' ? String(input) : '';
-	if (!text) return { error: 'it is empty; enter an Asana id (digits only) or paste the object’s Asana URL' };
+	const text =
+		typeof input === 'string' ? input.trim() : typeof input === 'number' ? String(input) : '';
+	if (!text)
+		return {
+			error: 'it is empty; enter an Asana id (digits only) or paste the object’s Asana URL',
+		};
 	if (GID_PATTERN.test(text)) return { gid: text };
 
 	let url: URL;

@@ -1,9 +1,13 @@
-import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type {
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+} from 'n8n-workflow';
 
-import { mapWithConcurrency } from '../concurrency';
-import type { AuthenticationMethod } from '../constants';
-import { createTransport, type AsanaTransport } from '../transport';
-import type { AsanaCompact } from '../types';
+import { mapWithConcurrency } from '../asana/concurrency';
+import type { AuthenticationMethod } from '../asana/constants';
+import { createTransport, type AsanaTransport } from '../asana/transport';
+import type { AsanaCompact } from '../asana/types';
 
 /** Asana's largest page of workspaces. */
 const WORKSPACE_PAGE = 100;
@@ -25,8 +29,14 @@ interface WorkspacePage {
 }
 
 function transportFor(ctx: ILoadOptionsFunctions): AsanaTransport {
-	const authentication = ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod;
-	return createTransport(ctx, { authentication, retry: { maxAttempts: 2, maxRateLimitAttempts: 2 } });
+	const authentication = ctx.getNodeParameter(
+		'authentication',
+		'accessToken',
+	) as AuthenticationMethod;
+	return createTransport(ctx, {
+		authentication,
+		retry: { maxAttempts: 2, maxRateLimitAttempts: 2 },
+	});
 }
 
 async function workspacePage(
@@ -35,11 +45,10 @@ async function workspacePage(
 	offset: string | undefined,
 	subject: string,
 ): Promise<WorkspacePage> {
-	const reply = await transport.get<{ data?: AsanaCompact[]; next_page?: { offset?: string } | null }>(
-		'/workspaces',
-		{ limit, offset },
-		{ subject },
-	);
+	const reply = await transport.get<{
+		data?: AsanaCompact[];
+		next_page?: { offset?: string } | null;
+	}>('/workspaces', { limit, offset }, { subject });
 	// Without a deadline the transport never defers; an empty page is the safe reading anyway.
 	if (reply.kind !== 'ok') return { workspaces: [] };
 	return { workspaces: reply.body.data ?? [], next: reply.body.next_page?.offset || undefined };
@@ -55,7 +64,12 @@ export async function searchWorkspaces(
 	filter?: string,
 	paginationToken?: string,
 ): Promise<INodeListSearchResult> {
-	const page = await workspacePage(transportFor(this), WORKSPACE_PAGE, paginationToken, 'Workspace list');
+	const page = await workspacePage(
+		transportFor(this),
+		WORKSPACE_PAGE,
+		paginationToken,
+		'Workspace list',
+	);
 	return {
 		results: page.workspaces
 			.filter((w) => matches(w.name, filter))
@@ -94,9 +108,18 @@ export async function searchProjectsAndGoals(
 	const results: INodeListSearchItems[] = [];
 	let offset = paginationToken;
 	for (let batch = 0; batch < MAX_BATCHES_PER_CALL; batch++) {
-		const page = await workspacePage(transport, WORKSPACES_PER_BATCH, offset, 'Project and goal list');
+		const page = await workspacePage(
+			transport,
+			WORKSPACES_PER_BATCH,
+			offset,
+			'Project and goal list',
+		);
 		offset = page.next;
-		const several = page.workspaces.length > 1 || offset !== undefined || paginationToken !== undefined || batch > 0;
+		const several =
+			page.workspaces.length > 1 ||
+			offset !== undefined ||
+			paginationToken !== undefined ||
+			batch > 0;
 		const searches = page.workspaces.flatMap((workspace) =>
 			(Object.keys(LABELS) as PickableType[]).map((type) => ({ workspace, type })),
 		);

@@ -1,9 +1,9 @@
 import { sleep } from 'n8n-workflow';
 
-import { RESOURCE_EVENTS_PAGE, WORKSPACE_EVENTS_PAGE } from './constants';
+import { RESOURCE_EVENTS_PAGE, WORKSPACE_EVENTS_PAGE } from '../asana/constants';
 import { countKeys, eventKey } from './eventKey';
-import type { AsanaReply, AsanaTransport } from './transport';
-import type { AsanaEvent, EventsPage, StreamTarget } from './types';
+import type { AsanaReply, AsanaTransport } from '../asana/transport';
+import type { AsanaEvent, EventsPage, StreamTarget } from '../asana/types';
 
 /**
  * Where a stream stands: `sync` is the token to ask with next. When a page was only
@@ -66,7 +66,11 @@ export async function fetchEventsPage(
 	const requestOptions = { accept: isFreshToken, subject: options.subject };
 	return target.kind === 'workspace'
 		? await transport.get<EventsPage>(`/workspaces/${target.gid}/events`, query, requestOptions)
-		: await transport.get<EventsPage>('/events', { resource: target.gid, ...query }, requestOptions);
+		: await transport.get<EventsPage>(
+				'/events',
+				{ resource: target.gid, ...query },
+				requestOptions,
+			);
 }
 
 /**
@@ -112,7 +116,14 @@ export async function drainStream(
 	let current: StreamCursor = cursor;
 	let requests = 0;
 	let expired = false;
-	const result = (backlog: boolean, deferred?: string): DrainResult => ({ events, cursor: current, backlog, expired, requests, deferred });
+	const result = (backlog: boolean, deferred?: string): DrainResult => ({
+		events,
+		cursor: current,
+		backlog,
+		expired,
+		requests,
+		deferred,
+	});
 
 	const maxPages = options.maxPages ?? Number.POSITIVE_INFINITY;
 	const ask = (sync: string, reserved: number) => {
@@ -128,7 +139,8 @@ export async function drainStream(
 
 	for (;;) {
 		if (!next) {
-			if (budget.remaining <= 0 || now() >= budget.deadline || requests >= maxPages) return result(true);
+			if (budget.remaining <= 0 || now() >= budget.deadline || requests >= maxPages)
+				return result(true);
 			// Only a known backlog (has_more) reserves a page before asking, so parallel drains never
 			// fetch pages they cannot emit. A first page is not reserved: most streams are quiet, and
 			// a page reserved for each would leave only cap/page streams that may ask at all.
@@ -146,7 +158,12 @@ export async function drainStream(
 		}
 
 		const data = reply.body.data ?? [];
-		if (reply.body.has_more && budget.remaining - data.length > 0 && now() < budget.deadline && requests < maxPages) {
+		if (
+			reply.body.has_more &&
+			budget.remaining - data.length > 0 &&
+			now() < budget.deadline &&
+			requests < maxPages
+		) {
 			// The next page is wanted even if all of this one is new: ask for it now, so reading this
 			// page overlaps its round trip. This page's share is held meanwhile, so it is never cut.
 			budget.remaining -= data.length;
@@ -169,7 +186,8 @@ export async function drainStream(
 				const key = keyOf(event);
 				const occurrence = (seen.get(key) ?? 0) + 1;
 				seen.set(key, occurrence);
-				if (occurrence <= Math.max(alreadyEmitted?.get(key) ?? 0, emittedBefore?.(key) ?? 0)) continue;
+				if (occurrence <= Math.max(alreadyEmitted?.get(key) ?? 0, emittedBefore?.(key) ?? 0))
+					continue;
 			}
 			if (events.length - firstOfPage === room) {
 				cut = true;
@@ -182,7 +200,8 @@ export async function drainStream(
 		if (cut) {
 			// The cap ends inside this page: stay on its token and remember what was emitted.
 			const taken = events.slice(firstOfPage).map(keyOf);
-			if (taken.length) current = { sync: current.sync, emitted: [...(current.emitted ?? []), ...taken] };
+			if (taken.length)
+				current = { sync: current.sync, emitted: [...(current.emitted ?? []), ...taken] };
 			return result(true);
 		}
 		current = { sync: reply.body.sync };

@@ -62,5 +62,4 @@ export interface AuditLogPage {
 
 /** One events stream: the events of a task, project or goal, or of a whole workspace. */
 export type StreamTarget =
-	| { kind: 'resource'; gid: string; resourceType?: string }
-	| { kind: 'workspace'; gid: string };
+	{ kind: 'resource'; gid: string; resourceType?: string } | { kind: 'workspace'; gid: string };

@@ -1,10 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { mapWithConcurrency } from './concurrency';
+import { mapWithConcurrency } from '../asana/concurrency';
 import { eventIdentity, RecentKeys, shortKey } from './eventKey';
 import { drainStream, startStream, type DrainBudget, type StreamCursor } from './eventStream';
-import type { AsanaTransport } from './transport';
-import type { AsanaEvent, StreamTarget } from './types';
+import type { AsanaTransport } from '../asana/transport';
+import type { AsanaEvent, StreamTarget } from '../asana/types';
 
 /** Version of the layout below; a different version is read as "no state". */
 export const STATE_VERSION = 1;
@@ -99,10 +99,13 @@ export async function pollStreams(
 	const ordered = [...targets.slice(rotation), ...targets.slice(0, rotation)];
 
 	// State written before `newestEmitted` existed: every event is looked up.
-	const newestKnown = previous.newestEmitted ?? (Array.isArray(previous.recent) && previous.recent.length ? EVERY_TIME : '');
+	const newestKnown =
+		previous.newestEmitted ??
+		(Array.isArray(previous.recent) && previous.recent.length ? EVERY_TIME : '');
 	// The stream is part of the key: an event that reaches two watched streams (a task and its
 	// project) is one item per stream, whichever poll each stream reads it in.
-	const keyOf = (target: StreamTarget) => (event: AsanaEvent) => shortKey(`${streamKey(target)}|${eventIdentity(event)}`);
+	const keyOf = (target: StreamTarget) => (event: AsanaEvent) =>
+		shortKey(`${streamKey(target)}|${eventIdentity(event)}`);
 
 	const outcomes = await mapWithConcurrency(ordered, options.concurrency, async (target) => {
 		const subject = options.describeTarget?.(target);
@@ -144,11 +147,13 @@ export async function pollStreams(
 			continue;
 		}
 		const { drained, stored } = outcome;
-		if (drained.expired) result.expired.push({ target: outcome.target, lastPollAt: stored?.lastPollAt });
+		if (drained.expired)
+			result.expired.push({ target: outcome.target, lastPollAt: stored?.lastPollAt });
 		if (drained.backlog) result.backlog = true;
 		if (drained.deferred) result.deferred.push(`${key}: ${drained.deferred}`);
 		// A stream that could not be read this time keeps the time of its last successful read.
-		const lastPollAt = drained.deferred && drained.requests <= 1 && stored ? stored.lastPollAt : pollTime;
+		const lastPollAt =
+			drained.deferred && drained.requests <= 1 && stored ? stored.lastPollAt : pollTime;
 		result.state.streams[key] = { ...drained.cursor, lastPollAt };
 		for (const event of drained.events) {
 			result.events.push({ event, target: outcome.target });

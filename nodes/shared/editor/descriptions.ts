@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { CONNECTED_APP_CREDENTIAL, TOKEN_CREDENTIAL } from './constants';
+import { CONNECTED_APP_CREDENTIAL, TOKEN_CREDENTIAL } from '../asana/constants';
 
 export const credentialsDescription = [
 	{

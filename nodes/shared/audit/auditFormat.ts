@@ -1,15 +1,25 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
 
-import type { AuditLogEvent } from './types';
+import type { AuditLogEvent } from '../asana/types';
 
 /** Documented event types by category; Asana adds types over time, so free entry stays open. */
 export const AUDIT_EVENT_TYPES_BY_CATEGORY: Record<string, string[]> = {
 	logins: ['user_login_succeeded', 'user_login_failed', 'user_logged_out'],
-	user_access_control: ['user_invited', 'user_deprovisioned', 'user_added_to_domain', 'user_removed_from_domain'],
+	user_access_control: [
+		'user_invited',
+		'user_deprovisioned',
+		'user_added_to_domain',
+		'user_removed_from_domain',
+	],
 	roles: ['user_role_changed', 'user_admin_role_changed'],
 	admin_settings: ['workspace_setting_changed', 'domain_setting_changed', 'saml_settings_changed'],
 	apps: ['app_installed', 'app_uninstalled', 'service_account_created', 'service_account_deleted'],
-	content_export: ['project_exported', 'file_downloaded', 'attachment_downloaded', 'organization_exported'],
+	content_export: [
+		'project_exported',
+		'file_downloaded',
+		'attachment_downloaded',
+		'organization_exported',
+	],
 	deletion: ['task_deleted', 'project_deleted', 'portfolio_deleted', 'team_deleted'],
 };
 
@@ -20,11 +30,17 @@ function title(value: string): string {
 		.join(' ');
 }
 
-export const AUDIT_EVENT_TYPE_OPTIONS: INodePropertyOptions[] = Object.entries(AUDIT_EVENT_TYPES_BY_CATEGORY)
-	.flatMap(([category, types]) => types.map((type) => ({ name: `${title(category)}: ${title(type)}`, value: type })))
+export const AUDIT_EVENT_TYPE_OPTIONS: INodePropertyOptions[] = Object.entries(
+	AUDIT_EVENT_TYPES_BY_CATEGORY,
+)
+	.flatMap(([category, types]) =>
+		types.map((type) => ({ name: `${title(category)}: ${title(type)}`, value: type })),
+	)
 	.sort((a, b) => a.name.localeCompare(b.name));
 
-export const AUDIT_CATEGORY_OPTIONS: INodePropertyOptions[] = Object.keys(AUDIT_EVENT_TYPES_BY_CATEGORY)
+export const AUDIT_CATEGORY_OPTIONS: INodePropertyOptions[] = Object.keys(
+	AUDIT_EVENT_TYPES_BY_CATEGORY,
+)
 	.map((category) => ({ name: title(category), value: category }))
 	.sort((a, b) => a.name.localeCompare(b.name));
 
@@ -40,7 +56,9 @@ export const AUDIT_ACTOR_TYPE_OPTIONS: INodePropertyOptions[] = [
 function actorLabel(event: AuditLogEvent): string {
 	const { actor } = event;
 	if (actor.name && actor.email) return `${actor.name} (${actor.email})`;
-	return actor.name ?? actor.email ?? (actor.actor_type === 'user' ? 'A user' : title(actor.actor_type));
+	return (
+		actor.name ?? actor.email ?? (actor.actor_type === 'user' ? 'A user' : title(actor.actor_type))
+	);
 }
 
 function resourceLabel(event: AuditLogEvent): string {

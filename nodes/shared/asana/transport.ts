@@ -14,7 +14,7 @@ import {
 	type AuthenticationMethod,
 } from './constants';
 import { asanaApiError, readAsanaError, type AsanaErrorDetail } from './errors';
-import { invalidParameter } from './parameters';
+import { invalidParameter } from '../editor/parameters';
 
 export type AsanaContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
@@ -28,8 +28,7 @@ export type Query = Record<string, QueryValue | string[]>;
  * run past the caller's deadline: nothing was consumed, so the caller keeps its cursor.
  */
 export type AsanaReply<T> =
-	| { kind: 'ok'; status: number; body: T }
-	| { kind: 'deferred'; reason: string };
+	{ kind: 'ok'; status: number; body: T } | { kind: 'deferred'; reason: string };
 
 export interface RequestOptions {
 	/** Which non-2xx answers are data for the caller rather than errors. */
@@ -81,12 +80,18 @@ export interface TransportOptions {
 }
 
 /** Asana starts a 400 message with the query parameter at fault, e.g. "actor_type: …". */
-function specificHint(status: number, detail: AsanaErrorDetail, options: TransportOptions): string | undefined {
+function specificHint(
+	status: number,
+	detail: AsanaErrorDetail,
+	options: TransportOptions,
+): string | undefined {
 	if (status === 403) return options.forbiddenHint;
 	if (status !== 400 || !options.queryLabels) return undefined;
 	const parameter = /^(\w+):/.exec(detail.message ?? '')?.[1];
 	const label = parameter ? options.queryLabels[parameter] : undefined;
-	return label ? `Asana rejected ${label} (sent as ${parameter}). Correct ${label} on this node, or clear it.` : undefined;
+	return label
+		? `Asana rejected ${label} (sent as ${parameter}). Correct ${label} on this node, or clear it.`
+		: undefined;
 }
 
 export function credentialTypeFor(authentication: AuthenticationMethod): string {
@@ -168,7 +173,11 @@ function inspectThrown(error: unknown): Thrown {
 			cause?: unknown;
 		};
 		if (candidate.response?.status) {
-			return { kind: 'http', status: candidate.response.status, body: parseBody(candidate.response.data) };
+			return {
+				kind: 'http',
+				status: candidate.response.status,
+				body: parseBody(candidate.response.data),
+			};
 		}
 		// n8n's own wrapper keeps only the status of a 401 it could not recover from.
 		if (typeof candidate.httpCode === 'string' && /^\d{3}$/.test(candidate.httpCode)) {
@@ -176,7 +185,8 @@ function inspectThrown(error: unknown): Thrown {
 		}
 		// n8n's NodeApiError keeps a network error's code in `httpCode`, the raw error in `code`.
 		for (const code of [candidate.httpCode, candidate.code]) {
-			if (typeof code === 'string' && Object.hasOwn(NETWORK_FAILURES, code)) return { kind: 'network', code };
+			if (typeof code === 'string' && Object.hasOwn(NETWORK_FAILURES, code))
+				return { kind: 'network', code };
 		}
 		current = candidate.cause;
 	}
@@ -192,7 +202,10 @@ function authorisationFailure(authentication: AuthenticationMethod): FailedAttem
 		? {
 				status: 0,
 				retryable: false,
-				detail: { message: 'the Asana OAuth2 credential could not be authorised or refreshed; reconnect the credential' },
+				detail: {
+					message:
+						'the Asana OAuth2 credential could not be authorised or refreshed; reconnect the credential',
+				},
 				hint: 'Open the Asana OAuth2 credential and reconnect it. Asana refused to refresh its access: access was revoked, the refresh token expired, or the client id or secret changed.',
 			}
 		: {
@@ -216,7 +229,12 @@ function missingCredential(ctx: AsanaContext, options: TransportOptions): Error 
 }
 
 /** The 429 for a caller without a deadline when Asana asks for a longer wait than the policy allows. */
-function rateLimitTooLong(detail: AsanaErrorDetail, waitMs: number, waitedMs: number, policy: RetryPolicy): AsanaErrorDetail {
+function rateLimitTooLong(
+	detail: AsanaErrorDetail,
+	waitMs: number,
+	waitedMs: number,
+	policy: RetryPolicy,
+): AsanaErrorDetail {
 	const seconds = (ms: number) => Math.ceil(ms / 1000);
 	const already = waitedMs ? ` after ${seconds(waitedMs)} s of waiting` : '';
 	return {
@@ -265,12 +283,14 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 
 	async function resolveBaseUrl(): Promise<string> {
 		if (baseUrl === undefined) {
-			const credentials = await ctx.getCredentials(credentialType, options.itemIndex ?? 0).catch((error: unknown) => {
-				// The credential is read here first: n8n's error for a missing one names neither field nor fix.
-				throw error instanceof Error && /does not have any credentials set/.test(error.message)
-					? missingCredential(ctx, options)
-					: error;
-			});
+			const credentials = await ctx
+				.getCredentials(credentialType, options.itemIndex ?? 0)
+				.catch((error: unknown) => {
+					// The credential is read here first: n8n's error for a missing one names neither field nor fix.
+					throw error instanceof Error && /does not have any credentials set/.test(error.message)
+						? missingCredential(ctx, options)
+						: error;
+				});
 			const configured = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
 			baseUrl = (configured || DEFAULT_BASE_URL).replace(/\/+$/, '');
 		}
@@ -292,10 +312,20 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 		} catch (error) {
 			const thrown = inspectThrown(error);
 			if (thrown.kind === 'http') {
-				return { ok: false, status: thrown.status, detail: readAsanaError(thrown.body), retryable: false };
+				return {
+					ok: false,
+					status: thrown.status,
+					detail: readAsanaError(thrown.body),
+					retryable: false,
+				};
 			}
 			if (thrown.kind === 'network') {
-				return { ok: false, status: 0, retryable: true, detail: { message: `could not reach Asana (${NETWORK_FAILURES[thrown.code]})` } };
+				return {
+					ok: false,
+					status: 0,
+					retryable: true,
+					detail: { message: `could not reach Asana (${NETWORK_FAILURES[thrown.code]})` },
+				};
 			}
 			// Retrying would only ask the token endpoint again, and be refused again.
 			return { ok: false, ...authorisationFailure(options.authentication) };
@@ -304,7 +334,12 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 		const body = parseBody(response.body);
 		if (status >= 200 && status < 300) {
 			if (body === MALFORMED || body === undefined) {
-				return { ok: false, status, retryable: true, detail: { message: 'malformed JSON in the response' } };
+				return {
+					ok: false,
+					status,
+					retryable: true,
+					detail: { message: 'malformed JSON in the response' },
+				};
 			}
 			return { ok: true, status, body: body as T };
 		}
@@ -339,7 +374,8 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					subject: requestOptions.subject,
 					extraHint: result.hint ?? specificHint(result.status, result.detail, options),
 				};
-				if (!result.retryable) throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
+				if (!result.retryable)
+					throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
 
 				let waitMs: number;
 				if (result.status === 429) {
@@ -364,7 +400,10 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					}
 				} else if (waitMs > policy.maxWaitMs || waitedMs + waitMs > policy.maxTotalWaitMs) {
 					// Without a deadline nothing else bounds the wait: Retry-After: 3600 would hold the run for an hour.
-					const detail = result.status === 429 ? rateLimitTooLong(result.detail, waitMs, waitedMs, policy) : result.detail;
+					const detail =
+						result.status === 429
+							? rateLimitTooLong(result.detail, waitMs, waitedMs, policy)
+							: result.detail;
 					throw asanaApiError(ctx.getNode(), result.status, detail, errorContext);
 				}
 				ctx.logger.debug(

@@ -1,9 +1,18 @@
-import { NodeOperationError, type IDataObject, type INode, type INodeProperties } from 'n8n-workflow';
+import {
+	NodeOperationError,
+	type IDataObject,
+	type INode,
+	type INodeProperties,
+} from 'n8n-workflow';
 
-import { AUDIT_ACTOR_TYPE_OPTIONS, AUDIT_CATEGORY_OPTIONS, AUDIT_EVENT_TYPE_OPTIONS } from './auditFormat';
+import {
+	AUDIT_ACTOR_TYPE_OPTIONS,
+	AUDIT_CATEGORY_OPTIONS,
+	AUDIT_EVENT_TYPE_OPTIONS,
+} from './auditFormat';
 import type { AuditClientFilters, AuditServerFilters } from './auditStream';
-import { splitList } from './eventFilters';
-import { GID_PATTERN } from './resourceRef';
+import { splitList } from '../events/eventFilters';
+import { GID_PATTERN } from '../editor/resourceRef';
 
 /** The 403 hint of every audit-log request. */
 export const SERVICE_ACCOUNT_HINT =
@@ -35,7 +44,8 @@ export const auditLogFilterOptions: INodeProperties[] = [
 		type: 'options',
 		options: AUDIT_ACTOR_TYPE_OPTIONS,
 		default: '',
-		description: 'Only events of this kind of actor (ignored by Asana when an actor ID is set, so applied by the node then)',
+		description:
+			'Only events of this kind of actor (ignored by Asana when an actor ID is set, so applied by the node then)',
 	},
 	{
 		displayName: 'Event Categories',
@@ -51,7 +61,8 @@ export const auditLogFilterOptions: INodeProperties[] = [
 		type: 'multiOptions',
 		options: AUDIT_EVENT_TYPE_OPTIONS,
 		default: [],
-		description: 'Only events of these types. One type is filtered by Asana; several are filtered by the node.',
+		description:
+			'Only events of these types. One type is filtered by Asana; several are filtered by the node.',
 	},
 	{
 		displayName: 'Other Event Types',
@@ -59,7 +70,8 @@ export const auditLogFilterOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: 'user_session_revoked, goal_deleted',
-		description: 'Comma-separated event types not in the list above (Asana adds new ones over time)',
+		description:
+			'Comma-separated event types not in the list above (Asana adds new ones over time)',
 	},
 	{
 		displayName: 'Resource ID',
@@ -67,7 +79,8 @@ export const auditLogFilterOptions: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		placeholder: '1201234567890123',
-		description: 'Only events about this task, project, user or other object (sent to Asana as resource_gid)',
+		description:
+			'Only events about this task, project, user or other object (sent to Asana as resource_gid)',
 	},
 ];
 
@@ -79,7 +92,10 @@ export function readAuditFilters(
 ): { server: AuditServerFilters; client: AuditClientFilters } {
 	const where = itemIndex === undefined ? 'Filters' : `Item ${itemIndex}: Filters`;
 	const id = (name: string, label: string): string | undefined => {
-		const value = typeof filters[name] === 'string' || typeof filters[name] === 'number' ? String(filters[name]).trim() : '';
+		const value =
+			typeof filters[name] === 'string' || typeof filters[name] === 'number'
+				? String(filters[name]).trim()
+				: '';
 		if (!value) return undefined;
 		if (!GID_PATTERN.test(value)) {
 			throw new NodeOperationError(node, `${where} › ${label}: "${value}" is not an Asana id`, {
@@ -91,14 +107,22 @@ export function readAuditFilters(
 	};
 	const actorGid = id('actorGid', 'Actor ID');
 	const resourceGid = id('resourceGid', 'Resource ID');
-	const actorType = typeof filters.actorType === 'string' && filters.actorType ? filters.actorType : undefined;
-	const eventTypes = [...new Set([...splitList(filters.eventTypes), ...splitList(filters.otherEventTypes)])];
+	const actorType =
+		typeof filters.actorType === 'string' && filters.actorType ? filters.actorType : undefined;
+	const eventTypes = [
+		...new Set([...splitList(filters.eventTypes), ...splitList(filters.otherEventTypes)]),
+	];
 	const badType = eventTypes.find((type) => !/^[a-z0-9_]+$/.test(type));
 	if (badType) {
-		throw new NodeOperationError(node, `${where} › Other Event Types: "${badType}" is not an event type`, {
-			description: 'Event types are lowercase words joined by underscores, e.g. user_login_failed.',
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`${where} › Other Event Types: "${badType}" is not an event type`,
+			{
+				description:
+					'Event types are lowercase words joined by underscores, e.g. user_login_failed.',
+				itemIndex,
+			},
+		);
 	}
 	const server: AuditServerFilters = {};
 	if (actorGid) server.actor_gid = actorGid;

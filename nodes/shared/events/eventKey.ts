@@ -1,9 +1,10 @@
 import { createHash } from 'crypto';
 
-import type { AsanaEvent } from './types';
+import type { AsanaEvent } from '../asana/types';
 
 function valueGid(value: unknown): string {
-	if (value && typeof value === 'object' && 'gid' in value) return String((value as { gid: unknown }).gid);
+	if (value && typeof value === 'object' && 'gid' in value)
+		return String((value as { gid: unknown }).gid);
 	return '';
 }
 
@@ -49,7 +50,9 @@ export class RecentKeys {
 		stored: unknown,
 		private readonly capacity: number,
 	) {
-		this.keys = Array.isArray(stored) ? stored.filter((k): k is string => typeof k === 'string') : [];
+		this.keys = Array.isArray(stored)
+			? stored.filter((k): k is string => typeof k === 'string')
+			: [];
 		this.keys = this.keys.slice(-capacity);
 		for (const key of this.keys) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
 	}
