@@ -1,0 +1,32 @@
+import type { IPollFunctions } from 'n8n-workflow';
+
+/** Polls running in this n8n process, by workflow and node, with the time each began. */
+const running = new Map<string, number>();
+
+export interface PollLock {
+	release(): void;
+}
+
+/** Why a poll did not run: another poll of the same trigger holds the cursor. */
+export interface PollBusy {
+	busySince: number;
+}
+
+/**
+ * n8n starts a poll at every tick even while the previous one of the same trigger still
+ * runs; both would read the same cursor and emit the same events. The first holds the
+ * lock until it releases it; the other gets `busySince` and must emit nothing.
+ * Per process: in queue mode only the main polls, so that is the whole instance.
+ */
+export function lockPoll(ctx: IPollFunctions): PollLock | PollBusy {
+	const key = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().name}`;
+	const busySince = running.get(key);
+	if (busySince !== undefined) return { busySince };
+	const since = Date.now();
+	running.set(key, since);
+	return {
+		release: () => {
+			if (running.get(key) === since) running.delete(key);
+		},
+	};
+}
