@@ -29,7 +29,7 @@ export interface EventsTriggerSettings {
 	testEventWaitSeconds: number;
 }
 
-/** What a locator picked from a list was called there ("Project: Website relaunch" for resources). */
+/** What a locator picked from a list was called there, e.g. "Project: Website relaunch". */
 function listedAs(raw: unknown): string | undefined {
 	const { mode, cachedResultName } = (raw ?? {}) as { mode?: unknown; cachedResultName?: unknown };
 	return mode === 'list' && typeof cachedResultName === 'string' && cachedResultName

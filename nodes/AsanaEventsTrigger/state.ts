@@ -22,7 +22,10 @@ export const STATE_VERSION = 2;
 /** Names are kept for messages only: a long one is cut, so static data stays small. */
 const MAX_NAME_LENGTH = 100;
 
-/** One record per watched stream: where it stands, and what the trigger learned about it. */
+/**
+ * One record per watched stream: where it stands, and what the trigger learned about it.
+ * Whatever else is kept per stream belongs here too, with a new version and its migration.
+ */
 export interface StreamRecord {
 	cursor: StreamCursor;
 	/** Epoch ms of the last poll that read this stream. */
@@ -32,7 +35,7 @@ export interface StreamRecord {
 	name?: string;
 }
 
-/** What `staticData.eventsTrigger` holds (at most about 1000 short keys and a record per stream). */
+/** What `staticData.eventsTrigger` holds: about 1000 short keys and a record per stream. */
 export interface StoredEventsState {
 	version: typeof STATE_VERSION;
 	/** Keyed by `streamKey()`, so editing the resource list keeps the cursors that stayed. */
@@ -42,11 +45,11 @@ export interface StoredEventsState {
 	newestEmitted?: string;
 	/** Which stream goes first next poll, so a capped backlog cannot starve the others. */
 	rotation: number;
-	/** The credential's own user, looked up once per credential ("Ignore Events by the Credential’s User"). */
+	/** The credential's own user, for "Ignore Events by the Credential’s User". */
 	credentialUser?: { credentialId: string; gid: string };
 }
 
-/** The layout of version 0.1: the cursor's fields in the stream record, the user beside it. */
+/** Layout version 1, as release 0.1 wrote it: a flat stream record, the user beside the state. */
 interface StoredV1 {
 	version: 1;
 	streams: Record<string, { sync: string; emitted?: string[]; lastPollAt: number }>;
@@ -63,7 +66,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 	return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Version 0.1 to now: every cursor, the window and the cached user carry over unchanged. */
+/** Layout version 1 to this one: every cursor, the window and the cached user carry over. */
 function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
 	const streams: Record<string, StreamRecord> = {};
 	for (const [key, record] of Object.entries(stored.streams)) {
@@ -98,7 +101,7 @@ export function readStoredState(staticData: IDataObject): StoredEventsState {
 	return emptyState();
 }
 
-/** The name an event gives the watched object: its own record, or the parent a task was added to. */
+/** The watched object as an event names it: as its resource, or as the parent of an added task. */
 function namedIn(events: AsanaEvent[], gid: string): AsanaEvent['resource'] | undefined {
 	for (let i = events.length - 1; i >= 0; i--) {
 		const { resource, parent } = events[i];
@@ -134,7 +137,7 @@ export class EventsTriggerState {
 	/** Writes the state back to static data, in the current layout. */
 	save(): void {
 		this.staticData.eventsTrigger = this.state as unknown as IDataObject;
-		// Version 0.1 kept the credential's user beside the state.
+		// Layout version 1 kept the credential's user beside the state.
 		delete this.staticData.credentialUser;
 	}
 
@@ -155,7 +158,7 @@ export class EventsTriggerState {
 		return { keys: this.state.recent, newestEmitted: this.state.newestEmitted };
 	}
 
-	/** The stream in words: the type and name Asana gave, else the name it was picked by, else the id. */
+	/** The stream in words: with the type and name Asana gave, else the name it was picked by. */
 	label(target: WatchedTarget): string {
 		const record = this.state.streams[streamKey(target)];
 		return streamLabel(target, { resourceType: record?.resourceType, name: record?.name });
