@@ -11,7 +11,7 @@ import { join } from 'path';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
-import { readState } from '../nodes/shared/events/streamPoll';
+import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import {
 	auditTriggerParameters,
 	pollAudit,
@@ -74,7 +74,9 @@ async function requestCount(sim: RemoteSimulator): Promise<number> {
 }
 
 function syncOf(staticData: IDataObject, key: string): string {
-	return readState(staticData).streams[key]?.sync ?? fail(`no sync token stored for ${key}`);
+	return (
+		readStoredState(staticData).streams[key]?.cursor.sync ?? fail(`no sync token stored for ${key}`)
+	);
 }
 
 // ---- drain throughput ----------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { drainAuditLog, type AuditCursor } from '../nodes/shared/audit/auditStream';
 import { eventKey } from '../nodes/shared/events/eventKey';
 import { drainStream } from '../nodes/shared/events/eventStream';
+import { DrainBudget } from '../nodes/shared/polling/drainBudget';
 import type {
 	AsanaReply,
 	AsanaTransport,
@@ -37,6 +38,7 @@ class ScriptedAsana implements AsanaTransport {
 }
 
 const noDeadline = () => ({ remaining: 1000, deadline: Number.POSITIVE_INFINITY });
+const openBudget = () => new DrainBudget(1000, Number.POSITIVE_INFINITY);
 
 describe('drainAuditLog', () => {
 	const log: AuditLogEvent[] = Array.from({ length: 250 }, (_, i) => ({
@@ -196,7 +198,7 @@ describe('drainStream', () => {
 	it('drains has_more with one request per page', async () => {
 		const events = Array.from({ length: 250 }, (_, i) => change(i));
 		const asana = eventsApi(events);
-		const result = await drainStream(asana, target, { sync: 't0' }, noDeadline());
+		const result = await drainStream(asana, target, { sync: 't0' }, openBudget());
 		expect(result.events).toEqual(events);
 		expect(asana.requests.map((r) => r.query.sync)).toEqual(['t0', 't100', 't200']);
 		expect(result.cursor).toEqual({ sync: 't250' });
@@ -207,7 +209,7 @@ describe('drainStream', () => {
 			eventsApi([change(1)], new Set(['t0'])),
 			target,
 			{ sync: 't0' },
-			noDeadline(),
+			openBudget(),
 		);
 		expect(result).toMatchObject({
 			events: [],
@@ -220,26 +222,26 @@ describe('drainStream', () => {
 	it('keeps the token of a page the cap cut, with the keys it emitted, and skips them next time', async () => {
 		const events = Array.from({ length: 150 }, (_, i) => change(i));
 		const asana = eventsApi(events);
-		const budget = { remaining: 120, deadline: Infinity };
+		const budget = new DrainBudget(120, Infinity);
 		const first = await drainStream(asana, target, { sync: 't0' }, budget);
 		expect(first.events).toHaveLength(120);
 		expect(first.cursor.sync).toBe('t100');
 		expect(first.cursor.emitted).toHaveLength(20);
 		expect(budget.remaining).toBe(0);
-		const rest = await drainStream(asana, target, first.cursor, noDeadline());
+		const rest = await drainStream(asana, target, first.cursor, openBudget());
 		expect([...first.events, ...rest.events]).toEqual(events);
 		expect(rest.cursor).toEqual({ sync: 't150' });
 	});
 
 	it('emits two identical events of one page, which are two real changes', async () => {
 		const twice = [change(1), change(1)];
-		const result = await drainStream(eventsApi(twice), target, { sync: 't0' }, noDeadline());
+		const result = await drainStream(eventsApi(twice), target, { sync: 't0' }, openBudget());
 		expect(result.events).toHaveLength(2);
 	});
 
 	it('drops events the caller already emitted and returns the budget it did not use', async () => {
 		const events = [change(1), change(2), change(3)];
-		const budget = noDeadline();
+		const budget = openBudget();
 		const result = await drainStream(eventsApi(events), target, { sync: 't0' }, budget, {
 			emittedBefore: (key) => (key === eventKey(events[1]) ? 1 : 0),
 		});
@@ -247,8 +249,24 @@ describe('drainStream', () => {
 		expect(budget.remaining).toBe(998);
 	});
 
+	it('passes over what `wanted` refuses without charging the budget, and stops at the read bound', async () => {
+		const events = Array.from({ length: 300 }, (_, i) => change(i, i % 3 ? 'name' : 'assignee'));
+		const asana = eventsApi(events);
+		const wanted = (event: AsanaEvent) => event.change?.field === 'assignee';
+		const budget = new DrainBudget(1000, Infinity, 150);
+		const first = await drainStream(asana, target, { sync: 't0' }, budget, { wanted });
+		// The bound is checked before each page: the second page is read, a third is not asked for.
+		expect(asana.requests.map((r) => r.query.sync)).toEqual(['t0', 't100']);
+		expect(first.events).toEqual(events.slice(0, 200).filter(wanted));
+		expect(first).toMatchObject({ cursor: { sync: 't200' }, backlog: true });
+		expect(budget.remaining).toBe(1000 - first.events.length);
+		expect(budget.limitReached()).toBe('the most events one poll reads (150) reached');
+		const rest = await drainStream(asana, target, first.cursor, openBudget(), { wanted });
+		expect([...first.events, ...rest.events]).toEqual(events.filter(wanted));
+	});
+
 	it('leaves the cursor and the budget alone when the transport defers', async () => {
-		const budget = noDeadline();
+		const budget = openBudget();
 		const result = await drainStream(
 			new ScriptedAsana(() => ({ deferred: 'rate limited' })),
 			target,

@@ -1,7 +1,7 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { readState } from '../nodes/shared/events/streamPoll';
+import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import { PersistentStaticData, runPoll } from './harness';
 import { AsanaSimulator } from './simulator';
 
@@ -39,6 +39,8 @@ async function poll(
 		credentials: tokenCredentials(token),
 		staticData,
 		mode,
+		// n8n's proxies write a manual run's changes through to the object it loaded: so here.
+		manualWritesThrough: mode === 'manual',
 	});
 }
 
@@ -60,12 +62,12 @@ describe('Asana Events Trigger', () => {
 		const first = await poll(params, staticData);
 		expect(first.error).toBeUndefined();
 		expect(first.items).toBeNull();
-		const state = readState(first.staticData);
+		const state = readStoredState(first.staticData);
 		expect(Object.keys(state.streams).sort()).toEqual(
 			[`resource:${project.gid}`, `resource:${task.gid}`].sort(),
 		);
 		for (const stream of Object.values(state.streams))
-			expect(stream.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
+			expect(stream.cursor.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
 
 		sim.renameTask(task.gid, 'Write better copy');
 		const second = await poll(params, first.staticData);
@@ -143,11 +145,11 @@ describe('Asana Events Trigger', () => {
 			const params = resourceParams([project.gid], { onExpiredSyncToken });
 			const staticData: IDataObject = {};
 			await poll(params, staticData);
-			const before = readState(staticData).streams[`resource:${project.gid}`];
+			const before = readStoredState(staticData).streams[`resource:${project.gid}`].cursor;
 			sim.renameTask(task.gid, 'lost in the gap');
 			sim.expireSyncTokens();
 			const result = await poll(params, staticData);
-			const after = readState(result.staticData).streams[`resource:${project.gid}`];
+			const after = readStoredState(result.staticData).streams[`resource:${project.gid}`].cursor;
 			return { project, task, params, staticData: result.staticData, result, before, after };
 		}
 
@@ -192,14 +194,14 @@ describe('Asana Events Trigger', () => {
 		const params = resourceParams([project.gid]);
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
-		const tokenBefore = readState(staticData).streams[`resource:${project.gid}`].sync;
+		const tokenBefore = readStoredState(staticData).streams[`resource:${project.gid}`].cursor.sync;
 		sim.completeTask(task.gid);
 		sim.assignTask(task.gid, sim.users.bob.gid);
 		const first = await poll(params, staticData);
 		expect(jsonOf(first.items)).toHaveLength(2);
 
 		// Asana answers the same token with the same page: rewind the cursor to ask again.
-		readState(staticData).streams[`resource:${project.gid}`].sync = tokenBefore;
+		readStoredState(staticData).streams[`resource:${project.gid}`].cursor.sync = tokenBefore;
 		const again = await poll(params, staticData);
 		expect(again.items).toBeNull();
 	});
@@ -210,7 +212,7 @@ describe('Asana Events Trigger', () => {
 		const params = resourceParams([project.gid], { options: { maxEventsPerPoll: 1 } });
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
-		const tokenBefore = readState(staticData).streams[`resource:${project.gid}`].sync;
+		const tokenBefore = readStoredState(staticData).streams[`resource:${project.gid}`].cursor.sync;
 		sim.renameTask(task.gid, 'Renamed');
 		sim.twinLastTaskEvent(task.gid);
 
@@ -218,7 +220,7 @@ describe('Asana Events Trigger', () => {
 		for (let i = 0; i < 3; i++) perPoll.push(jsonOf((await poll(params, staticData)).items).length);
 		expect(perPoll).toEqual([1, 1, 0]);
 
-		readState(staticData).streams[`resource:${project.gid}`].sync = tokenBefore;
+		readStoredState(staticData).streams[`resource:${project.gid}`].cursor.sync = tokenBefore;
 		expect((await poll(resourceParams([project.gid]), staticData)).items).toBeNull();
 	});
 
@@ -254,6 +256,58 @@ describe('Asana Events Trigger', () => {
 		expect(fieldResult[0]).toMatchObject({
 			change: { field: 'assignee', new_value: { gid: sim.users.bob.gid } },
 		});
+	});
+
+	it('counts Max Events per Poll in emitted items: a filter that keeps 1 of 3 events still fills each poll', async () => {
+		const project = sim.createProject('Filtered cap');
+		const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
+		const params = resourceParams([project.gid], {
+			filters: { changedFields: 'assignee' },
+			options: { maxEventsPerPoll: 4 },
+		});
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		for (let i = 0; i < 10; i++) {
+			sim.renameTask(task.gid, `v${i}`);
+			sim.assignTask(task.gid, i % 2 ? sim.users.alice.gid : sim.users.bob.gid);
+			sim.completeTask(task.gid);
+		}
+		const perPoll: number[] = [];
+		const fields = new Set<unknown>();
+		const times: unknown[] = [];
+		for (let i = 0; i < 4; i++) {
+			const items = jsonOf((await poll(params, staticData)).items);
+			perPoll.push(items.length);
+			for (const item of items) {
+				fields.add((item.change as IDataObject).field);
+				times.push(item.created_at);
+			}
+		}
+		expect(perPoll).toEqual([4, 4, 2, 0]);
+		expect([...fields]).toEqual(['assignee']);
+		expect(new Set(times).size).toBe(10);
+	});
+
+	it('reads a bounded number of events per poll when the filters keep none, and moves the cursor past them', async () => {
+		const project = sim.createProject('Filtered away');
+		const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
+		// At most ten times the cap is read per poll: 100 here, one page.
+		const params = resourceParams([project.gid], {
+			filters: { changedFields: 'assignee' },
+			options: { maxEventsPerPoll: 10 },
+		});
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.bulkTaskEvents(project.gid, 300);
+		sim.resetLog();
+		for (let i = 0; i < 3; i++) expect((await poll(params, staticData)).items).toBeNull();
+		expect(eventRequests()).toHaveLength(3);
+		sim.assignTask(task.gid, sim.users.bob.gid);
+		sim.resetLog();
+		expect(jsonOf((await poll(params, staticData)).items)).toMatchObject([
+			{ change: { field: 'assignee' } },
+		]);
+		expect(eventRequests()).toHaveLength(1);
 	});
 
 	it('drops the events of the credential’s own user when asked to', async () => {
@@ -330,7 +384,7 @@ describe('Asana Events Trigger', () => {
 		// Why a poll stopped early is logged; the last poll drained the backlog.
 		expect(backlogLines.map((lines) => lines.length)).toEqual([1, 1, 0]);
 		expect(backlogLines[0][0]).toMatch(
-			/^info Asana Events Trigger: 1000 events in 10 requests, the rest next poll \(Max Events per Poll reached\)/,
+			/^info Asana Events Trigger in workflow "Harness": 1000 events in 10 requests, the rest next poll \(Max Events per Poll reached\)/,
 		);
 	});
 
@@ -389,6 +443,86 @@ describe('Asana Events Trigger', () => {
 		expect(elapsed).toBeLessThan(4 * 50 * 2.5);
 	});
 
+	describe('overlapping polls of one trigger', () => {
+		/** Runs `start` once, as soon as the `n`-th request whose path ends with `pathEnd` reaches the simulator. */
+		function onRequest(pathEnd: string, n: number, start: () => void): void {
+			const log = sim.requestLog;
+			const push = log.push;
+			let seen = 0;
+			log.push = function (this: typeof log, ...entries: typeof log): number {
+				const length = push.apply(this, entries);
+				for (const entry of entries) if (entry.path.endsWith(pathEnd) && ++seen === n) start();
+				return length;
+			};
+		}
+
+		it('a poll that starts while another still waits out a 429 emits nothing and says why; every event arrives once', async () => {
+			const project = sim.createProject('Overlap');
+			const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
+			const params = resourceParams([project.gid]);
+			const staticData: IDataObject = {};
+			await poll(params, staticData);
+			const start = sim.eventsEmitted(project.gid);
+			sim.bulkTaskEvents(project.gid, 150);
+			const expected = (sim.domain.streams.get(project.gid) ?? []).slice(start);
+
+			// A slow, rate-limiting Asana: the first poll waits out a Retry-After while the next tick comes.
+			sim.setLatency(30);
+			sim.injectFault({ kind: '429', path: '/events', retryAfterSec: 0.5 });
+			sim.resetLog();
+			let second: ReturnType<typeof poll> | undefined;
+			let secondStartedAt = 0;
+			onRequest('/events', 1, () => {
+				secondStartedAt = Date.now();
+				second = poll(params, staticData);
+			});
+			const firstStartedAt = Date.now();
+			const first = await poll(params, staticData);
+			expect(second).toBeDefined();
+			const overlapping = await (second as ReturnType<typeof poll>);
+
+			expect(first.error).toBeUndefined();
+			expect(overlapping.error).toBeUndefined();
+			expect(overlapping.items).toBeNull();
+			const why = overlapping.logs.filter((line) => line.includes('another poll'));
+			expect(why).toHaveLength(1);
+			expect(why[0]).toMatch(
+				/^info Asana Events Trigger in workflow "Harness": another poll of this trigger has been running since (\S+Z)/,
+			);
+			const since = Date.parse(/since (\S+Z)/.exec(why[0])?.[1] ?? '');
+			expect(since).toBeGreaterThanOrEqual(firstStartedAt);
+			expect(since).toBeLessThanOrEqual(secondStartedAt);
+			// Only the first poll asked Asana: the 429, its retry and the second page.
+			expect(eventRequests().map((r) => r.status)).toEqual([429, 200, 200]);
+
+			const emitted = [...jsonOf(first.items), ...jsonOf(overlapping.items)];
+			const identity = (e: IDataObject) =>
+				JSON.stringify([e.created_at, (e.resource as IDataObject).gid, e.change]);
+			expect(emitted.map(identity)).toEqual(
+				expected.map((e) => identity(e as unknown as IDataObject)),
+			);
+
+			// Once the first poll has finished, the next one runs as usual.
+			sim.setLatency(0);
+			sim.renameTask(task.gid, 'after the overlap');
+			const next = await poll(params, staticData);
+			expect(jsonOf(next.items)).toMatchObject([{ change: { field: 'name' } }]);
+		});
+
+		it('a poll that failed does not keep the next one from running', async () => {
+			const project = sim.createProject('Failing');
+			const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
+			const params = resourceParams([project.gid]);
+			const staticData: IDataObject = {};
+			await poll(params, staticData);
+			sim.renameTask(task.gid, 'pending');
+			expect((await poll(params, staticData, 'not-a-real-token-123')).error?.message).toMatch(
+				/401/,
+			);
+			expect(jsonOf((await poll(params, staticData)).items)).toHaveLength(1);
+		});
+	});
+
 	it('keeps static data under 64 KB after 100,000 events', async () => {
 		const project = sim.createProject('Big');
 		sim.createTask({ name: 'Seed', projectGids: [project.gid] });
@@ -435,6 +569,52 @@ describe('Asana Events Trigger', () => {
 		const names = emitted.filter((e) => e.resource).map((e) => (e.change as IDataObject).field);
 		expect(names).toEqual(['name', 'name', 'name']);
 		expect(emitted).toHaveLength(3);
+	});
+
+	describe('names the watched resources as Asana calls them', () => {
+		it('learns a project’s type and name from its events, for gap notices and log lines', async () => {
+			const project = sim.seeded.projects[0];
+			const params = resourceParams([project.gid]);
+			const staticData: IDataObject = {};
+			await poll(params, staticData);
+			sim.addTaskToProject(sim.createTask({ name: 'New task' }).gid, project.gid);
+			expect(jsonOf((await poll(params, staticData)).items)).toHaveLength(1);
+			const label = `project “Website relaunch” (${project.gid})`;
+
+			sim.injectFault({ kind: '429', path: '/events', retryAfterSec: 120 });
+			const deferred = await poll(params, staticData);
+			expect(deferred.logs.filter((line) => line.includes('the rest next poll'))).toEqual([
+				expect.stringMatching(
+					new RegExp(
+						`^info Asana Events Trigger in workflow "Harness": 0 events in 1 requests, the rest next poll: ${label.replace(/[()]/g, '\\$&')}: `,
+					),
+				),
+			]);
+
+			sim.expireSyncTokens();
+			const gap = jsonOf((await poll(params, staticData)).items);
+			expect(gap).toHaveLength(1);
+			expect(String(gap[0].message)).toContain(`sync token of ${label} `);
+		});
+
+		it('names a resource picked from the list by its name before any event', async () => {
+			const picked = {
+				__rl: true,
+				mode: 'list',
+				value: '999999999',
+				cachedResultName: 'Project: Old plans',
+				cachedResultUrl: `https://app.asana.com/1/${sim.workspaceGid}/project/999999999`,
+			};
+			const params: INodeParameters = {
+				authentication: 'accessToken',
+				source: 'resources',
+				resources: { items: [{ resource: picked }] },
+			};
+			const result = await poll(params, {});
+			expect(result.error?.message).toMatch(
+				/^Resources › project “Old plans” \(999999999\): Asana 404/,
+			);
+		});
 	});
 
 	describe('errors name the parameter and the fix', () => {
@@ -500,16 +680,26 @@ describe('Asana Events Trigger', () => {
 		it('returns real events that happen while it waits, without touching stored cursors', async () => {
 			const project = sim.createProject('Manual');
 			const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
-			const params = resourceParams([project.gid], { options: { testEventWaitSeconds: 10 } });
+			const params = resourceParams([project.gid], {
+				filters: { ignoreOwnEvents: true },
+				options: { testEventWaitSeconds: 10 },
+			});
 			const staticData: IDataObject = {};
+			const quiet = { ...params, options: { testEventWaitSeconds: 1 } };
+			const untouched = await poll(quiet, staticData, undefined, 'manual');
+			expect(untouched.error?.message).toMatch(/No new Asana events/);
+			expect(staticData).toEqual({});
+
+			await poll(params, staticData);
+			const before = JSON.stringify(staticData);
 			const pending = poll(params, staticData, undefined, 'manual');
-			setTimeout(() => sim.renameTask(task.gid, 'now'), 300);
+			setTimeout(() => sim.renameTask(task.gid, 'now', sim.users.bob.gid), 300);
 			const result = await pending;
 			expect(jsonOf(result.items)[0]).toMatchObject({
 				action: 'changed',
 				resource: { gid: task.gid },
 			});
-			expect(staticData).toEqual({});
+			expect(JSON.stringify(staticData)).toBe(before);
 		});
 
 		it('explains what to do when nothing happens', async () => {

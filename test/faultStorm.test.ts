@@ -12,7 +12,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters, INodeType } from
 
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { readState } from '../nodes/shared/events/streamPoll';
+import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import { capturedLogs, countSecretOccurrences, PersistentStaticData, runPoll } from './harness';
 import { AsanaSimulator, type FaultSpec, type SimEvent } from './simulator';
 import { compareAudit, seededRandom } from './simulator/domain';
@@ -221,7 +221,7 @@ it(
 
 		const eventCursorPositions = (staticData: IDataObject) => {
 			const positions = new Map<string, number>();
-			for (const [key, cursor] of Object.entries(readState(staticData).streams)) {
+			for (const [key, { cursor }] of Object.entries(readStoredState(staticData).streams)) {
 				if (cursor.emitted?.length) cutPages.add(`${key}|${cursor.sync}`);
 				const position = sim.domain.syncTokenPosition(cursor.sync);
 				if (position === undefined)

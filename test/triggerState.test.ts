@@ -11,7 +11,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters, INodeType } from
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../nodes/shared/asana/constants';
-import { readState } from '../nodes/shared/events/streamPoll';
+import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import { AsanaSimulator, type FaultSpec, type RequestRecord, type SimEvent } from './simulator';
 
 const HOUR = 3_600_000;
@@ -152,10 +152,10 @@ describe('Events trigger: editing the resource list', () => {
 		const staticData: IDataObject = {};
 
 		expect((await pollEvents(eventsParams([a.gid, b.gid]), staticData)).items).toBeNull();
-		expect(Object.keys(readState(staticData).streams).sort()).toEqual(
+		expect(Object.keys(readStoredState(staticData).streams).sort()).toEqual(
 			[`resource:${a.gid}`, `resource:${b.gid}`].sort(),
 		);
-		const tokenOfB = readState(staticData).streams[`resource:${b.gid}`].sync;
+		const tokenOfB = readStoredState(staticData).streams[`resource:${b.gid}`].cursor.sync;
 
 		sim.renameTask(taskA.gid, 'A1');
 		sim.renameTask(taskA.gid, 'A2');
@@ -187,7 +187,7 @@ describe('Events trigger: editing the resource list', () => {
 		expect(byResource(c.gid)).toHaveLength(1);
 		expect(byResource(c.gid)[0].query.sync).toBeUndefined();
 		expect(byResource(a.gid)).toHaveLength(0);
-		expect(Object.keys(readState(staticData).streams).sort()).toEqual(
+		expect(Object.keys(readStoredState(staticData).streams).sort()).toEqual(
 			[`resource:${b.gid}`, `resource:${c.gid}`].sort(),
 		);
 
@@ -206,6 +206,85 @@ describe('Events trigger: editing the resource list', () => {
 		const requestsOfA = eventRequests().filter((r) => r.query.resource === a.gid);
 		expect(requestsOfA).toHaveLength(1);
 		expect(requestsOfA[0].query.sync).toBeUndefined();
+	});
+});
+
+describe('Events trigger: a workflow upgraded from 0.1', () => {
+	/** The simulator's clock for this scenario: event times, and so event keys, are the ones 0.1 saw. */
+	const clock = () => Date.parse('2026-11-20T09:00:00.000Z');
+
+	/**
+	 * Static data as 0.1 left it, captured from 0.1 running this scenario: the first poll took
+	 * `firstToken`, the second emitted "v1" to "v3" of five renames by bob under a cap of 3 and
+	 * stayed on that page with the keys it emitted; "Ignore Events by the Credential’s User"
+	 * had cached alice beside the state. Only the token differs from run to run.
+	 */
+	const storedBy01 = (firstToken: string): IDataObject => ({
+		credentialUser: { credentialId: 'cred-asanaEventsApi', gid: '1200000000000002' },
+		eventsTrigger: {
+			version: 1,
+			streams: {
+				'resource:1200000000000014': {
+					sync: firstToken,
+					emitted: ['VVyWnqHZnkHK', 'NF7GGGAGEftP', 'FA_O6SX7Comn'],
+					lastPollAt: 1796117565286,
+				},
+			},
+			recent: ['VVyWnqHZnkHK', 'NF7GGGAGEftP', 'FA_O6SX7Comn'],
+			rotation: 1,
+			newestEmitted: '2026-11-20T09:00:00.009Z',
+		},
+	});
+
+	it('continues where 0.1 stopped: no event lost, none emitted again, the cached user kept', async () => {
+		const old = await AsanaSimulator.start({ now: clock });
+		try {
+			const project = old.createProject('Website relaunch 0.1');
+			const task = old.createTask({ name: 'Migrate me', projectGids: [project.gid] });
+			expect([project.gid, old.users.alice.gid]).toEqual(['1200000000000014', '1200000000000002']);
+			const firstToken = old.domain.eventsPage(project.gid, undefined, 100).sync;
+			for (let i = 1; i <= 5; i++) old.renameTask(task.gid, `v${i}`, old.users.bob.gid);
+			const staticData = storedBy01(firstToken);
+			const parameters = eventsParams([project.gid], {
+				filters: { ignoreOwnEvents: true },
+				options: { maxEventsPerPoll: 3 },
+			});
+			const pollOld = async () =>
+				await runPoll({
+					nodeType: new AsanaEventsTrigger(),
+					parameters,
+					credentials: { asanaEventsApi: { accessToken: old.tokens.alice, baseUrl: old.baseUrl } },
+					staticData,
+				});
+			const names = (items: INodeExecutionData[][] | null) =>
+				jsonOf(items).map((item) => (item.resource as IDataObject).name);
+
+			const upgraded = await pollOld();
+			expect(upgraded.error).toBeUndefined();
+			expect(names(upgraded.items)).toEqual(['v4', 'v5']);
+			// The credential's user came from the cache 0.1 kept.
+			expect(old.requestLog.filter((r) => r.path.endsWith('/users/me'))).toHaveLength(0);
+			const state = readStoredState(staticData);
+			expect(state).toMatchObject({
+				version: 2,
+				credentialUser: { credentialId: 'cred-asanaEventsApi', gid: old.users.alice.gid },
+			});
+			expect(state.recent.slice(0, 3)).toEqual(['VVyWnqHZnkHK', 'NF7GGGAGEftP', 'FA_O6SX7Comn']);
+			expect(staticData.credentialUser).toBeUndefined();
+
+			old.renameTask(task.gid, 'by alice');
+			old.renameTask(task.gid, 'by bob', old.users.bob.gid);
+			expect(names((await pollOld()).items)).toEqual(['by bob']);
+			expect((await pollOld()).items).toBeNull();
+
+			// Asana repeats the page of 0.1's token: the keys 0.1 stored still recognise its events.
+			readStoredState(staticData).streams[`resource:${project.gid}`].cursor = { sync: firstToken };
+			old.resetLog();
+			expect((await pollOld()).items).toBeNull();
+			expect(old.requestLog.map((r) => r.query.sync)).toEqual([firstToken]);
+		} finally {
+			await old.stop();
+		}
 	});
 });
 
@@ -271,7 +350,9 @@ describe('Events trigger: Fetch Test Event', () => {
 		expect(jsonOf((await pollEvents(active, staticData)).items).map(identity)).toEqual(
 			expected.slice(0, 3),
 		);
-		expect(readState(staticData).streams[`resource:${project.gid}`].emitted).toHaveLength(3);
+		expect(
+			readStoredState(staticData).streams[`resource:${project.gid}`].cursor.emitted,
+		).toHaveLength(3);
 		sim.renameTask(task.gid, 'v5', sim.users.bob.gid);
 		const pending = [
 			...expected.slice(3),
@@ -486,7 +567,7 @@ describe('a poll whose time runs out mid-drain', () => {
 		expect(first.error).toBeUndefined();
 		expect(jsonOf(first.items).map(identity)).toEqual(expected.slice(0, 100));
 		expect(eventRequests().map((r) => r.status)).toEqual([200, 429]);
-		const resumeFrom = readState(staticData).streams[`resource:${project.gid}`].sync;
+		const resumeFrom = readStoredState(staticData).streams[`resource:${project.gid}`].cursor.sync;
 		// The refused page is asked again next poll, with the token it was refused with.
 		expect(resumeFrom).toBe(eventRequests()[1].query.sync);
 

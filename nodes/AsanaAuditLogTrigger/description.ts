@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { auditLogFilterOptions } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
-import { workspaceLocator } from '../shared/editor/descriptions';
+import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/descriptions';
 
 export const auditTriggerProperties: INodeProperties[] = [
 	workspaceLocator({
@@ -61,14 +61,7 @@ export const auditTriggerProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Max Events per Poll',
-				name: 'maxEventsPerPoll',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 1000,
-				description: 'The rest of a backlog is emitted by the next polls, none skipped',
-			},
+			maxEventsPerPollProperty,
 			{
 				displayName: 'Simplify',
 				name: 'simplify',

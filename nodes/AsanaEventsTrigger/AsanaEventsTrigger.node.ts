@@ -2,7 +2,6 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 	sleep,
-	type IDataObject,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
@@ -12,125 +11,115 @@ import {
 import { credentialsDescription } from '../shared/editor/descriptions';
 import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/events/eventFilters';
 import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
-import {
-	pollStreams,
-	readState,
-	streamKey,
-	writeState,
-	type EventsTriggerState,
-	type PollResult,
-} from '../shared/events/streamPoll';
+import { pollStreams, type PollResult } from '../shared/events/streamPoll';
+import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
 import { eventsTriggerProperties } from './description';
-import { eventItems, fetchCurrentResources, gapNoticeItem, streamLabel } from './output';
+import { eventItems, fetchCurrentResources, gapNoticeItem } from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
+import { EventsTriggerState, openState, type StreamGap } from './state';
 
 const TEST_EVENT_SAMPLE_SIZE = 10;
 /** How often "Fetch Test Event" asks again while it waits. */
 const TEST_EVENT_MAX_INTERVAL_MS = 2_000;
+/**
+ * A poll asks for no further page once it has read this many times Max Events per Poll
+ * (events its filters drop included): filters that keep few events still move the cursors
+ * on by that much each poll, yet one poll cannot read without end. Only emitted events are
+ * held; the others are let go with their page.
+ */
+const READS_PER_EMITTED_EVENT = 10;
 
-/** The credential's own user, looked up once per credential and kept in static data. */
-async function ownUserGid(
-	ctx: IPollFunctions,
-	transport: AsanaTransport,
-	staticData: IDataObject,
-): Promise<string | undefined> {
-	const credentialId = Object.values(ctx.getNode().credentials ?? {})[0]?.id ?? '';
-	const cached = staticData.credentialUser as { credentialId?: string; gid?: string } | undefined;
-	if (cached?.gid && cached.credentialId === credentialId) return cached.gid;
-	const reply = await transport.get<{ data: { gid: string } }>('/users/me', { opt_fields: 'gid' });
-	if (reply.kind !== 'ok') return undefined;
-	staticData.credentialUser = { credentialId, gid: reply.body.data.gid };
-	return reply.body.data.gid;
+/** How log lines name the trigger: its node and workflow. */
+function logPrefix(ctx: IPollFunctions): string {
+	const workflow = ctx.getWorkflow();
+	return `${ctx.getNode().name} in workflow "${workflow.name ?? workflow.id ?? ''}"`;
 }
 
 async function effectiveFilters(
 	ctx: IPollFunctions,
 	settings: EventsTriggerSettings,
 	transport: AsanaTransport,
-	staticData: IDataObject,
+	state: EventsTriggerState,
 ): Promise<EventFilters> {
 	if (!settings.ignoreOwnEvents) return settings.filters;
-	const own = await ownUserGid(ctx, transport, staticData);
+	const own = await state.credentialUserGid(ctx, transport);
 	return own
 		? { ...settings.filters, ignoredUserGids: [...settings.filters.ignoredUserGids, own] }
 		: settings.filters;
 }
 
 async function runPoll(
-	ctx: IPollFunctions,
 	settings: EventsTriggerSettings,
 	transport: AsanaTransport,
 	state: EventsTriggerState,
-	deadline: number,
+	filters: EventFilters,
+	budget: DrainBudget,
 ): Promise<PollResult> {
-	return await pollStreams(transport, settings.targets, state, {
-		maxEvents: settings.maxEventsPerPoll,
-		deadline,
+	const streams = state.streamsToPoll(settings.targets, (target, label) =>
+		target.kind === 'workspace' ? `Workspace (${target.gid})` : `Resources › ${label}`,
+	);
+	return await pollStreams(transport, streams, state.recentWindow(), {
+		budget,
 		concurrency: settings.concurrency,
 		optFields: EVENT_OPT_FIELDS,
-		describeTarget: (target) =>
-			target.kind === 'workspace'
-				? `Workspace (${target.gid})`
-				: `Resources › ${streamLabel(target)}`,
+		wanted: (event) => matchesFilters(event, filters),
 	});
+}
+
+function budgetFor(maxEvents: number, deadline: number): DrainBudget {
+	return new DrainBudget(maxEvents, deadline, maxEvents * READS_PER_EMITTED_EVENT);
 }
 
 async function toItems(
 	settings: EventsTriggerSettings,
 	transport: AsanaTransport,
 	result: PollResult,
-	filters: EventFilters,
+	gaps: StreamGap[],
 	deadline: number,
 ): Promise<INodeExecutionData[]> {
-	const kept = result.events.filter(({ event }) => matchesFilters(event, filters));
 	const current = settings.fetchCurrentResource
 		? await fetchCurrentResources(
 				transport,
-				kept,
+				result.events,
 				settings.concurrency,
 				() => Date.now() >= deadline,
 			)
 		: undefined;
-	const items = eventItems(kept, current);
+	const items = eventItems(result.events, current);
 	if (settings.onExpired === 'notify') {
-		items.unshift(...result.expired.map((gap) => gapNoticeItem(gap, Date.now())));
+		items.unshift(...gaps.map((gap) => gapNoticeItem(gap, Date.now())));
 	}
 	return items;
 }
 
 /**
  * "Fetch Test Event": listens for a short, bounded time and returns the first real
- * events. Works on a copy of the cursors, so the active workflow's cursors stay as they are.
+ * events. Works on a copy of the cursors that is never saved, so the active workflow's
+ * cursors stay as they are.
  */
 async function fetchTestEvents(
 	ctx: IPollFunctions,
 	settings: EventsTriggerSettings,
 	transport: AsanaTransport,
-	staticData: IDataObject,
 ): Promise<INodeExecutionData[][]> {
-	const filters = await effectiveFilters(ctx, settings, transport, { ...staticData });
-	// A copy through JSON: in manual runs n8n hands static data wrapped in proxies, which structuredClone refuses.
-	let state = JSON.parse(JSON.stringify(readState(staticData))) as EventsTriggerState;
+	const state = EventsTriggerState.read(ctx.getWorkflowStaticData('node'));
+	const filters = await effectiveFilters(ctx, settings, transport, state);
 	const waitMs = settings.testEventWaitSeconds * 1000;
 	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
 	const waitUntil = Date.now() + waitMs;
 	for (;;) {
-		const result = await runPoll(
-			ctx,
-			{ ...settings, maxEventsPerPoll: 1000 },
-			transport,
-			state,
-			pollDeadline(ctx),
-		);
-		state = result.state;
-		const items = await toItems(settings, transport, result, filters, pollDeadline(ctx));
+		const deadline = pollDeadline(ctx);
+		const result = await runPoll(settings, transport, state, filters, budgetFor(1000, deadline));
+		const gaps = state.gapsIn(result);
+		const items = await toItems(settings, transport, result, gaps, pollDeadline(ctx));
+		state.advance(result, Date.now());
 		if (items.length) return [items.slice(-TEST_EVENT_SAMPLE_SIZE)];
 		if (Date.now() >= waitUntil) break;
 		await sleep(Math.min(interval, Math.max(0, waitUntil - Date.now())));
 	}
-	const watched = settings.targets.map(streamLabel).join(', ');
+	const watched = settings.targets.map((target) => state.label(target)).join(', ');
 	throw new NodeOperationError(
 		ctx.getNode(),
 		`No new Asana events on ${watched} in the last ${settings.testEventWaitSeconds} seconds`,
@@ -139,6 +128,44 @@ async function fetchTestEvents(
 				'Asana only reports events from the moment a listener starts. Click "Fetch Test Event" again and, while it waits, make a change in Asana (rename a task, add a comment, complete a task) that matches the filters. Or activate the workflow: from then on every event is emitted.',
 		},
 	);
+}
+
+/** A scheduled poll, holding the poll lock: emits what is new and saves where each stream got to. */
+async function pollActive(
+	ctx: IPollFunctions,
+	settings: EventsTriggerSettings,
+	transport: AsanaTransport,
+	state: EventsTriggerState,
+	deadline: number,
+): Promise<INodeExecutionData[][] | null> {
+	const filters = await effectiveFilters(ctx, settings, transport, state);
+	const budget = budgetFor(settings.maxEventsPerPoll, deadline);
+	const result = await runPoll(settings, transport, state, filters, budget);
+
+	const gaps = state.gapsIn(result);
+	if (settings.onExpired === 'fail' && gaps.length) {
+		state.keepFreshTokens(result, Date.now());
+		state.save();
+		const notices = gaps.map((gap) => gapNoticeItem(gap, Date.now()).json.message).join('\n');
+		throw new NodeOperationError(ctx.getNode(), 'Asana sync token expired: events may be missing', {
+			description: `${notices}\nThe next poll continues from now. Choose "Emit a Gap Notice Item" under "On Expired Sync Token" to be told without failing.`,
+		});
+	}
+
+	const items = await toItems(settings, transport, result, gaps, deadline);
+	state.advance(result, Date.now());
+	state.save();
+	if (result.backlog) {
+		// Operators see why a poll stopped early; the reasons hold paths and statuses, never a token.
+		const deferred = result.streams
+			.filter((stream) => stream.deferred)
+			.map((stream) => `${state.label(stream.target)}: ${stream.deferred}`);
+		const reasons = deferred.length ? `: ${deferred.join('; ')}` : ` (${budget.limitReached()})`;
+		ctx.logger.info(
+			`${logPrefix(ctx)}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`,
+		);
+	}
+	return items.length ? [items] : null;
 }
 
 export class AsanaEventsTrigger implements INodeType {
@@ -165,47 +192,19 @@ export class AsanaEventsTrigger implements INodeType {
 		const settings = readSettings(this);
 		const deadline = pollDeadline(this);
 		const transport = createTransport(this, { authentication: settings.authentication, deadline });
-		const staticData = this.getWorkflowStaticData('node');
+		if (this.getMode() === 'manual') return await fetchTestEvents(this, settings, transport);
 
-		if (this.getMode() === 'manual')
-			return await fetchTestEvents(this, settings, transport, staticData);
-
-		const previous = readState(staticData);
-		const filters = await effectiveFilters(this, settings, transport, staticData);
-		const result = await runPoll(this, settings, transport, previous, deadline);
-
-		if (settings.onExpired === 'fail' && result.expired.length) {
-			// Keep only the fresh tokens of the expired streams: the others' events were not
-			// emitted, so their cursors must not move.
-			const next: EventsTriggerState = { ...previous, streams: { ...previous.streams } };
-			for (const { target } of result.expired) {
-				const key = streamKey(target);
-				next.streams[key] = result.state.streams[key];
-			}
-			writeState(staticData, next);
-			const gaps = result.expired
-				.map((gap) => gapNoticeItem(gap, Date.now()).json.message)
-				.join('\n');
-			throw new NodeOperationError(
-				this.getNode(),
-				'Asana sync token expired: events may be missing',
-				{
-					description: `${gaps}\nThe next poll continues from now. Choose "Emit a Gap Notice Item" under "On Expired Sync Token" to be told without failing.`,
-				},
-			);
-		}
-
-		const items = await toItems(settings, transport, result, filters, deadline);
-		writeState(staticData, result.state);
-		if (result.backlog) {
-			// Operators see why a poll stopped early; the reasons hold paths and statuses, never a token.
-			const reasons = result.deferred.length
-				? `: ${result.deferred.join('; ')}`
-				: ' (Max Events per Poll reached)';
+		const opened = openState(this);
+		if ('busySince' in opened) {
 			this.logger.info(
-				`${this.getNode().name}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`,
+				`${logPrefix(this)}: another poll of this trigger has been running since ${new Date(opened.busySince).toISOString()}; this one emits nothing and leaves the cursors to it`,
 			);
+			return null;
 		}
-		return items.length ? [items] : null;
+		try {
+			return await pollActive(this, settings, transport, opened.state, deadline);
+		} finally {
+			opened.release();
+		}
 	}
 }

@@ -4,6 +4,7 @@ import { MAX_CONCURRENCY } from '../shared/asana/constants';
 import {
 	asanaObjectLocator,
 	authenticationProperty,
+	maxEventsPerPollProperty,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
 
@@ -169,14 +170,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				description:
 					'Whether to add the current fields of the changed task, project or goal as "current" to "changed" events that carry no value (Asana sends no value for name, dates, completed and similar fields). One request per resource per poll.',
 			},
-			{
-				displayName: 'Max Events per Poll',
-				name: 'maxEventsPerPoll',
-				type: 'number',
-				typeOptions: { minValue: 1 },
-				default: 1000,
-				description: 'The rest of a backlog is emitted by the next polls, none skipped',
-			},
+			maxEventsPerPollProperty,
 			{
 				displayName: 'Test Event Wait (Seconds)',
 				name: 'testEventWaitSeconds',

@@ -2,9 +2,11 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { mapWithConcurrency } from '../shared/asana/concurrency';
 import { byCreatedAt } from '../shared/events/eventStream';
-import type { ExpiredStream, StreamEvent } from '../shared/events/streamPoll';
+import type { StreamEvent } from '../shared/events/streamPoll';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
+import type { WatchedTarget } from './parameters';
+import type { StreamGap } from './state';
 
 export function describeStream(target: StreamTarget): IDataObject {
 	return target.kind === 'workspace'
@@ -16,9 +18,21 @@ export function describeStream(target: StreamTarget): IDataObject {
 			};
 }
 
-export function streamLabel(target: StreamTarget): string {
-	if (target.kind === 'workspace') return `workspace ${target.gid}`;
-	return `${target.resourceType ?? 'resource'} ${target.gid}`;
+/**
+ * A stream in words: `project “Website relaunch” (1200000000000005)` with the type and name
+ * Asana gave (`known`) or the name it was picked from the list by, `resource 1200000000000005`
+ * when only the id is known.
+ */
+export function streamLabel(
+	target: WatchedTarget,
+	known: { resourceType?: string; name?: string } = {},
+): string {
+	const type =
+		target.kind === 'workspace'
+			? 'workspace'
+			: (known.resourceType ?? target.resourceType ?? 'resource');
+	const name = known.name ?? target.listedName;
+	return name ? `${type} “${name}” (${target.gid})` : `${type} ${target.gid}`;
 }
 
 /** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */
@@ -40,7 +54,7 @@ export function eventItems(
 		});
 }
 
-export function gapNoticeItem(gap: ExpiredStream, detectedAt: number): INodeExecutionData {
+export function gapNoticeItem(gap: StreamGap, detectedAt: number): INodeExecutionData {
 	const since = gap.lastPollAt ? new Date(gap.lastPollAt).toISOString() : null;
 	return {
 		json: {
@@ -49,7 +63,7 @@ export function gapNoticeItem(gap: ExpiredStream, detectedAt: number): INodeExec
 			stream: describeStream(gap.target),
 			last_successful_poll_at: since,
 			detected_at: new Date(detectedAt).toISOString(),
-			message: `Asana no longer accepted the stored sync token of ${streamLabel(gap.target)} (tokens last at most 24 hours). Events ${
+			message: `Asana no longer accepted the stored sync token of ${gap.label} (tokens last at most 24 hours). Events ${
 				since ? `between ${since} and now` : 'before now'
 			} may be missing; the trigger continues from now.`,
 		},

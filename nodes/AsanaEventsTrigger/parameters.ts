@@ -14,9 +14,12 @@ import type { StreamTarget } from '../shared/asana/types';
 
 export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
 
+/** A watched stream, with the name it was picked from the list by. */
+export type WatchedTarget = StreamTarget & { listedName?: string };
+
 export interface EventsTriggerSettings {
 	authentication: AuthenticationMethod;
-	targets: StreamTarget[];
+	targets: WatchedTarget[];
 	onExpired: OnExpiredSyncToken;
 	filters: EventFilters;
 	ignoreOwnEvents: boolean;
@@ -26,14 +29,24 @@ export interface EventsTriggerSettings {
 	testEventWaitSeconds: number;
 }
 
-function readTargets(ctx: IPollFunctions): StreamTarget[] {
+/** What a locator picked from a list was called there, e.g. "Project: Website relaunch". */
+function listedAs(raw: unknown): string | undefined {
+	const { mode, cachedResultName } = (raw ?? {}) as { mode?: unknown; cachedResultName?: unknown };
+	return mode === 'list' && typeof cachedResultName === 'string' && cachedResultName
+		? cachedResultName
+		: undefined;
+}
+
+/** The list of projects and goals labels each "Project: …" or "Goal: …". */
+const LISTED_TYPE = /^(Project|Goal): (.+)$/;
+
+function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	const source = ctx.getNodeParameter('source', 'resources') as string;
 	if (source === 'workspace') {
-		const gid = readWorkspaceGid(
-			ctx,
-			ctx.getNodeParameter('workspace', undefined, { extractValue: true }),
-		);
-		return [{ kind: 'workspace', gid }];
+		const workspace = ctx.getNodeParameter('workspace', undefined);
+		const gid = readWorkspaceGid(ctx, workspace);
+		const listedName = listedAs(workspace);
+		return [{ kind: 'workspace', gid, ...(listedName ? { listedName } : {}) }];
 	}
 	if (source !== 'resources') {
 		throw invalidParameter(
@@ -54,7 +67,7 @@ function readTargets(ctx: IPollFunctions): StreamTarget[] {
 			'Add at least one task, project or goal to watch, or choose Source "Workspace".',
 		);
 	}
-	const targets: StreamTarget[] = [];
+	const targets: WatchedTarget[] = [];
 	const seen = new Set<string>();
 	items.forEach((item, index) => {
 		const parsed = parseAsanaReference(locatorValue(item.resource));
@@ -67,7 +80,13 @@ function readTargets(ctx: IPollFunctions): StreamTarget[] {
 		}
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
-		targets.push({ kind: 'resource', gid: parsed.gid, resourceType: parsed.type });
+		const listed = LISTED_TYPE.exec(listedAs(item.resource) ?? '');
+		targets.push({
+			kind: 'resource',
+			gid: parsed.gid,
+			resourceType: parsed.type ?? (listed?.[1].toLowerCase() as 'project' | 'goal' | undefined),
+			...(listed ? { listedName: listed[2] } : {}),
+		});
 	});
 	return targets;
 }

@@ -26,6 +26,17 @@ export const authenticationProperty: INodeProperties = {
 	default: 'accessToken',
 };
 
+/** Options › Max Events per Poll of both triggers: one meaning, the items a poll emits. */
+export const maxEventsPerPollProperty: INodeProperties = {
+	displayName: 'Max Events per Poll',
+	name: 'maxEventsPerPoll',
+	type: 'number',
+	typeOptions: { minValue: 1 },
+	default: 1000,
+	description:
+		'The most items one poll emits; events the filters drop do not count. The rest of a backlog is emitted by the next polls, none skipped.',
+};
+
 /** A task, project or goal by id, URL, or picked from a searchable list of projects and goals. */
 export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodeProperties {
 	return {

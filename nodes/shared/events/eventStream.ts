@@ -2,6 +2,7 @@ import { sleep } from 'n8n-workflow';
 
 import { RESOURCE_EVENTS_PAGE, WORKSPACE_EVENTS_PAGE } from '../asana/constants';
 import { countKeys, eventKey } from './eventKey';
+import type { DrainBudget } from '../polling/drainBudget';
 import type { AsanaReply, AsanaTransport } from '../asana/transport';
 import type { AsanaEvent, EventsPage, StreamTarget } from '../asana/types';
 
@@ -13,14 +14,6 @@ import type { AsanaEvent, EventsPage, StreamTarget } from '../asana/types';
 export interface StreamCursor {
 	sync: string;
 	emitted?: string[];
-}
-
-/** Limits shared by every stream of one poll. */
-export interface DrainBudget {
-	/** Events that may still be emitted in this run. */
-	remaining: number;
-	/** Epoch ms after which no new page is requested. */
-	deadline: number;
 }
 
 export interface DrainResult {
@@ -88,10 +81,11 @@ export async function startStream(
 }
 
 /**
- * Drains one stream from `cursor`: one request per page, stops at `has_more: false`, at
- * the cap or at the deadline. Events emitted before (the cursor's `emitted`, or as often as
- * `emittedBefore` says) are dropped. The cursor never moves past an event that is not in
- * `events`.
+ * Drains one stream from `cursor`: one request per page, stops at `has_more: false`, or
+ * when the budget allows no further page. Events emitted before (the cursor's `emitted`, or
+ * as often as `emittedBefore` says) are dropped, and so are events `wanted` refuses: the
+ * cursor passes them, the budget does not pay for them. The cursor never moves past an
+ * event that is neither in `events` nor dropped.
  */
 export async function drainStream(
 	transport: AsanaTransport,
@@ -99,17 +93,17 @@ export async function drainStream(
 	cursor: StreamCursor,
 	budget: DrainBudget,
 	options: StreamRequestOptions & {
+		/** False drops an event on purpose (the node's filters). */
+		wanted?: (event: AsanaEvent) => boolean;
 		/** How many events with this key were emitted before this drain (recent polls). */
 		emittedBefore?: (key: string) => number;
 		/** False when an event cannot be one emitted before, which spares computing its key. */
 		mayRepeat?: (event: AsanaEvent) => boolean;
 		/** The key that `emittedBefore` and the cursor's `emitted` use; `eventKey` unless given. */
 		keyOf?: (event: AsanaEvent) => string;
-		now?: () => number;
 		maxPages?: number;
 	} = {},
 ): Promise<DrainResult> {
-	const now = options.now ?? Date.now;
 	const keyOf = options.keyOf ?? eventKey;
 	const pageSize = pageSizeOf(target);
 	const events: AsanaEvent[] = [];
@@ -128,7 +122,7 @@ export async function drainStream(
 	const maxPages = options.maxPages ?? Number.POSITIVE_INFINITY;
 	const ask = (sync: string, reserved: number) => {
 		requests++;
-		budget.remaining -= reserved;
+		budget.reserve(reserved);
 		const reply = fetchEventsPage(transport, target, sync, options);
 		// Awaited later: a failure that arrives while the previous page is read is not unhandled.
 		reply.catch(() => undefined);
@@ -139,15 +133,14 @@ export async function drainStream(
 
 	for (;;) {
 		if (!next) {
-			if (budget.remaining <= 0 || now() >= budget.deadline || requests >= maxPages)
-				return result(true);
+			if (!budget.mayAsk() || requests >= maxPages) return result(true);
 			// Only a known backlog (has_more) reserves a page before asking, so parallel drains never
 			// fetch pages they cannot emit. A first page is not reserved: most streams are quiet, and
 			// a page reserved for each would leave only cap/page streams that may ask at all.
 			next = ask(current.sync, requests === 0 ? 0 : Math.min(pageSize, budget.remaining));
 		}
 		const reply = await next.reply;
-		budget.remaining += next.reserved;
+		budget.release(next.reserved);
 		next = undefined;
 		if (reply.kind === 'deferred') return result(true, reply.reason);
 		if (reply.status === 412) {
@@ -158,18 +151,19 @@ export async function drainStream(
 		}
 
 		const data = reply.body.data ?? [];
+		budget.countRead(data.length);
 		if (
 			reply.body.has_more &&
-			budget.remaining - data.length > 0 &&
-			now() < budget.deadline &&
+			budget.remaining > data.length &&
+			budget.mayAsk() &&
 			requests < maxPages
 		) {
 			// The next page is wanted even if all of this one is new: ask for it now, so reading this
 			// page overlaps its round trip. This page's share is held meanwhile, so it is never cut.
-			budget.remaining -= data.length;
+			budget.reserve(data.length);
 			next = ask(reply.body.sync, Math.min(pageSize, budget.remaining));
 			await sleep(0);
-			budget.remaining += data.length;
+			budget.release(data.length);
 		}
 
 		// Identical events are counted, not merely recognised: the n-th event of a key is dropped
@@ -179,9 +173,11 @@ export async function drainStream(
 		const room = Math.max(0, budget.remaining);
 		const firstOfPage = events.length;
 		let cut = false;
-		const { emittedBefore, mayRepeat } = options;
+		const { wanted, emittedBefore, mayRepeat } = options;
 		const seen = new Map<string, number>();
 		for (const event of data) {
+			// A dropped event is never emitted, so it cannot be one emitted before: it needs no key.
+			if (wanted && !wanted(event)) continue;
 			if (alreadyEmitted || (emittedBefore && mayRepeat?.(event) !== false)) {
 				const key = keyOf(event);
 				const occurrence = (seen.get(key) ?? 0) + 1;
@@ -195,7 +191,7 @@ export async function drainStream(
 			}
 			events.push(event);
 		}
-		budget.remaining -= events.length - firstOfPage;
+		budget.spend(events.length - firstOfPage);
 
 		if (cut) {
 			// The cap ends inside this page: stay on its token and remember what was emitted.

@@ -14,6 +14,7 @@ import {
 	startStream,
 	type StreamCursor,
 } from '../../../shared/events/eventStream';
+import { DrainBudget } from '../../../shared/polling/drainBudget';
 import { createTransport } from '../../../shared/asana/transport';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
@@ -168,7 +169,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 		transport,
 		target,
 		decodeSyncToken(givenToken),
-		{ remaining: maxEvents, deadline: Number.POSITIVE_INFINITY },
+		new DrainBudget(maxEvents, Number.POSITIVE_INFINITY),
 		{ subject, optFields: EVENT_OPT_FIELDS, maxPages: onePage ? 1 : undefined },
 	);
 	const sync = encodeSyncToken(result.cursor);

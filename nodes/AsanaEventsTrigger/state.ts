@@ -1,0 +1,253 @@
+/**
+ * Everything the events trigger keeps in workflow static data, and the only code that reads
+ * or writes it: the layout and its version, the migration from older layouts, the poll lock,
+ * and what a poll changes.
+ */
+import type { IDataObject, IPollFunctions } from 'n8n-workflow';
+
+import { lockPoll, type PollBusy, type PollLock } from '../shared/polling/pollLock';
+import {
+	streamKey,
+	type PollResult,
+	type RecentWindow,
+	type StreamToPoll,
+} from '../shared/events/streamPoll';
+import type { StreamCursor } from '../shared/events/eventStream';
+import type { AsanaTransport } from '../shared/asana/transport';
+import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
+import { streamLabel } from './output';
+import type { WatchedTarget } from './parameters';
+
+export const STATE_VERSION = 2;
+/** Names are kept for messages only: a long one is cut, so static data stays small. */
+const MAX_NAME_LENGTH = 100;
+
+/**
+ * One record per watched stream: where it stands, and what the trigger learned about it.
+ * Whatever else is kept per stream belongs here too, with a new version and its migration.
+ */
+export interface StreamRecord {
+	cursor: StreamCursor;
+	/** Epoch ms of the last poll that read this stream. */
+	lastPollAt: number;
+	/** The watched object's type and name, as Asana gave them in its events. */
+	resourceType?: string;
+	name?: string;
+}
+
+/** What `staticData.eventsTrigger` holds: about 1000 short keys and a record per stream. */
+export interface StoredEventsState {
+	version: typeof STATE_VERSION;
+	/** Keyed by `streamKey()`, so editing the resource list keeps the cursors that stayed. */
+	streams: Record<string, StreamRecord>;
+	/** The de-duplication window: keys of the last emitted events, oldest first. */
+	recent: string[];
+	newestEmitted?: string;
+	/** Which stream goes first next poll, so a capped backlog cannot starve the others. */
+	rotation: number;
+	/** The credential's own user, for "Ignore Events by the Credential’s User". */
+	credentialUser?: { credentialId: string; gid: string };
+}
+
+/** Layout version 1, as release 0.1 wrote it: a flat stream record, the user beside the state. */
+interface StoredV1 {
+	version: 1;
+	streams: Record<string, { sync: string; emitted?: string[]; lastPollAt: number }>;
+	recent: string[];
+	newestEmitted?: string;
+	rotation: number;
+}
+
+function emptyState(): StoredEventsState {
+	return { version: STATE_VERSION, streams: {}, recent: [], rotation: 0 };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Layout version 1 to this one: every cursor, the window and the cached user carry over. */
+function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
+	const streams: Record<string, StreamRecord> = {};
+	for (const [key, record] of Object.entries(stored.streams)) {
+		if (!isRecord(record) || typeof record.sync !== 'string') continue;
+		const cursor: StreamCursor = record.emitted?.length
+			? { sync: record.sync, emitted: [...record.emitted] }
+			: { sync: record.sync };
+		streams[key] = { cursor, lastPollAt: record.lastPollAt };
+	}
+	const user = isRecord(credentialUser) ? credentialUser : {};
+	return {
+		version: STATE_VERSION,
+		streams,
+		recent: Array.isArray(stored.recent) ? [...stored.recent] : [],
+		...(stored.newestEmitted ? { newestEmitted: stored.newestEmitted } : {}),
+		rotation: Number.isInteger(stored.rotation) ? stored.rotation : 0,
+		...(typeof user.credentialId === 'string' && typeof user.gid === 'string'
+			? { credentialUser: { credentialId: user.credentialId, gid: user.gid } }
+			: {}),
+	};
+}
+
+/**
+ * The stored layout, migrated to the current version; the stored object itself when it is
+ * current. A layout this code does not know is read as "no state": every stream starts at now.
+ */
+export function readStoredState(staticData: IDataObject): StoredEventsState {
+	const stored = staticData.eventsTrigger;
+	if (!isRecord(stored) || !isRecord(stored.streams)) return emptyState();
+	if (stored.version === STATE_VERSION) return stored as unknown as StoredEventsState;
+	if (stored.version === 1) return fromV1(stored as unknown as StoredV1, staticData.credentialUser);
+	return emptyState();
+}
+
+/** The watched object as an event names it: as its resource, or as the parent of an added task. */
+function namedIn(events: AsanaEvent[], gid: string): AsanaEvent['resource'] | undefined {
+	for (let i = events.length - 1; i >= 0; i--) {
+		const { resource, parent } = events[i];
+		if (resource?.gid === gid && resource.name) return resource;
+		if (parent?.gid === gid && parent.name) return parent;
+	}
+	return undefined;
+}
+
+export interface StreamGap {
+	target: StreamTarget;
+	/** The stream in words, e.g. project “Website relaunch” (1200000000000005). */
+	label: string;
+	lastPollAt?: number;
+}
+
+/**
+ * The trigger's state during one poll: a working copy of static data. Its verbs replace
+ * records instead of changing them, so nothing reaches static data before `save()`, and a
+ * poll that throws leaves it as it was.
+ */
+export class EventsTriggerState {
+	private constructor(
+		private readonly staticData: IDataObject,
+		private state: StoredEventsState,
+	) {}
+
+	static read(staticData: IDataObject): EventsTriggerState {
+		const stored = readStoredState(staticData);
+		return new EventsTriggerState(staticData, { ...stored, streams: { ...stored.streams } });
+	}
+
+	/** Writes the state back to static data, in the current layout. */
+	save(): void {
+		this.staticData.eventsTrigger = this.state as unknown as IDataObject;
+		// Layout version 1 kept the credential's user beside the state.
+		delete this.staticData.credentialUser;
+	}
+
+	/** The streams to read, each with its cursor, starting with the one whose turn it is. */
+	streamsToPoll(
+		targets: WatchedTarget[],
+		subjectOf: (target: WatchedTarget, label: string) => string,
+	): StreamToPoll[] {
+		const rotation = targets.length ? this.state.rotation % targets.length : 0;
+		return [...targets.slice(rotation), ...targets.slice(0, rotation)].map((target) => ({
+			target,
+			cursor: this.state.streams[streamKey(target)]?.cursor,
+			subject: subjectOf(target, this.label(target)),
+		}));
+	}
+
+	recentWindow(): RecentWindow {
+		return { keys: this.state.recent, newestEmitted: this.state.newestEmitted };
+	}
+
+	/** The stream in words: with the type and name Asana gave, else the name it was picked by. */
+	label(target: WatchedTarget): string {
+		const record = this.state.streams[streamKey(target)];
+		return streamLabel(target, { resourceType: record?.resourceType, name: record?.name });
+	}
+
+	/** The streams whose stored token Asana no longer accepted, with the time each was read last. */
+	gapsIn(result: PollResult): StreamGap[] {
+		return result.streams
+			.filter((stream) => stream.expired)
+			.map(({ target }) => ({
+				target,
+				label: this.label(target),
+				lastPollAt: this.state.streams[streamKey(target)]?.lastPollAt,
+			}));
+	}
+
+	/**
+	 * After a poll whose events go out: every stream's new cursor (a stream no longer watched
+	 * is dropped), the names its events gave, the window, and whose turn is next.
+	 */
+	advance(result: PollResult, pollTime: number): void {
+		const streams: Record<string, StreamRecord> = {};
+		for (const polled of result.streams) {
+			if (!polled.cursor) continue;
+			const key = streamKey(polled.target);
+			const before = this.state.streams[key];
+			const learned =
+				polled.target.kind === 'resource' ? namedIn(polled.events, polled.target.gid) : undefined;
+			const resourceType = learned?.resource_type ?? before?.resourceType;
+			const name = learned?.name?.slice(0, MAX_NAME_LENGTH) ?? before?.name;
+			streams[key] = {
+				cursor: polled.cursor,
+				// A stream that could not be read this time keeps the time of its last successful read.
+				lastPollAt: polled.unread && before ? before.lastPollAt : pollTime,
+				...(resourceType ? { resourceType } : {}),
+				...(name ? { name } : {}),
+			};
+		}
+		const count = result.streams.length;
+		this.state = {
+			...this.state,
+			streams,
+			recent: result.recent.keys,
+			newestEmitted: result.recent.newestEmitted,
+			rotation: (count ? this.state.rotation % count : 0) + 1,
+		};
+		if (!this.state.newestEmitted) delete this.state.newestEmitted;
+	}
+
+	/**
+	 * After a poll that fails on expired tokens ("Fail the Poll"): only the expired streams
+	 * take their fresh token. The others' events were not emitted, so their cursors stay.
+	 */
+	keepFreshTokens(result: PollResult, pollTime: number): void {
+		const streams = { ...this.state.streams };
+		for (const polled of result.streams) {
+			const key = streamKey(polled.target);
+			if (polled.expired && polled.cursor)
+				streams[key] = { ...streams[key], cursor: polled.cursor, lastPollAt: pollTime };
+		}
+		this.state = { ...this.state, streams };
+	}
+
+	/** The credential's own user: asked of Asana once per credential, then kept. */
+	async credentialUserGid(
+		ctx: IPollFunctions,
+		transport: AsanaTransport,
+	): Promise<string | undefined> {
+		const credentialId = Object.values(ctx.getNode().credentials ?? {})[0]?.id ?? '';
+		const cached = this.state.credentialUser;
+		if (cached?.gid && cached.credentialId === credentialId) return cached.gid;
+		const reply = await transport.get<{ data: { gid: string } }>('/users/me', {
+			opt_fields: 'gid',
+		});
+		if (reply.kind !== 'ok') return undefined;
+		this.state = { ...this.state, credentialUser: { credentialId, gid: reply.body.data.gid } };
+		return reply.body.data.gid;
+	}
+}
+
+/**
+ * Opens the trigger's state for one scheduled poll, holding the poll lock of this workflow
+ * and node, so two polls never work on the same cursors. `release()` belongs in a `finally`.
+ */
+export function openState(
+	ctx: IPollFunctions,
+): (PollLock & { state: EventsTriggerState }) | PollBusy {
+	// Read and locked in one synchronous step: no other poll can save in between.
+	const state = EventsTriggerState.read(ctx.getWorkflowStaticData('node'));
+	const lock = lockPoll(ctx);
+	return 'busySince' in lock ? lock : { state, release: lock.release };
+}
