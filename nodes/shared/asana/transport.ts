@@ -13,7 +13,13 @@ import {
 	TOKEN_CREDENTIAL,
 	type AuthenticationMethod,
 } from './constants';
-import { asanaApiError, readAsanaError, type AsanaErrorDetail } from './errors';
+import {
+	asanaApiError,
+	hintForStatus,
+	readAsanaError,
+	type AsanaErrorDetail,
+	type ErrorHint,
+} from './errors';
 import { invalidParameter } from '../editor/parameters';
 
 export type AsanaContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
@@ -73,24 +79,41 @@ export interface TransportOptions {
 	retry?: Partial<RetryPolicy>;
 	/** Jitter source, replaceable so tests can make waits exact. */
 	random?: () => number;
-	/** Replaces the generic 403 hint where the node knows what access it needs. */
-	forbiddenHint?: string;
 	/** Node parameter behind each query parameter, named in a 400 that blames it. */
 	queryLabels?: Record<string, string>;
 }
 
-/** Asana starts a 400 message with the query parameter at fault, e.g. "actor_type: …". */
+/**
+ * The hint where this request knows more than its status: which credential a 401 is about,
+ * and which node parameter a 400 blames (Asana starts its message with the query
+ * parameter at fault, e.g. "actor_type: …").
+ */
 function specificHint(
 	status: number,
 	detail: AsanaErrorDetail,
 	options: TransportOptions,
-): string | undefined {
-	if (status === 403) return options.forbiddenHint;
+): ErrorHint | undefined {
+	if (status === 401) {
+		return options.authentication === 'oAuth2'
+			? {
+					fix: 'The OAuth2 access is invalid, expired or revoked: reconnect the Asana OAuth2 credential.',
+					detail:
+						'Asana refused the OAuth2 access token, even after n8n refreshed it: access was revoked, or the app lost its permission. Open the Asana OAuth2 credential and reconnect it.',
+				}
+			: {
+					fix: 'The token is invalid, expired or revoked: paste a valid personal access token or service account token into the credential.',
+					detail:
+						'Asana refused the token: it is wrong, revoked or expired. Open the Asana credential and paste a valid personal access token or service account token.',
+				};
+	}
 	if (status !== 400 || !options.queryLabels) return undefined;
 	const parameter = /^(\w+):/.exec(detail.message ?? '')?.[1];
 	const label = parameter ? options.queryLabels[parameter] : undefined;
 	return label
-		? `Asana rejected ${label} (sent as ${parameter}). Correct ${label} on this node, or clear it.`
+		? {
+				fix: `Correct ${label} on this node, or clear it.`,
+				detail: `Asana rejected ${label} (sent as ${parameter}). Correct ${label} on this node, or clear it.`,
+			}
 		: undefined;
 }
 
@@ -153,7 +176,7 @@ interface FailedAttempt {
 	retryable: boolean;
 	waitMs?: number;
 	/** Replaces the hint for the status. */
-	hint?: string;
+	hint?: ErrorHint;
 }
 
 type Thrown =
@@ -202,17 +225,22 @@ function authorisationFailure(authentication: AuthenticationMethod): FailedAttem
 		? {
 				status: 0,
 				retryable: false,
-				detail: {
-					message:
-						'the Asana OAuth2 credential could not be authorised or refreshed; reconnect the credential',
+				detail: { message: 'the Asana OAuth2 credential could not be authorised or refreshed' },
+				hint: {
+					fix: 'Reconnect the Asana OAuth2 credential.',
+					detail:
+						'Open the Asana OAuth2 credential and reconnect it. Asana refused to refresh its access: access was revoked, the refresh token expired, or the client ID or secret changed.',
 				},
-				hint: 'Open the Asana OAuth2 credential and reconnect it. Asana refused to refresh its access: access was revoked, the refresh token expired, or the client id or secret changed.',
 			}
 		: {
 				status: 0,
 				retryable: false,
-				detail: { message: 'the Asana credential could not be authorised; check its token' },
-				hint: 'Open the Asana credential and check it: paste a valid personal access token or service account token.',
+				detail: { message: 'the Asana credential could not be authorised' },
+				hint: {
+					fix: 'Paste a valid personal access token or service account token into the credential.',
+					detail:
+						'Open the Asana credential and check it: paste a valid personal access token or service account token.',
+				},
 			};
 }
 
@@ -228,18 +256,33 @@ function missingCredential(ctx: AsanaContext, options: TransportOptions): Error 
 	);
 }
 
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+/** The 429 after as many rate-limited attempts as the policy allows. */
+function rateLimitedTooOften(
+	waitMs: number | undefined,
+	attempts: number,
+	polling: boolean,
+): ErrorHint {
+	const asked =
+		waitMs === undefined
+			? 'Asana did not say how long to wait'
+			: `Asana asked to wait ${seconds(waitMs)} s`;
+	const next = polling
+		? 'the next poll continues where this one stopped'
+		: 'run the node again after that';
+	return {
+		...hintForStatus(429),
+		fix: `Rate limited ${attempts} times in a row (${asked}); ${next}.`,
+	};
+}
+
 /** The 429 for a caller without a deadline when Asana asks for a longer wait than the policy allows. */
-function rateLimitTooLong(
-	detail: AsanaErrorDetail,
-	waitMs: number,
-	waitedMs: number,
-	policy: RetryPolicy,
-): AsanaErrorDetail {
-	const seconds = (ms: number) => Math.ceil(ms / 1000);
+function rateLimitTooLong(waitMs: number, waitedMs: number, policy: RetryPolicy): ErrorHint {
 	const already = waitedMs ? ` after ${seconds(waitedMs)} s of waiting` : '';
 	return {
-		...detail,
-		message: `${detail.message ?? 'rate limited'} Asana asked to wait ${seconds(waitMs)} s more${already}, longer than this node waits (${seconds(policy.maxWaitMs)} s at once, ${seconds(policy.maxTotalWaitMs)} s in all); retry later.`,
+		...hintForStatus(429),
+		fix: `Asana asked to wait ${seconds(waitMs)} s more${already}, longer than this node waits (${seconds(policy.maxWaitMs)} s at once, ${seconds(policy.maxTotalWaitMs)} s in all); retry later.`,
 	};
 }
 
@@ -372,7 +415,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					path,
 					itemIndex: options.itemIndex,
 					subject: requestOptions.subject,
-					extraHint: result.hint ?? specificHint(result.status, result.detail, options),
+					hint: result.hint ?? specificHint(result.status, result.detail, options),
 				};
 				if (!result.retryable)
 					throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
@@ -381,7 +424,10 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 				if (result.status === 429) {
 					rateLimited++;
 					if (rateLimited >= policy.maxRateLimitAttempts) {
-						throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
+						throw asanaApiError(ctx.getNode(), result.status, result.detail, {
+							...errorContext,
+							hint: rateLimitedTooOften(result.waitMs, rateLimited, options.deadline !== undefined),
+						});
 					}
 					waitMs = result.waitMs ?? backoffDelay(rateLimited, policy, random);
 				} else {
@@ -400,11 +446,13 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					}
 				} else if (waitMs > policy.maxWaitMs || waitedMs + waitMs > policy.maxTotalWaitMs) {
 					// Without a deadline nothing else bounds the wait: Retry-After: 3600 would hold the run for an hour.
-					const detail =
-						result.status === 429
-							? rateLimitTooLong(result.detail, waitMs, waitedMs, policy)
-							: result.detail;
-					throw asanaApiError(ctx.getNode(), result.status, detail, errorContext);
+					throw asanaApiError(ctx.getNode(), result.status, result.detail, {
+						...errorContext,
+						hint:
+							result.status === 429
+								? rateLimitTooLong(waitMs, waitedMs, policy)
+								: errorContext.hint,
+					});
 				}
 				ctx.logger.debug(
 					`Asana ${result.status || result.detail.message} on ${path}; retrying in ${waitMs} ms`,

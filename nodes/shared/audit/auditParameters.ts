@@ -14,10 +14,6 @@ import type { AuditClientFilters, AuditServerFilters } from './auditStream';
 import { splitList } from '../events/eventFilters';
 import { GID_PATTERN } from '../editor/resourceRef';
 
-/** The 403 hint of every audit-log request. */
-export const SERVICE_ACCOUNT_HINT =
-	'The audit log only answers a service account token of an Enterprise+ (or legacy Enterprise) domain. Create one in Asana: Admin console → Apps → Service accounts → Add service account, copy its token into an "Asana Events API" credential, and use that credential here. Personal access tokens and OAuth apps cannot read the audit log.';
-
 /** Which node parameter each audit-log query parameter comes from, for Asana's 400s. */
 export const AUDIT_QUERY_LABELS: Record<string, string> = {
 	event_type: 'Filters › Event Types',

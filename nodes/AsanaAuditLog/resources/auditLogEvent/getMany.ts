@@ -5,7 +5,6 @@ import {
 	AUDIT_QUERY_LABELS,
 	auditLogFilterOptions,
 	readAuditFilters,
-	SERVICE_ACCOUNT_HINT,
 } from '../../../shared/audit/auditParameters';
 import {
 	fetchAuditPage,
@@ -247,7 +246,6 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 	const transport = createTransport(ctx, {
 		authentication: 'accessToken',
 		itemIndex,
-		forbiddenHint: SERVICE_ACCOUNT_HINT,
 		queryLabels: AUDIT_QUERY_LABELS,
 	});
 	const filteredByNode =
