@@ -3,7 +3,14 @@
  * fix, leaves the trigger's stored cursors as they were, and loses nothing (the next good
  * poll emits exactly what was pending). Items, errors and log lines never contain a token.
  */
-import type { IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
+import {
+	NodeHelpers,
+	nodeIssuesToString,
+	type IDataObject,
+	type INode,
+	type INodeParameters,
+	type INodeType,
+} from 'n8n-workflow';
 
 import { AsanaAuditLog } from '../nodes/AsanaAuditLog/AsanaAuditLog.node';
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
@@ -615,4 +622,66 @@ describe.each(BAD_INPUTS.map((row) => [`${row.node}: ${row.input}`, row] as cons
 it('covers at least 20 bad inputs, on each of the four nodes', () => {
 	expect(BAD_INPUTS.length).toBeGreaterThanOrEqual(20);
 	expect(new Set(BAD_INPUTS.map((row) => row.node)).size).toBe(Object.keys(NODES).length);
+});
+
+/**
+ * A By ID value typed in the editor is checked by n8n itself before the node runs (the
+ * editor's issue list, a manual run, activation): the message must name the field, since
+ * n8n lists it without one ("The 'Asana Events' node has issues: - …").
+ */
+describe('n8n’s own check of the By ID fields', () => {
+	const FIX = 'enter an ID with digits only, or pick from the list';
+
+	function issuesOf(nodeType: INodeType, parameters: INodeParameters): string[] {
+		const node: INode = {
+			id: 'node',
+			name: 'Node',
+			type: nodeType.description.name,
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: NodeHelpers.getNodeParameters(
+				nodeType.description.properties,
+				parameters,
+				true,
+				false,
+				null,
+				nodeType.description,
+			) as INodeParameters,
+		};
+		const issues = NodeHelpers.getNodeParametersIssues(
+			nodeType.description.properties,
+			node,
+			nodeType.description,
+		);
+		return issues ? nodeIssuesToString(issues, node) : [];
+	}
+
+	const BY_ID_ROWS: Array<[NodeName, string, () => INodeParameters]> = [
+		['Events Trigger', 'Resource', () => resources('12ab')],
+		['Events Trigger', 'Workspace', () => ({ source: 'workspace', workspace: id('acme') })],
+		['Audit Log Trigger', 'Workspace', () => ({ workspace: id('acme') })],
+		['Asana Events', 'Task, Project or Goal', () => ({ asanaObject: id('abc') })],
+		['Asana Events', 'Workspace', () => ({ source: 'workspace', workspace: id('acme') })],
+		['Asana Audit Log', 'Workspace', () => ({ workspace: id('acme') })],
+	];
+	it.each(BY_ID_ROWS)('%s: names %s', (node, field, bad) => {
+		const { nodeType, good } = NODES[node];
+		expect(issuesOf(nodeType(), { ...good(), ...bad() })).toEqual([`${field}: ${FIX}`]);
+		// A good ID has no issue.
+		expect(issuesOf(nodeType(), good())).toEqual([]);
+	});
+
+	it('a manual run stops at n8n’s check with a message that names the field', async () => {
+		const requestsBefore = sim.requestLog.length;
+		// n8n-core's WorkflowExecute throws before running any node.
+		await expect(
+			runWorkflow({
+				nodeType: new AsanaEvents(),
+				parameters: { ...NODES['Asana Events'].good(), asanaObject: id('abc') },
+				credentials: credentials(sim.tokens.alice),
+				inputItems: [{}],
+			}),
+		).rejects.toThrow(`The 'Asana Events' node has issues:\n- Task, Project or Goal: ${FIX}`);
+		expect(sim.requestLog.length).toBe(requestsBefore);
+	});
 });
