@@ -16,6 +16,7 @@ import { AsanaAuditLog } from '../nodes/AsanaAuditLog/AsanaAuditLog.node';
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEvents } from '../nodes/AsanaEvents/AsanaEvents.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
+import { readAsanaObject } from '../nodes/shared/editor/parameters';
 import { countSecretOccurrences, runPoll, runWorkflow } from './harness';
 import { AsanaSimulator } from './simulator';
 
@@ -116,8 +117,8 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'a malformed id',
 		parameters: () => resources(project(), '12ab'),
-		field: /^Resources › item 2: "12ab" is neither an Asana id/,
-		fix: /enter its id \(digits only\)/,
+		field: /^Resources › item 2: "12ab" is neither an Asana ID/,
+		fix: /enter its ID \(digits only\)/,
 		local: true,
 	},
 	{
@@ -317,7 +318,7 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Audit Log Trigger',
 		input: 'an actor id that is a name',
 		parameters: () => ({ filters: { actorGid: 'bob' } }),
-		field: /^Filters › Actor ID: "bob" is not an Asana id/,
+		field: /^Filters › Actor ID: "bob" is not an Asana ID/,
 		fix: /digits only/,
 		local: true,
 	},
@@ -351,7 +352,7 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Asana Events',
 		input: 'a malformed id',
 		parameters: () => ({ asanaObject: fromExpression('abc') }),
-		field: /^Item 0: Task, Project or Goal: "abc" is neither an Asana id/,
+		field: /^Item 0: Task, Project or Goal: "abc" is neither an Asana ID/,
 		fix: /enter its ID \(digits only\)/,
 		local: true,
 	},
@@ -511,7 +512,7 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Asana Audit Log',
 		input: 'an actor id that is a name',
 		parameters: () => ({ filters: { actorGid: 'alice' } }),
-		field: /^Item 0: Filters › Actor ID: "alice" is not an Asana id/,
+		field: /^Item 0: Filters › Actor ID: "alice" is not an Asana ID/,
 		fix: /digits only/,
 		local: true,
 	},
@@ -683,5 +684,70 @@ describe('n8n’s own check of the By ID fields', () => {
 			}),
 		).rejects.toThrow(`The 'Asana Events' node has issues:\n- Task, Project or Goal: ${FIX}`);
 		expect(sim.requestLog.length).toBe(requestsBefore);
+	});
+});
+
+/** The events trigger and the action node read a task, project or goal with one reader. */
+describe('task, project or goal locators', () => {
+	it.each([
+		['abc', /: "abc" is neither an Asana ID \(digits only\) nor a URL$/],
+		['https://example.com/0/1/2', /: "https:\/\/example\.com\/0\/1\/2" is not an Asana URL/],
+		[
+			'https://app.asana.com/0/inbox/123',
+			/: the URL .* does not point at a task, project or goal$/,
+		],
+	])('the trigger and the action node reject %s in the same words', async (value, reason) => {
+		const trigger = await runPoll({
+			nodeType: new AsanaEventsTrigger(),
+			parameters: { ...NODES['Events Trigger'].good(), ...resources(value) },
+			credentials: credentials(sim.tokens.alice),
+		});
+		const action = await runWorkflow({
+			nodeType: new AsanaEvents(),
+			parameters: { ...NODES['Asana Events'].good(), asanaObject: fromExpression(value) },
+			credentials: credentials(sim.tokens.alice),
+			inputItems: [{}],
+		});
+		expect(trigger.error?.message).toMatch(/^Resources › item 1: /);
+		expect(action.error?.message).toMatch(/^Item 0: Task, Project or Goal: /);
+		const descriptions = [trigger.error, action.error].map(
+			(error) => (error as { description?: string } | undefined)?.description,
+		);
+		for (const error of [trigger.error, action.error]) expect(error?.message).toMatch(reason);
+		expect(descriptions[0]).toBe(
+			'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
+		);
+		expect(descriptions[1]).toBe(descriptions[0]);
+	});
+
+	it('an entry picked from the list carries its type and name; an ID or URL carries what it says', () => {
+		const ctx = { getNode: () => ({}) as INode };
+		const gid = '1200000000000005';
+		const picked = {
+			__rl: true,
+			mode: 'list',
+			value: gid,
+			cachedResultName: 'Project: Website relaunch',
+			cachedResultUrl: `https://app.asana.com/1/1200000000000001/project/${gid}`,
+		};
+		expect(readAsanaObject(ctx, picked, 'Resource')).toEqual({
+			gid,
+			type: 'project',
+			name: 'Website relaunch',
+		});
+		expect(
+			readAsanaObject(ctx, { ...picked, cachedResultName: 'Goal: Grow (Acme)' }, 'Resource'),
+		).toEqual({ gid, type: 'goal', name: 'Grow (Acme)' });
+		// A name left over from the list does not follow the value into another mode.
+		expect(readAsanaObject(ctx, { ...picked, mode: 'id' }, 'Resource')).toEqual({ gid });
+		expect(
+			readAsanaObject(
+				ctx,
+				{ __rl: true, mode: 'url', value: `https://app.asana.com/0/${gid}/list` },
+				'Resource',
+			),
+		).toEqual({ gid, type: 'project' });
+		// n8n hands over the bare value where the locator was extracted.
+		expect(readAsanaObject(ctx, gid, 'Resource')).toEqual({ gid });
 	});
 });

@@ -4,12 +4,12 @@ import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/asana/cons
 import { splitList, type EventFilters } from '../shared/events/eventFilters';
 import {
 	invalidParameter,
-	locatorValue,
+	readAsanaObject,
 	readIntegerOption,
 	readMaxEventsPerPoll,
 	readWorkspaceGid,
 } from '../shared/editor/parameters';
-import { GID_PATTERN, parseAsanaReference } from '../shared/editor/resourceRef';
+import { GID_PATTERN } from '../shared/editor/resourceRef';
 import type { StreamTarget } from '../shared/asana/types';
 
 export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
@@ -57,14 +57,7 @@ function readTargets(ctx: IPollFunctions): StreamTarget[] {
 	const targets: StreamTarget[] = [];
 	const seen = new Set<string>();
 	items.forEach((item, index) => {
-		const parsed = parseAsanaReference(locatorValue(item.resource));
-		if ('error' in parsed) {
-			throw invalidParameter(
-				ctx,
-				`Resources › item ${index + 1}: ${parsed.error}`,
-				'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its id (digits only).',
-			);
-		}
+		const parsed = readAsanaObject(ctx, item.resource, `Resources › item ${index + 1}`);
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
 		targets.push({ kind: 'resource', gid: parsed.gid, resourceType: parsed.type });

@@ -1,9 +1,4 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type INode,
-	type INodeProperties,
-} from 'n8n-workflow';
+import type { IDataObject, INode, INodeProperties } from 'n8n-workflow';
 
 import {
 	AUDIT_ACTOR_TYPE_OPTIONS,
@@ -12,6 +7,7 @@ import {
 } from './auditFormat';
 import type { AuditClientFilters, AuditServerFilters } from './auditStream';
 import { splitList } from '../events/eventFilters';
+import { invalidParameter } from '../editor/parameters';
 import { GID_PATTERN } from '../editor/resourceRef';
 
 /** Which node parameter each audit-log query parameter comes from, for Asana's 400s. */
@@ -86,7 +82,7 @@ export function readAuditFilters(
 	filters: IDataObject,
 	itemIndex?: number,
 ): { server: AuditServerFilters; client: AuditClientFilters } {
-	const where = itemIndex === undefined ? 'Filters' : `Item ${itemIndex}: Filters`;
+	const ctx = { getNode: () => node };
 	const id = (name: string, label: string): string | undefined => {
 		const value =
 			typeof filters[name] === 'string' || typeof filters[name] === 'number'
@@ -94,10 +90,12 @@ export function readAuditFilters(
 				: '';
 		if (!value) return undefined;
 		if (!GID_PATTERN.test(value)) {
-			throw new NodeOperationError(node, `${where} › ${label}: "${value}" is not an Asana id`, {
-				description: `Enter the id (digits only), or clear ${label}.`,
+			throw invalidParameter(
+				ctx,
+				`Filters › ${label}: "${value}" is not an Asana ID`,
+				`Enter the ID (digits only), or clear ${label}.`,
 				itemIndex,
-			});
+			);
 		}
 		return value;
 	};
@@ -110,14 +108,11 @@ export function readAuditFilters(
 	];
 	const badType = eventTypes.find((type) => !/^[a-z0-9_]+$/.test(type));
 	if (badType) {
-		throw new NodeOperationError(
-			node,
-			`${where} › Other Event Types: "${badType}" is not an event type`,
-			{
-				description:
-					'Event types are lowercase words joined by underscores, e.g. user_login_failed.',
-				itemIndex,
-			},
+		throw invalidParameter(
+			ctx,
+			`Filters › Other Event Types: "${badType}" is not an event type`,
+			'Event types are lowercase words joined by underscores, e.g. user_login_failed.',
+			itemIndex,
 		);
 	}
 	const server: AuditServerFilters = {};
