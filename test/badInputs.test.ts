@@ -222,7 +222,7 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'a user id that is a name',
 		parameters: () => ({ filters: { ignoredUserGids: 'bob' } }),
-		field: /^Filters › Ignore Events by User IDs: "bob" is not a user id/,
+		field: /^Filters › Ignore Events by User IDs: "bob" is not a user ID/,
 		fix: /digits only/,
 		local: true,
 	},

@@ -86,8 +86,8 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	if (badUser) {
 		throw invalidParameter(
 			ctx,
-			`Filters › Ignore Events by User IDs: "${badUser}" is not a user id`,
-			'Enter user ids (digits only), separated by commas. A user’s id is in the URL of their profile.',
+			`Filters › Ignore Events by User IDs: "${badUser}" is not a user ID`,
+			'Enter user IDs (digits only), separated by commas. A user’s ID is in the URL of their profile.',
 		);
 	}
 	return {
