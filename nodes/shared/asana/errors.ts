@@ -1,5 +1,7 @@
 import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
 
+import type { AuthenticationMethod } from './constants';
+
 /** What Asana puts in an error body: `{ errors: [{ message, help, phrase }] }`. */
 export interface AsanaErrorDetail {
 	message?: string;
@@ -27,11 +29,6 @@ const STATUS_HINTS: Record<number, ErrorHint> = {
 		fix: 'Check the IDs, dates and filters set on this node.',
 		detail: 'Asana rejected a parameter. Check the IDs, dates and filters set on this node.',
 	},
-	401: {
-		fix: 'The token is invalid, expired or revoked: paste a valid token into the credential, or reconnect the OAuth2 credential.',
-		detail:
-			'The Asana token is missing, wrong, revoked or expired. Open the credential and paste a valid personal access token or service account token, or reconnect the OAuth2 credential.',
-	},
 	402: {
 		fix: 'This needs a paid Asana plan for the workspace.',
 		detail:
@@ -55,6 +52,20 @@ const STATUS_HINTS: Record<number, ErrorHint> = {
 		fix: 'Asana refuses requests from this region.',
 		detail:
 			'Asana refuses requests from the region this n8n runs in (HTTP 451, unavailable for legal reasons). Run n8n where Asana serves requests.',
+	},
+};
+
+/** A 401 by the credential it is about. */
+const REFUSED_CREDENTIAL_HINTS: Record<AuthenticationMethod, ErrorHint> = {
+	accessToken: {
+		fix: 'The token is invalid, expired or revoked: paste a valid personal access token or service account token into the credential.',
+		detail:
+			'Asana refused the token: it is wrong, revoked or expired. Open the Asana credential and paste a valid personal access token or service account token.',
+	},
+	oAuth2: {
+		fix: 'The OAuth2 access is invalid, expired or revoked: reconnect the Asana OAuth2 credential.',
+		detail:
+			'Asana refused the OAuth2 access token, even after n8n refreshed it: access was revoked, or the app lost its permission. Open the Asana OAuth2 credential and reconnect it.',
 	},
 };
 
@@ -84,9 +95,16 @@ const ACCESS_HINTS: Array<{ path: RegExp; hint: ErrorHint }> = [
 	},
 ];
 
-export function hintForStatus(status: number, path = ''): ErrorHint {
+/** What was asked: the path (without query) and the credential it was asked with. */
+export interface AsanaRequest {
+	path: string;
+	authentication?: AuthenticationMethod;
+}
+
+export function hintForStatus(status: number, request: AsanaRequest = { path: '' }): ErrorHint {
+	if (status === 401) return REFUSED_CREDENTIAL_HINTS[request.authentication ?? 'accessToken'];
 	if (status === 403) {
-		const access = ACCESS_HINTS.find((entry) => entry.path.test(path));
+		const access = ACCESS_HINTS.find((entry) => entry.path.test(request.path));
 		if (access) return access.hint;
 	}
 	if (STATUS_HINTS[status]) return STATUS_HINTS[status];
@@ -139,10 +157,10 @@ export function asanaApiError(
 	node: INode,
 	status: number,
 	detail: AsanaErrorDetail,
-	context: { path: string; itemIndex?: number; subject?: string; hint?: ErrorHint },
+	context: AsanaRequest & { itemIndex?: number; subject?: string; hint?: ErrorHint },
 ): NodeApiError {
 	const asanaMessage = detail.message ?? (status ? `HTTP ${status}` : 'no response');
-	const hint = context.hint ?? hintForStatus(status, context.path);
+	const hint = context.hint ?? hintForStatus(status, context);
 	// Without Asana's words the status says it all: "Asana 401 on /events: <fix>".
 	const said = detail.message ? asSentence(detail.message) : undefined;
 	const parts = [hint.detail];

@@ -83,29 +83,12 @@ export interface TransportOptions {
 	queryLabels?: Record<string, string>;
 }
 
-/**
- * The hint where this request knows more than its status: which credential a 401 is about,
- * and which node parameter a 400 blames (Asana starts its message with the query
- * parameter at fault, e.g. "actor_type: …").
- */
+/** Asana starts a 400 message with the query parameter at fault, e.g. "actor_type: …". */
 function specificHint(
 	status: number,
 	detail: AsanaErrorDetail,
 	options: TransportOptions,
 ): ErrorHint | undefined {
-	if (status === 401) {
-		return options.authentication === 'oAuth2'
-			? {
-					fix: 'The OAuth2 access is invalid, expired or revoked: reconnect the Asana OAuth2 credential.',
-					detail:
-						'Asana refused the OAuth2 access token, even after n8n refreshed it: access was revoked, or the app lost its permission. Open the Asana OAuth2 credential and reconnect it.',
-				}
-			: {
-					fix: 'The token is invalid, expired or revoked: paste a valid personal access token or service account token into the credential.',
-					detail:
-						'Asana refused the token: it is wrong, revoked or expired. Open the Asana credential and paste a valid personal access token or service account token.',
-				};
-	}
 	if (status !== 400 || !options.queryLabels) return undefined;
 	const parameter = /^(\w+):/.exec(detail.message ?? '')?.[1];
 	const label = parameter ? options.queryLabels[parameter] : undefined;
@@ -413,6 +396,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 				if (result.ok) return { kind: 'ok', status: result.status, body: result.body };
 				const errorContext = {
 					path,
+					authentication: options.authentication,
 					itemIndex: options.itemIndex,
 					subject: requestOptions.subject,
 					hint: result.hint ?? specificHint(result.status, result.detail, options),
