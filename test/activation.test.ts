@@ -84,7 +84,7 @@ describe('activating a trigger whose token Asana refuses', () => {
 		expect(description).toMatch(/Personal access tokens and OAuth apps cannot read the audit log/);
 	});
 
-	it('the same triggers activate with the service account token', async () => {
+	it('the same triggers activate with the service account token, and start their cursors', async () => {
 		sim.setTier('enterprise_plus');
 		for (const [nodeType, parameters] of [
 			[new AsanaEventsTrigger(), workspaceEvents()],
@@ -96,6 +96,9 @@ describe('activating a trigger whose token Asana refuses', () => {
 				credentials: tokenCredential(sim.tokens.serviceAccount),
 			});
 			expect(outcome.error).toBeUndefined();
+			// The poll at activation starts listening now: nothing to emit yet, a cursor stored.
+			expect(outcome.items).toBeNull();
+			expect(Object.keys(outcome.staticData)).not.toEqual([]);
 		}
 	});
 

@@ -10,7 +10,6 @@ import {
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodeType,
-	type WorkflowActivateMode,
 } from 'n8n-workflow';
 
 import { additionalDataFor } from './additionalData';
@@ -25,9 +24,6 @@ export interface ActivationOptions {
 	credentials: HarnessCredentials;
 	/** The node's static data, changed in place. */
 	staticData?: IDataObject;
-	/** 'activate' (the user turns the workflow on), 'init' (n8n starts), 'update', ... */
-	activation?: WorkflowActivateMode;
-	nodeName?: string;
 }
 
 export interface ActivationOutcome {
@@ -40,7 +36,6 @@ export interface ActivationOutcome {
 	items: INodeExecutionData[][] | null;
 	staticData: IDataObject;
 	logs: string[];
-	credentialsHelper: TestCredentialsHelper;
 }
 
 /** The node type as n8n loads it: a poller gets n8n's Poll Times parameter (default: every minute). */
@@ -66,7 +61,7 @@ function asLoadedByN8n(nodeType: INodeType): INodeType {
  */
 export async function activateWorkflow(options: ActivationOptions): Promise<ActivationOutcome> {
 	const staticData = options.staticData ?? {};
-	const nodeName = options.nodeName ?? options.nodeType.description.defaults.name ?? 'Trigger';
+	const nodeName = options.nodeType.description.defaults.name ?? 'Trigger';
 	const workflowId = 'harness-activation';
 	const nodeType = asLoadedByN8n(options.nodeType);
 	const workflow = new Workflow({
@@ -99,7 +94,7 @@ export async function activateWorkflow(options: ActivationOptions): Promise<Acti
 			workflow,
 			additionalDataFor(credentialsHelper),
 			'trigger',
-			options.activation ?? 'activate',
+			'activate',
 			() => {
 				throw new UnexpectedError('The harness activates poll triggers only');
 			},
@@ -124,5 +119,5 @@ export async function activateWorkflow(options: ActivationOptions): Promise<Acti
 	} finally {
 		await triggers.remove(workflowId);
 	}
-	return { error, items, staticData, logs: capturedLogs.slice(logStart), credentialsHelper };
+	return { error, items, staticData, logs: capturedLogs.slice(logStart) };
 }
