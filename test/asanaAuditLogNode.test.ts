@@ -203,12 +203,12 @@ describe('Asana Audit Log node', () => {
 			[{ limit: 2.5 }, /^Item 0: Limit: 2.5 is out of range/, /Return All/],
 			[
 				{ filters: { actorGid: 'bob' } },
-				/^Item 0: Filters › Actor ID: "bob" is not an Asana id/,
+				/^Item 0: Filters › Actor ID: "bob" is not an Asana ID/,
 				/digits only/,
 			],
 			[
 				{ filters: { resourceGid: '12a' } },
-				/^Item 0: Filters › Resource ID: "12a" is not an Asana id/,
+				/^Item 0: Filters › Resource ID: "12a" is not an Asana ID/,
 				/digits only/,
 			],
 			[

@@ -253,7 +253,7 @@ describe('Asana Events node', () => {
 		expect(result.items[0].json.sync).toEqual(expect.any(String));
 		expect(result.items[3].json.sync).toEqual(expect.any(String));
 		expect(result.items[1].json.error).toMatch(
-			/^Item 1: Task, Project or Goal: "not-an-id" is neither an Asana id/,
+			/^Item 1: Task, Project or Goal: "not-an-id" is neither an Asana ID/,
 		);
 		expect(result.items[2].json.error).toMatch(
 			/^Item 2: Task, Project or Goal 1999999999999: Asana 404/,

@@ -262,7 +262,7 @@ describe('Asana Audit Log Trigger', () => {
 			);
 			expect(result.error?.message).toMatch(/From Date: "yesterday" is not a date/);
 			const badActor = await poll(params({ filters: { actorGid: 'bob' } }), {});
-			expect(badActor.error?.message).toMatch(/Filters › Actor ID: "bob" is not an Asana id/);
+			expect(badActor.error?.message).toMatch(/Filters › Actor ID: "bob" is not an Asana ID/);
 			const badLook = await poll(params({ start: 'lookBack', lookBackDays: 120 }), {});
 			expect(badLook.error?.message).toMatch(/Look Back \(Days\): 120 is out of range/);
 			expect(sim.requestLog).toHaveLength(0);

@@ -434,10 +434,12 @@ describe('list searches: credentials', () => {
 			);
 			expect(error?.name).toBe('NodeApiError');
 			// n8n keeps only the status of a 401 it could not recover from; the hint says what to do.
-			expect(error?.message).toBe(`${subject}: Asana 401 on /workspaces: HTTP 401`);
+			expect(error?.message).toBe(
+				`${subject}: Asana 401 on /workspaces: The token is invalid, expired or revoked: paste a valid personal access token or service account token into the credential.`,
+			);
 			expect(error?.httpCode).toBe('401');
 			expect(error?.description).toMatch(
-				/The Asana token is missing, wrong, revoked or expired\. Open the credential/,
+				/Asana refused the token: it is wrong, revoked or expired\. Open the Asana credential/,
 			);
 			expect(countSecretOccurrences(badToken, [error])).toBe(0);
 			// The pack does not retry a 401 (n8n-core itself re-sends it once after re-authenticating),

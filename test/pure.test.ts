@@ -29,8 +29,8 @@ describe('parseAsanaReference', () => {
 
 	it.each([
 		['', /empty/],
-		['abc', /neither an Asana id/],
-		['12ab', /neither an Asana id/],
+		['abc', /neither an Asana ID/],
+		['12ab', /neither an Asana ID/],
 		['https://example.com/0/1/2', /not an Asana URL/],
 		['https://app.asana.com/1/111/portfolio/555', /does not point at a task, project or goal/],
 		['https://app.asana.com/0/inbox/123', /does not point/],

@@ -95,8 +95,8 @@ describe('credentials', () => {
 			['POST', '/-/oauth_token', 400],
 		]);
 		expect(run.error?.name).toBe('NodeApiError');
-		expect(run.error?.message).toMatch(
-			/OAuth2 credential could not be authorised or refreshed; reconnect/,
+		expect(run.error?.message).toBe(
+			'Asana request on /users/me: the Asana OAuth2 credential could not be authorised or refreshed. Reconnect the Asana OAuth2 credential.',
 		);
 		expect((run.error as { description?: string }).description).toMatch(/reconnect it/);
 		const text = errorText(run.error);
@@ -169,7 +169,7 @@ describe('transport', () => {
 		).toEqual(Array(5).fill('reset'));
 		expect(error?.name).toBe('NodeApiError');
 		expect(error?.message).toBe(
-			'Asana request on /users/me: could not reach Asana (connection reset)',
+			'Asana request on /users/me: could not reach Asana (connection reset). Check the network and the credential’s Base URL.',
 		);
 		const description = (error as { description?: string }).description;
 		expect(description).toMatch(
@@ -225,23 +225,71 @@ describe('transport', () => {
 		expect(sim.requestLog[1].query.sync).toBe(sync);
 	});
 
+	const audit = () => `/workspaces/${sim.workspaceGid}/audit_log_events`;
 	it.each([
-		['401', 'not-a-token', '/users/me', /token/],
-		['404', undefined, '/tasks/424242', /id/],
-		['403', undefined, '__audit__', /service account/],
-	])('turns a %s into a NodeApiError with a hint', async (status, token, path, hint) => {
-		const resolved =
-			path === '__audit__' ? `/workspaces/${sim.workspaceGid}/audit_log_events` : path;
-		const { error } = await probe({ path: resolved }, token ?? sim.tokens.alice);
-		expect(error?.name).toBe('NodeApiError');
-		expect(error?.message).toContain(status);
-		expect((error as { description?: string }).description).toMatch(hint);
-		expect(errorText(error)).not.toContain(token ?? sim.tokens.alice);
+		[
+			'401',
+			() => ({ token: 'not-a-token' }),
+			/paste a valid personal access token/,
+			/Open the Asana credential/,
+		],
+		[
+			'402',
+			() => ({ fault: '402' as const }),
+			/needs a paid Asana plan/,
+			/Upgrade the workspace’s plan/,
+		],
+		[
+			'403',
+			() => ({ path: audit() }),
+			/Use a service account token of an Enterprise\+ domain/,
+			/Personal access tokens and OAuth apps cannot read the audit log/,
+		],
+		[
+			'404',
+			() => ({ path: '/tasks/424242' }),
+			/check the ID or URL/,
+			/belongs to the workspace of the token/,
+		],
+		[
+			'451',
+			() => ({ fault: '451' as const }),
+			/Asana refuses requests from this region/,
+			/Run n8n where Asana serves requests/,
+		],
+	])(
+		'turns a %s into a NodeApiError with the short fix in its message and the long one in its description',
+		async (status, setup, fix, detail) => {
+			const { token, path, fault } = setup() as {
+				token?: string;
+				path?: string;
+				fault?: '402' | '451';
+			};
+			if (fault) sim.injectFault({ kind: fault, path: '/users/me' });
+			const { error } = await probe({ path: path ?? '/users/me' }, token ?? sim.tokens.alice);
+			expect(error?.name).toBe('NodeApiError');
+			expect(error?.message).toMatch(new RegExp(`^Asana ${status} on `));
+			expect(error?.message).toMatch(fix);
+			expect(error?.message).not.toContain('\n');
+			expect((error as { description?: string }).description).toMatch(detail);
+			expect(errorText(error)).not.toContain(token ?? sim.tokens.alice);
+		},
+	);
+
+	it('after as many 429s as it takes, an action node says how long Asana asked to wait and to run again', async () => {
+		sim.injectFault({ kind: '429', path: '/users/me', retryAfterSec: 0, times: 20 });
+		const { error } = await probe({ path: '/users/me' });
+		expect(sim.requestLog).toHaveLength(8);
+		expect(error?.message).toBe(
+			'Asana 429 on /users/me: You have made too many requests recently. Please, be chill. Rate limited 8 times in a row (Asana asked to wait 0 s); run the node again after that.',
+		);
 	});
 
-	it('has a hint for every status Asana documents', () => {
+	it('has a hint for every status Asana documents, and a short fix for all but 429 (whose fix says how long to wait)', () => {
 		for (const status of [0, 400, 401, 402, 403, 404, 429, 451, 500, 503]) {
-			expect(hintForStatus(status)).not.toMatch(/^Asana answered with HTTP/);
+			const hint = hintForStatus(status);
+			expect(hint.detail).not.toMatch(/^Asana answered with HTTP/);
+			if (status !== 429) expect(hint.fix).toMatch(/^[A-Z].*\.$/);
 		}
 	});
 });

@@ -10,11 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { simplifyAuditEvent } from '../shared/audit/auditFormat';
-import {
-	AUDIT_QUERY_LABELS,
-	readAuditFilters,
-	SERVICE_ACCOUNT_HINT,
-} from '../shared/audit/auditParameters';
+import { AUDIT_QUERY_LABELS, readAuditFilters } from '../shared/audit/auditParameters';
 import {
 	drainAuditLog,
 	fetchAuditPage,
@@ -224,7 +220,6 @@ export class AsanaAuditLogTrigger implements INodeType {
 		const transport = createTransport(this, {
 			authentication: 'accessToken',
 			deadline,
-			forbiddenHint: SERVICE_ACCOUNT_HINT,
 			queryLabels: AUDIT_QUERY_LABELS,
 		});
 		if (this.getMode() === 'manual') return await sampleEvents(this, settings, transport, deadline);

@@ -7,7 +7,7 @@ import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/des
 export const auditTriggerProperties: INodeProperties[] = [
 	workspaceLocator({
 		description:
-			'The workspace (organization) whose audit log to read. Its id is the number after /1/ in Asana URLs.',
+			'The workspace (organization) whose audit log to read. Its ID is the number after /1/ in Asana URLs.',
 	}),
 	{
 		displayName: 'Start',

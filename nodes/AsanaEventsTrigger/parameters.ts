@@ -4,12 +4,12 @@ import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/asana/cons
 import { splitList, type EventFilters } from '../shared/events/eventFilters';
 import {
 	invalidParameter,
-	locatorValue,
+	readAsanaObject,
 	readIntegerOption,
 	readMaxEventsPerPoll,
 	readWorkspaceGid,
 } from '../shared/editor/parameters';
-import { GID_PATTERN, parseAsanaReference } from '../shared/editor/resourceRef';
+import { GID_PATTERN } from '../shared/editor/resourceRef';
 import type { StreamTarget } from '../shared/asana/types';
 
 export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
@@ -70,14 +70,7 @@ function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	const targets: WatchedTarget[] = [];
 	const seen = new Set<string>();
 	items.forEach((item, index) => {
-		const parsed = parseAsanaReference(locatorValue(item.resource));
-		if ('error' in parsed) {
-			throw invalidParameter(
-				ctx,
-				`Resources › item ${index + 1}: ${parsed.error}`,
-				'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its id (digits only).',
-			);
-		}
+		const parsed = readAsanaObject(ctx, item.resource, `Resources › item ${index + 1}`);
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
 		const listed = LISTED_TYPE.exec(listedAs(item.resource) ?? '');
@@ -112,8 +105,8 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	if (badUser) {
 		throw invalidParameter(
 			ctx,
-			`Filters › Ignore Events by User IDs: "${badUser}" is not a user id`,
-			'Enter user ids (digits only), separated by commas. A user’s id is in the URL of their profile.',
+			`Filters › Ignore Events by User IDs: "${badUser}" is not a user ID`,
+			'Enter user IDs (digits only), separated by commas. A user’s ID is in the URL of their profile.',
 		);
 	}
 	return {

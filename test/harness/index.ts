@@ -6,6 +6,7 @@
  */
 import './environment';
 
+export { activateWorkflow, type ActivationOptions, type ActivationOutcome } from './activation';
 export { capturedLogs } from './logs';
 export { countSecretOccurrences } from './leaks';
 export { TestCredentialsHelper, credentialTypes, type HarnessCredentials } from './credentials';

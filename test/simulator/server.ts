@@ -9,7 +9,7 @@ import { AUDIT_ACTOR_TYPES, type AuditQuery, type Compact, type Domain, type Use
 import type { AsanaSimulator } from './index';
 
 export interface FaultSpec {
-	kind: '429' | '500' | '503' | 'reset' | 'timeout' | 'malformed' | 'slow';
+	kind: '402' | '429' | '451' | '500' | '503' | 'reset' | 'timeout' | 'malformed' | 'slow';
 	/** Substring of (or pattern for) the path under /api/1.0, e.g. '/events'; any API request when absent. */
 	path?: string | RegExp;
 	/** How many matching requests get the fault (default 1). */
@@ -53,7 +53,9 @@ export interface SimServer {
 }
 
 const FAULT_KINDS: Array<FaultSpec['kind']> = [
+	'402',
 	'429',
+	'451',
 	'500',
 	'503',
 	'reset',
@@ -615,6 +617,17 @@ export async function startServer(
 							'retry-after': String(fault.retryAfterSec ?? 1),
 						},
 					);
+				// Answers no fault of the simulator's own domain produces: a plan or a region Asana refuses.
+				case '402':
+				case '451': {
+					const status = Number(fault.kind);
+					finish(status);
+					const message =
+						status === 402
+							? 'Payment Required: this feature is not available on the current plan of the workspace.'
+							: 'Unavailable For Legal Reasons.';
+					return sendJson(res, status, errorBody(message));
+				}
 				case '500':
 				case '503': {
 					const status = Number(fault.kind);

@@ -1,9 +1,6 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeExecutionData,
-} from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { invalidParameter } from '../editor/parameters';
 
 export type Operation = (ctx: IExecuteFunctions, itemIndex: number) => Promise<IDataObject[]>;
 
@@ -27,13 +24,11 @@ export async function executeOperations(
 		const operationName = ctx.getNodeParameter('operation', itemIndex) as string;
 		const operation = operations[resource]?.[operationName];
 		if (!operation) {
-			throw new NodeOperationError(
-				ctx.getNode(),
-				`Item ${itemIndex}: Operation "${operationName}" is not supported`,
-				{
-					description: `Choose ${choices}.`,
-					itemIndex,
-				},
+			throw invalidParameter(
+				ctx,
+				`Operation "${operationName}" is not supported`,
+				`Choose ${choices}.`,
+				itemIndex,
 			);
 		}
 		const toItems = (results: IDataObject[]) => results.map((json) => ({ json, pairedItem }));

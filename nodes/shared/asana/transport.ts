@@ -13,7 +13,13 @@ import {
 	TOKEN_CREDENTIAL,
 	type AuthenticationMethod,
 } from './constants';
-import { asanaApiError, readAsanaError, type AsanaErrorDetail } from './errors';
+import {
+	asanaApiError,
+	hintForStatus,
+	readAsanaError,
+	type AsanaErrorDetail,
+	type ErrorHint,
+} from './errors';
 import { invalidParameter } from '../editor/parameters';
 
 export type AsanaContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
@@ -73,8 +79,6 @@ export interface TransportOptions {
 	retry?: Partial<RetryPolicy>;
 	/** Jitter source, replaceable so tests can make waits exact. */
 	random?: () => number;
-	/** Replaces the generic 403 hint where the node knows what access it needs. */
-	forbiddenHint?: string;
 	/** Node parameter behind each query parameter, named in a 400 that blames it. */
 	queryLabels?: Record<string, string>;
 }
@@ -84,13 +88,15 @@ function specificHint(
 	status: number,
 	detail: AsanaErrorDetail,
 	options: TransportOptions,
-): string | undefined {
-	if (status === 403) return options.forbiddenHint;
+): ErrorHint | undefined {
 	if (status !== 400 || !options.queryLabels) return undefined;
 	const parameter = /^(\w+):/.exec(detail.message ?? '')?.[1];
 	const label = parameter ? options.queryLabels[parameter] : undefined;
 	return label
-		? `Asana rejected ${label} (sent as ${parameter}). Correct ${label} on this node, or clear it.`
+		? {
+				fix: `Correct ${label} on this node, or clear it.`,
+				detail: `Asana rejected ${label} (sent as ${parameter}). Correct ${label} on this node, or clear it.`,
+			}
 		: undefined;
 }
 
@@ -153,7 +159,7 @@ interface FailedAttempt {
 	retryable: boolean;
 	waitMs?: number;
 	/** Replaces the hint for the status. */
-	hint?: string;
+	hint?: ErrorHint;
 }
 
 type Thrown =
@@ -202,17 +208,22 @@ function authorisationFailure(authentication: AuthenticationMethod): FailedAttem
 		? {
 				status: 0,
 				retryable: false,
-				detail: {
-					message:
-						'the Asana OAuth2 credential could not be authorised or refreshed; reconnect the credential',
+				detail: { message: 'the Asana OAuth2 credential could not be authorised or refreshed' },
+				hint: {
+					fix: 'Reconnect the Asana OAuth2 credential.',
+					detail:
+						'Open the Asana OAuth2 credential and reconnect it. Asana refused to refresh its access: access was revoked, the refresh token expired, or the client ID or secret changed.',
 				},
-				hint: 'Open the Asana OAuth2 credential and reconnect it. Asana refused to refresh its access: access was revoked, the refresh token expired, or the client id or secret changed.',
 			}
 		: {
 				status: 0,
 				retryable: false,
-				detail: { message: 'the Asana credential could not be authorised; check its token' },
-				hint: 'Open the Asana credential and check it: paste a valid personal access token or service account token.',
+				detail: { message: 'the Asana credential could not be authorised' },
+				hint: {
+					fix: 'Paste a valid personal access token or service account token into the credential.',
+					detail:
+						'Open the Asana credential and check it: paste a valid personal access token or service account token.',
+				},
 			};
 }
 
@@ -228,18 +239,33 @@ function missingCredential(ctx: AsanaContext, options: TransportOptions): Error 
 	);
 }
 
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+/** The 429 after as many rate-limited attempts as the policy allows. */
+function rateLimitedTooOften(
+	waitMs: number | undefined,
+	attempts: number,
+	polling: boolean,
+): ErrorHint {
+	const asked =
+		waitMs === undefined
+			? 'Asana did not say how long to wait'
+			: `Asana asked to wait ${seconds(waitMs)} s`;
+	const next = polling
+		? 'the next poll continues where this one stopped'
+		: 'run the node again after that';
+	return {
+		...hintForStatus(429),
+		fix: `Rate limited ${attempts} times in a row (${asked}); ${next}.`,
+	};
+}
+
 /** The 429 for a caller without a deadline when Asana asks for a longer wait than the policy allows. */
-function rateLimitTooLong(
-	detail: AsanaErrorDetail,
-	waitMs: number,
-	waitedMs: number,
-	policy: RetryPolicy,
-): AsanaErrorDetail {
-	const seconds = (ms: number) => Math.ceil(ms / 1000);
+function rateLimitTooLong(waitMs: number, waitedMs: number, policy: RetryPolicy): ErrorHint {
 	const already = waitedMs ? ` after ${seconds(waitedMs)} s of waiting` : '';
 	return {
-		...detail,
-		message: `${detail.message ?? 'rate limited'} Asana asked to wait ${seconds(waitMs)} s more${already}, longer than this node waits (${seconds(policy.maxWaitMs)} s at once, ${seconds(policy.maxTotalWaitMs)} s in all); retry later.`,
+		...hintForStatus(429),
+		fix: `Asana asked to wait ${seconds(waitMs)} s more${already}, longer than this node waits (${seconds(policy.maxWaitMs)} s at once, ${seconds(policy.maxTotalWaitMs)} s in all); retry later.`,
 	};
 }
 
@@ -370,9 +396,10 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 				if (result.ok) return { kind: 'ok', status: result.status, body: result.body };
 				const errorContext = {
 					path,
+					authentication: options.authentication,
 					itemIndex: options.itemIndex,
 					subject: requestOptions.subject,
-					extraHint: result.hint ?? specificHint(result.status, result.detail, options),
+					hint: result.hint ?? specificHint(result.status, result.detail, options),
 				};
 				if (!result.retryable)
 					throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
@@ -381,7 +408,10 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 				if (result.status === 429) {
 					rateLimited++;
 					if (rateLimited >= policy.maxRateLimitAttempts) {
-						throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
+						throw asanaApiError(ctx.getNode(), result.status, result.detail, {
+							...errorContext,
+							hint: rateLimitedTooOften(result.waitMs, rateLimited, options.deadline !== undefined),
+						});
 					}
 					waitMs = result.waitMs ?? backoffDelay(rateLimited, policy, random);
 				} else {
@@ -400,11 +430,13 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					}
 				} else if (waitMs > policy.maxWaitMs || waitedMs + waitMs > policy.maxTotalWaitMs) {
 					// Without a deadline nothing else bounds the wait: Retry-After: 3600 would hold the run for an hour.
-					const detail =
-						result.status === 429
-							? rateLimitTooLong(result.detail, waitMs, waitedMs, policy)
-							: result.detail;
-					throw asanaApiError(ctx.getNode(), result.status, detail, errorContext);
+					throw asanaApiError(ctx.getNode(), result.status, result.detail, {
+						...errorContext,
+						hint:
+							result.status === 429
+								? rateLimitTooLong(waitMs, waitedMs, policy)
+								: errorContext.hint,
+					});
 				}
 				ctx.logger.debug(
 					`Asana ${result.status || result.detail.message} on ${path}; retrying in ${waitMs} ms`,

@@ -1,9 +1,4 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type INode,
-	type INodeProperties,
-} from 'n8n-workflow';
+import type { IDataObject, INode, INodeProperties } from 'n8n-workflow';
 
 import {
 	AUDIT_ACTOR_TYPE_OPTIONS,
@@ -12,11 +7,8 @@ import {
 } from './auditFormat';
 import type { AuditClientFilters, AuditServerFilters } from './auditStream';
 import { splitList } from '../events/eventFilters';
+import { invalidParameter } from '../editor/parameters';
 import { GID_PATTERN } from '../editor/resourceRef';
-
-/** The 403 hint of every audit-log request. */
-export const SERVICE_ACCOUNT_HINT =
-	'The audit log only answers a service account token of an Enterprise+ (or legacy Enterprise) domain. Create one in Asana: Admin console → Apps → Service accounts → Add service account, copy its token into an "Asana Events API" credential, and use that credential here. Personal access tokens and OAuth apps cannot read the audit log.';
 
 /** Which node parameter each audit-log query parameter comes from, for Asana's 400s. */
 export const AUDIT_QUERY_LABELS: Record<string, string> = {
@@ -90,7 +82,7 @@ export function readAuditFilters(
 	filters: IDataObject,
 	itemIndex?: number,
 ): { server: AuditServerFilters; client: AuditClientFilters } {
-	const where = itemIndex === undefined ? 'Filters' : `Item ${itemIndex}: Filters`;
+	const ctx = { getNode: () => node };
 	const id = (name: string, label: string): string | undefined => {
 		const value =
 			typeof filters[name] === 'string' || typeof filters[name] === 'number'
@@ -98,10 +90,12 @@ export function readAuditFilters(
 				: '';
 		if (!value) return undefined;
 		if (!GID_PATTERN.test(value)) {
-			throw new NodeOperationError(node, `${where} › ${label}: "${value}" is not an Asana id`, {
-				description: `Enter the id (digits only), or clear ${label}.`,
+			throw invalidParameter(
+				ctx,
+				`Filters › ${label}: "${value}" is not an Asana ID`,
+				`Enter the ID (digits only), or clear ${label}.`,
 				itemIndex,
-			});
+			);
 		}
 		return value;
 	};
@@ -114,14 +108,11 @@ export function readAuditFilters(
 	];
 	const badType = eventTypes.find((type) => !/^[a-z0-9_]+$/.test(type));
 	if (badType) {
-		throw new NodeOperationError(
-			node,
-			`${where} › Other Event Types: "${badType}" is not an event type`,
-			{
-				description:
-					'Event types are lowercase words joined by underscores, e.g. user_login_failed.',
-				itemIndex,
-			},
+		throw invalidParameter(
+			ctx,
+			`Filters › Other Event Types: "${badType}" is not an event type`,
+			'Event types are lowercase words joined by underscores, e.g. user_login_failed.',
+			itemIndex,
 		);
 	}
 	const server: AuditServerFilters = {};

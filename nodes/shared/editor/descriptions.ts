@@ -1,4 +1,4 @@
-import type { INodeProperties } from 'n8n-workflow';
+import type { INodeProperties, INodePropertyMode } from 'n8n-workflow';
 
 import { CONNECTED_APP_CREDENTIAL, TOKEN_CREDENTIAL } from '../asana/constants';
 
@@ -37,10 +37,27 @@ export const maxEventsPerPollProperty: INodeProperties = {
 		'The most items one poll emits; events the filters drop do not count. The rest of a backlog is emitted by the next polls, none skipped.',
 };
 
-/** A task, project or goal by id, URL, or picked from a searchable list of projects and goals. */
+/**
+ * The check of a locator's By ID mode. n8n lists its message among the node's issues
+ * without the field ("The 'Asana Events' node has issues: - …"), so the message names it.
+ */
+function digitsOnly(displayName: string): INodePropertyMode['validation'] {
+	return [
+		{
+			type: 'regex',
+			properties: {
+				regex: '^\\d+$',
+				errorMessage: `${displayName}: enter an ID with digits only, or pick from the list`,
+			},
+		},
+	];
+}
+
+/** A task, project or goal by ID, URL, or picked from a searchable list of projects and goals. */
 export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodeProperties {
+	const displayName = overrides.displayName ?? 'Resource';
 	return {
-		displayName: 'Resource',
+		displayName,
 		name: 'resource',
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
@@ -66,12 +83,7 @@ export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodePr
 				name: 'id',
 				type: 'string',
 				placeholder: '1201234567890123',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: '^\\d+$', errorMessage: 'An Asana id has digits only' },
-					},
-				],
+				validation: digitsOnly(displayName),
 			},
 		],
 		...overrides,
@@ -79,8 +91,9 @@ export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodePr
 }
 
 export function workspaceLocator(overrides: Partial<INodeProperties> = {}): INodeProperties {
+	const displayName = overrides.displayName ?? 'Workspace';
 	return {
-		displayName: 'Workspace',
+		displayName,
 		name: 'workspace',
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
@@ -98,12 +111,7 @@ export function workspaceLocator(overrides: Partial<INodeProperties> = {}): INod
 				name: 'id',
 				type: 'string',
 				placeholder: '1201234567890123',
-				validation: [
-					{
-						type: 'regex',
-						properties: { regex: '^\\d+$', errorMessage: 'A workspace id has digits only' },
-					},
-				],
+				validation: digitsOnly(displayName),
 			},
 		],
 		...overrides,

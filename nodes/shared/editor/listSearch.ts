@@ -8,6 +8,7 @@ import { mapWithConcurrency } from '../asana/concurrency';
 import type { AuthenticationMethod } from '../asana/constants';
 import { createTransport, type AsanaTransport } from '../asana/transport';
 import type { AsanaCompact } from '../asana/types';
+import { LISTED_TYPES, listedLabel, type ListedType } from './resourceRef';
 
 /** Asana's largest page of workspaces. */
 const WORKSPACE_PAGE = 100;
@@ -18,9 +19,6 @@ const MAX_BATCHES_PER_CALL = 3;
 /** Matches per type and workspace; Asana's typeahead answers at most 100 and has no next page. */
 const TYPEAHEAD_COUNT = 50;
 const APP_URL = 'https://app.asana.com';
-
-const LABELS = { project: 'Project', goal: 'Goal' } as const;
-type PickableType = keyof typeof LABELS;
 
 interface WorkspacePage {
 	workspaces: AsanaCompact[];
@@ -82,7 +80,7 @@ export async function searchWorkspaces(
 async function typeahead(
 	transport: AsanaTransport,
 	workspace: AsanaCompact,
-	type: PickableType,
+	type: ListedType,
 	filter: string | undefined,
 ): Promise<AsanaCompact[]> {
 	const reply = await transport.get<{ data?: AsanaCompact[] }>(
@@ -121,11 +119,11 @@ export async function searchProjectsAndGoals(
 			paginationToken !== undefined ||
 			batch > 0;
 		const searches = page.workspaces.flatMap((workspace) =>
-			(Object.keys(LABELS) as PickableType[]).map((type) => ({ workspace, type })),
+			(Object.keys(LISTED_TYPES) as ListedType[]).map((type) => ({ workspace, type })),
 		);
 		const found = await mapWithConcurrency(searches, searches.length, async ({ workspace, type }) =>
 			(await typeahead(transport, workspace, type, filter)).map((item) => ({
-				name: `${LABELS[type]}: ${item.name ?? item.gid}${several ? ` (${workspace.name ?? workspace.gid})` : ''}`,
+				name: `${listedLabel(type, item.name ?? item.gid)}${several ? ` (${workspace.name ?? workspace.gid})` : ''}`,
 				value: item.gid,
 				url: `${APP_URL}/1/${workspace.gid}/${type}/${item.gid}`,
 			})),

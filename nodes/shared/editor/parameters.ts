@@ -1,20 +1,25 @@
 import { NodeOperationError, type IDataObject, type INode } from 'n8n-workflow';
 
-import { GID_PATTERN } from './resourceRef';
+import {
+	GID_PATTERN,
+	parseAsanaReference,
+	readListedLabel,
+	type AsanaObjectType,
+} from './resourceRef';
 
-/**
- * A parameter the node cannot use: the message names it, the description gives the fix.
- * With an item index (action nodes) the message starts with "Item N: ".
- */
+/** A message about one input item of an action node starts with "Item N: "; a trigger's has no item. */
+export function forItem(message: string, itemIndex?: number): string {
+	return itemIndex === undefined ? message : `Item ${itemIndex}: ${message}`;
+}
+
+/** A parameter the node cannot use: the message names it, the description gives the fix. */
 export function invalidParameter(
 	ctx: { getNode(): INode },
 	message: string,
 	fix: string,
 	itemIndex?: number,
 ): NodeOperationError {
-	if (itemIndex === undefined)
-		return new NodeOperationError(ctx.getNode(), message, { description: fix });
-	return new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${message}`, {
+	return new NodeOperationError(ctx.getNode(), forItem(message, itemIndex), {
 		description: fix,
 		itemIndex,
 	});
@@ -23,6 +28,46 @@ export function invalidParameter(
 /** A resource locator's value, whether n8n handed over the locator or the value it extracted. */
 export function locatorValue(raw: unknown): unknown {
 	return raw && typeof raw === 'object' ? (raw as { value?: unknown }).value : raw;
+}
+
+export interface AsanaObject {
+	gid: string;
+	/** Known when a URL or the list says it; a bare ID leaves it to Asana. */
+	type?: AsanaObjectType;
+	/** The name of an object picked from the list. */
+	name?: string;
+}
+
+/** What the list said about the picked entry, from the locator n8n stores. */
+function pickedFromList(raw: unknown): { type?: AsanaObjectType; name: string } | undefined {
+	if (!raw || typeof raw !== 'object') return undefined;
+	const { mode, cachedResultName } = raw as { mode?: unknown; cachedResultName?: unknown };
+	if (mode !== 'list' || typeof cachedResultName !== 'string' || !cachedResultName)
+		return undefined;
+	return readListedLabel(cachedResultName) ?? { name: cachedResultName };
+}
+
+/**
+ * The task, project or goal of a locator (an ID, an Asana URL, or an entry of the list);
+ * `label` names the parameter in the error.
+ */
+export function readAsanaObject(
+	ctx: { getNode(): INode },
+	raw: unknown,
+	label: string,
+	itemIndex?: number,
+): AsanaObject {
+	const parsed = parseAsanaReference(locatorValue(raw));
+	if ('error' in parsed) {
+		throw invalidParameter(
+			ctx,
+			`${label}: ${parsed.error}`,
+			'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
+			itemIndex,
+		);
+	}
+	const listed = pickedFromList(raw);
+	return listed ? { gid: parsed.gid, type: parsed.type ?? listed.type, name: listed.name } : parsed;
 }
 
 /** The workspace gid of a Workspace locator. */

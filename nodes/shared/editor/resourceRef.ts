@@ -1,4 +1,4 @@
-/** Reads Asana object references typed by users: plain ids and both forms of Asana URLs. */
+/** Reads Asana object references: plain IDs, both forms of Asana URLs, and entries of the editor's list. */
 
 export type AsanaObjectType = 'task' | 'project' | 'goal';
 
@@ -9,6 +9,25 @@ export interface ParsedReference {
 }
 
 export const GID_PATTERN = /^\d{1,32}$/;
+
+/** The types the editor's list of projects and goals offers, with the word each entry starts with. */
+export const LISTED_TYPES = { project: 'Project', goal: 'Goal' } as const;
+export type ListedType = keyof typeof LISTED_TYPES;
+
+/** How the list labels an entry: "Project: Website relaunch". */
+export function listedLabel(type: ListedType, name: string): string {
+	return `${LISTED_TYPES[type]}: ${name}`;
+}
+
+/** Reads a label of the list back; undefined for a label in another form. */
+export function readListedLabel(label: string): { type: ListedType; name: string } | undefined {
+	for (const type of Object.keys(LISTED_TYPES) as ListedType[]) {
+		const start = `${LISTED_TYPES[type]}: `;
+		if (label.startsWith(start) && label.length > start.length)
+			return { type, name: label.slice(start.length) };
+	}
+	return undefined;
+}
 
 const PROJECT_VIEWS = new Set([
 	'list',
@@ -36,7 +55,7 @@ export function parseAsanaReference(input: unknown): ParsedReference | { error: 
 		typeof input === 'string' ? input.trim() : typeof input === 'number' ? String(input) : '';
 	if (!text)
 		return {
-			error: 'it is empty; enter an Asana id (digits only) or paste the object’s Asana URL',
+			error: 'it is empty; enter an Asana ID (digits only) or paste the object’s Asana URL',
 		};
 	if (GID_PATTERN.test(text)) return { gid: text };
 
@@ -44,7 +63,7 @@ export function parseAsanaReference(input: unknown): ParsedReference | { error: 
 	try {
 		url = new URL(text);
 	} catch {
-		return { error: `"${text}" is neither an Asana id (digits only) nor a URL` };
+		return { error: `"${text}" is neither an Asana ID (digits only) nor a URL` };
 	}
 	if (!/(^|\.)asana\.com$/.test(url.hostname)) {
 		return { error: `"${text}" is not an Asana URL (expected https://app.asana.com/...)` };

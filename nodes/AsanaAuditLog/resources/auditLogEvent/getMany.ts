@@ -5,7 +5,6 @@ import {
 	AUDIT_QUERY_LABELS,
 	auditLogFilterOptions,
 	readAuditFilters,
-	SERVICE_ACCOUNT_HINT,
 } from '../../../shared/audit/auditParameters';
 import {
 	fetchAuditPage,
@@ -15,7 +14,7 @@ import {
 } from '../../../shared/audit/auditStream';
 import { AUDIT_LOG_PAGE } from '../../../shared/asana/constants';
 import { workspaceLocator } from '../../../shared/editor/descriptions';
-import { invalidParameter, readWorkspaceGid } from '../../../shared/editor/parameters';
+import { forItem, invalidParameter, readWorkspaceGid } from '../../../shared/editor/parameters';
 import { createTransport, type AsanaTransport } from '../../../shared/asana/transport';
 import type { AuditLogEvent, AuditLogPage } from '../../../shared/asana/types';
 
@@ -220,7 +219,7 @@ async function readPage(
 		limit: page.limit,
 		offset: page.offset,
 		acceptRejectedOffset: page.offsetFromUser,
-		subject: `Item ${itemIndex}: Workspace ${settings.workspaceGid}`,
+		subject: forItem(`Workspace ${settings.workspaceGid}`, itemIndex),
 	});
 	// Only a transport with a deadline defers; this node gives none, so this is a safeguard.
 	if (reply.kind === 'deferred')
@@ -247,7 +246,6 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 	const transport = createTransport(ctx, {
 		authentication: 'accessToken',
 		itemIndex,
-		forbiddenHint: SERVICE_ACCOUNT_HINT,
 		queryLabels: AUDIT_QUERY_LABELS,
 	});
 	const filteredByNode =

@@ -16,6 +16,7 @@ import {
 } from '../../../shared/events/eventStream';
 import { DrainBudget } from '../../../shared/polling/drainBudget';
 import { createTransport } from '../../../shared/asana/transport';
+import { forItem } from '../../../shared/editor/parameters';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
 const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
@@ -116,7 +117,7 @@ function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
 	if (!Number.isInteger(value) || value < 1) {
 		throw new NodeOperationError(
 			ctx.getNode(),
-			`Item ${itemIndex}: Max Events: ${String(value)} is out of range`,
+			forItem(`Max Events: ${String(value)} is out of range`, itemIndex),
 			{
 				description: 'Enter a whole number of at least 1, or choose Pages "One Page".',
 				itemIndex,
@@ -133,7 +134,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 		// The value is not echoed: a token pasted into the wrong field would end up in the error.
 		throw new NodeOperationError(
 			ctx.getNode(),
-			`Item ${itemIndex}: Sync Token: this is not a sync token`,
+			forItem('Sync Token: this is not a sync token', itemIndex),
 			{
 				description:
 					'Pass the "sync" value of an earlier run of this node unchanged, as an expression, e.g. {{ $json.sync }} (Expression mode, not Fixed), or leave Sync Token empty to start listening now.',

@@ -2,11 +2,11 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { asanaObjectLocator, workspaceLocator } from '../../../shared/editor/descriptions';
 import {
+	forItem,
 	invalidParameter,
-	locatorValue,
+	readAsanaObject,
 	readWorkspaceGid,
 } from '../../../shared/editor/parameters';
-import { parseAsanaReference } from '../../../shared/editor/resourceRef';
 import type { StreamTarget } from '../../../shared/asana/types';
 
 const showForEventOperations = { resource: ['event'], operation: ['getEvents', 'getSyncToken'] };
@@ -68,22 +68,18 @@ export function readStreamTarget(ctx: IExecuteFunctions, itemIndex: number): Str
 			itemIndex,
 		);
 	}
-	const parsed = parseAsanaReference(
-		locatorValue(ctx.getNodeParameter('asanaObject', itemIndex, '', { extractValue: true })),
+	// The locator itself, not its extracted value: it also holds the name of an entry picked from the list.
+	const object = readAsanaObject(
+		ctx,
+		ctx.getNodeParameter('asanaObject', itemIndex, ''),
+		'Task, Project or Goal',
+		itemIndex,
 	);
-	if ('error' in parsed) {
-		throw invalidParameter(
-			ctx,
-			`Task, Project or Goal: ${parsed.error}`,
-			'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its ID (digits only).',
-			itemIndex,
-		);
-	}
-	return { kind: 'resource', gid: parsed.gid, resourceType: parsed.type };
+	return { kind: 'resource', gid: object.gid, resourceType: object.type };
 }
 
 /** Names the stream in Asana errors, in the words of the node's parameters. */
 export function streamSubject(target: StreamTarget, itemIndex: number): string {
 	const what = target.kind === 'workspace' ? 'Workspace' : 'Task, Project or Goal';
-	return `Item ${itemIndex}: ${what} ${target.gid}`;
+	return forItem(`${what} ${target.gid}`, itemIndex);
 }
