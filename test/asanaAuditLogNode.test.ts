@@ -108,6 +108,11 @@ describe('Asana Audit Log node', () => {
 				resource: { resource_type: 'user', gid: actor, name: 'Bob Builder' },
 			});
 		}
+		// The oldest event is no login, so a category filter has something to skip.
+		sim.addAuditEvent({
+			event_type: 'task_deleted',
+			created_at: new Date(Date.now() - 4.5 * HOUR).toISOString(),
+		});
 		events.splice(0, events.length, ...sim.domain.auditList(sim.workspaceGid));
 		sim.resetLog();
 		const result = await run(
@@ -151,14 +156,32 @@ describe('Asana Audit Log node', () => {
 			events.filter((e) => e.actor.actor_type === 'user').map((e) => e.gid),
 		);
 
+		// Asana has no category parameter, so the node filters: the log starts with an event to skip.
+		const logins = events.filter((e) => e.event_category === 'logins').slice(0, 3);
+		expect(events[0].event_category).not.toBe('logins');
 		const categories = await run(
 			params({ limit: 3, filters: { categories: ['logins'] }, options: { simplify: true } }),
 		);
-		expect(categories.items).toHaveLength(3);
+		expect(gidsOf(categories.items)).toEqual(logins.map((e) => e.gid));
 		for (const item of categories.items) {
 			expect(item.json.category).toBe('logins');
 			expect(item.json.summary).toEqual(expect.any(String));
 		}
+
+		// Asana takes an actor id or an actor type, not both: with both, the node checks the type.
+		sim.resetLog();
+		const bobAsUser = await run(
+			params({ returnAll: true, filters: { actorGid: actor, actorType: 'user' } }),
+		);
+		expect(auditRequests()[0].query.actor_gid).toBe(actor);
+		expect(auditRequests()[0].query.actor_type).toBeUndefined();
+		expect(gidsOf(bobAsUser.items)).toEqual(
+			events.filter((e) => e.actor.gid === actor).map((e) => e.gid),
+		);
+		const bobAsAnonymous = await run(
+			params({ returnAll: true, filters: { actorGid: actor, actorType: 'anonymous' } }),
+		);
+		expect(bobAsAnonymous.items.map((i) => i.json.events)).toEqual([[]]);
 	});
 
 	it('with node-side filters, a cut page is asked again so the next offset skips nothing', async () => {

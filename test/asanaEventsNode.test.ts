@@ -267,14 +267,6 @@ describe('Asana Events node', () => {
 		);
 		expect(JSON.stringify(failing.run.data)).not.toContain(sim.tokens.alice);
 	});
-
-	it('names the parameter and the fix for a Max Events out of range', async () => {
-		const project = sim.createProject('P');
-		const result = await run(params('getEvents', { maxEvents: 0 }), [
-			{ project: project.gid, sync: 'x:0' },
-		]);
-		expect(result.error?.message).toBe('Item 0: Max Events: 0 is out of range');
-	});
 });
 
 // ---- AI agent tools ---------------------------------------------------------------------

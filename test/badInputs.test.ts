@@ -616,6 +616,8 @@ describe.each(BAD_INPUTS.map((row) => [`${row.node}: ${row.input}`, row] as cons
 			for (const secret of [sim.tokens.alice, sim.tokens.serviceAccount, WRONG_TOKEN]) {
 				expect(countSecretOccurrences(secret, produced)).toBe(0);
 			}
+			// The row's own token as well: an OAuth app's token is none of those above.
+			expect(countSecretOccurrences(tokenUsed, produced)).toBe(0);
 		});
 	},
 );

@@ -137,25 +137,37 @@ describe('drainAuditLog', () => {
 
 	it('applies node-side filters but advances past what they drop', async () => {
 		const asana = auditLog();
-		const logins = { server: {}, client: { eventTypes: [], categories: ['logins'] } };
-		const result = await drainAuditLog(asana, '1', begin, noDeadline(), logins);
-		expect(result.events).toHaveLength(125);
+		// The log ends with a login: the last event read is one the filter drops.
+		const exports = { server: {}, client: { eventTypes: [], categories: ['exports'] } };
+		const result = await drainAuditLog(asana, '1', begin, noDeadline(), exports);
+		expect(result.events.map((e) => e.gid)).toEqual(
+			log.filter((e) => e.event_category === 'exports').map((e) => e.gid),
+		);
+		expect(result.events.at(-1)?.gid).toBe(log[248].gid);
 		expect(result.cursor.resumeAt).toBe(log[249].created_at);
 	});
 
 	it('leaves the cursor alone when the budget is spent or the transport defers', async () => {
+		// Compared with a copy: a cursor the drain changed in place would still match itself.
+		const cursor: AuditCursor = {
+			offset: '100',
+			offsetStartAt: log[0].created_at,
+			resumeAt: log[99].created_at,
+			recent: [log[99].gid],
+		};
+		const asGiven = structuredClone(cursor);
 		const spent = await drainAuditLog(
 			auditLog(),
 			'1',
-			begin,
+			cursor,
 			{ remaining: 10, deadline: 0 },
 			noFilters,
 		);
-		expect(spent).toMatchObject({ requests: 0, backlog: true, cursor: begin });
+		expect(spent).toMatchObject({ requests: 0, backlog: true, cursor: asGiven });
 		const deferred = await drainAuditLog(
 			new ScriptedAsana(() => ({ deferred: 'Retry-After beyond budget' })),
 			'1',
-			begin,
+			cursor,
 			noDeadline(),
 			noFilters,
 		);
@@ -163,8 +175,9 @@ describe('drainAuditLog', () => {
 			events: [],
 			backlog: true,
 			deferred: 'Retry-After beyond budget',
-			cursor: begin,
+			cursor: asGiven,
 		});
+		expect(cursor).toEqual(asGiven);
 	});
 });
 

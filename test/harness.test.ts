@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server } from 'http';
 import type { AddressInfo } from 'net';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import { LoggerProxy, type IDataObject, type INodeParameters } from 'n8n-workflow';
 
 import {
+	capturedLogs,
+	countSecretOccurrences,
 	PersistentStaticData,
 	runPoll,
 	runWorkflow,
@@ -274,6 +276,32 @@ describe('runPoll', () => {
 			expect(line).not.toMatch(/good-token|wrong-token/);
 	});
 
+	it('with manualWritesThrough, a manual poll works on the given static data itself', async () => {
+		const staticData: IDataObject = { polls: 5 };
+		const manual = await runPoll({
+			nodeType: new ProbeTrigger(),
+			parameters: params,
+			credentials: tokenCredentials(),
+			staticData,
+			mode: 'manual',
+			manualWritesThrough: true,
+		});
+		expect(manual.error).toBeUndefined();
+		expect(manual.items?.[0][0].json.polls).toBe(6);
+		expect(manual.logs.join('\n')).toMatch(/"mode":"manual","activation":"manual"/);
+		expect(staticData).toEqual({ polls: 6 });
+	});
+
+	it('answers getActivationMode() with the activation given, as after a restart', async () => {
+		const restarted = await runPoll({
+			nodeType: new ProbeTrigger(),
+			parameters: params,
+			credentials: tokenCredentials(),
+			activation: 'init',
+		});
+		expect(restarted.logs.join('\n')).toMatch(/"mode":"trigger","activation":"init"/);
+	});
+
 	it('PersistentStaticData saves what n8n saves: at activation and when a poll emits', async () => {
 		const store = new PersistentStaticData();
 		const poll = async (emit: boolean, activation = false, token = 'good-token') => {
@@ -423,7 +451,31 @@ describe("n8n-core's HTTP layer", () => {
 		// The axios error is not kept: `cause` is undefined, so there is no `cause.response` either.
 		expect(thrown).toHaveProperty('cause', undefined);
 		const stored = (await probe(parameters)).error;
+		expect(stored).toMatchObject({ name: 'NodeApiError', httpCode: '500' });
 		for (const error of [thrown, stored])
 			expect(allStrings(error).filter((text) => text.includes('good-token'))).toEqual([]);
+	});
+});
+
+describe('leak scan', () => {
+	const secret = 'secret-value-0123';
+
+	it('countSecretOccurrences finds a secret in nested items, in any field of an error and its causes', () => {
+		const item = { json: { reply: { headers: [`Bearer ${secret}`] } } };
+		const described = Object.assign(new Error('failed'), { description: `token ${secret}` });
+		const wrapped = new Error('outer', { cause: new Error(`inner ${secret}`) });
+		// Not enumerable, as an axios request kept on an error would be.
+		const hidden = new Error('plain');
+		Object.defineProperty(hidden, 'request', { value: { authorization: secret } });
+		for (const value of [[[item]], described, wrapped, hidden])
+			expect(countSecretOccurrences(secret, [value])).toBeGreaterThan(0);
+		expect(countSecretOccurrences(secret, [[[{ json: {} }]], new Error('failed'), 'text'])).toBe(0);
+	});
+
+	it('captured log lines keep the message of an error logged as metadata, so a scan finds a secret in it', () => {
+		const start = capturedLogs.length;
+		LoggerProxy.error('Poll failed', { error: new Error(`Asana said ${secret}`) });
+		expect(capturedLogs.slice(start)).toEqual([expect.stringMatching(/^error Poll failed /)]);
+		expect(countSecretOccurrences(secret, [capturedLogs.slice(start)])).toBeGreaterThan(0);
 	});
 });

@@ -359,6 +359,7 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		expectValid(validate.project, (await get(`/projects/${project.gid}`)).body);
 		expectValid(validate.goal, (await get(`/goals/${sim.seeded.goals[0].gid}`)).body);
 		const goals = await get(`/workspaces/${sim.workspaceGid}/typeahead?resource_type=goal&query=`);
+		expect(goals.body.data.length).toBeGreaterThan(0);
 		for (const goal of goals.body.data) expectValid(validate.goalCompact, goal);
 	});
 

@@ -203,6 +203,13 @@ describe('transport', () => {
 		expect(sim.requestLog).toHaveLength(1);
 	});
 
+	it('sends query values as given, "+", "/", "=" and ":" included', async () => {
+		// A "+" sent unencoded would arrive as a space.
+		const sync = 'a+b/c=d:1';
+		await probe({ path: '/events', query: JSON.stringify({ resource: '42', sync }) });
+		expect(sim.requestLog.map((r) => r.query)).toEqual([{ resource: '42', sync }]);
+	});
+
 	it('returns a 412 with the fresh sync token as data, and encodes tokens containing ":"', async () => {
 		const project = sim.createProject('P');
 		const first = await probe({
