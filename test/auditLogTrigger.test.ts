@@ -424,7 +424,8 @@ describe('Asana Audit Log Trigger', () => {
 			const lastRequest = Math.max(...auditRequests().map((request) => request.startedAt));
 			expect(lastRequest - started).toBeLessThan(6_000);
 			expect(took).toBeGreaterThan(5_000);
-			expect(took).toBeLessThan(7_500);
+			// Done before the next tick, 10 s after this one (the margin is for a loaded machine).
+			expect(took).toBeLessThan(9_000);
 			const emitted = gidsOf(first.items);
 			expect(emitted.length).toBeGreaterThan(0);
 			expect(emitted.length).toBeLessThan(events.length);
