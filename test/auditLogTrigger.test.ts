@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
@@ -13,6 +14,7 @@ afterEach(async () => {
 });
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 function params(extra: INodeParameters = {}): INodeParameters {
 	return { workspace: { __rl: true, mode: 'id', value: sim.workspaceGid }, start: 'now', ...extra };
@@ -30,6 +32,8 @@ async function poll(
 		credentials: { asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl } },
 		staticData,
 		mode,
+		// A manual run sees static data itself: whatever it writes shows, as it would in n8n's memory.
+		manualWritesThrough: true,
 	});
 }
 
@@ -176,6 +180,24 @@ describe('Asana Audit Log Trigger', () => {
 		expect(gidsOf((await poll(parameters, staticData)).items)).toEqual([deleted.gid]);
 	});
 
+	it('Max Events per Poll counts the items a poll emits, after the node’s filters', async () => {
+		const parameters = params({
+			filters: { categories: ['logins'] },
+			options: { maxEventsPerPoll: 4 },
+		});
+		const staticData: IDataObject = {};
+		await poll(parameters, staticData);
+		const events = Array.from({ length: 30 }, (_, i) =>
+			sim.addAuditEvent({ event_type: i % 2 ? 'user_login_succeeded' : 'project_exported' }),
+		);
+		const logins = events.filter((event) => event.event_category === 'logins');
+		expect(logins).toHaveLength(15);
+		const perPoll: string[][] = [];
+		for (let i = 0; i < 5; i++) perPoll.push(gidsOf((await poll(parameters, staticData)).items));
+		expect(perPoll.map((gids) => gids.length)).toEqual([4, 4, 4, 3, 0]);
+		expect(perPoll.flat()).toEqual(logins.map((e) => e.gid));
+	});
+
 	it('simplifies events for chat and routing', async () => {
 		const parameters = params({ options: { simplify: true } });
 		const staticData: IDataObject = {};
@@ -234,12 +256,19 @@ describe('Asana Audit Log Trigger', () => {
 			);
 		});
 
-		it('names an unknown workspace', async () => {
-			const result = await poll(
+		it('names an unknown workspace, by the name it had in the list where picked from it', async () => {
+			const byId = await poll(
 				params({ workspace: { __rl: true, mode: 'id', value: '31337' } }),
 				{},
 			);
-			expect(result.error?.message).toMatch(/Workspace 31337: Asana 404/);
+			expect(byId.error?.message).toMatch(/^Workspace 31337: Asana 404/);
+			const picked = await poll(
+				params({
+					workspace: { __rl: true, mode: 'list', value: '31337', cachedResultName: 'Globex' },
+				}),
+				{},
+			);
+			expect(picked.error?.message).toMatch(/^Workspace "Globex" \(31337\): Asana 404/);
 		});
 
 		it('names the filter Asana rejects', async () => {
@@ -270,15 +299,30 @@ describe('Asana Audit Log Trigger', () => {
 	});
 
 	describe('Fetch Test Event', () => {
-		it('returns the newest matching events of the last day without a cursor', async () => {
+		it('returns the newest matching events of the last day and leaves the active stream as it was', async () => {
 			const events = sim.generateAuditEvents(30, {
 				from: Date.now() - 5 * HOUR,
 				to: Date.now() - HOUR,
 			});
+			const parameters = params({
+				start: 'lookBack',
+				lookBackDays: 1,
+				options: { maxEventsPerPoll: 10 },
+			});
 			const staticData: IDataObject = {};
-			const result = await poll(params(), staticData, undefined, 'manual');
+			expect(gidsOf((await poll(parameters, staticData)).items)).toEqual(
+				events.slice(0, 10).map((e) => e.gid),
+			);
+			const stored = JSON.stringify(staticData);
+			sim.resetLog();
+			const result = await poll(parameters, staticData, undefined, 'manual');
 			expect(gidsOf(result.items)).toEqual(events.slice(-5).map((e) => e.gid));
-			expect(staticData).toEqual({});
+			expect(auditRequests()[0].query.offset).toBeUndefined();
+			expect(JSON.stringify(staticData)).toBe(stored);
+			// The active stream goes on where it was.
+			expect(gidsOf((await poll(parameters, staticData)).items)).toEqual(
+				events.slice(10, 20).map((e) => e.gid),
+			);
 		});
 
 		it('says so and suggests widening the filters when nothing matches', async () => {
@@ -292,6 +336,199 @@ describe('Asana Audit Log Trigger', () => {
 			expect((result.error as { description?: string }).description).toMatch(
 				/Widen or clear the filters/,
 			);
+		});
+	});
+	describe('polls that overlap', () => {
+		/** Resolves once `condition` holds, checking every 20 ms. */
+		async function until(condition: () => boolean): Promise<void> {
+			while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+		}
+
+		it('a poll that starts while another of the same trigger runs emits nothing, writes nothing and says why', async () => {
+			const events = sim.generateAuditEvents(250, {
+				from: Date.now() - 3 * HOUR,
+				to: Date.now() - HOUR,
+			});
+			const parameters = params({
+				workspace: {
+					__rl: true,
+					mode: 'list',
+					value: sim.workspaceGid,
+					cachedResultName: 'Acme Corp',
+				},
+				start: 'lookBack',
+				lookBackDays: 1,
+			});
+			const staticData: IDataObject = {};
+			// Asana rate-limits the first request for 2 s and then answers slowly: the first poll
+			// is still at work when the schedule starts the next one.
+			sim.injectFault({ kind: '429', path: '/audit_log_events', retryAfterSec: 2 });
+			sim.injectFault({ kind: 'slow', path: '/audit_log_events', delayMs: 300, times: 3 });
+			const started = Date.now();
+			const first = poll(parameters, staticData);
+			await until(() => auditRequests().some((request) => request.status === 429));
+
+			const stored = JSON.stringify(staticData);
+			const second = await poll(parameters, staticData);
+			expect(second.error).toBeUndefined();
+			expect(second.items).toBeNull();
+			expect(JSON.stringify(staticData)).toBe(stored);
+			const skipped = second.logs.filter((line) => /skipped/.test(line));
+			expect(skipped).toHaveLength(1);
+			expect(skipped[0]).toMatch(
+				/^info Workflow "Harness", node "Asana Audit Log Trigger": skipped this poll: the previous poll of this trigger, running since (\S+) \(\d+ s\), still works on its cursor; the next poll continues where that one ends/,
+			);
+			const since = Date.parse(/running since (\S+) /.exec(skipped[0])?.[1] ?? '');
+			expect(since).toBeGreaterThanOrEqual(started - 1000);
+			expect(since).toBeLessThanOrEqual(Date.now());
+
+			const emitted = gidsOf((await first).items);
+			expect(emitted).toEqual(events.map((e) => e.gid));
+			// The lock is gone with the poll that held it: the next poll runs as usual.
+			expect((await poll(parameters, staticData)).items).toBeNull();
+			const later = sim.addAuditEvent();
+			const next = await poll(parameters, staticData);
+			expect(gidsOf(next.items)).toEqual([later.gid]);
+			expect(next.logs.filter((line) => /skipped/.test(line))).toEqual([]);
+		});
+
+		it('a poll that fails releases the lock', async () => {
+			const parameters = params({ start: 'lookBack', lookBackDays: 1 });
+			const staticData: IDataObject = {};
+			const failed = await poll(parameters, staticData, sim.tokens.alice);
+			expect(failed.error?.message).toMatch(/Asana 403/);
+			const event = sim.addAuditEvent();
+			expect(gidsOf((await poll(parameters, staticData)).items)).toEqual([event.gid]);
+		});
+	});
+
+	describe('the time budget follows Poll Times', () => {
+		it('a 10-second schedule stops fetching after about 6 s and leaves the backlog to the next polls', async () => {
+			const events = sim.generateAuditEvents(3000, {
+				from: Date.now() - 10 * HOUR,
+				to: Date.now() - HOUR,
+			});
+			const parameters = params({
+				pollTimes: { item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }] },
+				start: 'lookBack',
+				lookBackDays: 1,
+				options: { maxEventsPerPoll: 100_000 },
+			});
+			const staticData: IDataObject = {};
+			// 30 pages at 400 ms each: 12 s, longer than the 10 s to the next poll.
+			sim.setLatency(400);
+			const started = Date.now();
+			const first = await poll(parameters, staticData);
+			const took = Date.now() - started;
+			expect(first.error).toBeUndefined();
+			const lastRequest = Math.max(...auditRequests().map((request) => request.startedAt));
+			expect(lastRequest - started).toBeLessThan(6_000);
+			expect(took).toBeGreaterThan(5_000);
+			// Done before the next tick, 10 s after this one (the margin is for a loaded machine).
+			expect(took).toBeLessThan(9_000);
+			const emitted = gidsOf(first.items);
+			expect(emitted.length).toBeGreaterThan(0);
+			expect(emitted.length).toBeLessThan(events.length);
+			expect(first.logs.some((line) => /the rest next poll/.test(line))).toBe(true);
+
+			sim.setLatency(0);
+			for (let i = 0; i < 5; i++) {
+				const items = gidsOf((await poll(parameters, staticData)).items);
+				if (!items.length) break;
+				emitted.push(...items);
+			}
+			expect(emitted).toEqual(events.map((e) => e.gid));
+		}, 30_000);
+	});
+
+	describe('upgrading from 0.1', () => {
+		/** The stream fingerprint as 0.1 computed it: workflows store it, so it must not change. */
+		const key01 = (start: string, startConfig: unknown) =>
+			createHash('sha256')
+				.update(
+					JSON.stringify([
+						sim.workspaceGid,
+						{},
+						{ eventTypes: [], categories: [] },
+						start,
+						startConfig,
+					]),
+				)
+				.digest('base64url')
+				.slice(0, 16);
+
+		it('a From Now stream goes on from where 0.1 left it', async () => {
+			const before = sim.generateAuditEvents(5, {
+				from: Date.now() - 2 * HOUR,
+				to: Date.now() - HOUR,
+			});
+			// 0.1 activated half an hour ago: its first poll stored where the stream starts.
+			const activatedAt = new Date(Date.now() - HOUR / 2).toISOString();
+			const staticData: IDataObject = {
+				auditTrigger: {
+					version: 1,
+					key: key01('now', ''),
+					cursor: { resumeAt: activatedAt, recent: [] },
+				},
+			};
+			const since = sim.generateAuditEvents(3, { from: Date.now() - HOUR / 4, to: Date.now() });
+			const upgraded = await poll(params(), staticData);
+			expect(upgraded.error).toBeUndefined();
+			expect(gidsOf(upgraded.items)).toEqual(since.map((e) => e.gid));
+			expect(gidsOf(upgraded.items)).not.toContain(before[4].gid);
+			expect(staticData.auditTrigger).toMatchObject({
+				version: 2,
+				stream: { key: key01('now', '') },
+			});
+			expect((await poll(params(), staticData)).items).toBeNull();
+		});
+
+		it('a backfill 0.1 cut at Max Events per Poll goes on with the next event, none repeated', async () => {
+			const events = sim.generateAuditEvents(250, {
+				from: Date.now() - 3 * HOUR,
+				to: Date.now() - HOUR,
+			});
+			// What 0.1 stored after a poll capped at 150: the offset after the first page, with
+			// the query that produced it, and the gids it emitted.
+			const startAt = new Date(Date.now() - DAY).toISOString();
+			const response = await fetch(
+				`${sim.baseUrl}/workspaces/${sim.workspaceGid}/audit_log_events?start_at=${encodeURIComponent(startAt)}&limit=100`,
+				{ headers: { Authorization: `Bearer ${sim.tokens.serviceAccount}` } },
+			);
+			const page = (await response.json()) as { next_page: { offset: string } };
+			const staticData: IDataObject = {
+				auditTrigger: {
+					version: 1,
+					key: key01('lookBack', 1),
+					cursor: {
+						offset: page.next_page.offset,
+						offsetStartAt: startAt,
+						resumeAt: events[149].created_at,
+						recent: events.slice(0, 150).map((e) => e.gid),
+					},
+				},
+			};
+			const parameters = params({ start: 'lookBack', lookBackDays: 1 });
+			sim.resetLog();
+			const upgraded = await poll(parameters, staticData);
+			expect(upgraded.error).toBeUndefined();
+			expect(gidsOf(upgraded.items)).toEqual(events.slice(150).map((e) => e.gid));
+			expect(auditRequests()[0].query).toMatchObject({
+				offset: page.next_page.offset,
+				start_at: startAt,
+			});
+			expect((await poll(parameters, staticData)).items).toBeNull();
+		});
+
+		it('a state of an unknown version starts a new stream', async () => {
+			sim.generateAuditEvents(3, { from: Date.now() - HOUR, to: Date.now() - 1000 });
+			const staticData: IDataObject = {
+				auditTrigger: { version: 99, stream: { key: key01('now', ''), cursor: {} } },
+			};
+			expect((await poll(params(), staticData)).items).toBeNull();
+			expect(staticData.auditTrigger).toMatchObject({ version: 2 });
+			const event = sim.addAuditEvent();
+			expect(gidsOf((await poll(params(), staticData)).items)).toEqual([event.gid]);
 		});
 	});
 });

@@ -11,6 +11,7 @@
 import type { IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
+import { readState as readAuditState } from '../nodes/AsanaAuditLogTrigger/state';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import { capturedLogs, countSecretOccurrences, PersistentStaticData, runPoll } from './harness';
@@ -231,9 +232,7 @@ it(
 			return positions;
 		};
 		const auditCursor = (staticData: IDataObject) => {
-			const cursor = (
-				staticData.auditTrigger as { cursor?: { resumeAt: string; offset?: string } } | undefined
-			)?.cursor;
+			const cursor = readAuditState(staticData)?.stream.cursor;
 			return (
 				cursor && {
 					resumeAt: cursor.resumeAt,

@@ -9,6 +9,7 @@ import { PollContext } from 'n8n-core';
 import type { IDataObject, INodeExecutionData, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
+import { readState as readAuditState } from '../nodes/AsanaAuditLogTrigger/state';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../nodes/shared/asana/constants';
 import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
@@ -308,8 +309,7 @@ describe('Audit Log trigger: Fetch Test Event', () => {
 		expect(gidsOf((await pollAudit(parameters, staticData)).items)).toEqual(
 			backfill.slice(6).map((e) => e.gid),
 		);
-		const cursor = (staticData.auditTrigger as { cursor: { offset?: string; recent: string[] } })
-			.cursor;
+		const cursor = readAuditState(staticData)!.stream.cursor;
 		expect(cursor.offset).toEqual(expect.any(String));
 		expect(cursor.recent).toHaveLength(10);
 
@@ -473,8 +473,7 @@ describe('Audit Log trigger: changing a filter', () => {
 		for (let i = 0; i < 3; i++)
 			emittedX.push(...gidsOf((await pollAudit(withType(X), staticData)).items));
 		expect(emittedX).toEqual(ofType(X));
-		const cursorX = (staticData.auditTrigger as { cursor: { offset?: string; resumeAt: string } })
-			.cursor;
+		const cursorX = readAuditState(staticData)!.stream.cursor;
 		expect(cursorX.offset).toEqual(expect.any(String));
 
 		sim.resetLog();
@@ -616,9 +615,7 @@ describe('a poll whose time runs out mid-drain', () => {
 		expect(gidsOf(first.items)).toEqual(events.slice(0, 100).map((e) => e.gid));
 		expect(auditRequests().map((r) => r.status)).toEqual([200, 429]);
 		const refused = auditRequests()[1];
-		const cursor = (
-			staticData.auditTrigger as { cursor: { offset?: string; offsetStartAt?: string } }
-		).cursor;
+		const cursor = readAuditState(staticData)!.stream.cursor;
 		expect(cursor.offset).toBe(refused.query.offset);
 
 		sim.resetLog();

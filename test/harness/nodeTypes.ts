@@ -10,10 +10,25 @@ import {
 	type INodeTypes,
 	type IVersionedNodeType,
 } from 'n8n-workflow';
+import { commonPollingParameters } from 'n8n-core/dist/nodes-loader/constants';
+
+/**
+ * What n8n's node loader adds to every polling node type (`applySpecialNodeParameters`):
+ * the Poll Times parameter, so a poll reads its own schedule as it does in n8n.
+ */
+function withPollTimes(type: INodeType | IVersionedNodeType): INodeType | IVersionedNodeType {
+	const { description } = type as INodeType;
+	if (
+		description.polling &&
+		!description.properties?.some((property) => property.name === 'pollTimes')
+	)
+		description.properties.unshift(...commonPollingParameters);
+	return type;
+}
 
 /** The node-type registry n8n-core looks types up in, holding only the given types. */
 export function nodeTypesOf(...types: Array<INodeType | IVersionedNodeType>): INodeTypes {
-	const byName = new Map(types.map((type) => [type.description.name, type]));
+	const byName = new Map(types.map((type) => [type.description.name, withPollTimes(type)]));
 	const get = (name: string) => {
 		const type = byName.get(name);
 		if (!type) throw new UnexpectedError(`The harness registered no node type "${name}"`);

@@ -48,6 +48,16 @@ export async function fetchAuditPage(
 }
 
 /**
+ * Where the audit log goes on after `page`. Asana keeps sending `next_page` after the
+ * newest event, so an empty page is the end of the log for now; its offset is still the
+ * place to ask again from later.
+ */
+export function auditContinuation(page: AuditLogPage): { offset?: string; endOfLog: boolean } {
+	const offset = page.next_page?.offset || undefined;
+	return { offset, endOfLog: !page.data?.length || !offset };
+}
+
+/**
  * Where an audit-log stream stands. `offset` is Asana's latest `next_page.offset`, valid
  * only with the query that produced it, so `offsetStartAt` keeps that query's `start_at`.
  * `resumeAt` (the last emitted `created_at`, or the configured start) is where the stream
@@ -74,9 +84,9 @@ export interface AuditDrainResult {
 }
 
 /**
- * Follows offsets oldest-first until a page comes back empty (Asana keeps sending
- * `next_page` even then), the cap is reached or the deadline passes. A page cut by the cap
- * is not left: its offset is kept and its emitted gids are skipped next time.
+ * Follows offsets oldest-first until the end of the log, the cap or the deadline. The cap
+ * counts events that pass the client filters: what a poll emits. A page cut by the cap is
+ * not left: its offset is kept and its emitted gids are skipped next time.
  */
 export async function drainAuditLog(
 	transport: AsanaTransport,
@@ -84,9 +94,8 @@ export async function drainAuditLog(
 	cursor: AuditCursor,
 	budget: { remaining: number; deadline: number },
 	filters: { server: AuditServerFilters; client: AuditClientFilters },
-	options: { now?: () => number; subject?: string } = {},
+	options: { subject?: string } = {},
 ): Promise<AuditDrainResult> {
-	const now = options.now ?? Date.now;
 	const recent = new RecentKeys(cursor.recent, AUDIT_RECENT_CAPACITY);
 	const events: AuditLogEvent[] = [];
 	let { offset, offsetStartAt, resumeAt } = cursor;
@@ -107,7 +116,7 @@ export async function drainAuditLog(
 	});
 
 	for (;;) {
-		if (budget.remaining <= 0 || now() >= budget.deadline) return result(true);
+		if (budget.remaining <= 0 || Date.now() >= budget.deadline) return result(true);
 		if (!offset) offsetStartAt = laterOf(filters.server.start_at, resumeAt);
 		const reply = await fetchAuditPage(
 			transport,
@@ -146,8 +155,9 @@ export async function drainAuditLog(
 			resumeAt = event.created_at;
 		}
 		if (cut) return result(true);
-		if (reply.body.next_page?.offset) offset = reply.body.next_page.offset;
-		if (page.length === 0 || !reply.body.next_page) return result(false);
+		const next = auditContinuation(reply.body);
+		if (next.offset) offset = next.offset;
+		if (next.endOfLog) return result(false);
 	}
 }
 

@@ -1,6 +1,6 @@
 import { toCronExpression, type IDataObject, type IPollFunctions } from 'n8n-workflow';
 
-/** Used when the schedule cannot be read (an expression n8n's scheduler takes but this reader does not). */
+/** Used for an entry whose schedule cannot be read (an expression n8n's scheduler takes but this reader does not). */
 export const DEFAULT_POLL_GAP_MS = 60_000;
 /** A poll of a rare schedule (hourly, daily) still stops fetching after this long. */
 export const MAX_POLL_BUDGET_MS = 5 * 60_000;
@@ -8,19 +8,31 @@ export const MAX_POLL_BUDGET_MS = 5 * 60_000;
 const BUDGET_SHARE = 0.6;
 const MIN_BUDGET_MS = 1_000;
 const DAY_S = 24 * 3600;
+/** The presets of n8n's scheduler (the `cron` package), as the expressions they stand for. */
+const CRON_PRESETS: Record<string, string> = {
+	'@secondly': '* * * * * *',
+	'@minutely': '0 * * * * *',
+	'@hourly': '0 0 * * * *',
+	'@daily': '0 0 0 * * *',
+	'@weekly': '0 0 0 * * 0',
+	'@weekdays': '0 0 0 * * 1-5',
+	'@weekends': '0 0 0 * * 0,6',
+	'@monthly': '0 0 0 1 * *',
+	'@yearly': '0 0 0 1 1 *',
+};
 
 type PollTimeItem = Parameters<typeof toCronExpression>[0];
 type PollFunctionsWithBudget = IPollFunctions & { getPollBudgetMs?: () => number };
 
-/** The values a cron field allows, from `*`, `n`, `a-b`, `*\/n`, `a-b/n` and lists of them; undefined when unreadable. */
+/** The values a cron field allows, from `*`, `n`, `a-b`, `*\/n`, `n/s`, `a-b/n` and lists of them; undefined when unreadable. */
 function fieldValues(field: string, min: number, max: number): number[] | undefined {
 	const values = new Set<number>();
 	for (const part of field.split(',')) {
-		const match = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part.trim());
+		const match = /^(?:\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(part);
 		if (!match) return undefined;
 		const [, start, end, step] = match;
-		const from = start === '*' ? min : Number(start);
-		const to = start === '*' ? max : end !== undefined ? Number(end) : step ? max : from;
+		const from = start === undefined ? min : Number(start);
+		const to = start === undefined || (end === undefined && step) ? max : Number(end ?? start);
 		const by = step ? Number(step) : 1;
 		if (from < min || to > max || from > to || by < 1) return undefined;
 		for (let value = from; value <= to; value += by) values.add(value);
@@ -28,13 +40,21 @@ function fieldValues(field: string, min: number, max: number): number[] | undefi
 	return [...values].sort((a, b) => a - b);
 }
 
+/** How often a cron expression fires, read as if it fired every day. */
+interface CronRate {
+	/** The shortest time between two fire times, in seconds. */
+	shortestGapS: number;
+	firesPerDay: number;
+}
+
 /**
- * The shortest time in seconds between two fire times of a cron expression (5 fields, or 6
- * with seconds first), read as if it fired every day: day, month and weekday fields only
- * ever widen the real gaps, so this never overestimates.
+ * Reads a cron expression (5 fields, or 6 with seconds first) as if it fired every day:
+ * day, month and weekday fields only ever remove fire times, so the real gaps are never
+ * shorter than these.
  */
-export function shortestCronGapSeconds(expression: string): number | undefined {
-	const fields = expression.trim().split(/\s+/);
+export function readCronRate(expression: string): CronRate | undefined {
+	const trimmed = expression.trim();
+	const fields = (CRON_PRESETS[trimmed.toLowerCase()] ?? trimmed).split(/\s+/);
 	if (fields.length === 5) fields.unshift('0');
 	if (fields.length !== 6) return undefined;
 	const seconds = fieldValues(fields[0], 0, 59);
@@ -43,12 +63,12 @@ export function shortestCronGapSeconds(expression: string): number | undefined {
 	if (!seconds || !minutes || !hours) return undefined;
 	let first: number | undefined;
 	let previous: number | undefined;
-	let shortest = DAY_S;
+	let shortestGapS = DAY_S;
 	for (const hour of hours) {
 		for (const minute of minutes) {
 			for (const second of seconds) {
 				const time = hour * 3600 + minute * 60 + second;
-				if (previous !== undefined) shortest = Math.min(shortest, time - previous);
+				if (previous !== undefined) shortestGapS = Math.min(shortestGapS, time - previous);
 				first ??= time;
 				previous = time;
 			}
@@ -56,54 +76,55 @@ export function shortestCronGapSeconds(expression: string): number | undefined {
 	}
 	// Around midnight: from the day's last fire time to the next day's first.
 	if (first !== undefined && previous !== undefined)
-		shortest = Math.min(shortest, first + DAY_S - previous);
-	return shortest;
+		shortestGapS = Math.min(shortestGapS, first + DAY_S - previous);
+	return { shortestGapS, firesPerDay: seconds.length * minutes.length * hours.length };
+}
+
+function entryRate(item: PollTimeItem): CronRate {
+	let rate: CronRate | undefined;
+	try {
+		rate = readCronRate(toCronExpression(item));
+	} catch {
+		// An entry without its fields (e.g. Custom without a Cron Expression).
+		rate = undefined;
+	}
+	return rate ?? { shortestGapS: DEFAULT_POLL_GAP_MS / 1000, firesPerDay: DAY_S / 60 };
 }
 
 /**
- * The shortest gap between two polls of the trigger's Poll Times. n8n schedules each entry
- * on its own cron with a random second, so entries can fall close together: with several,
- * the shortest of their gaps is shared among them.
+ * The shortest gap between two polls of the trigger's Poll Times. n8n runs each entry on
+ * its own cron, with a random second for the preset modes, so where entries fall relative
+ * to each other is unknown: with several, a poll is given no more than the average gap of
+ * all their fire times together, nor more than the shortest gap of any one of them.
  */
 export function shortestPollGapMs(pollTimes: unknown): number {
-	const items = ((pollTimes as IDataObject | undefined)?.item ?? []) as PollTimeItem[];
+	const items = (pollTimes as IDataObject | undefined)?.item;
 	if (!Array.isArray(items) || items.length === 0) return DEFAULT_POLL_GAP_MS;
-	let shortest = Number.POSITIVE_INFINITY;
-	for (const item of items) {
-		let gap: number | undefined;
-		try {
-			gap = shortestCronGapSeconds(toCronExpression(item));
-		} catch {
-			gap = undefined;
-		}
-		shortest = Math.min(shortest, (gap ?? DEFAULT_POLL_GAP_MS / 1000) * 1000);
-	}
-	return shortest / items.length;
+	const rates = (items as PollTimeItem[]).map(entryRate);
+	const shortestS = Math.min(...rates.map((rate) => rate.shortestGapS));
+	const firesPerDay = rates.reduce((sum, rate) => sum + rate.firesPerDay, 0);
+	return Math.min(shortestS, rates.length > 1 ? DAY_S / firesPerDay : shortestS) * 1000;
 }
 
 /**
  * How long a poll may fetch: a share of the gap to the next scheduled poll (so a poll ends
- * before the next begins), within what the host allows where it says (`getPollBudgetMs`,
- * newer n8n only).
+ * before the next begins), between one second and five minutes, and a share of what the
+ * host allows where it says (`getPollBudgetMs`, newer n8n only).
  */
-export function pollBudgetMs(ctx: IPollFunctions): number {
-	let pollTimes: unknown;
-	try {
-		pollTimes = ctx.getNodeParameter('pollTimes', {});
-	} catch {
-		pollTimes = undefined;
-	}
-	const host = ctx as PollFunctionsWithBudget;
-	const hostBudget =
-		typeof host.getPollBudgetMs === 'function' ? host.getPollBudgetMs() : Number.POSITIVE_INFINITY;
-	const fromSchedule = shortestPollGapMs(pollTimes) * BUDGET_SHARE;
-	return Math.max(
+export function pollBudgetMs(pollTimes: unknown, hostBudgetMs?: number): number {
+	const fromSchedule = Math.max(
 		MIN_BUDGET_MS,
-		Math.min(MAX_POLL_BUDGET_MS, hostBudget * BUDGET_SHARE, fromSchedule),
+		Math.min(MAX_POLL_BUDGET_MS, shortestPollGapMs(pollTimes) * BUDGET_SHARE),
 	);
+	return hostBudgetMs === undefined
+		? fromSchedule
+		: Math.min(fromSchedule, hostBudgetMs * BUDGET_SHARE);
 }
 
 /** Epoch ms by which a poll stops fetching. */
 export function pollDeadline(ctx: IPollFunctions): number {
-	return Date.now() + pollBudgetMs(ctx);
+	const host = ctx as PollFunctionsWithBudget;
+	const hostBudgetMs =
+		typeof host.getPollBudgetMs === 'function' ? host.getPollBudgetMs() : undefined;
+	return Date.now() + pollBudgetMs(ctx.getNodeParameter('pollTimes', {}), hostBudgetMs);
 }

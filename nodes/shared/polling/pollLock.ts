@@ -1,7 +1,7 @@
 import type { IPollFunctions } from 'n8n-workflow';
 
-/** Polls running in this n8n process, by workflow and node, with the time each began. */
-const running = new Map<string, number>();
+/** Polls running in this n8n process, by workflow and node: the hold each took, with the time it began. */
+const running = new Map<string, { since: number }>();
 
 export interface PollLock {
 	release(): void;
@@ -20,13 +20,14 @@ export interface PollBusy {
  */
 export function lockPoll(ctx: IPollFunctions): PollLock | PollBusy {
 	const key = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().name}`;
-	const busySince = running.get(key);
-	if (busySince !== undefined) return { busySince };
-	const since = Date.now();
-	running.set(key, since);
+	const holder = running.get(key);
+	if (holder) return { busySince: holder.since };
+	// An object, not the time: two polls in one millisecond must not release each other's hold.
+	const hold = { since: Date.now() };
+	running.set(key, hold);
 	return {
 		release: () => {
-			if (running.get(key) === since) running.delete(key);
+			if (running.get(key) === hold) running.delete(key);
 		},
 	};
 }

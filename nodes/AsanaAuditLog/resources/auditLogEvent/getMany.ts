@@ -7,6 +7,7 @@ import {
 	readAuditFilters,
 } from '../../../shared/audit/auditParameters';
 import {
+	auditContinuation,
 	fetchAuditPage,
 	matchesAuditFilters,
 	type AuditClientFilters,
@@ -278,10 +279,10 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 		}
 		events.push(...matched);
 		remaining -= matched.length;
-		if (page.next_page?.offset) nextOffset = page.next_page.offset;
-		// Asana keeps sending next_page after the newest event: an empty page is the end for now.
-		if (!page.data?.length || !page.next_page?.offset) break;
-		offset = page.next_page.offset;
+		const next = auditContinuation(page);
+		if (next.offset) nextOffset = next.offset;
+		if (next.endOfLog) break;
+		offset = next.offset;
 	}
 
 	const shaped = events.map((event) =>

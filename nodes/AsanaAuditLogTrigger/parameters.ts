@@ -1,0 +1,122 @@
+import { createHash } from 'crypto';
+import type { IDataObject, IPollFunctions } from 'n8n-workflow';
+
+import { readAuditFilters } from '../shared/audit/auditParameters';
+import type { AuditClientFilters, AuditServerFilters } from '../shared/audit/auditStream';
+import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
+import {
+	invalidParameter,
+	readMaxEventsPerPoll,
+	readWorkspaceGid,
+} from '../shared/editor/parameters';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+export type AuditStart = 'now' | 'lookBack' | 'fromDate';
+
+export interface AuditTriggerSettings {
+	workspaceGid: string;
+	/** Names the workspace in errors and logs: by its name where the locator knows it. */
+	workspaceLabel: string;
+	start: AuditStart;
+	/** Where a new stream starts (ISO), for look back and from date. */
+	startAt?: string;
+	server: AuditServerFilters;
+	client: AuditClientFilters;
+	maxEventsPerPoll: number;
+	simplify: boolean;
+	/** Fingerprint of workspace, filters and start: another fingerprint is another stream. */
+	streamKey: string;
+}
+
+function readStartAt(ctx: IPollFunctions, start: AuditStart): string | undefined {
+	const oldest = Math.max(
+		Date.parse(AUDIT_LOG_EPOCH),
+		Date.now() - AUDIT_LOG_RETENTION_DAYS * DAY_MS,
+	);
+	if (start === 'lookBack') {
+		const days = Number(ctx.getNodeParameter('lookBackDays', 1));
+		if (!Number.isFinite(days) || days <= 0 || days > AUDIT_LOG_RETENTION_DAYS) {
+			throw invalidParameter(
+				ctx,
+				`Look Back (Days): ${String(days)} is out of range`,
+				`Enter a number of days above 0 and at most ${AUDIT_LOG_RETENTION_DAYS}: Asana deletes audit events after ${AUDIT_LOG_RETENTION_DAYS} days.`,
+			);
+		}
+		return new Date(Math.max(oldest, Date.now() - days * DAY_MS)).toISOString();
+	}
+	if (start === 'fromDate') {
+		const raw = ctx.getNodeParameter('fromDate', '') as string;
+		const date = Date.parse(raw);
+		if (!raw || Number.isNaN(date)) {
+			throw invalidParameter(
+				ctx,
+				`From Date: "${raw}" is not a date`,
+				'Pick a date and time, e.g. 2026-11-01T00:00:00Z.',
+			);
+		}
+		if (date > Date.now()) {
+			throw invalidParameter(
+				ctx,
+				`From Date: ${raw} is in the future`,
+				'Pick a date in the past, or choose Start "From Now".',
+			);
+		}
+		return new Date(Math.max(oldest, date)).toISOString();
+	}
+	return undefined;
+}
+
+/** `Workspace "Acme Corp" (123)` when the workspace was picked from the list, else `Workspace 123`. */
+function workspaceLabel(locator: unknown, gid: string): string {
+	const name = (locator as { cachedResultName?: unknown } | undefined)?.cachedResultName;
+	return typeof name === 'string' && name.trim()
+		? `Workspace "${name.trim()}" (${gid})`
+		: `Workspace ${gid}`;
+}
+
+/**
+ * The stream's fingerprint. Workflows store it: what goes in, and how, must stay as it is,
+ * or every stored cursor is taken for another stream's and the trigger starts over.
+ */
+function streamKey(
+	workspaceGid: string,
+	filters: { server: AuditServerFilters; client: AuditClientFilters },
+	start: AuditStart,
+	startConfig: unknown,
+): string {
+	return createHash('sha256')
+		.update(JSON.stringify([workspaceGid, filters.server, filters.client, start, startConfig]))
+		.digest('base64url')
+		.slice(0, 16);
+}
+
+export function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
+	const locator = ctx.getNodeParameter('workspace', undefined);
+	const workspaceGid = readWorkspaceGid(ctx, locator);
+	const start = ctx.getNodeParameter('start', 'now') as AuditStart;
+	const options = ctx.getNodeParameter('options', {}) as IDataObject;
+	const maxEventsPerPoll = readMaxEventsPerPoll(ctx, options);
+	const filters = readAuditFilters(
+		ctx.getNode(),
+		ctx.getNodeParameter('filters', {}) as IDataObject,
+	);
+	const startAt = readStartAt(ctx, start);
+	// The start date is part of the key only as configured, not as computed from "now".
+	const startConfig =
+		start === 'lookBack'
+			? ctx.getNodeParameter('lookBackDays', 1)
+			: start === 'fromDate'
+				? ctx.getNodeParameter('fromDate', '')
+				: '';
+	return {
+		workspaceGid,
+		workspaceLabel: workspaceLabel(locator, workspaceGid),
+		start,
+		startAt,
+		...filters,
+		maxEventsPerPoll,
+		simplify: options.simplify === true,
+		streamKey: streamKey(workspaceGid, filters, start, startConfig),
+	};
+}

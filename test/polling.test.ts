@@ -1,0 +1,177 @@
+/**
+ * The polling primitives both triggers share, without n8n or HTTP: how long a poll may
+ * fetch, read from the trigger's own Poll Times, and the lock that keeps two polls of one
+ * trigger off the same cursor.
+ */
+import type { IPollFunctions } from 'n8n-workflow';
+
+import {
+	DEFAULT_POLL_GAP_MS,
+	MAX_POLL_BUDGET_MS,
+	pollBudgetMs,
+	shortestPollGapMs,
+} from '../nodes/shared/polling/pollBudget';
+import { lockPoll } from '../nodes/shared/polling/pollLock';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/** Poll Times as n8n hands them to a node: its defaults filled into each entry. */
+const pollTimes = (...item: object[]) => ({ item });
+const custom = (cronExpression: string) => ({ mode: 'custom', cronExpression });
+
+describe('shortestPollGapMs: every Poll Times mode n8n offers', () => {
+	it.each([
+		['Every Minute', { mode: 'everyMinute' }, MINUTE],
+		['Every X, 5 minutes', { mode: 'everyX', value: 5, unit: 'minutes' }, 5 * MINUTE],
+		// 0, 7, …, 56 and then 0 of the next hour: four minutes apart.
+		['Every X, 7 minutes', { mode: 'everyX', value: 7, unit: 'minutes' }, 4 * MINUTE],
+		['Every X, 2 hours', { mode: 'everyX', value: 2, unit: 'hours' }, 2 * HOUR],
+		['Every X, 5 hours', { mode: 'everyX', value: 5, unit: 'hours' }, 4 * HOUR],
+		['Every Hour', { mode: 'everyHour', minute: 15 }, HOUR],
+		['Every Day', { mode: 'everyDay', hour: 14, minute: 0 }, 24 * HOUR],
+		['Every Week', { mode: 'everyWeek', hour: 14, minute: 0, weekday: '1' }, 24 * HOUR],
+		['Every Month', { mode: 'everyMonth', hour: 14, minute: 0, dayOfMonth: 1 }, 24 * HOUR],
+	])('%s', (_label, item, gap) => {
+		expect(shortestPollGapMs(pollTimes(item))).toBe(gap);
+	});
+
+	it.each([
+		['explicit seconds, every 10 s', '0,10,20,30,40,50 * * * * *', 10 * SECOND],
+		['a step over a range of seconds', '0-59/15 * * * * *', 15 * SECOND],
+		// n8n refuses `*` in the seconds field, but the schedule itself reads the same.
+		['a step over all seconds', '*/15 * * * * *', 15 * SECOND],
+		['a step from a start second', '5/20 * * * * *', 20 * SECOND],
+		['uneven seconds: the shorter gap counts', '0,5 * * * * *', 5 * SECOND],
+		['every second', '0-59 * * * * *', SECOND],
+		['5 fields, every minute', '* * * * *', MINUTE],
+		['5 fields, every 5 minutes', '*/5 * * * *', 5 * MINUTE],
+		['5 fields, weekdays at 9', '0 9 * * 1-5', 24 * HOUR],
+		['around midnight: 23:00 to 00:00', '0 0 0,23 * * *', HOUR],
+		['extra spaces', '  0,30   * * * * * ', 30 * SECOND],
+		['a preset: @daily', '@daily', 24 * HOUR],
+		['a preset: @secondly (n8n lets it through)', '@secondly', SECOND],
+		['a preset in capitals: @HOURLY', '@HOURLY', HOUR],
+	])('Custom: %s', (_label, expression, gap) => {
+		expect(shortestPollGapMs(pollTimes(custom(expression)))).toBe(gap);
+	});
+
+	it.each([
+		['seven fields', '0 0 * * * * 2026'],
+		['a hash', 'H * * * *'],
+		['a wildcard inside a field', '1* * * * * *'],
+		['a reversed range', '50-10 * * * * *'],
+		['a step of zero', '*/0 * * * * *'],
+		['out of range', '0 60 * * * *'],
+		['empty', ''],
+	])('Custom: an unreadable expression (%s) counts as every minute', (_label, expression) => {
+		expect(shortestPollGapMs(pollTimes(custom(expression)))).toBe(DEFAULT_POLL_GAP_MS);
+	});
+
+	it('an entry without its fields counts as every minute', () => {
+		expect(shortestPollGapMs(pollTimes({ mode: 'custom' }))).toBe(DEFAULT_POLL_GAP_MS);
+		expect(shortestPollGapMs(undefined)).toBe(DEFAULT_POLL_GAP_MS);
+		expect(shortestPollGapMs({})).toBe(DEFAULT_POLL_GAP_MS);
+		expect(shortestPollGapMs(pollTimes())).toBe(DEFAULT_POLL_GAP_MS);
+	});
+
+	describe('several entries', () => {
+		it('two Every Minute entries fire twice a minute', () => {
+			expect(shortestPollGapMs(pollTimes({ mode: 'everyMinute' }, { mode: 'everyMinute' }))).toBe(
+				30 * SECOND,
+			);
+		});
+
+		it('two custom entries half a minute apart', () => {
+			expect(shortestPollGapMs(pollTimes(custom('0 * * * * *'), custom('30 * * * * *')))).toBe(
+				30 * SECOND,
+			);
+		});
+
+		it('a rare entry beside a frequent one hardly shortens the frequent one’s gap', () => {
+			const gap = shortestPollGapMs(
+				pollTimes(custom('0,10,20,30,40,50 * * * * *'), {
+					mode: 'everyDay',
+					hour: 3,
+					minute: 0,
+				}),
+			);
+			expect(gap).toBeGreaterThan(9.9 * SECOND);
+			expect(gap).toBeLessThanOrEqual(10 * SECOND);
+		});
+
+		it('never more than the shortest gap of one entry', () => {
+			expect(
+				shortestPollGapMs(pollTimes(custom('0,5 * * * * *'), { mode: 'everyHour', minute: 0 })),
+			).toBe(5 * SECOND);
+		});
+	});
+});
+
+describe('pollBudgetMs', () => {
+	it('is 60 % of the gap to the next poll', () => {
+		expect(pollBudgetMs(pollTimes({ mode: 'everyMinute' }))).toBe(36 * SECOND);
+		expect(pollBudgetMs(pollTimes(custom('0,10,20,30,40,50 * * * * *')))).toBe(6 * SECOND);
+	});
+
+	it('is at most five minutes however rare the polls', () => {
+		expect(pollBudgetMs(pollTimes({ mode: 'everyX', value: 10, unit: 'minutes' }))).toBe(
+			MAX_POLL_BUDGET_MS,
+		);
+		expect(pollBudgetMs(pollTimes({ mode: 'everyDay', hour: 14, minute: 0 }))).toBe(
+			MAX_POLL_BUDGET_MS,
+		);
+	});
+
+	it('is at least a second, however often the polls', () => {
+		expect(pollBudgetMs(pollTimes(custom('@secondly')))).toBe(SECOND);
+	});
+
+	it('keeps within what the host allows, where it says', () => {
+		expect(pollBudgetMs(pollTimes({ mode: 'everyMinute' }), 20 * SECOND)).toBe(12 * SECOND);
+		expect(pollBudgetMs(pollTimes({ mode: 'everyDay', hour: 1, minute: 0 }), HOUR)).toBe(
+			MAX_POLL_BUDGET_MS,
+		);
+		// A host that allows less than a second gets less than a second.
+		expect(pollBudgetMs(pollTimes({ mode: 'everyMinute' }), 500)).toBe(300);
+	});
+});
+
+describe('lockPoll', () => {
+	const pollOf = (workflowId: string, nodeName: string) =>
+		({
+			getWorkflow: () => ({ id: workflowId, name: 'Some workflow', active: true }),
+			getNode: () => ({ name: nodeName }),
+		}) as unknown as IPollFunctions;
+
+	it('holds one poll per workflow and node until it releases', () => {
+		const first = lockPoll(pollOf('w1', 'Audit'));
+		expect(first).toHaveProperty('release');
+		const second = lockPoll(pollOf('w1', 'Audit'));
+		expect(second).toEqual({ busySince: expect.any(Number) });
+		expect((second as { busySince: number }).busySince).toBeLessThanOrEqual(Date.now());
+		(first as { release(): void }).release();
+		const third = lockPoll(pollOf('w1', 'Audit'));
+		expect(third).toHaveProperty('release');
+		(third as { release(): void }).release();
+	});
+
+	it('lets other nodes and other workflows poll meanwhile', () => {
+		const held = lockPoll(pollOf('w1', 'Audit'));
+		const otherNode = lockPoll(pollOf('w1', 'Audit 2'));
+		const otherWorkflow = lockPoll(pollOf('w2', 'Audit'));
+		expect(otherNode).toHaveProperty('release');
+		expect(otherWorkflow).toHaveProperty('release');
+		for (const lock of [held, otherNode, otherWorkflow]) (lock as { release(): void }).release();
+	});
+
+	it('a second release does not free a lock another poll took since', () => {
+		const first = lockPoll(pollOf('w1', 'Audit')) as { release(): void };
+		first.release();
+		const second = lockPoll(pollOf('w1', 'Audit')) as { release(): void };
+		first.release();
+		expect(lockPoll(pollOf('w1', 'Audit'))).toHaveProperty('busySince');
+		second.release();
+	});
+});
