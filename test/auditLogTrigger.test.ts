@@ -268,7 +268,7 @@ describe('Asana Audit Log Trigger', () => {
 				}),
 				{},
 			);
-			expect(picked.error?.message).toMatch(/^Workspace "Globex" \(31337\): Asana 404/);
+			expect(picked.error?.message).toMatch(/^Workspace “Globex” \(31337\): Asana 404/);
 		});
 
 		it('names the filter Asana rejects', async () => {

@@ -37,7 +37,6 @@ class ScriptedAsana implements AsanaTransport {
 	}
 }
 
-const noDeadline = () => ({ remaining: 1000, deadline: Number.POSITIVE_INFINITY });
 const openBudget = () => new DrainBudget(1000, Number.POSITIVE_INFINITY);
 
 describe('drainAuditLog', () => {
@@ -72,7 +71,7 @@ describe('drainAuditLog', () => {
 
 	it('follows offsets until an empty page and keeps the query the offset belongs to', async () => {
 		const asana = auditLog();
-		const result = await drainAuditLog(asana, '1', begin, noDeadline(), noFilters);
+		const result = await drainAuditLog(asana, '1', begin, openBudget(), noFilters);
 		expect(result.events.map((e) => e.gid)).toEqual(log.map((e) => e.gid));
 		expect(asana.requests.map((r) => r.query.offset)).toEqual([undefined, '100', '200', '250']);
 		expect(
@@ -88,31 +87,19 @@ describe('drainAuditLog', () => {
 
 	it('stops inside a page at the cap, stays on that page and skips what it emitted', async () => {
 		const asana = auditLog();
-		const first = await drainAuditLog(
-			asana,
-			'1',
-			begin,
-			{ remaining: 130, deadline: Infinity },
-			noFilters,
-		);
+		const first = await drainAuditLog(asana, '1', begin, new DrainBudget(130, Infinity), noFilters);
 		expect(first.events).toHaveLength(130);
 		expect(first.backlog).toBe(true);
 		expect(first.cursor.offset).toBe('100');
-		const rest = await drainAuditLog(asana, '1', first.cursor, noDeadline(), noFilters);
+		const rest = await drainAuditLog(asana, '1', first.cursor, openBudget(), noFilters);
 		expect([...first.events, ...rest.events].map((e) => e.gid)).toEqual(log.map((e) => e.gid));
 	});
 
 	it('restarts a refused offset from the last emitted time once, dropping repeats', async () => {
 		const asana = auditLog((offset) => offset === '100');
-		const first = await drainAuditLog(
-			asana,
-			'1',
-			begin,
-			{ remaining: 100, deadline: Infinity },
-			noFilters,
-		);
+		const first = await drainAuditLog(asana, '1', begin, new DrainBudget(100, Infinity), noFilters);
 		asana.requests.length = 0;
-		const rest = await drainAuditLog(asana, '1', first.cursor, noDeadline(), noFilters);
+		const rest = await drainAuditLog(asana, '1', first.cursor, openBudget(), noFilters);
 		expect(rest.offsetRejected).toBe(true);
 		expect(asana.requests[1].query).toMatchObject({
 			offset: undefined,
@@ -129,7 +116,7 @@ describe('drainAuditLog', () => {
 			resumeAt: log[9].created_at,
 			recent: [],
 		};
-		await expect(drainAuditLog(asana, '1', cursor, noDeadline(), noFilters)).rejects.toThrow(
+		await expect(drainAuditLog(asana, '1', cursor, openBudget(), noFilters)).rejects.toThrow(
 			'Asana 400',
 		);
 		expect(asana.requests).toHaveLength(3);
@@ -139,7 +126,7 @@ describe('drainAuditLog', () => {
 		const asana = auditLog();
 		// The log ends with a login: the last event read is one the filter drops.
 		const exports = { server: {}, client: { eventTypes: [], categories: ['exports'] } };
-		const result = await drainAuditLog(asana, '1', begin, noDeadline(), exports);
+		const result = await drainAuditLog(asana, '1', begin, openBudget(), exports);
 		expect(result.events.map((e) => e.gid)).toEqual(
 			log.filter((e) => e.event_category === 'exports').map((e) => e.gid),
 		);
@@ -156,19 +143,13 @@ describe('drainAuditLog', () => {
 			recent: [log[99].gid],
 		};
 		const asGiven = structuredClone(cursor);
-		const spent = await drainAuditLog(
-			auditLog(),
-			'1',
-			cursor,
-			{ remaining: 10, deadline: 0 },
-			noFilters,
-		);
+		const spent = await drainAuditLog(auditLog(), '1', cursor, new DrainBudget(10, 0), noFilters);
 		expect(spent).toMatchObject({ requests: 0, backlog: true, cursor: asGiven });
 		const deferred = await drainAuditLog(
 			new ScriptedAsana(() => ({ deferred: 'Retry-After beyond budget' })),
 			'1',
 			cursor,
-			noDeadline(),
+			openBudget(),
 			noFilters,
 		);
 		expect(deferred).toMatchObject({

@@ -384,7 +384,7 @@ describe('Asana Events Trigger', () => {
 		// Why a poll stopped early is logged; the last poll drained the backlog.
 		expect(backlogLines.map((lines) => lines.length)).toEqual([1, 1, 0]);
 		expect(backlogLines[0][0]).toMatch(
-			/^info Asana Events Trigger in workflow "Harness": 1000 events in 10 requests, the rest next poll \(Max Events per Poll reached\)/,
+			/^info Workflow "Harness", node "Asana Events Trigger": 1000 events in 10 requests, the rest next poll \(Max Events per Poll reached\)/,
 		);
 	});
 
@@ -484,10 +484,10 @@ describe('Asana Events Trigger', () => {
 			expect(first.error).toBeUndefined();
 			expect(overlapping.error).toBeUndefined();
 			expect(overlapping.items).toBeNull();
-			const why = overlapping.logs.filter((line) => line.includes('another poll'));
+			const why = overlapping.logs.filter((line) => line.includes('skipped this poll'));
 			expect(why).toHaveLength(1);
 			expect(why[0]).toMatch(
-				/^info Asana Events Trigger in workflow "Harness": another poll of this trigger has been running since (\S+Z)/,
+				/^info Workflow "Harness", node "Asana Events Trigger": skipped this poll: the previous poll of this trigger, running since (\S+Z)/,
 			);
 			const since = Date.parse(/since (\S+Z)/.exec(why[0])?.[1] ?? '');
 			expect(since).toBeGreaterThanOrEqual(firstStartedAt);
@@ -586,7 +586,7 @@ describe('Asana Events Trigger', () => {
 			expect(deferred.logs.filter((line) => line.includes('the rest next poll'))).toEqual([
 				expect.stringMatching(
 					new RegExp(
-						`^info Asana Events Trigger in workflow "Harness": 0 events in 1 requests, the rest next poll: ${label.replace(/[()]/g, '\\$&')}: `,
+						`^info Workflow "Harness", node "Asana Events Trigger": 0 events in 1 requests, the rest next poll: ${label.replace(/[()]/g, '\\$&')}: `,
 					),
 				),
 			]);

@@ -18,6 +18,7 @@ import {
 } from '../shared/audit/auditStream';
 import { AUDIT_LOG_PAGE, TOKEN_CREDENTIAL } from '../shared/asana/constants';
 import { searchWorkspaces } from '../shared/editor/listSearch';
+import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
@@ -102,17 +103,18 @@ async function pollStream(
 		}
 	}
 
+	const budget = new DrainBudget(settings.maxEventsPerPoll, deadline);
 	const result = await drainAuditLog(
 		transport,
 		settings.workspaceGid,
 		cursor,
-		{ remaining: settings.maxEventsPerPoll, deadline },
+		budget,
 		{ server: settings.server, client: settings.client },
 		{ subject: settings.workspaceLabel },
 	);
 	state.save({ key: settings.streamKey, cursor: result.cursor });
 	if (result.backlog) {
-		const reason = result.deferred ?? 'Max Events per Poll reached';
+		const reason = result.deferred ?? budget.limitReached();
 		ctx.logger.info(
 			`${pollOrigin(ctx)}: ${settings.workspaceLabel}: ${result.events.length} audit events in ${result.requests} requests, the rest next poll (${reason})`,
 		);

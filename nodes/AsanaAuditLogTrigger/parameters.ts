@@ -4,11 +4,8 @@ import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 import { readAuditFilters } from '../shared/audit/auditParameters';
 import type { AuditClientFilters, AuditServerFilters } from '../shared/audit/auditStream';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
-import {
-	invalidParameter,
-	readMaxEventsPerPoll,
-	readWorkspaceGid,
-} from '../shared/editor/parameters';
+import { invalidParameter, readMaxEventsPerPoll, readWorkspace } from '../shared/editor/parameters';
+import { objectLabel } from '../shared/editor/resourceRef';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -67,14 +64,6 @@ function readStartAt(ctx: IPollFunctions, start: AuditStart): string | undefined
 	return undefined;
 }
 
-/** `Workspace "Acme Corp" (123)` when the workspace was picked from the list, else `Workspace 123`. */
-function workspaceLabel(locator: unknown, gid: string): string {
-	const name = (locator as { cachedResultName?: unknown } | undefined)?.cachedResultName;
-	return typeof name === 'string' && name.trim()
-		? `Workspace "${name.trim()}" (${gid})`
-		: `Workspace ${gid}`;
-}
-
 /**
  * The stream's fingerprint. Workflows store it: what goes in, and how, must stay as it is,
  * or every stored cursor is taken for another stream's and the trigger starts over.
@@ -92,8 +81,8 @@ function streamKey(
 }
 
 export function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
-	const locator = ctx.getNodeParameter('workspace', undefined);
-	const workspaceGid = readWorkspaceGid(ctx, locator);
+	const workspace = readWorkspace(ctx, ctx.getNodeParameter('workspace', undefined));
+	const workspaceGid = workspace.gid;
 	const start = ctx.getNodeParameter('start', 'now') as AuditStart;
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	const maxEventsPerPoll = readMaxEventsPerPoll(ctx, options);
@@ -111,7 +100,7 @@ export function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
 				: '';
 	return {
 		workspaceGid,
-		workspaceLabel: workspaceLabel(locator, workspaceGid),
+		workspaceLabel: objectLabel('Workspace', workspaceGid, workspace.name),
 		start,
 		startAt,
 		...filters,

@@ -13,7 +13,9 @@ import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/e
 import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
 import { pollStreams, type PollResult } from '../shared/events/streamPoll';
 import { DrainBudget } from '../shared/polling/drainBudget';
+import { objectLabel } from '../shared/editor/resourceRef';
 import { pollDeadline } from '../shared/polling/pollBudget';
+import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
 import { eventsTriggerProperties } from './description';
 import { eventItems, fetchCurrentResources, gapNoticeItem } from './output';
@@ -30,12 +32,6 @@ const TEST_EVENT_MAX_INTERVAL_MS = 2_000;
  * held; the others are let go with their page.
  */
 const READS_PER_EMITTED_EVENT = 10;
-
-/** How log lines name the trigger: its node and workflow. */
-function logPrefix(ctx: IPollFunctions): string {
-	const workflow = ctx.getWorkflow();
-	return `${ctx.getNode().name} in workflow "${workflow.name ?? workflow.id ?? ''}"`;
-}
 
 async function effectiveFilters(
 	ctx: IPollFunctions,
@@ -58,7 +54,9 @@ async function runPoll(
 	budget: DrainBudget,
 ): Promise<PollResult> {
 	const streams = state.streamsToPoll(settings.targets, (target, label) =>
-		target.kind === 'workspace' ? `Workspace (${target.gid})` : `Resources › ${label}`,
+		target.kind === 'workspace'
+			? objectLabel('Workspace', target.gid, target.listedName)
+			: `Resources › ${label}`,
 	);
 	return await pollStreams(transport, streams, state.recentWindow(), {
 		budget,
@@ -162,7 +160,7 @@ async function pollActive(
 			.map((stream) => `${state.label(stream.target)}: ${stream.deferred}`);
 		const reasons = deferred.length ? `: ${deferred.join('; ')}` : ` (${budget.limitReached()})`;
 		ctx.logger.info(
-			`${logPrefix(ctx)}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`,
+			`${pollOrigin(ctx)}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`,
 		);
 	}
 	return items.length ? [items] : null;
@@ -196,9 +194,7 @@ export class AsanaEventsTrigger implements INodeType {
 
 		const opened = openState(this);
 		if ('busySince' in opened) {
-			this.logger.info(
-				`${logPrefix(this)}: another poll of this trigger has been running since ${new Date(opened.busySince).toISOString()}; this one emits nothing and leaves the cursors to it`,
-			);
+			logBusyPoll(this, opened);
 			return null;
 		}
 		try {

@@ -5,6 +5,7 @@ import { byCreatedAt } from '../shared/events/eventStream';
 import type { StreamEvent } from '../shared/events/streamPoll';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
+import { objectLabel } from '../shared/editor/resourceRef';
 import type { WatchedTarget } from './parameters';
 import type { StreamGap } from './state';
 
@@ -31,8 +32,7 @@ export function streamLabel(
 		target.kind === 'workspace'
 			? 'workspace'
 			: (known.resourceType ?? target.resourceType ?? 'resource');
-	const name = known.name ?? target.listedName;
-	return name ? `${type} “${name}” (${target.gid})` : `${type} ${target.gid}`;
+	return objectLabel(type, target.gid, known.name ?? target.listedName);
 }
 
 /** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */

@@ -7,7 +7,7 @@ import {
 	readAsanaObject,
 	readIntegerOption,
 	readMaxEventsPerPoll,
-	readWorkspaceGid,
+	readWorkspace,
 } from '../shared/editor/parameters';
 import { GID_PATTERN } from '../shared/editor/resourceRef';
 import type { StreamTarget } from '../shared/asana/types';
@@ -29,24 +29,11 @@ export interface EventsTriggerSettings {
 	testEventWaitSeconds: number;
 }
 
-/** What a locator picked from a list was called there, e.g. "Project: Website relaunch". */
-function listedAs(raw: unknown): string | undefined {
-	const { mode, cachedResultName } = (raw ?? {}) as { mode?: unknown; cachedResultName?: unknown };
-	return mode === 'list' && typeof cachedResultName === 'string' && cachedResultName
-		? cachedResultName
-		: undefined;
-}
-
-/** The list of projects and goals labels each "Project: …" or "Goal: …". */
-const LISTED_TYPE = /^(Project|Goal): (.+)$/;
-
 function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	const source = ctx.getNodeParameter('source', 'resources') as string;
 	if (source === 'workspace') {
-		const workspace = ctx.getNodeParameter('workspace', undefined);
-		const gid = readWorkspaceGid(ctx, workspace);
-		const listedName = listedAs(workspace);
-		return [{ kind: 'workspace', gid, ...(listedName ? { listedName } : {}) }];
+		const { gid, name } = readWorkspace(ctx, ctx.getNodeParameter('workspace', undefined));
+		return [{ kind: 'workspace', gid, ...(name ? { listedName: name } : {}) }];
 	}
 	if (source !== 'resources') {
 		throw invalidParameter(
@@ -73,12 +60,11 @@ function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 		const parsed = readAsanaObject(ctx, item.resource, `Resources › item ${index + 1}`);
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
-		const listed = LISTED_TYPE.exec(listedAs(item.resource) ?? '');
 		targets.push({
 			kind: 'resource',
 			gid: parsed.gid,
-			resourceType: parsed.type ?? (listed?.[1].toLowerCase() as 'project' | 'goal' | undefined),
-			...(listed ? { listedName: listed[2] } : {}),
+			resourceType: parsed.type,
+			...(parsed.name ? { listedName: parsed.name } : {}),
 		});
 	});
 	return targets;

@@ -1,6 +1,7 @@
 import { AUDIT_LOG_PAGE } from '../asana/constants';
 import { RecentKeys } from '../events/eventKey';
 import { readAsanaError } from '../asana/errors';
+import type { DrainBudget } from '../polling/drainBudget';
 import type { AsanaReply, AsanaTransport } from '../asana/transport';
 import type { AuditLogEvent, AuditLogPage } from '../asana/types';
 
@@ -92,7 +93,7 @@ export async function drainAuditLog(
 	transport: AsanaTransport,
 	workspaceGid: string,
 	cursor: AuditCursor,
-	budget: { remaining: number; deadline: number },
+	budget: DrainBudget,
 	filters: { server: AuditServerFilters; client: AuditClientFilters },
 	options: { subject?: string } = {},
 ): Promise<AuditDrainResult> {
@@ -116,7 +117,7 @@ export async function drainAuditLog(
 	});
 
 	for (;;) {
-		if (budget.remaining <= 0 || Date.now() >= budget.deadline) return result(true);
+		if (!budget.mayAsk()) return result(true);
 		if (!offset) offsetStartAt = laterOf(filters.server.start_at, resumeAt);
 		const reply = await fetchAuditPage(
 			transport,
@@ -148,7 +149,7 @@ export async function drainAuditLog(
 					cut = true;
 					break;
 				}
-				budget.remaining--;
+				budget.spend(1);
 				events.push(event);
 			}
 			recent.add(event.gid);

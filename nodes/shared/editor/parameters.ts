@@ -70,12 +70,12 @@ export function readAsanaObject(
 	return listed ? { gid: parsed.gid, type: parsed.type ?? listed.type, name: listed.name } : parsed;
 }
 
-/** The workspace gid of a Workspace locator. */
-export function readWorkspaceGid(
+/** The workspace of a Workspace locator, with its name when it was picked from the list. */
+export function readWorkspace(
 	ctx: { getNode(): INode },
 	raw: unknown,
 	itemIndex?: number,
-): string {
+): { gid: string; name?: string } {
 	const value = locatorValue(raw);
 	const gid = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
 	if (!GID_PATTERN.test(gid)) {
@@ -86,7 +86,8 @@ export function readWorkspaceGid(
 			itemIndex,
 		);
 	}
-	return gid;
+	const name = pickedFromList(raw)?.name;
+	return name ? { gid, name } : { gid };
 }
 
 /** A whole-number option in [min, max]; `fallback` when it is not set. */

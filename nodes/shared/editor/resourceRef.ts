@@ -29,6 +29,11 @@ export function readListedLabel(label: string): { type: ListedType; name: string
 	return undefined;
 }
 
+/** An Asana object in messages: `project “Website relaunch” (1200…)`, or `project 1200…` unnamed. */
+export function objectLabel(type: string, gid: string, name?: string): string {
+	return name ? `${type} “${name}” (${gid})` : `${type} ${gid}`;
+}
+
 const PROJECT_VIEWS = new Set([
 	'list',
 	'board',

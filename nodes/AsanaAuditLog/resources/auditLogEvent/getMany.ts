@@ -15,7 +15,7 @@ import {
 } from '../../../shared/audit/auditStream';
 import { AUDIT_LOG_PAGE } from '../../../shared/asana/constants';
 import { workspaceLocator } from '../../../shared/editor/descriptions';
-import { forItem, invalidParameter, readWorkspaceGid } from '../../../shared/editor/parameters';
+import { forItem, invalidParameter, readWorkspace } from '../../../shared/editor/parameters';
 import { createTransport, type AsanaTransport } from '../../../shared/asana/transport';
 import type { AuditLogEvent, AuditLogPage } from '../../../shared/asana/types';
 
@@ -160,7 +160,7 @@ function readDate(
 }
 
 function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySettings {
-	const workspaceGid = readWorkspaceGid(
+	const { gid: workspaceGid } = readWorkspace(
 		ctx,
 		ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }),
 		itemIndex,

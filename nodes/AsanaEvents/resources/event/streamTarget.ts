@@ -5,7 +5,7 @@ import {
 	forItem,
 	invalidParameter,
 	readAsanaObject,
-	readWorkspaceGid,
+	readWorkspace,
 } from '../../../shared/editor/parameters';
 import type { StreamTarget } from '../../../shared/asana/types';
 
@@ -53,7 +53,7 @@ export const streamTargetProperties: INodeProperties[] = [
 export function readStreamTarget(ctx: IExecuteFunctions, itemIndex: number): StreamTarget {
 	const source = ctx.getNodeParameter('source', itemIndex, 'resource') as string;
 	if (source === 'workspace') {
-		const gid = readWorkspaceGid(
+		const { gid } = readWorkspace(
 			ctx,
 			ctx.getNodeParameter('workspace', itemIndex, '', { extractValue: true }),
 			itemIndex,
