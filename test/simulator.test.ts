@@ -126,6 +126,24 @@ describe('simulator: events and sync tokens', () => {
 		).toHaveLength(50);
 	});
 
+	it('hands out opaque tokens: every third carries "+", "/", "=" and "~", and is known only when percent-encoded', async () => {
+		const project = sim.createProject('P');
+		const path = `/events?resource=${project.gid}`;
+		const tokens = [await startToken(path)];
+		for (let i = 0; i < 5; i++) {
+			sim.generateActivity(1, { projectGid: project.gid });
+			const next = await page(path, tokens[tokens.length - 1]);
+			expect([next.status, next.body.data.length]).toEqual([200, 1]);
+			tokens.push(next.body.sync);
+		}
+		const opaque = tokens.filter((t) => !/^[0-9a-f]{32}:\d+$/.test(t));
+		expect(opaque).toEqual([tokens[2], tokens[5]]);
+		for (const token of opaque) for (const char of '+/=~') expect(token).toContain(char);
+		// Unencoded, "+" reads as a space in a query string: a token Asana never issued.
+		expect((await get(`${path}&sync=${opaque[1]}`)).status).toBe(412);
+		expect((await page(path, opaque[1])).status).toBe(200);
+	});
+
 	it('serves every event shape: values only for resource fields, parent only for added/removed, null user for the system', async () => {
 		const project = sim.createProject('P');
 		const other = sim.createProject('Q');
@@ -284,7 +302,7 @@ describe('simulator: events and sync tokens', () => {
 		sim.expireSyncTokens(project.gid);
 		const expired = await page(path, token);
 		expect(expired.status).toBe(412);
-		expect(expired.body.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
+		expect(sim.domain.syncTokenPosition(expired.body.sync)).toBe(sim.eventsEmitted(project.gid));
 		// Only that stream's tokens expired.
 		expect((await page(`/events?resource=${other.gid}`, otherToken)).status).toBe(200);
 		// The fresh token starts at the end: the rename in between is lost, like on Asana.
