@@ -255,11 +255,9 @@ async function main() {
 	say('  • Open a workflow → the trigger node → "Fetch Test Event" to see a sample.');
 	if (sim) {
 		say(' Drive the simulator:');
-		say(`  curl -XPOST ${sim.origin}/_sim/activity -d '{"count":20}'      # more task activity`);
-		say(`  curl -XPOST ${sim.origin}/_sim/audit -d '{"count":5}'          # more audit events`);
-		say(
-			`  curl -XPOST ${sim.origin}/_sim/expire-sync -d '{}'             # expire sync tokens → gap notices`,
-		);
+		// The simulator's own lines: they send what its control API reads.
+		const width = Math.max(...sim.info.curl.map(({ command }) => command.length));
+		for (const { command, effect } of sim.info.curl) say(`  ${command.padEnd(width)}  # ${effect}`);
 		say(`  Credentials use the simulator's fake tokens (Alice: ${sim.tokens.alice}).`);
 	}
 	say(` n8n log: ${n8n.logFile}`);
