@@ -74,6 +74,9 @@ describe('preflight', () => {
 		const { scripts } = readPackageJson();
 		for (const name of ['test', 'demo', 'test:e2e', 'bench'])
 			expect(scripts[name]).toMatch(/^node scripts\/preflight\.cjs && /);
+		// npm passes SIGTERM and SIGINT to its shell only: `exec` makes the script that shell.
+		for (const name of ['demo', 'test:e2e', 'bench'])
+			expect(scripts[name]).toMatch(/&& exec node /);
 	});
 });
 
