@@ -8,13 +8,14 @@
 // Environment: DEMO_PORT (5678), DEMO_EMAIL / DEMO_PASSWORD (owner login),
 // DEMO_POLL_CRON (e.g. "0,20,40 * * * * *" to poll more often than n8n's every minute),
 // SLACK_WEBHOOK_URL / SIEM_URL (real receivers instead of the local sink).
-// Ctrl-C stops n8n, the simulator and the sink.
+// Ctrl-C, SIGTERM (also to the npm process: package.json execs this script) and SIGHUP stop n8n,
+// the simulator and the sink, and wait until they are gone.
 import fs from 'node:fs';
 import path from 'node:path';
 
 import { N8n } from '../test/e2e/lib/n8n.mjs';
 import { buildAndPack } from '../test/e2e/lib/pack.mjs';
-import { fmtMs, freePort, installCleanup, log, portIsFree } from '../test/e2e/lib/procs.mjs';
+import { fmtMs, freePort, log, portIsFree, sleep, stopAll } from '../test/e2e/lib/procs.mjs';
 import { simulatorAvailable, startSimulator } from '../test/e2e/lib/simulator.mjs';
 import { startSink } from '../test/e2e/lib/sink.mjs';
 import {
@@ -51,12 +52,53 @@ const ASANA_API = 'https://app.asana.com/api/1.0';
 let sim;
 let sink;
 let n8n;
-let stopping = false;
-const finish = installCleanup(async () => {
-	stopping = true;
-	await n8n?.stop(20_000).catch(() => {});
-	await sim?.stop().catch(() => {});
-	await sink?.close().catch(() => {});
+let stopping;
+
+/**
+ * Stops what the demo started, once, whoever asks first: n8n's and the simulator's process
+ * groups (SIGTERM, SIGKILL after a grace period), waiting until they exited, and the sink.
+ */
+function stopEverything(code) {
+	stopping ??= (async () => {
+		const clean = await Promise.race([
+			(async () => {
+				await n8n?.stop(20_000).catch(() => {});
+				await sim?.stop().catch(() => {});
+				await sink?.close().catch(() => {});
+				await stopAll();
+				return true;
+			})(),
+			sleep(30_000).then(() => false),
+		]);
+		// The exit handler below kills whatever has not exited by now.
+		say(clean ? 'stopped' : 'stopped (killed what had not exited within 30 s)');
+		process.exit(code);
+	})();
+	return stopping;
+}
+
+for (const [signal, code] of [
+	['SIGINT', 130],
+	['SIGTERM', 143],
+	['SIGHUP', 129],
+]) {
+	process.on(signal, () => {
+		if (!stopping) log(`${signal}: stopping n8n, the simulator and the sink …`);
+		void stopEverything(code);
+	});
+}
+process.on('uncaughtException', (error) => {
+	log(`uncaught: ${error.stack ?? error}`);
+	void stopEverything(1);
+});
+// Last resort when the process exits any other way: no process group outlives the demo.
+process.on('exit', () => {
+	for (const child of [n8n?.process, sim?.process]) {
+		if (child && !child.done)
+			try {
+				process.kill(-child.pid, 'SIGKILL');
+			} catch {}
+	}
 });
 
 function say(text = '') {
@@ -255,11 +297,9 @@ async function main() {
 	say('  • Open a workflow → the trigger node → "Fetch Test Event" to see a sample.');
 	if (sim) {
 		say(' Drive the simulator:');
-		say(`  curl -XPOST ${sim.origin}/_sim/activity -d '{"count":20}'      # more task activity`);
-		say(`  curl -XPOST ${sim.origin}/_sim/audit -d '{"count":5}'          # more audit events`);
-		say(
-			`  curl -XPOST ${sim.origin}/_sim/expire-sync -d '{}'             # expire sync tokens → gap notices`,
-		);
+		// The simulator's own lines: they send what its control API reads.
+		const width = Math.max(...sim.info.curl.map(({ command }) => command.length));
+		for (const { command, effect } of sim.info.curl) say(`  ${command.padEnd(width)}  # ${effect}`);
 		say(`  Credentials use the simulator's fake tokens (Alice: ${sim.tokens.alice}).`);
 	}
 	say(` n8n log: ${n8n.logFile}`);
@@ -272,15 +312,16 @@ async function main() {
 	say(' Ctrl-C stops everything.');
 	say('');
 
-	// Stay up until Ctrl-C; stop if n8n dies.
+	// Stay up until a signal; stop if n8n dies.
 	const exit = await n8n.process.exited;
 	if (stopping) return;
 	log(`n8n exited (${exit.code ?? exit.signal}); see ${n8n.logFile}`);
-	await finish(1);
+	await stopEverything(1);
 }
 
 main().catch(async (error) => {
+	if (stopping) return;
 	log(`demo failed: ${error.message}`);
 	if (n8n?.logFile && fs.existsSync(n8n.logFile)) log(`n8n log: ${n8n.logFile}`);
-	await finish(1);
+	await stopEverything(1);
 });

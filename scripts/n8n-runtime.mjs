@@ -53,6 +53,9 @@ function fmt(ms) {
 	return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
+/** The signals that stop an install in progress: Ctrl-C, a kill, a closed terminal. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** Runs a command; prints a heartbeat every 20 s and the last output lines on failure. */
 function run(label, cmd, args, { cwd, env, timeoutMs = 30 * 60_000 } = {}) {
 	return new Promise((resolve, reject) => {
@@ -85,8 +88,7 @@ function run(label, cmd, args, { cwd, env, timeoutMs = 30 * 60_000 } = {}) {
 				process.kill(-child.pid, 'SIGTERM');
 			} catch {}
 		};
-		process.once('SIGINT', onSignal);
-		process.once('SIGTERM', onSignal);
+		for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
 		child.on('error', (err) => {
 			clearInterval(beat);
 			clearTimeout(timer);
@@ -95,8 +97,7 @@ function run(label, cmd, args, { cwd, env, timeoutMs = 30 * 60_000 } = {}) {
 		child.on('close', (code, signal) => {
 			clearInterval(beat);
 			clearTimeout(timer);
-			process.removeListener('SIGINT', onSignal);
-			process.removeListener('SIGTERM', onSignal);
+			for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
 			if (code === 0) {
 				log(`${label}: done in ${fmt(Date.now() - started)}`);
 				resolve(Date.now() - started);

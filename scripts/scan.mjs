@@ -1,7 +1,8 @@
 // Runs n8n's community-package scanner offline: on the source tree (its source patterns)
-// and on the unpacked `npm pack` tarball, the way a user would receive the package.
+// and on the unpacked `npm pack` tarball (built by `prepack`), the way a user would receive
+// the package; and checks that the tarball holds every node and credential package.json lists.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -35,7 +36,20 @@ try {
 	const unpacked = join(work, 'package');
 	execFileSync('tar', ['-xzf', join(work, tarball), '-C', work]);
 	const packed = report(`tarball ${tarball}`, await analyzePackage(unpacked));
-	process.exitCode = sources && packed ? 0 : 1;
+	const { n8n } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+	const missing = [...n8n.nodes, ...n8n.credentials].filter(
+		(file) => !existsSync(join(unpacked, file)),
+	);
+	const complete = report(
+		'tarball contents',
+		missing.length
+			? { passed: false, message: `package.json lists files it lacks: ${missing.join(', ')}` }
+			: {
+					passed: true,
+					message: `${n8n.nodes.length} nodes, ${n8n.credentials.length} credentials`,
+				},
+	);
+	process.exitCode = sources && packed && complete ? 0 : 1;
 } finally {
 	rmSync(work, { recursive: true, force: true });
 }

@@ -1,9 +1,10 @@
-import { spawn } from 'child_process';
+import { execFile, spawn } from 'child_process';
 import { once } from 'events';
 import { join } from 'path';
 import { createInterface } from 'readline';
+import { promisify } from 'util';
 
-import { AsanaSimulator } from './simulator';
+import { AsanaSimulator, controlExamples } from './simulator';
 
 /** The simulator over real sockets: every semantic other tests and the e2e run rely on. */
 
@@ -124,6 +125,24 @@ describe('simulator: events and sync tokens', () => {
 		expect(
 			(await get(`/projects/${project.gid}/events?sync=${enc(p2.body.sync)}`)).body.data,
 		).toHaveLength(50);
+	});
+
+	it('hands out opaque tokens: every third carries "+", "/", "=" and "~", and is known only when percent-encoded', async () => {
+		const project = sim.createProject('P');
+		const path = `/events?resource=${project.gid}`;
+		const tokens = [await startToken(path)];
+		for (let i = 0; i < 5; i++) {
+			sim.generateActivity(1, { projectGid: project.gid });
+			const next = await page(path, tokens[tokens.length - 1]);
+			expect([next.status, next.body.data.length]).toEqual([200, 1]);
+			tokens.push(next.body.sync);
+		}
+		const opaque = tokens.filter((t) => !/^[0-9a-f]{32}:\d+$/.test(t));
+		expect(opaque).toEqual([tokens[2], tokens[5]]);
+		for (const token of opaque) for (const char of '+/=~') expect(token).toContain(char);
+		// Unencoded, "+" reads as a space in a query string: a token Asana never issued.
+		expect((await get(`${path}&sync=${opaque[1]}`)).status).toBe(412);
+		expect((await page(path, opaque[1])).status).toBe(200);
 	});
 
 	it('serves every event shape: values only for resource fields, parent only for added/removed, null user for the system', async () => {
@@ -284,7 +303,7 @@ describe('simulator: events and sync tokens', () => {
 		sim.expireSyncTokens(project.gid);
 		const expired = await page(path, token);
 		expect(expired.status).toBe(412);
-		expect(expired.body.sync).toMatch(/^[0-9a-f]{32}:\d+$/);
+		expect(sim.domain.syncTokenPosition(expired.body.sync)).toBe(sim.eventsEmitted(project.gid));
 		// Only that stream's tokens expired.
 		expect((await page(`/events?resource=${other.gid}`, otherToken)).status).toBe(200);
 		// The fresh token starts at the end: the rename in between is lost, like on Asana.
@@ -1017,6 +1036,76 @@ describe('simulator: control API', () => {
 		expect(sim.requestLog).toHaveLength(0);
 	});
 
+	it('answers 400 to a body it cannot read, saying what to send, and does nothing', async () => {
+		const [project] = sim.seeded.projects;
+		const before = sim.eventsEmitted(project.gid);
+		const post = async (route: string, body: string, contentType: string) => {
+			const response = await fetch(`${sim.origin}/_sim/${route}`, {
+				method: 'POST',
+				headers: { 'content-type': contentType },
+				body,
+			});
+			const answer = (await response.json()) as Json;
+			return { status: response.status, message: answer.errors?.[0]?.message as string };
+		};
+		const send =
+			'Send a JSON object with any of count, projectGid and the header "content-type: application/json".';
+		// What `curl -d '{"count":20}'` sends without -H: a form-encoded body.
+		expect(await post('activity', '{"count":20}', 'application/x-www-form-urlencoded')).toEqual({
+			status: 400,
+			message: `/_sim/activity: cannot read a body of content type "application/x-www-form-urlencoded". ${send}`,
+		});
+		expect((await post('activity', 'count=20', 'application/x-www-form-urlencoded')).status).toBe(
+			400,
+		);
+		expect((await post('activity', '{"count":20}', 'text/plain')).message).toMatch(
+			/content type "text\/plain"/,
+		);
+		expect((await post('activity', '{"count":20', 'application/json')).message).toMatch(
+			/^\/_sim\/activity: the body is not valid JSON \(.+\)\. Send a JSON object/,
+		);
+		expect((await post('activity', '[20]', 'application/json')).message).toMatch(/not an object/);
+		expect(await post('activity', '{"cnt":20}', 'application/json')).toEqual({
+			status: 400,
+			message: `/_sim/activity: unknown field "cnt". ${send}`,
+		});
+		expect((await post('activity', '{"count":"20"}', 'application/json')).message).toBe(
+			'/_sim/activity: count must be a whole number of at least 0, got "20".',
+		);
+		expect((await post('activity', '{"projectGid":5}', 'application/json')).message).toMatch(
+			/projectGid must be an Asana id as a string of digits/,
+		);
+		expect((await post('faults', '{"path":"/users/me"}', 'application/json')).message).toMatch(
+			/kind is required \(one of 429, 500/,
+		);
+		expect((await post('latency', '{"ms":-1}', 'application/json')).status).toBe(400);
+		expect((await post('reset-log', '{"all":true}', 'application/json')).message).toMatch(
+			/takes no fields|without fields/,
+		);
+		expect((await fetch(`${sim.origin}/_sim/activity`)).status).toBe(405);
+		expect((await fetch(`${sim.origin}/_sim/state`, { method: 'POST' })).status).toBe(405);
+		expect(sim.eventsEmitted(project.gid)).toBe(before);
+		expect((await get('/users/me')).status).toBe(200);
+	});
+
+	it('the curl lines it prints work as printed', async () => {
+		const [project] = sim.seeded.projects;
+		const sync = await startToken(`/events?resource=${project.gid}`);
+		const [activity, audit, expire] = controlExamples(sim.origin);
+		const run = async (command: string) =>
+			JSON.parse((await promisify(execFile)('sh', ['-c', command])).stdout) as Json;
+
+		const events = sim.eventsEmitted(project.gid);
+		expect(await run(activity.command)).toEqual({ ok: true });
+		expect(sim.eventsEmitted(project.gid)).toBeGreaterThanOrEqual(events + 20);
+		const auditEvents = sim.domain.auditList(sim.workspaceGid).length;
+		expect(await run(audit.command)).toEqual({ ok: true });
+		expect(sim.domain.auditList(sim.workspaceGid).length).toBe(auditEvents + 5);
+		expect((await page(`/events?resource=${project.gid}`, sync)).status).toBe(200);
+		expect(await run(expire.command)).toEqual({ ok: true });
+		expect((await page(`/events?resource=${project.gid}`, sync)).status).toBe(412);
+	});
+
 	it('runs standalone: prints its details as one JSON line and stops cleanly on SIGTERM', async () => {
 		const child = spawn(
 			process.execPath,
@@ -1043,6 +1132,7 @@ describe('simulator: control API', () => {
 				tokens: { alice: expect.any(String) },
 			});
 			expect(info.projects).toHaveLength(2);
+			expect(info.curl).toEqual(controlExamples(new URL(info.baseUrl).origin));
 			const me = await fetch(`${info.baseUrl}/users/me`, {
 				headers: { Authorization: `Bearer ${info.tokens.alice}` },
 			});

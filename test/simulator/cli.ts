@@ -1,10 +1,11 @@
 /**
  * Runs the simulator on its own:
  *   npx tsx test/simulator/cli.ts [--port 5680] [--latency 0] [--activity-every-ms 5000] [--audit-every-ms 15000] [--seed 1]
- * Prints one JSON line (URLs, workspace, tokens, projects, goals), then keeps generating
- * activity and audit events until SIGINT or SIGTERM. 0 turns a generator off.
+ * Prints one JSON line (URLs, workspace, tokens, projects, goals, curl lines that drive it),
+ * then keeps generating activity and audit events until SIGINT or SIGTERM. 0 turns a
+ * generator off.
  */
-import { AsanaSimulator } from './index';
+import { AsanaSimulator, controlExamples } from './index';
 
 const OPTIONS = ['port', 'latency', 'activity-every-ms', 'audit-every-ms', 'seed'] as const;
 type Option = (typeof OPTIONS)[number];
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
 			tokens: sim.tokens,
 			projects: projects.map((p) => ({ gid: p.gid, name: p.name })),
 			goals: goals.map((g) => ({ gid: g.gid, name: g.name })),
+			curl: controlExamples(sim.origin),
 		}),
 	);
 	const timers: NodeJS.Timeout[] = [];

@@ -197,6 +197,9 @@ function lowerBound(
 	return low;
 }
 
+/** Bytes that base64 writes as "++//"; with the 16 of a digest, the padding adds "==". */
+const OPAQUE_TOKEN_PREFIX = Buffer.from([0xfb, 0xef, 0xff]);
+
 interface SyncToken {
 	stream: string;
 	position: number;
@@ -723,13 +726,20 @@ export class Domain {
 
 	// ---- sync tokens -------------------------------------------------------------------
 
+	/**
+	 * Asana's tokens look like `5a888cbba4065641bffe1b44dced2fcf:0`, but they are opaque: every
+	 * third token here is base64 with "+", "/" and "=", and a "~", so clients meet such tokens.
+	 */
 	private issueToken(stream: string, position: number): string {
 		this.dropOldTokens();
 		const serial = ++this.tokenSerial;
-		const hex = createHash('md5')
+		const digest = createHash('md5')
 			.update(`${this.secret}:${stream}:${position}:${serial}`)
-			.digest('hex');
-		const token = `${hex}:${serial}`;
+			.digest();
+		const token =
+			serial % 3 === 0
+				? `${Buffer.concat([OPAQUE_TOKEN_PREFIX, digest]).toString('base64')}~${serial}`
+				: `${digest.toString('hex')}:${serial}`;
 		this.syncTokens.set(token, { stream, position, issuedAt: this.now(), serial });
 		return token;
 	}

@@ -29,6 +29,7 @@ import {
 	type SimServer,
 } from './server';
 
+export { controlExamples } from './server';
 export type {
 	AuditLogEvent,
 	Compact,

@@ -99,10 +99,15 @@ function sendJson(
 	res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+async function readText(req: IncomingMessage): Promise<string> {
 	const chunks: Buffer[] = [];
 	for await (const chunk of req) chunks.push(chunk as Buffer);
-	const text = Buffer.concat(chunks).toString('utf8');
+	return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The OAuth token endpoint's body: form-encoded, as OAuth clients send it, or JSON. */
+async function readOAuthBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+	const text = await readText(req);
 	if (!text.trim()) return {};
 	if ((req.headers['content-type'] ?? '').includes('json')) {
 		const parsed: unknown = JSON.parse(text);
@@ -111,6 +116,108 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 		return parsed as Record<string, unknown>;
 	}
 	return Object.fromEntries(new URLSearchParams(text));
+}
+
+// ---- control API -------------------------------------------------------------------------
+
+interface FieldRule {
+	valid: (value: unknown) => boolean;
+	/** What a valid value is, for the 400 that answers another. */
+	expected: string;
+	required?: true;
+}
+
+const wholeNumber = (min: number): FieldRule => ({
+	valid: (value) => Number.isInteger(value) && (value as number) >= min,
+	expected: `a whole number of at least ${min}`,
+});
+const text: FieldRule = { valid: (value) => typeof value === 'string', expected: 'a string' };
+const gidText: FieldRule = {
+	valid: (value) => typeof value === 'string' && GID.test(value),
+	expected: 'an Asana id as a string of digits, e.g. "1200000000000005"',
+};
+
+/** The JSON fields each POST route reads; 'get' marks the routes that only answer GET. */
+const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
+	'/_sim/state': 'get',
+	'/_sim/log': 'get',
+	'/_sim/activity': { count: wholeNumber(0), projectGid: gidText },
+	'/_sim/audit': { count: wholeNumber(0) },
+	'/_sim/expire-sync': { streamGid: gidText },
+	'/_sim/expire-offsets': {},
+	'/_sim/faults': {
+		kind: {
+			valid: (value) => FAULT_KINDS.includes(value as FaultSpec['kind']),
+			expected: `one of ${FAULT_KINDS.join(', ')}`,
+			required: true,
+		},
+		path: text,
+		times: wholeNumber(1),
+		retryAfterSec: wholeNumber(0),
+		delayMs: wholeNumber(0),
+		phrase: text,
+	},
+	'/_sim/clear-faults': {},
+	'/_sim/latency': { ms: wholeNumber(0) },
+	'/_sim/reset-log': {},
+};
+
+/** Control calls to type by hand, as the demo prints them: JSON, with its content type. */
+export function controlExamples(origin: string): Array<{ command: string; effect: string }> {
+	const curl = (route: string, body: Record<string, unknown>) =>
+		`curl -XPOST ${origin}/_sim/${route} -H 'content-type: application/json' -d '${JSON.stringify(body)}'`;
+	return [
+		{ command: curl('activity', { count: 20 }), effect: 'more task activity' },
+		{ command: curl('audit', { count: 5 }), effect: 'more audit events' },
+		{ command: curl('expire-sync', {}), effect: 'expire sync tokens → gap notices' },
+	];
+}
+
+/**
+ * A control request's body: empty, or a JSON object sent as application/json with only the
+ * fields the route reads, each of its type. Anything else is a 400 that says what to send, so
+ * a driver never gets "ok" for a request that did something else than it asked.
+ */
+async function readControlBody(
+	req: IncomingMessage,
+	path: string,
+	fields: Record<string, FieldRule>,
+): Promise<Record<string, unknown>> {
+	const raw = await readText(req);
+	const names = Object.keys(fields);
+	const what = `Send a JSON object${names.length ? ` with any of ${names.join(', ')}` : ' without fields, or no body'} and the header "content-type: application/json".`;
+	let body: Record<string, unknown> = {};
+	if (raw.trim()) {
+		const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+		if (type !== 'application/json')
+			throw new HttpError(
+				400,
+				`${path}: cannot read a body of content type "${type || 'none'}". ${what}`,
+			);
+		try {
+			body = JSON.parse(raw) as Record<string, unknown>;
+		} catch (error) {
+			throw new HttpError(
+				400,
+				`${path}: the body is not valid JSON (${(error as Error).message}). ${what}`,
+			);
+		}
+		if (!body || typeof body !== 'object' || Array.isArray(body))
+			throw new HttpError(400, `${path}: the body is JSON but not an object. ${what}`);
+	}
+	for (const [name, value] of Object.entries(body)) {
+		if (!Object.hasOwn(fields, name))
+			throw new HttpError(400, `${path}: unknown field "${name}". ${what}`);
+		if (!fields[name].valid(value))
+			throw new HttpError(
+				400,
+				`${path}: ${name} must be ${fields[name].expected}, got ${JSON.stringify(value)}.`,
+			);
+	}
+	for (const [name, rule] of Object.entries(fields))
+		if (rule.required && body[name] === undefined)
+			throw new HttpError(400, `${path}: ${name} is required (${rule.expected}).`);
+	return body;
 }
 
 // ---- opt_fields ----------------------------------------------------------------------------
@@ -676,7 +783,7 @@ export async function startServer(
 			let params: Record<string, string | undefined>;
 			try {
 				params = Object.fromEntries(
-					Object.entries(await readBody(req)).map(([k, v]) => [
+					Object.entries(await readOAuthBody(req)).map(([k, v]) => [
 						k,
 						v === undefined ? undefined : String(v),
 					]),
@@ -711,59 +818,48 @@ export async function startServer(
 		res: ServerResponse,
 		path: string,
 	): Promise<void> {
-		let body: Record<string, unknown>;
+		const fields = Object.hasOwn(CONTROL_ROUTES, path) ? CONTROL_ROUTES[path] : undefined;
+		if (!fields) throw new HttpError(404, `Unknown control route ${path}`);
+		if (fields === 'get') {
+			if (req.method !== 'GET') throw new HttpError(405, `${path} needs GET`);
+			return sendJson(res, 200, path === '/_sim/state' ? sim.state() : running.log);
+		}
+		if (req.method !== 'POST') throw new HttpError(405, `${path} needs POST`);
+		const body = await readControlBody(req, path, fields);
 		try {
-			body = req.method === 'POST' ? await readBody(req) : {};
-		} catch (error) {
-			throw new HttpError(400, `Unreadable body: ${(error as Error).message}`);
-		}
-		const count = () => {
-			const value = Number(body.count ?? 1);
-			if (!Number.isInteger(value) || value < 0)
-				throw new HttpError(400, 'count: must be a non-negative integer');
-			return value;
-		};
-		const done = () => sendJson(res, 200, { ok: true });
-		const post = (handler: () => void) => {
-			if (req.method !== 'POST') throw new HttpError(405, `${path} needs POST`);
-			try {
-				handler();
-			} catch (error) {
-				// Bad input from the driver (unknown project, bad fault ...), not a simulator bug.
-				throw error instanceof HttpError ? error : new HttpError(400, (error as Error).message);
-			}
-			done();
-		};
-		switch (path) {
-			case '/_sim/state':
-				return sendJson(res, 200, sim.state());
-			case '/_sim/log':
-				return sendJson(res, 200, running.log);
-			case '/_sim/activity':
-				return post(() =>
-					sim.generateActivity(count(), { projectGid: body.projectGid as string | undefined }),
-				);
-			case '/_sim/audit':
-				return post(() => void sim.recentAuditEvents(count()));
-			case '/_sim/expire-sync':
-				return post(() => sim.expireSyncTokens(body.streamGid as string | undefined));
-			case '/_sim/expire-offsets':
-				return post(() => sim.expireAuditOffsets());
-			case '/_sim/faults':
-				return post(() => {
-					if (!FAULT_KINDS.includes(body.kind as FaultSpec['kind']))
-						throw new HttpError(400, `kind: must be one of ${FAULT_KINDS.join(', ')}`);
+			switch (path) {
+				case '/_sim/activity':
+					sim.generateActivity((body.count as number | undefined) ?? 1, {
+						projectGid: body.projectGid as string | undefined,
+					});
+					break;
+				case '/_sim/audit':
+					sim.recentAuditEvents((body.count as number | undefined) ?? 1);
+					break;
+				case '/_sim/expire-sync':
+					sim.expireSyncTokens(body.streamGid as string | undefined);
+					break;
+				case '/_sim/expire-offsets':
+					sim.expireAuditOffsets();
+					break;
+				case '/_sim/faults':
 					sim.injectFault(body as unknown as FaultSpec);
-				});
-			case '/_sim/clear-faults':
-				return post(() => sim.clearFaults());
-			case '/_sim/latency':
-				return post(() => sim.setLatency(Number(body.ms ?? 0)));
-			case '/_sim/reset-log':
-				return post(() => sim.resetLog());
-			default:
-				throw new HttpError(404, `Unknown control route ${path}`);
+					break;
+				case '/_sim/clear-faults':
+					sim.clearFaults();
+					break;
+				case '/_sim/latency':
+					sim.setLatency((body.ms as number | undefined) ?? 0);
+					break;
+				case '/_sim/reset-log':
+					sim.resetLog();
+					break;
+			}
+		} catch (error) {
+			// Bad input from the driver (unknown project ...), not a simulator bug.
+			throw new HttpError(400, (error as Error).message);
 		}
+		sendJson(res, 200, { ok: true });
 	}
 
 	const server = createServer((req, res) => {

@@ -1,9 +1,4 @@
-import {
-	NodeOperationError,
-	type IDataObject,
-	type IExecuteFunctions,
-	type INodeProperties,
-} from 'n8n-workflow';
+import { type IDataObject, type IExecuteFunctions, type INodeProperties } from 'n8n-workflow';
 
 import type { AuthenticationMethod } from '../../../shared/asana/constants';
 import { EVENT_OPT_FIELDS } from '../../../shared/events/eventFilters';
@@ -16,7 +11,7 @@ import {
 } from '../../../shared/events/eventStream';
 import { DrainBudget } from '../../../shared/polling/drainBudget';
 import { createTransport } from '../../../shared/asana/transport';
-import { forItem } from '../../../shared/editor/parameters';
+import { invalidParameter } from '../../../shared/editor/parameters';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
 const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
@@ -88,40 +83,77 @@ export const getEventsDescription: INodeProperties[] = [
 
 /**
  * The token handed out. When Max Events ends inside a page, Asana's token of that page is
- * followed by the keys of the events already returned from it, so the next run skips
- * exactly those. Keys are base64url, so neither separator can occur inside one.
+ * followed by "~" and the keys of the events already returned from it, joined by ".", so the
+ * next run skips exactly those. Asana's tokens are opaque and may hold any character, "~"
+ * included: the suffix is read only where it ends the token and lists whole keys (eventKey's 12
+ * base64url characters), and a token of Asana's that would read as one with keys gets an empty
+ * key list, so that every token reads back as written.
  */
-const EMITTED_SEPARATOR = '~';
-const KEY_SEPARATOR = '.';
+const EMITTED_SUFFIX = /~((?:[\w-]{12}(?:\.[\w-]{12})*)?)$/;
 
 export function encodeSyncToken(cursor: StreamCursor): string {
-	return cursor.emitted?.length
-		? `${cursor.sync}${EMITTED_SEPARATOR}${cursor.emitted.join(KEY_SEPARATOR)}`
-		: cursor.sync;
+	const keys = cursor.emitted?.join('.') ?? '';
+	return keys || EMITTED_SUFFIX.test(cursor.sync) ? `${cursor.sync}~${keys}` : cursor.sync;
+}
+
+export function decodeSyncToken(token: string): StreamCursor {
+	const suffix = EMITTED_SUFFIX.exec(token);
+	if (!suffix) return { sync: token };
+	const sync = token.slice(0, suffix.index);
+	return suffix[1] ? { sync, emitted: suffix[1].split('.') } : { sync };
 }
 
 /**
- * Asana's tokens are hex and digits joined by ":", this node's suffix is base64url keys; the
- * check is loose on purpose, and catches text that was never a token (an expression typed as
- * plain text, an object, a pasted item).
+ * Asana judges its tokens; this only catches values that cannot be one (an expression typed as
+ * plain text, a pasted item, an object) and keeps the length sane.
  */
-const SYNC_TOKEN_PATTERN = /^[\w:-]+(~[\w.-]+)?$/;
+const MAX_SYNC_TOKEN_LENGTH = 4096;
+const SPACE_OR_CONTROL = /[\s\p{Cc}]/u;
 
-export function decodeSyncToken(token: string): StreamCursor {
-	const [sync, emitted] = token.split(EMITTED_SEPARATOR, 2);
-	return emitted ? { sync, emitted: emitted.split(KEY_SEPARATOR).filter(Boolean) } : { sync };
+/** What keeps Asana's part of a token from being a token, if anything. */
+function problemWithToken(sync: string): string | undefined {
+	if (!sync) return 'it has no token before its "~" part';
+	if (sync.length > MAX_SYNC_TOKEN_LENGTH)
+		return `it is longer than ${MAX_SYNC_TOKEN_LENGTH.toLocaleString('en-US')} characters`;
+	if (SPACE_OR_CONTROL.test(sync)) return 'it contains spaces or control characters';
+	return undefined;
+}
+
+function notASyncToken(ctx: IExecuteFunctions, itemIndex: number, problem: string) {
+	// The value is not echoed: a token pasted into the wrong field would end up in the error.
+	return invalidParameter(
+		ctx,
+		`Sync Token: this is not a sync token: ${problem}`,
+		'Pass the "sync" value of an earlier run of this node unchanged, as an expression, e.g. {{ $json.sync }} (Expression mode, not Fixed), or leave Sync Token empty to start listening now.',
+		itemIndex,
+	);
+}
+
+/** The token to continue from, or undefined to start listening now. */
+function readSyncToken(ctx: IExecuteFunctions, itemIndex: number): StreamCursor | undefined {
+	const value = ctx.getNodeParameter('sync', itemIndex, '') ?? '';
+	if (typeof value !== 'string')
+		throw notASyncToken(
+			ctx,
+			itemIndex,
+			`it is ${Array.isArray(value) ? 'a list' : `of type ${typeof value}`}, not text`,
+		);
+	const token = value.trim();
+	if (!token) return undefined;
+	const cursor = decodeSyncToken(token);
+	const problem = problemWithToken(cursor.sync);
+	if (problem) throw notASyncToken(ctx, itemIndex, problem);
+	return cursor;
 }
 
 function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
 	const value = Number(ctx.getNodeParameter('maxEvents', itemIndex, 1000));
 	if (!Number.isInteger(value) || value < 1) {
-		throw new NodeOperationError(
-			ctx.getNode(),
-			forItem(`Max Events: ${String(value)} is out of range`, itemIndex),
-			{
-				description: 'Enter a whole number of at least 1, or choose Pages "One Page".',
-				itemIndex,
-			},
+		throw invalidParameter(
+			ctx,
+			`Max Events: ${String(value)} is out of range`,
+			'Enter a whole number of at least 1, or choose Pages "One Page".',
+			itemIndex,
 		);
 	}
 	return value;
@@ -129,19 +161,7 @@ function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
 
 export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const target = readStreamTarget(ctx, itemIndex);
-	const givenToken = String(ctx.getNodeParameter('sync', itemIndex, '') ?? '').trim();
-	if (givenToken && !SYNC_TOKEN_PATTERN.test(givenToken)) {
-		// The value is not echoed: a token pasted into the wrong field would end up in the error.
-		throw new NodeOperationError(
-			ctx.getNode(),
-			forItem('Sync Token: this is not a sync token', itemIndex),
-			{
-				description:
-					'Pass the "sync" value of an earlier run of this node unchanged, as an expression, e.g. {{ $json.sync }} (Expression mode, not Fixed), or leave Sync Token empty to start listening now.',
-				itemIndex,
-			},
-		);
-	}
+	const given = readSyncToken(ctx, itemIndex);
 	const onePage = ctx.getNodeParameter('pages', itemIndex, 'all') === 'one';
 	const maxEvents = onePage ? pageSizeOf(target) : readMaxEvents(ctx, itemIndex);
 	const output = ctx.getNodeParameter('output', itemIndex, 'eachEvent') as string;
@@ -153,12 +173,12 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	const transport = createTransport(ctx, { authentication, itemIndex });
 	const subject = streamSubject(target, itemIndex);
 
-	if (!givenToken) {
+	if (!given) {
 		const sync = await startStream(transport, target, { subject });
 		return [
 			{
 				events: [],
-				sync: sync ?? null,
+				sync: sync === undefined ? null : encodeSyncToken({ sync }),
 				has_more: false,
 				sync_token_expired: false,
 				note: 'No sync token was given, so Asana started listening now. Pass "sync" to the next run to get the events from now on.',
@@ -169,7 +189,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	const result = await drainStream(
 		transport,
 		target,
-		decodeSyncToken(givenToken),
+		given,
 		new DrainBudget(maxEvents, Number.POSITIVE_INFINITY),
 		{ subject, optFields: EVENT_OPT_FIELDS, maxPages: onePage ? 1 : undefined },
 	);

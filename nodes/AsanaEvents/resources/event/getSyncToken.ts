@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import type { AuthenticationMethod } from '../../../shared/asana/constants';
 import { startStream } from '../../../shared/events/eventStream';
 import { createTransport } from '../../../shared/asana/transport';
+import { encodeSyncToken } from './getEvents';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
 /** Starts listening now: Asana answers a request without token with a token that marks "now". */
@@ -18,5 +19,5 @@ export async function getSyncToken(
 	) as AuthenticationMethod;
 	const transport = createTransport(ctx, { authentication, itemIndex });
 	const sync = await startStream(transport, target, { subject: streamSubject(target, itemIndex) });
-	return [{ sync: sync ?? null }];
+	return [{ sync: sync === undefined ? null : encodeSyncToken({ sync }) }];
 }
