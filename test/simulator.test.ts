@@ -1076,7 +1076,7 @@ describe('simulator: control API', () => {
 			/projectGid must be an Asana id as a string of digits/,
 		);
 		expect((await post('faults', '{"path":"/users/me"}', 'application/json')).message).toMatch(
-			/kind is required \(one of 429, 500/,
+			/kind is required \(one of 402, 429, 451, 500/,
 		);
 		expect((await post('latency', '{"ms":-1}', 'application/json')).status).toBe(400);
 		expect((await post('reset-log', '{"all":true}', 'application/json')).message).toMatch(

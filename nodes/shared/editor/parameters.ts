@@ -12,15 +12,17 @@ export function forItem(message: string, itemIndex?: number): string {
 	return itemIndex === undefined ? message : `Item ${itemIndex}: ${message}`;
 }
 
-/** A parameter the node cannot use: the message names it, the description gives the fix. */
+/**
+ * A parameter the node cannot use. The message names it and gives the fix: where activation
+ * fails, n8n shows the message alone.
+ */
 export function invalidParameter(
 	ctx: { getNode(): INode },
 	message: string,
 	fix: string,
 	itemIndex?: number,
 ): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), forItem(message, itemIndex), {
-		description: fix,
+	return new NodeOperationError(ctx.getNode(), forItem(`${message}. ${fix}`, itemIndex), {
 		itemIndex,
 	});
 }
