@@ -439,6 +439,29 @@ describe('Asana Audit Log Trigger', () => {
 			}
 			expect(emitted).toEqual(events.map((e) => e.gid));
 		}, 30_000);
+		it('gives up a request Asana does not answer by the deadline instead of holding the poll for the 30 s request timeout', async () => {
+			const events = sim.generateAuditEvents(250, {
+				from: Date.now() - 10 * HOUR,
+				to: Date.now() - HOUR,
+			});
+			const parameters = params({
+				pollTimes: { item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }] },
+				start: 'lookBack',
+				lookBackDays: 1,
+			});
+			const staticData: IDataObject = {};
+			sim.injectFault({ kind: 'timeout', path: '/audit_log_events', delayMs: 60_000 });
+			const started = Date.now();
+			const first = await poll(parameters, staticData);
+			const took = Date.now() - started;
+			expect(first.error).toBeUndefined();
+			expect(first.items).toBeNull();
+			// Done before the next tick, 10 s after this one.
+			expect(took).toBeLessThan(9_000);
+			expect(first.logs.some((line) => /\(timed out\) on .*time budget/.test(line))).toBe(true);
+			const emitted = gidsOf((await poll(parameters, staticData)).items);
+			expect(emitted).toEqual(events.map((e) => e.gid));
+		}, 30_000);
 	});
 
 	describe('upgrading from 0.1', () => {
