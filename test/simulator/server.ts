@@ -48,6 +48,8 @@ export interface SimServer {
 	counters: Counters;
 	faults: Array<FaultSpec & { remaining: number }>;
 	latencyMs: number;
+	/** Replaces the explaining message of the service-account 403 (Asana itself answers a bare "Forbidden"). */
+	forbiddenMessage?: string;
 	resetLog(): void;
 	close(): Promise<void>;
 }
@@ -267,7 +269,8 @@ export async function startServer(
 		if (!user.isServiceAccount || domain.workspace(workspaceGid).tier !== 'enterprise_plus') {
 			throw new HttpError(
 				403,
-				`${what} require a service account token of an Enterprise+ domain. This token belongs to ${user.isServiceAccount ? 'a service account of a workspace below Enterprise+' : 'a user, not a service account'}.`,
+				running.forbiddenMessage ??
+					`${what} require a service account token of an Enterprise+ domain. This token belongs to ${user.isServiceAccount ? 'a service account of a workspace below Enterprise+' : 'a user, not a service account'}.`,
 			);
 		}
 	}
@@ -744,6 +747,11 @@ export async function startServer(
 				});
 			case '/_sim/clear-faults':
 				return post(() => sim.clearFaults());
+			case '/_sim/forbidden-message':
+				return post(() => {
+					running.forbiddenMessage =
+						typeof body.message === 'string' && body.message ? body.message : undefined;
+				});
 			case '/_sim/latency':
 				return post(() => sim.setLatency(Number(body.ms ?? 0)));
 			case '/_sim/reset-log':
