@@ -911,10 +911,25 @@ async function main() {
 	const stopPolling = async (workflows) => {
 		for (const wf of workflows) await n8n.deactivate(wf.id);
 	};
-	const slowAnswers = async (suffix, { inFlight = false } = {}) =>
-		(await sim.requestLog()).filter(
-			(r) => r.fault === 'slow' && r.path.endsWith(suffix) && (!inFlight || r.endedAt === 0),
+	// Requests in the simulator's log: a trigger's polls of one stream.
+	const eventsOf = (gid) => (r) => r.path === '/api/1.0/events' && r.query.resource === gid;
+	const auditLogOf = (gid) => (r) => r.path === `/api/1.0/workspaces/${gid}/audit_log_events`;
+	const slowAnswers = async (stream) =>
+		(await sim.requestLog()).filter((r) => r.fault === 'slow' && stream(r));
+	/** Until every stream was asked again after `since` and answered, then that poll's items had time to arrive. */
+	const nextPollDone = async (streams, since) => {
+		await waitFor(
+			'the next poll of every stream',
+			async () => {
+				const requests = await sim.requestLog();
+				return streams.every((stream) =>
+					requests.some((r) => stream(r) && r.startedAt > since && r.endedAt > 0),
+				);
+			},
+			{ timeoutMs: FAST_POLL_GAP_MS + 10_000, intervalMs: 500 },
 		);
+		await sleep(2000);
+	};
 
 	await check(
 		'overlapping polls: a poll still waiting on a slow, rate-limiting Asana when the next one starts → every event and audit event exactly once, and n8n’s log says a poll was skipped',
@@ -932,18 +947,14 @@ async function main() {
 			await sim.audit(8);
 			// Per trigger: one poll told to wait longer than the schedule's gap, the next one
 			// answered only after the poll after it has begun.
-			const streams = [
-				{ fault: '/events', suffix: '/events' },
-				{ fault: '/audit_log_events', suffix: '/audit_log_events' },
-			];
-			for (const { fault } of streams) {
-				await sim.fault({ kind: '429', path: fault, retryAfterSec: 15, times: 1 });
-				await sim.fault({ kind: 'slow', path: fault, delayMs: 13_000, times: 1 });
+			const streams = [eventsOf(P1), auditLogOf(sim.workspaceGid)];
+			for (const path of ['/events', '/audit_log_events']) {
+				await sim.fault({ kind: '429', path, retryAfterSec: 15, times: 1 });
+				await sim.fault({ kind: 'slow', path, delayMs: 13_000, times: 1 });
 			}
 			await waitFor(
 				'a poll of each trigger waiting on its slow answer',
-				async () =>
-					(await Promise.all(streams.map((s) => slowAnswers(s.suffix)))).every((l) => l.length),
+				async () => (await Promise.all(streams.map(slowAnswers))).every((l) => l.length),
 				{ timeoutMs: 3 * FAST_POLL_GAP_MS + 5000, intervalMs: 500 },
 			);
 			await sim.activity(6, P1);
@@ -951,7 +962,7 @@ async function main() {
 			const slow = await waitFor(
 				'the slow answers to end',
 				async () => {
-					const answers = (await Promise.all(streams.map((s) => slowAnswers(s.suffix)))).flat();
+					const answers = (await Promise.all(streams.map(slowAnswers))).flat();
 					return answers.every((r) => r.endedAt > 0) && answers;
 				},
 				{ timeoutMs: 20_000, intervalMs: 500 },
@@ -982,8 +993,8 @@ async function main() {
 			).catch((error) => {
 				throw new Error(`${error.message}\n${last.map((c) => c.text).join('\n')}`);
 			});
-			// A poll that started late, or the next one, would emit its copies by now.
-			await sleep(FAST_POLL_GAP_MS + 2000);
+			// The slow polls, or the ones after them, would have emitted their copies by then.
+			await nextPollDone(streams, Date.now());
 			last = await compare();
 			const { items } = await triggerOutput('e2eOverlapEvents');
 			const expectedEvents = (await sim.eventsSince(P1, cursor)).events.map(eventKey);
@@ -1043,12 +1054,9 @@ async function main() {
 			// The next poll's answer takes 8 s (shorter than the gap: no overlap); n8n dies meanwhile.
 			await sim.fault({ kind: 'slow', path: '/events', delayMs: 8000, times: 1 });
 			await sim.activity(8, P2);
-			const [waiting] = await waitFor(
+			const waiting = await waitFor(
 				'a poll waiting on the slow answer',
-				async () => {
-					const list = await slowAnswers('/events', { inFlight: true });
-					return list.length && list;
-				},
+				async () => (await slowAnswers(eventsOf(P2))).find((r) => r.endedAt === 0),
 				{ timeoutMs: FAST_POLL_GAP_MS + 5000, intervalMs: 250 },
 			);
 			await sleep(1000);
@@ -1066,7 +1074,7 @@ async function main() {
 			const startAgainMs = await timed('n8n start (after the kill)', () => n8n.start());
 			log(`n8n started again in ${fmtMs(startAgainMs)}`);
 			await arrived('every event after the restart', 3 * FAST_POLL_GAP_MS);
-			await sleep(FAST_POLL_GAP_MS + 2000);
+			await nextPollDone([eventsOf(P2)], Date.now());
 			const results = [await compare()];
 			const { executions, items } = await triggerOutput(killWorkflow.id);
 			results.push(
