@@ -21,6 +21,7 @@ import {
 	IDS,
 	PACKAGE,
 	T,
+	auditTriggerNode,
 	credentials,
 	eventsTriggerNode,
 	manualWorkflow,
@@ -37,6 +38,13 @@ const POLL_TIMES = process.env.E2E_POLL_CRON
 	? { item: [{ mode: 'custom', cronExpression: process.env.E2E_POLL_CRON }] }
 	: { item: [{ mode: 'everyMinute' }] };
 const SCHEDULE_SECONDS = 15;
+// Sub-minute polls: n8n takes a custom cron with explicit seconds (it refuses `*` there).
+const FAST_POLL_GAP_MS = 10_000;
+const FAST_POLL_TIMES = {
+	item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }],
+};
+/** What n8n logs when a poll finds the previous one of its trigger still running (loosely). */
+const POLL_SKIPPED = /still running|in flight|already running|previous poll/i;
 const SECURITY_CATEGORIES = [
 	'user_access_control',
 	'roles',
@@ -179,6 +187,9 @@ async function main() {
 		startSimulator({ logFile: path.join(workDir, 'simulator.log') }),
 	);
 	log(`simulator: ${sim.baseUrl}; sink: ${sink.url}`);
+	// Asana refuses a personal token on workspace events and the audit log with a bare
+	// "Forbidden": what the user learns about service accounts must come from the node.
+	await sim.forbiddenMessage('Forbidden');
 	const [P1, P2] = sim.projects.map((p) => p.gid);
 	const G1 = sim.goals[0]?.gid;
 
@@ -230,9 +241,11 @@ async function main() {
 	fs.mkdirSync(wfDir);
 	const triggerWorkflows = [];
 	const manualWorkflows = [];
+	const save = (wf) =>
+		fs.writeFileSync(path.join(wfDir, `${wf.id}.json`), JSON.stringify(wf, null, 2));
 	const add = (list, wf) => {
 		list.push(wf);
-		fs.writeFileSync(path.join(wfDir, `${wf.id}.json`), JSON.stringify(wf, null, 2));
+		save(wf);
 	};
 	const sinkPath = {
 		events: '/e2e/events-p1',
@@ -241,6 +254,10 @@ async function main() {
 		siem: '/siem/audit',
 		slackSecurity: '/slack/security',
 		batches: '/batches/p1',
+		unreachable: '/e2e/never',
+		overlapEvents: '/e2e/overlap-events',
+		overlapAudit: '/e2e/overlap-audit',
+		killEvents: '/e2e/kill-events',
 	};
 	add(
 		triggerWorkflows,
@@ -291,6 +308,52 @@ async function main() {
 			urls: { 'Send Batch': sink.url + sinkPath.batches },
 		}),
 	);
+	// Activated later, one group at a time.
+	const patWorkflows = [];
+	add(
+		patWorkflows,
+		triggerToSink({
+			id: 'e2ePatWorkspace1',
+			name: 'E2E: workspace events with a personal token',
+			url: sink.url + sinkPath.unreachable,
+			trigger: eventsTriggerNode({ workspaceGid: sim.workspaceGid, credentialId: IDS.credToken }),
+		}),
+	);
+	add(
+		patWorkflows,
+		triggerToSink({
+			id: 'e2ePatAuditLog01',
+			name: 'E2E: audit log with a personal token',
+			url: sink.url + sinkPath.unreachable,
+			trigger: auditTriggerNode({ workspaceGid: sim.workspaceGid, credentialId: IDS.credToken }),
+		}),
+	);
+	const overlapWorkflows = [];
+	add(
+		overlapWorkflows,
+		triggerToSink({
+			id: 'e2eOverlapEvents',
+			name: 'E2E: events of project 1 every 10 s → sink',
+			url: sink.url + sinkPath.overlapEvents,
+			trigger: eventsTriggerNode({ gids: [P1], pollTimes: FAST_POLL_TIMES }),
+		}),
+	);
+	add(
+		overlapWorkflows,
+		triggerToSink({
+			id: 'e2eOverlapAudit1',
+			name: 'E2E: audit log every 10 s → sink',
+			url: sink.url + sinkPath.overlapAudit,
+			trigger: auditTriggerNode({ workspaceGid: sim.workspaceGid, pollTimes: FAST_POLL_TIMES }),
+		}),
+	);
+	const killWorkflow = triggerToSink({
+		id: 'e2eKillEvents001',
+		name: 'E2E: events of project 2 every 10 s → sink (hard kill)',
+		url: sink.url + sinkPath.killEvents,
+		trigger: eventsTriggerNode({ gids: [P2], pollTimes: FAST_POLL_TIMES }),
+	});
+	save(killWorkflow);
 	add(
 		manualWorkflows,
 		manualWorkflow({
@@ -386,7 +449,7 @@ async function main() {
 			await n8n.cli(['import:credentials', `--input=${credFile}`]);
 			await n8n.cli(['import:workflow', '--separate', `--input=${wfDir}`]);
 		});
-		return `${creds.length} credentials, ${triggerWorkflows.length + manualWorkflows.length} workflows`;
+		return `${creds.length} credentials, ${fs.readdirSync(wfDir).length} workflows`;
 	});
 
 	// ---- action nodes through `n8n execute` (n8n stopped: the CLI shares its database) ------
@@ -537,6 +600,29 @@ async function main() {
 	});
 	const isActive = (id) => activated.some((w) => w.id === id);
 
+	// n8n shows only an error's message where activation fails, never its description.
+	const namesServiceAccount = (label, message) =>
+		/service account/i.test(message ?? '')
+			? undefined
+			: `${label}: n8n shows "${message}", not a word about a service account`;
+	await check(
+		'activating workspace events or the audit log with a personal token fails, and what n8n shows names the service account (REST, as the editor publishes)',
+		async () => {
+			const shown = [];
+			const problems = [];
+			for (const wf of patWorkflows) {
+				const res = await n8n.activate(wf.id);
+				assert(!res.ok, `${wf.name}: activated with a personal access token`);
+				const message = String(res.raw?.message ?? JSON.stringify(res.raw));
+				shown.push(`${wf.name}: ${res.status} ${message}`);
+				const problem = namesServiceAccount(wf.name, message);
+				if (problem) problems.push(problem);
+			}
+			assert(!problems.length, problems.join('\n'));
+			return shown.join('; ');
+		},
+	);
+
 	// What the workflows must deliver is read with our own cursors, taken now: nothing
 	// happens in the simulator between the triggers' activation polls and these.
 	if (isActive(IDS.exampleScheduled)) {
@@ -552,6 +638,21 @@ async function main() {
 	const cursors = { P1: await sim.syncToken(P1), P2: await sim.syncToken(P2) };
 	const auditBefore = new Set((await sim.auditEvents()).map((e) => e.gid));
 	await sleep(1500);
+
+	/** What the trigger node of a workflow emitted, over all its own executions (execution data via REST). */
+	const triggerOutput = async (workflowId) => {
+		const parse = flattedParser(runtime);
+		// The trigger's own executions; the manual one of Fetch Test Event holds a sample, not deliveries.
+		const executions = (await executionsOf(workflowId)).filter((e) => e.mode !== 'manual');
+		const items = [];
+		for (const e of executions) {
+			const full = await n8n.restOk('GET', `/rest/executions/${e.id}`);
+			const data = typeof full.data === 'string' ? parse(full.data) : full.data;
+			for (const item of data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0] ?? [])
+				items.push(item.json);
+		}
+		return { executions, items };
+	};
 
 	const expectations = async () => {
 		const p1 = (await sim.eventsSince(P1, cursors.P1)).events;
@@ -760,20 +861,11 @@ async function main() {
 		'the executions of the events trigger hold exactly the expected items (execution data via REST)',
 		async () => {
 			if (!isActive('e2eEventsP10001')) skip('the events trigger workflow is not active');
-			const parse = flattedParser(runtime);
-			// The trigger's own executions; the manual one of Fetch Test Event holds a sample, not deliveries.
-			const list = (await executionsOf('e2eEventsP10001')).filter((e) => e.mode !== 'manual');
-			const keys = [];
-			for (const e of list) {
-				const full = await n8n.restOk('GET', `/rest/executions/${e.id}`);
-				const data = typeof full.data === 'string' ? parse(full.data) : full.data;
-				for (const item of data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0] ?? [])
-					keys.push(eventKey(item.json));
-			}
+			const { executions, items } = await triggerOutput('e2eEventsP10001');
 			const expected = (await sim.eventsSince(P1, cursors.P1)).events.map(eventKey);
-			const cmp = compareExactlyOnce('trigger output in executions', expected, keys);
+			const cmp = compareExactlyOnce('trigger output in executions', expected, items.map(eventKey));
 			assert(cmp.ok, cmp.text);
-			return `${list.length} executions, ${cmp.text}`;
+			return `${executions.length} executions, ${cmp.text}`;
 		},
 	);
 
@@ -813,6 +905,218 @@ async function main() {
 		assert(!bad.length, bad.join('\n'));
 		return 'ok';
 	});
+
+	// ---- overlapping polls and a hard kill ---------------------------------------------------
+	// A fault goes to whichever request matches first: only the workflows under test may poll.
+	const stopPolling = async (workflows) => {
+		for (const wf of workflows) await n8n.deactivate(wf.id);
+	};
+	// Requests in the simulator's log: a trigger's polls of one stream.
+	const eventsOf = (gid) => (r) => r.path === '/api/1.0/events' && r.query.resource === gid;
+	const auditLogOf = (gid) => (r) => r.path === `/api/1.0/workspaces/${gid}/audit_log_events`;
+	const slowAnswers = async (stream) =>
+		(await sim.requestLog()).filter((r) => r.fault === 'slow' && stream(r));
+	/** Until every stream was asked again after `since` and answered, then that poll's items had time to arrive. */
+	const nextPollDone = async (streams, since) => {
+		await waitFor(
+			'the next poll of every stream',
+			async () => {
+				const requests = await sim.requestLog();
+				return streams.every((stream) =>
+					requests.some((r) => stream(r) && r.startedAt > since && r.endedAt > 0),
+				);
+			},
+			{ timeoutMs: FAST_POLL_GAP_MS + 10_000, intervalMs: 500 },
+		);
+		await sleep(2000);
+	};
+
+	await check(
+		'overlapping polls: a poll still waiting on a slow, rate-limiting Asana when the next one starts → every event and audit event exactly once, and n8n’s log says a poll was skipped',
+		async () => {
+			await stopPolling(activated);
+			const logFrom = n8n.output().length;
+			for (const wf of overlapWorkflows) {
+				const res = await n8n.activate(wf.id);
+				assert(res.ok, `${wf.name}: ${res.status} ${JSON.stringify(res.raw).slice(0, 1500)}`);
+			}
+			const cursor = await sim.syncToken(P1);
+			const auditBefore = new Set((await sim.auditEvents()).map((e) => e.gid));
+			await sleep(1500);
+			await sim.activity(12, P1);
+			await sim.audit(8);
+			// Per trigger: one poll told to wait longer than the schedule's gap, the next one
+			// answered only after the poll after it has begun.
+			const streams = [eventsOf(P1), auditLogOf(sim.workspaceGid)];
+			for (const path of ['/events', '/audit_log_events']) {
+				await sim.fault({ kind: '429', path, retryAfterSec: 15, times: 1 });
+				await sim.fault({ kind: 'slow', path, delayMs: 13_000, times: 1 });
+			}
+			await waitFor(
+				'a poll of each trigger waiting on its slow answer',
+				async () => (await Promise.all(streams.map(slowAnswers))).every((l) => l.length),
+				{ timeoutMs: 3 * FAST_POLL_GAP_MS + 5000, intervalMs: 500 },
+			);
+			await sim.activity(6, P1);
+			await sim.audit(4);
+			const slow = await waitFor(
+				'the slow answers to end',
+				async () => {
+					const answers = (await Promise.all(streams.map(slowAnswers))).flat();
+					return answers.every((r) => r.endedAt > 0) && answers;
+				},
+				{ timeoutMs: 20_000, intervalMs: 500 },
+			);
+			const compare = async () => {
+				const events = (await sim.eventsSince(P1, cursor)).events.map(eventKey);
+				const audit = (await sim.auditEvents())
+					.filter((e) => !auditBefore.has(e.gid))
+					.map((e) => e.gid);
+				return [
+					compareExactlyOnce(
+						'events trigger',
+						events,
+						sink.bodies(sinkPath.overlapEvents).map(eventKey),
+					),
+					compareExactlyOnce(
+						'audit log trigger',
+						audit,
+						sink.bodies(sinkPath.overlapAudit).map((b) => b.gid),
+					),
+				];
+			};
+			let last = [];
+			await waitFor(
+				'every event and audit event to arrive',
+				async () => (last = await compare()).every((c) => c.complete),
+				{ timeoutMs: 3 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+			).catch((error) => {
+				throw new Error(`${error.message}\n${last.map((c) => c.text).join('\n')}`);
+			});
+			// The slow polls, or the ones after them, would have emitted their copies by then.
+			await nextPollDone(streams, Date.now());
+			last = await compare();
+			const { items } = await triggerOutput('e2eOverlapEvents');
+			const expectedEvents = (await sim.eventsSince(P1, cursor)).events.map(eventKey);
+			last.push(
+				compareExactlyOnce(
+					'events trigger output in executions',
+					expectedEvents,
+					items.map(eventKey),
+				),
+			);
+			const problems = last.filter((c) => !c.ok).map((c) => c.text);
+			const skipped = n8n
+				.output()
+				.slice(logFrom)
+				.split('\n')
+				.filter((l) => POLL_SKIPPED.test(l));
+			if (!skipped.length)
+				problems.push(
+					`n8n's log has no line matching ${POLL_SKIPPED} although a poll was still waiting when the next began`,
+				);
+			assert(!problems.length, problems.join('\n'));
+			return `${last.map((c) => c.text).join('; ')}; slow answers took ${slow.map((r) => fmtMs(r.endedAt - r.startedAt)).join(', ')} (schedule gap ${fmtMs(FAST_POLL_GAP_MS)}); log: ${skipped[0].trim().slice(0, 200)}`;
+		},
+		{ timeoutMs: 150_000 },
+	);
+
+	let patPublished = false;
+	await check(
+		'hard kill: n8n killed (SIGKILL) while a poll waits on Asana, started again → every event exactly once over the executions before and after',
+		async () => {
+			await stopPolling(overlapWorkflows);
+			const res = await n8n.activate(killWorkflow.id);
+			assert(
+				res.ok,
+				`${killWorkflow.name}: ${res.status} ${JSON.stringify(res.raw).slice(0, 1500)}`,
+			);
+			const cursor = await sim.syncToken(P2);
+			await sleep(1500);
+			const compare = async () =>
+				compareExactlyOnce(
+					'events trigger',
+					(await sim.eventsSince(P2, cursor)).events.map(eventKey),
+					sink.bodies(sinkPath.killEvents).map(eventKey),
+				);
+			let last;
+			const arrived = (what, timeoutMs) =>
+				waitFor(what, async () => (last = await compare()).complete, {
+					timeoutMs,
+					intervalMs: 1000,
+				}).catch((error) => {
+					throw new Error(`${error.message}\n${last?.text ?? ''}`);
+				});
+
+			await sim.activity(8, P2);
+			await arrived('the events made before the kill', 2 * FAST_POLL_GAP_MS + 10_000);
+			const before = sink.bodies(sinkPath.killEvents).length;
+			// The next poll's answer takes 8 s (shorter than the gap: no overlap); n8n dies meanwhile.
+			await sim.fault({ kind: 'slow', path: '/events', delayMs: 8000, times: 1 });
+			await sim.activity(8, P2);
+			const waiting = await waitFor(
+				'a poll waiting on the slow answer',
+				async () => (await slowAnswers(eventsOf(P2))).find((r) => r.endedAt === 0),
+				{ timeoutMs: FAST_POLL_GAP_MS + 5000, intervalMs: 250 },
+			);
+			await sleep(1000);
+			const killedAt = Date.now();
+			await n8n.kill();
+			assert(killedAt < waiting.startedAt + 8000, 'the kill came after the slow answer');
+			log(
+				`n8n killed ${fmtMs(killedAt - waiting.startedAt)} into a poll's request; events while it is down`,
+			);
+
+			await sim.activity(8, P2);
+			// Published while n8n is down: activated, and refused, at the next start.
+			for (const wf of patWorkflows) await n8n.cli(['publish:workflow', `--id=${wf.id}`]);
+			patPublished = true;
+			const startAgainMs = await timed('n8n start (after the kill)', () => n8n.start());
+			log(`n8n started again in ${fmtMs(startAgainMs)}`);
+			await arrived('every event after the restart', 3 * FAST_POLL_GAP_MS);
+			await nextPollDone([eventsOf(P2)], Date.now());
+			const results = [await compare()];
+			const { executions, items } = await triggerOutput(killWorkflow.id);
+			results.push(
+				compareExactlyOnce(
+					'events trigger output in executions',
+					(await sim.eventsSince(P2, cursor)).events.map(eventKey),
+					items.map(eventKey),
+				),
+			);
+			const failed = executions.filter((e) => !['success', 'running', 'new'].includes(e.status));
+			const problems = results.filter((c) => !c.ok).map((c) => c.text);
+			if (failed.length)
+				problems.push(
+					`${failed.length} executions not successful (${failed.map((e) => `${e.id}:${e.status}`).join(', ')})`,
+				);
+			assert(!problems.length, problems.join('\n'));
+			return `${results.map((c) => c.text).join('; ')} (${before} before the kill), ${executions.length} executions`;
+		},
+		{ timeoutMs: 180_000 },
+	);
+
+	await check(
+		'n8n started with those personal-token workflows published keeps an activation error that names the service account (REST, what the editor shows)',
+		async () => {
+			if (!patPublished)
+				skip('the workflows were not published (the hard kill check stopped early)');
+			const shown = [];
+			const problems = [];
+			for (const wf of patWorkflows) {
+				const message = await waitFor(
+					`the activation error of ${wf.name}`,
+					() => n8n.activationError(wf.id),
+					{ timeoutMs: 30_000, intervalMs: 500 },
+				);
+				shown.push(`${wf.name}: ${message}`);
+				const problem = namesServiceAccount(wf.name, message);
+				if (problem) problems.push(problem);
+			}
+			assert(!problems.length, problems.join('\n'));
+			return shown.join('; ');
+		},
+	);
 }
 
 function compareMultiset(label, want, got) {

@@ -48,6 +48,8 @@ export interface SimServer {
 	counters: Counters;
 	faults: Array<FaultSpec & { remaining: number }>;
 	latencyMs: number;
+	/** Replaces the explaining message of the service-account 403 (Asana itself answers a bare "Forbidden"). */
+	forbiddenMessage?: string;
 	resetLog(): void;
 	close(): Promise<void>;
 }
@@ -158,6 +160,7 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 		phrase: text,
 	},
 	'/_sim/clear-faults': {},
+	'/_sim/forbidden-message': { message: text },
 	'/_sim/latency': { ms: wholeNumber(0) },
 	'/_sim/reset-log': {},
 };
@@ -376,7 +379,8 @@ export async function startServer(
 		if (!user.isServiceAccount || domain.workspace(workspaceGid).tier !== 'enterprise_plus') {
 			throw new HttpError(
 				403,
-				`${what} require a service account token of an Enterprise+ domain. This token belongs to ${user.isServiceAccount ? 'a service account of a workspace below Enterprise+' : 'a user, not a service account'}.`,
+				running.forbiddenMessage ??
+					`${what} require a service account token of an Enterprise+ domain. This token belongs to ${user.isServiceAccount ? 'a service account of a workspace below Enterprise+' : 'a user, not a service account'}.`,
 			);
 		}
 	}
@@ -847,6 +851,9 @@ export async function startServer(
 					break;
 				case '/_sim/clear-faults':
 					sim.clearFaults();
+					break;
+				case '/_sim/forbidden-message':
+					running.forbiddenMessage = (body.message as string | undefined) || undefined;
 					break;
 				case '/_sim/latency':
 					sim.setLatency((body.ms as number | undefined) ?? 0);

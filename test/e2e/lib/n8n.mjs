@@ -185,6 +185,14 @@ export class N8n {
 		return Date.now() - started;
 	}
 
+	/** SIGKILL, no grace: whatever n8n had in memory and not in its database is lost. */
+	async kill() {
+		if (!this.process || this.process.done) return;
+		await this.process.kill();
+		// The task runner and broker ports must be free before a CLI command or a restart.
+		await sleep(300);
+	}
+
 	get running() {
 		return !!this.process && !this.process.done;
 	}
@@ -240,6 +248,15 @@ export class N8n {
 	async activate(workflowId) {
 		const wf = await this.restOk('GET', `/rest/workflows/${workflowId}`);
 		return this.rest('POST', `/rest/workflows/${workflowId}/activate`, { versionId: wf.versionId });
+	}
+
+	async deactivate(workflowId) {
+		return this.restOk('POST', `/rest/workflows/${workflowId}/deactivate`, {});
+	}
+
+	/** The activation error n8n keeps for a workflow (the editor shows it), or null. */
+	async activationError(workflowId) {
+		return this.restOk('GET', `/rest/active-workflows/error/${workflowId}`);
 	}
 
 	async restOk(method, urlPath, body, options) {

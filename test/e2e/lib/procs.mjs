@@ -109,6 +109,11 @@ export function startProcess(
 			}
 			return exited;
 		},
+		/** SIGKILL to the group at once: no shutdown handler runs, as in a crash or an OOM kill. */
+		async kill() {
+			if (!handle.done) signalGroup(child.pid, 'SIGKILL');
+			return exited;
+		},
 	};
 	exited.then(() => {
 		handle.done = true;

@@ -90,6 +90,17 @@ export class Simulator {
 	expireSync(streamGid) {
 		return this.control('expire-sync', streamGid ? { streamGid } : {});
 	}
+	/** A fault for the next matching API requests (see FaultSpec in test/simulator/server.ts). */
+	fault(spec) {
+		return this.control('faults', spec);
+	}
+	clearFaults() {
+		return this.control('clear-faults', {});
+	}
+	/** The message of the 403 for a token that is not an Enterprise+ service account. */
+	forbiddenMessage(message) {
+		return this.control('forbidden-message', { message });
+	}
 	state() {
 		return this.control('state');
 	}

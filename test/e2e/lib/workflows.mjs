@@ -184,3 +184,22 @@ export function eventsTriggerNode({
 		credentials: { asanaEventsApi: { id: credentialId, name: 'Asana' } },
 	};
 }
+
+export function auditTriggerNode({
+	workspaceGid,
+	credentialId = IDS.credServiceAccount,
+	pollTimes,
+}) {
+	return {
+		type: T.auditTrigger,
+		typeVersion: 1,
+		parameters: {
+			pollTimes: pollTimes ?? { item: [{ mode: 'everyMinute' }] },
+			workspace: rl(workspaceGid),
+			start: 'now',
+			filters: {},
+			options: {},
+		},
+		credentials: { asanaEventsApi: { id: credentialId, name: 'Asana' } },
+	};
+}
