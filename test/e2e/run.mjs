@@ -43,8 +43,14 @@ const FAST_POLL_GAP_MS = 10_000;
 const FAST_POLL_TIMES = {
 	item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }],
 };
-/** What n8n logs when a poll finds the previous one of its trigger still running (loosely). */
-const POLL_SKIPPED = /still running|in flight|already running|previous poll/i;
+/**
+ * Polls every second: a request asked near the end of a poll's time budget may still take
+ * the transport's shortest timeout (2 s), so a slow answer keeps one poll running into the next.
+ */
+const OVERLAP_POLL_GAP_MS = 1000;
+const OVERLAP_POLL_TIMES = { item: [{ mode: 'custom', cronExpression: '0-59 * * * * *' }] };
+/** What the triggers log when a poll finds the previous one of its trigger still running. */
+const POLL_SKIPPED = /skipped this poll: the previous poll of this trigger/;
 const SECURITY_CATEGORIES = [
 	'user_access_control',
 	'roles',
@@ -333,18 +339,18 @@ async function main() {
 		overlapWorkflows,
 		triggerToSink({
 			id: 'e2eOverlapEvents',
-			name: 'E2E: events of project 1 every 10 s → sink',
+			name: 'E2E: events of project 1 every second → sink',
 			url: sink.url + sinkPath.overlapEvents,
-			trigger: eventsTriggerNode({ gids: [P1], pollTimes: FAST_POLL_TIMES }),
+			trigger: eventsTriggerNode({ gids: [P1], pollTimes: OVERLAP_POLL_TIMES }),
 		}),
 	);
 	add(
 		overlapWorkflows,
 		triggerToSink({
 			id: 'e2eOverlapAudit1',
-			name: 'E2E: audit log every 10 s → sink',
+			name: 'E2E: audit log every second → sink',
 			url: sink.url + sinkPath.overlapAudit,
-			trigger: auditTriggerNode({ workspaceGid: sim.workspaceGid, pollTimes: FAST_POLL_TIMES }),
+			trigger: auditTriggerNode({ workspaceGid: sim.workspaceGid, pollTimes: OVERLAP_POLL_TIMES }),
 		}),
 	);
 	const killWorkflow = triggerToSink({
@@ -945,8 +951,9 @@ async function main() {
 			await sleep(1500);
 			await sim.activity(12, P1);
 			await sim.audit(8);
-			// Per trigger: one poll told to wait longer than the schedule's gap, the next one
-			// answered only after the poll after it has begun.
+			// Per trigger: a 429 whose Retry-After outlasts the time budget (that poll defers), then
+			// an answer slower than the budget, which the poll gives up only after the transport's
+			// shortest request timeout, while the next second's poll begins.
 			const streams = [eventsOf(P1), auditLogOf(sim.workspaceGid)];
 			for (const path of ['/events', '/audit_log_events']) {
 				await sim.fault({ kind: '429', path, retryAfterSec: 15, times: 1 });
@@ -1016,7 +1023,7 @@ async function main() {
 					`n8n's log has no line matching ${POLL_SKIPPED} although a poll was still waiting when the next began`,
 				);
 			assert(!problems.length, problems.join('\n'));
-			return `${last.map((c) => c.text).join('; ')}; slow answers took ${slow.map((r) => fmtMs(r.endedAt - r.startedAt)).join(', ')} (schedule gap ${fmtMs(FAST_POLL_GAP_MS)}); log: ${skipped[0].trim().slice(0, 200)}`;
+			return `${last.map((c) => c.text).join('; ')}; slow answers took ${slow.map((r) => fmtMs(r.endedAt - r.startedAt)).join(', ')} (schedule gap ${fmtMs(OVERLAP_POLL_GAP_MS)}); log: ${skipped[0].trim().slice(0, 200)}`;
 		},
 		{ timeoutMs: 150_000 },
 	);
