@@ -1,11 +1,14 @@
 /**
- * Where a drain's time goes: runs the workspace-events drain of the throughput section (20,000
- * events, 1000 per page, 0 ms latency) many times through the pack's trigger or through the
- * host floor probe, with V8's sampling profiler on for the measured rounds only (not the
- * simulator's set-up or the loading of the code). Prints self time by function and by
- * package, and writes the .cpuprofile (bench/tmp/) for Chrome DevTools or speedscope.
+ * Where a drain's time goes: the workspace-events drain of the throughput section (20,000
+ * events, 1000 per page, 0 ms latency) run alternately through the pack's trigger and through
+ * the floor probe (bench/hostFloor.ts), with V8's sampling profiler on for the measured rounds
+ * only (not the simulator's set-up or the loading of the code). Each sample is counted for the
+ * subject whose drain was running, so the difference per function is what the pack adds.
+ * Prints self time per drain by origin and by function for both, the difference, and the
+ * inclusive time of the pack's functions; writes the .cpuprofile (bench/tmp/) for Chrome
+ * DevTools or speedscope.
  *
- *   node --expose-gc --import tsx bench/profile.ts [node|floor] [rounds]
+ *   node --expose-gc --import tsx bench/profile.ts [rounds]
  */
 import '../test/harness';
 
@@ -24,7 +27,6 @@ import { RemoteSimulator } from './remoteSimulator';
 interface ProfileNode {
 	id: number;
 	callFrame: { functionName: string; url: string; lineNumber: number };
-	hitCount: number;
 	children?: number[];
 }
 
@@ -35,6 +37,11 @@ interface Profile {
 	startTime: number;
 	endTime: number;
 }
+
+type Subject = 'node' | 'floor';
+
+/** Microseconds on the clock the profiler stamps its samples with (both are CLOCK_MONOTONIC). */
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 
 const EVENTS = 20_000;
 
@@ -57,36 +64,84 @@ function origin(url: string): string {
 	return relative(join(__dirname, '..'), path);
 }
 
-/** Self time per function and per origin, from the samples (each sample's time is its delta). */
-function summarise(profile: Profile, top: number): string[] {
+class Tally {
+	readonly byFunction = new Map<string, number>();
+	readonly byOrigin = new Map<string, number>();
+	/** Inclusive time of the pack's functions: a sample counts once for every one on its stack. */
+	readonly inclusive = new Map<string, number>();
+	total = 0;
+
+	add(map: Map<string, number>, key: string, ms: number): void {
+		map.set(key, (map.get(key) ?? 0) + ms);
+	}
+}
+
+/** Self time per function and origin, for the samples taken while each subject's drain ran. */
+function attribute(
+	profile: Profile,
+	windows: Array<{ subject: Subject; from: number; to: number }>,
+): Record<Subject, Tally> {
 	const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-	const selfMs = new Map<number, number>();
+	const parent = new Map<number, number>();
+	for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+	const tallies: Record<Subject, Tally> = { node: new Tally(), floor: new Tally() };
+	let at = profile.startTime;
+	let w = 0;
 	profile.samples.forEach((id, i) => {
-		selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
-	});
-	const total = [...selfMs.values()].reduce((a, b) => a + b, 0);
-	const byFunction = new Map<string, number>();
-	const byOrigin = new Map<string, number>();
-	for (const [id, ms] of selfMs) {
+		at += profile.timeDeltas[i] ?? 0;
+		const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+		while (w < windows.length && windows[w].to < at) w++;
+		const window = windows[w];
+		if (!window || at < window.from) return;
+		const tally = tallies[window.subject];
 		const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
 		const where = origin(url);
-		const name = `${functionName || '(anonymous)'}  ${where}${url ? `:${lineNumber + 1}` : ''}`;
-		byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
-		byOrigin.set(where, (byOrigin.get(where) ?? 0) + ms);
-	}
-	const share = (ms: number) => `${((100 * ms) / total).toFixed(1).padStart(5)} %`;
-	const lines = [`total sampled ${total.toFixed(0)} ms`, '', 'self time by origin:'];
-	for (const [where, ms] of [...byOrigin].sort((a, b) => b[1] - a[1]).slice(0, top))
-		lines.push(`${share(ms)}  ${ms.toFixed(0).padStart(6)} ms  ${where}`);
-	lines.push('', 'self time by function:');
-	for (const [name, ms] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top))
-		lines.push(`${share(ms)}  ${ms.toFixed(0).padStart(6)} ms  ${name}`);
-	return lines;
+		tally.total += ms;
+		tally.add(
+			tally.byFunction,
+			`${functionName || '(anonymous)'}  ${where}${url ? `:${lineNumber + 1}` : ''}`,
+			ms,
+		);
+		tally.add(tally.byOrigin, where, ms);
+		const onStack = new Set<string>();
+		for (let frame: number | undefined = id; frame !== undefined; frame = parent.get(frame)) {
+			const callFrame = byId.get(frame)!.callFrame;
+			const place = origin(callFrame.url);
+			if (place.startsWith('nodes/'))
+				onStack.add(`${callFrame.functionName || '(anonymous)'}  ${place}`);
+		}
+		for (const name of onStack) tally.add(tally.inclusive, name, ms);
+	});
+	return tallies;
+}
+
+function table(
+	title: string,
+	node: Map<string, number>,
+	floor: Map<string, number>,
+	drains: number,
+	top: number,
+): string[] {
+	const keys = new Set([...node.keys(), ...floor.keys()]);
+	const rows = [...keys].map((key) => {
+		const n = (node.get(key) ?? 0) / drains;
+		const f = (floor.get(key) ?? 0) / drains;
+		return { key, n, f, d: n - f };
+	});
+	const cell = (ms: number) => ms.toFixed(2).padStart(7);
+	return [
+		'',
+		title,
+		'   node   floor  node−floor  (ms per drain)',
+		...rows
+			.sort((a, b) => Math.abs(b.d) - Math.abs(a.d) || b.n - a.n)
+			.slice(0, top)
+			.map((r) => `${cell(r.n)} ${cell(r.f)} ${cell(r.d)}     ${r.key}`),
+	];
 }
 
 async function main(): Promise<void> {
-	const subject = process.argv[2] === 'floor' ? 'floor' : 'node';
-	const rounds = Number(process.argv[3] ?? 40);
+	const rounds = Number(process.argv[2] ?? 30);
 	const scan = new SecretScan();
 	const sim = await RemoteSimulator.start(7);
 	const sa = sim.tokens.serviceAccount;
@@ -99,40 +154,59 @@ async function main(): Promise<void> {
 	if (!sync) throw new Error('profile: no sync token stored');
 	await sim.bulkTaskEvents(project.gid, EVENTS);
 
-	const drain = async (): Promise<number> => {
-		if (subject === 'floor') {
+	const drains: Record<Subject, () => Promise<number>> = {
+		node: async () => {
+			const poll = await pollEvents(scan, sim, sa, parameters, structuredClone(start));
+			if (poll.items !== EVENTS) throw new Error(`profile: node emitted ${poll.items}`);
+			return poll.ms;
+		},
+		floor: async () => {
 			const floor = await hostFloorPoll(sim.baseUrl, sa, [
 				{ path: `/workspaces/${sim.workspaceGid}/events`, sync },
 			]);
 			if (floor.events !== EVENTS) throw new Error(`profile: floor read ${floor.events}`);
 			return floor.ms;
-		}
-		const poll = await pollEvents(scan, sim, sa, parameters, structuredClone(start));
-		if (poll.items !== EVENTS) throw new Error(`profile: node emitted ${poll.items}`);
-		return poll.ms;
+		},
 	};
 	// Warm-up: the JIT, the connection and tsx's compilation of every module on the path.
-	for (let i = 0; i < 5; i++) await drain();
+	for (let i = 0; i < 5; i++) for (const drain of Object.values(drains)) await drain();
 
 	const session = new Session();
 	session.connect();
 	await post(session, 'Profiler.enable');
 	await post(session, 'Profiler.setSamplingInterval', { interval: 100 });
 	await post(session, 'Profiler.start');
-	const times: number[] = [];
-	for (let i = 0; i < rounds; i++) times.push(await drain());
+	const times: Record<Subject, number[]> = { node: [], floor: [] };
+	const windows: Array<{ subject: Subject; from: number; to: number }> = [];
+	for (let i = 0; i < rounds; i++) {
+		for (const subject of i % 2 ? (['floor', 'node'] as const) : (['node', 'floor'] as const)) {
+			const from = nowUs();
+			times[subject].push(await drains[subject]());
+			windows.push({ subject, from, to: nowUs() });
+		}
+	}
 	const { profile } = await post<{ profile: Profile }>(session, 'Profiler.stop');
 	session.disconnect();
 	await sim.stop();
 
 	mkdirSync(join(__dirname, 'tmp'), { recursive: true });
-	const file = join(__dirname, 'tmp', `${subject}.cpuprofile`);
+	const file = join(__dirname, 'tmp', 'drain.cpuprofile');
 	writeFileSync(file, JSON.stringify(profile));
-	const perEventUs = (median(times) * 1000) / EVENTS;
+	const { node, floor } = attribute(profile, windows);
+	const perEvent = (ms: number) => `${((ms * 1000) / EVENTS).toFixed(2)} µs per event`;
 	console.log(
 		[
-			`${subject}: ${rounds} drains of ${EVENTS} events, median ${median(times).toFixed(1)} ms (${perEventUs.toFixed(2)} µs per event)`,
-			...summarise(profile, 40),
+			`${rounds} drains of ${EVENTS} events each, alternately; median wall time: node ${median(times.node).toFixed(1)} ms (${perEvent(median(times.node))}), floor ${median(times.floor).toFixed(1)} ms (${perEvent(median(times.floor))})`,
+			`sampled per drain: node ${(node.total / rounds).toFixed(1)} ms, floor ${(floor.total / rounds).toFixed(1)} ms`,
+			...table('self time by origin:', node.byOrigin, floor.byOrigin, rounds, 20),
+			...table('self time by function:', node.byFunction, floor.byFunction, rounds, 40),
+			...table(
+				"inclusive time of the pack's functions (synchronous work only):",
+				node.inclusive,
+				floor.inclusive,
+				rounds,
+				25,
+			),
 			'',
 			`Profile written to ${relative(process.cwd(), file)}`,
 		].join('\n'),
