@@ -26,12 +26,16 @@ export function eventItems(
 	events: StreamEvent[],
 	current?: Map<string, IDataObject | null>,
 ): INodeExecutionData[] {
+	// One `stream` object per stream, shared by its items (as `current` is by a resource's).
+	const streams = new Map<StreamTarget, IDataObject>();
 	return [...events]
 		.sort((a, b) => byCreatedAt(a.event, b.event))
 		.map(({ event, target }) => {
 			// Each event object was parsed for this poll alone: extending it spares a copy per event.
 			const json = event as unknown as IDataObject;
-			json.stream = describeStream(target);
+			let stream = streams.get(target);
+			if (!stream) streams.set(target, (stream = describeStream(target)));
+			json.stream = stream;
 			if (current) {
 				const fetched = current.get(event.resource?.gid);
 				if (fetched !== undefined && needsCurrentResource(event)) json.current = fetched;
