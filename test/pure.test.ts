@@ -1,4 +1,4 @@
-import { eventIdentity, eventKey, RecentKeys } from '../nodes/shared/events/eventKey';
+import { eventIdentity, eventKey, RecentKeys, shortKey } from '../nodes/shared/events/eventKey';
 import { matchesFilters, splitList, type EventFilters } from '../nodes/shared/events/eventFilters';
 import { parseAsanaReference } from '../nodes/shared/editor/resourceRef';
 import {
@@ -97,6 +97,15 @@ describe('event identity', () => {
 
 	it('gives the same key to the same event seen twice', () => {
 		expect(eventKey(structuredClone(baseEvent))).toBe(eventKey(baseEvent));
+	});
+
+	it('keeps the digest that keys already in static data were made with', () => {
+		// The first 12 base64url characters of SHA-256: a different digest would not recognise
+		// the keys stored by earlier polls, and their events would be emitted again.
+		const identity =
+			'2026-01-01T00:00:00.000Z|1200000000000015|changed|notes|changed||1200000000000002|';
+		expect(shortKey(identity)).toBe('38jYS1oQi-3q');
+		expect(shortKey(`resource:1200000000000015|${identity}`)).toBe('uAGmkAV-Sndr');
 	});
 });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { hash } from 'crypto';
 
 import type { AsanaEvent } from '../asana/types';
 
@@ -26,9 +26,12 @@ export function eventIdentity(event: AsanaEvent): string {
 	].join('|');
 }
 
-/** A short digest of an identity: 72 bits keep collisions out of reach in a window of thousands. */
+/**
+ * A short digest of an identity: 72 bits keep collisions out of reach in a window of thousands.
+ * The one-shot `hash` gives the same digest as a Hash object at less than half the cost.
+ */
 export function shortKey(identity: string): string {
-	return createHash('sha256').update(identity).digest('base64url').slice(0, 12);
+	return hash('sha256', identity, 'base64url').slice(0, 12);
 }
 
 export function eventKey(event: AsanaEvent): string {
