@@ -10,7 +10,12 @@ import {
 } from 'n8n-workflow';
 
 import { credentialsDescription } from '../shared/editor/descriptions';
-import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/events/eventFilters';
+import {
+	anyFilterSet,
+	EVENT_OPT_FIELDS,
+	matchesFilters,
+	type EventFilters,
+} from '../shared/events/eventFilters';
 import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
 import {
 	pollStreams,
@@ -84,7 +89,9 @@ async function toItems(
 	filters: EventFilters,
 	deadline: number,
 ): Promise<INodeExecutionData[]> {
-	const kept = result.events.filter(({ event }) => matchesFilters(event, filters));
+	const kept = anyFilterSet(filters)
+		? result.events.filter(({ event }) => matchesFilters(event, filters))
+		: result.events;
 	const current = settings.fetchCurrentResource
 		? await fetchCurrentResources(
 				transport,
