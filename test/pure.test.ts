@@ -8,7 +8,8 @@ import {
 	retryAfterMs,
 } from '../nodes/shared/asana/transport';
 import { mapWithConcurrency } from '../nodes/shared/asana/concurrency';
-import type { AsanaEvent } from '../nodes/shared/asana/types';
+import type { AsanaEvent, StreamTarget } from '../nodes/shared/asana/types';
+import { eventItems } from '../nodes/AsanaEventsTrigger/output';
 
 describe('parseAsanaReference', () => {
 	it.each([
@@ -106,6 +107,30 @@ describe('event identity', () => {
 			'2026-01-01T00:00:00.000Z|1200000000000015|changed|notes|changed||1200000000000002|';
 		expect(shortKey(identity)).toBe('38jYS1oQi-3q');
 		expect(shortKey(`resource:1200000000000015|${identity}`)).toBe('uAGmkAV-Sndr');
+	});
+});
+
+describe('eventItems', () => {
+	const project: StreamTarget = { kind: 'resource', gid: '20', resourceType: 'project' };
+	const task: StreamTarget = { kind: 'resource', gid: '10', resourceType: 'task' };
+	const at = (second: number, target: StreamTarget) => ({
+		event: { ...structuredClone(baseEvent), created_at: `2026-01-01T00:00:0${second}.000Z` },
+		target,
+	});
+
+	it('orders the events of several streams by time', () => {
+		const items = eventItems([at(1, project), at(4, project), at(2, task), at(3, task)]);
+		expect(items.map((i) => [i.json.created_at, (i.json.stream as { gid: string }).gid])).toEqual([
+			['2026-01-01T00:00:01.000Z', '20'],
+			['2026-01-01T00:00:02.000Z', '10'],
+			['2026-01-01T00:00:03.000Z', '10'],
+			['2026-01-01T00:00:04.000Z', '20'],
+		]);
+	});
+
+	it('keeps events already in order as they are, ties included', () => {
+		const events = [at(1, task), at(1, project), at(2, task)];
+		expect(eventItems(events).map((i) => i.json)).toEqual(events.map((e) => e.event));
 	});
 });
 
