@@ -113,13 +113,16 @@ describe('event identity', () => {
 describe('eventItems', () => {
 	const project: StreamTarget = { kind: 'resource', gid: '20', resourceType: 'project' };
 	const task: StreamTarget = { kind: 'resource', gid: '10', resourceType: 'task' };
-	const at = (second: number, target: StreamTarget) => ({
-		event: { ...structuredClone(baseEvent), created_at: `2026-01-01T00:00:0${second}.000Z` },
-		target,
+	const at = (second: number) => ({
+		...structuredClone(baseEvent),
+		created_at: `2026-01-01T00:00:0${second}.000Z`,
 	});
 
 	it('orders the events of several streams by time', () => {
-		const items = eventItems([at(1, project), at(4, project), at(2, task), at(3, task)]);
+		const items = eventItems([
+			{ target: project, events: [at(1), at(4)] },
+			{ target: task, events: [at(2), at(3)] },
+		]);
 		expect(items.map((i) => [i.json.created_at, (i.json.stream as { gid: string }).gid])).toEqual([
 			['2026-01-01T00:00:01.000Z', '20'],
 			['2026-01-01T00:00:02.000Z', '10'],
@@ -129,8 +132,12 @@ describe('eventItems', () => {
 	});
 
 	it('keeps events already in order as they are, ties included', () => {
-		const events = [at(1, task), at(1, project), at(2, task)];
-		expect(eventItems(events).map((i) => i.json)).toEqual(events.map((e) => e.event));
+		const streams = [
+			{ target: task, events: [at(1)] },
+			{ target: project, events: [at(1), at(2)] },
+		];
+		const events = streams.flatMap((s) => s.events);
+		expect(eventItems(streams).map((i) => i.json)).toEqual(events);
 	});
 });
 

@@ -90,12 +90,15 @@ async function toItems(
 	deadline: number,
 ): Promise<INodeExecutionData[]> {
 	const kept = anyFilterSet(filters)
-		? result.events.filter(({ event }) => matchesFilters(event, filters))
-		: result.events;
+		? result.streams.map(({ target, events }) => ({
+				target,
+				events: events.filter((event) => matchesFilters(event, filters)),
+			}))
+		: result.streams;
 	const current = settings.fetchCurrentResource
 		? await fetchCurrentResources(
 				transport,
-				kept,
+				kept.flatMap(({ events }) => events),
 				settings.concurrency,
 				() => Date.now() >= deadline,
 			)
@@ -210,7 +213,7 @@ export class AsanaEventsTrigger implements INodeType {
 				? `: ${result.deferred.join('; ')}`
 				: ' (Max Events per Poll reached)';
 			this.logger.info(
-				`${this.getNode().name}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`,
+				`${this.getNode().name}: ${result.streams.reduce((sum, { events }) => sum + events.length, 0)} events in ${result.requests} requests, the rest next poll${reasons}`,
 			);
 		}
 		return items.length ? [items] : null;

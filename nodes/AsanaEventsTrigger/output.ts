@@ -2,7 +2,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { mapWithConcurrency } from '../shared/asana/concurrency';
 import { byCreatedAt } from '../shared/events/eventStream';
-import type { ExpiredStream, StreamEvent } from '../shared/events/streamPoll';
+import type { ExpiredStream, StreamEvents } from '../shared/events/streamPoll';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 
@@ -23,27 +23,29 @@ export function streamLabel(target: StreamTarget): string {
 
 /** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */
 export function eventItems(
-	events: StreamEvent[],
+	streams: StreamEvents[],
 	current?: Map<string, IDataObject | null>,
 ): INodeExecutionData[] {
-	// One `stream` object per stream, shared by its items (as `current` is by a resource's).
-	const streams = new Map<StreamTarget, IDataObject>();
-	// Asana sends each stream oldest first: checking that is cheaper than copying and sorting.
-	const inOrder = events.every((e, i) => i === 0 || byCreatedAt(events[i - 1].event, e.event) <= 0);
-	return (inOrder ? events : [...events].sort((a, b) => byCreatedAt(a.event, b.event))).map(
-		({ event, target }) => {
+	const items: INodeExecutionData[] = [];
+	for (const { target, events } of streams) {
+		// One `stream` object per stream, shared by its items (as `current` is by a resource's).
+		const stream = describeStream(target);
+		for (const event of events) {
 			// Each event object was parsed for this poll alone: extending it spares a copy per event.
 			const json = event as unknown as IDataObject;
-			let stream = streams.get(target);
-			if (!stream) streams.set(target, (stream = describeStream(target)));
 			json.stream = stream;
 			if (current) {
 				const fetched = current.get(event.resource?.gid);
 				if (fetched !== undefined && needsCurrentResource(event)) json.current = fetched;
 			}
-			return { json };
-		},
-	);
+			items.push({ json });
+		}
+	}
+	const byTime = (a: INodeExecutionData, b: INodeExecutionData) =>
+		byCreatedAt(a.json as { created_at: string }, b.json as { created_at: string });
+	// Asana sends each stream oldest first: checking that is cheaper than sorting.
+	const inOrder = items.every((item, i) => i === 0 || byTime(items[i - 1], item) <= 0);
+	return inOrder ? items : items.sort(byTime);
 }
 
 export function gapNoticeItem(gap: ExpiredStream, detectedAt: number): INodeExecutionData {
@@ -83,12 +85,12 @@ export function needsCurrentResource(event: AsanaEvent): boolean {
  */
 export async function fetchCurrentResources(
 	transport: AsanaTransport,
-	events: StreamEvent[],
+	events: AsanaEvent[],
 	concurrency: number,
 	isOutOfTime: () => boolean,
 ): Promise<Map<string, IDataObject | null>> {
 	const wanted = new Map<string, string>();
-	for (const { event } of events) {
+	for (const event of events) {
 		if (needsCurrentResource(event))
 			wanted.set(event.resource.gid, FETCHABLE[event.resource.resource_type as string]);
 	}

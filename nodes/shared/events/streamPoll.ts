@@ -50,9 +50,10 @@ export function writeState(staticData: IDataObject, state: EventsTriggerState): 
 	staticData.eventsTrigger = state as unknown as IDataObject;
 }
 
-export interface StreamEvent {
-	event: AsanaEvent;
+/** What one stream gave in a poll, in the order Asana sent it. */
+export interface StreamEvents {
 	target: StreamTarget;
+	events: AsanaEvent[];
 }
 
 export interface ExpiredStream {
@@ -61,7 +62,8 @@ export interface ExpiredStream {
 }
 
 export interface PollResult {
-	events: StreamEvent[];
+	/** Per stream, so no object is made per event to say which stream it came from. */
+	streams: StreamEvents[];
 	/** Streams whose stored token Asana no longer accepted. */
 	expired: ExpiredStream[];
 	/** Events were left for the next poll (cap or time budget). */
@@ -126,7 +128,7 @@ export async function pollStreams(
 	});
 
 	const result: PollResult = {
-		events: [],
+		streams: [],
 		expired: [],
 		backlog: false,
 		requests: 0,
@@ -155,10 +157,9 @@ export async function pollStreams(
 		const lastPollAt =
 			drained.deferred && drained.requests <= 1 && stored ? stored.lastPollAt : pollTime;
 		result.state.streams[key] = { ...drained.cursor, lastPollAt };
-		for (const event of drained.events) {
-			result.events.push({ event, target: outcome.target });
-			if (event.created_at > newest) newest = event.created_at;
-		}
+		if (drained.events.length)
+			result.streams.push({ target: outcome.target, events: drained.events });
+		for (const event of drained.events) if (event.created_at > newest) newest = event.created_at;
 		// Older keys would be trimmed from the window anyway: only the last ones are computed.
 		const keyOfStream = keyOf(outcome.target);
 		for (const event of drained.events.slice(-RECENT_KEYS_CAPACITY)) recent.add(keyOfStream(event));
