@@ -8,7 +8,7 @@
  * inclusive time of the pack's functions; writes the .cpuprofile (bench/tmp/) for Chrome
  * DevTools or speedscope.
  *
- *   node --expose-gc --import tsx bench/profile.ts [rounds]
+ *   node --expose-gc --import tsx bench/profile.ts [rounds] [gc]
  */
 import '../test/harness';
 
@@ -21,7 +21,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { readState } from '../nodes/shared/events/streamPoll';
 import { pollEvents, SecretScan, workspaceParameters } from './drivers';
 import { hostFloorPoll } from './hostFloor';
-import { median } from './measure';
+import { collectGarbage, median } from './measure';
 import { RemoteSimulator } from './remoteSimulator';
 
 interface ProfileNode {
@@ -142,6 +142,9 @@ function table(
 
 async function main(): Promise<void> {
 	const rounds = Number(process.argv[2] ?? 30);
+	// `gc`: a full collection before each drain, outside its window, so no drain pays for the
+	// garbage the one before it left.
+	const cleanHeap = process.argv.includes('gc');
 	const scan = new SecretScan();
 	const sim = await RemoteSimulator.start(7);
 	const sa = sim.tokens.serviceAccount;
@@ -180,6 +183,7 @@ async function main(): Promise<void> {
 	const windows: Array<{ subject: Subject; from: number; to: number }> = [];
 	for (let i = 0; i < rounds; i++) {
 		for (const subject of i % 2 ? (['floor', 'node'] as const) : (['node', 'floor'] as const)) {
+			if (cleanHeap) collectGarbage();
 			const from = nowUs();
 			times[subject].push(await drains[subject]());
 			windows.push({ subject, from, to: nowUs() });
