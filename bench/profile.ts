@@ -1,14 +1,16 @@
 /**
- * Where a drain's time goes: the workspace-events drain of the throughput section (20,000
- * events, 1000 per page, 0 ms latency) run alternately through the pack's trigger and through
- * the floor probe (bench/hostFloor.ts), with V8's sampling profiler on for the measured rounds
- * only (not the simulator's set-up or the loading of the code). Each sample is counted for the
- * subject whose drain was running, so the difference per function is what the pack adds.
- * Prints self time per drain by origin and by function for both, the difference, and the
- * inclusive time of the pack's functions; writes the .cpuprofile (bench/tmp/) for Chrome
- * DevTools or speedscope.
+ * Where a poll's time goes: a case of the throughput or concurrency section run alternately
+ * through the pack's trigger and through the floor probe (bench/hostFloor.ts), with V8's
+ * sampling profiler on for the measured rounds only (not the simulator's set-up or the
+ * loading of the code). Each sample is counted for the subject whose poll was running, so the
+ * difference per function is what the pack adds. Prints self time per poll by origin and by
+ * function for both, the difference, and the inclusive time of the pack's functions; writes
+ * the .cpuprofile (bench/tmp/) for Chrome DevTools or speedscope.
  *
- *   node --expose-gc --import tsx bench/profile.ts [rounds] [gc]
+ *   node --expose-gc --import tsx bench/profile.ts [workspace|resources] [rounds] [gc]
+ *
+ * workspace: 20,000 workspace events at 0 ms latency. resources: 50 tasks, one event each,
+ * at 50 ms latency and concurrency 50.
  */
 import '../test/harness';
 
@@ -19,7 +21,7 @@ import { join, relative } from 'path';
 import type { IDataObject } from 'n8n-workflow';
 
 import { readState } from '../nodes/shared/events/streamPoll';
-import { pollEvents, SecretScan, workspaceParameters } from './drivers';
+import { pollEvents, resourcesParameters, SecretScan, workspaceParameters } from './drivers';
 import { hostFloorPoll } from './hostFloor';
 import { collectGarbage, median } from './measure';
 import { RemoteSimulator } from './remoteSimulator';
@@ -42,8 +44,6 @@ type Subject = 'node' | 'floor';
 
 /** Microseconds on the clock the profiler stamps its samples with (both are CLOCK_MONOTONIC). */
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
-
-const EVENTS = 20_000;
 
 function post<T>(session: Session, method: string, params?: object): Promise<T> {
 	return new Promise((resolve, reject) =>
@@ -140,39 +140,101 @@ function table(
 	];
 }
 
-async function main(): Promise<void> {
-	const rounds = Number(process.argv[2] ?? 30);
-	// `gc`: a full collection before each drain, outside its window, so no drain pays for the
-	// garbage the one before it left.
-	const cleanHeap = process.argv.includes('gc');
-	const scan = new SecretScan();
-	const sim = await RemoteSimulator.start(7);
+interface Case {
+	/** Events per drain. */
+	events: number;
+	drains: Record<Subject, () => Promise<number>>;
+	/** Unmeasured work before each round, e.g. new events for the streams to read. */
+	beforeRound?: (round: number) => Promise<void>;
+}
+
+/** 20,000 workspace events at 0 ms latency: the drain's per-event cost. */
+async function workspaceCase(sim: RemoteSimulator, scan: SecretScan): Promise<Case> {
 	const sa = sim.tokens.serviceAccount;
+	const events = 20_000;
 	const project = await sim.createProject('Profile');
 	await sim.createTask('Profile task', project.gid);
 	const parameters = workspaceParameters(sim.workspaceGid, { maxEventsPerPoll: 1_000_000 });
 	const start: IDataObject = {};
 	await pollEvents(scan, sim, sa, parameters, start);
-	const sync = readState(start).streams[`workspace:${sim.workspaceGid}`]?.sync;
-	if (!sync) throw new Error('profile: no sync token stored');
-	await sim.bulkTaskEvents(project.gid, EVENTS);
-
-	const drains: Record<Subject, () => Promise<number>> = {
-		node: async () => {
-			const poll = await pollEvents(scan, sim, sa, parameters, structuredClone(start));
-			if (poll.items !== EVENTS) throw new Error(`profile: node emitted ${poll.items}`);
-			return poll.ms;
-		},
-		floor: async () => {
-			const floor = await hostFloorPoll(sim.baseUrl, sa, [
-				{ path: `/workspaces/${sim.workspaceGid}/events`, sync },
-			]);
-			if (floor.events !== EVENTS) throw new Error(`profile: floor read ${floor.events}`);
-			return floor.ms;
+	const sync = syncOf(start, `workspace:${sim.workspaceGid}`);
+	await sim.bulkTaskEvents(project.gid, events);
+	return {
+		events,
+		drains: {
+			node: async () => {
+				const poll = await pollEvents(scan, sim, sa, parameters, structuredClone(start));
+				return checked('node', poll.items, events, poll.ms);
+			},
+			floor: async () => {
+				const floor = await hostFloorPoll(sim.baseUrl, sa, [
+					{ path: `/workspaces/${sim.workspaceGid}/events`, sync },
+				]);
+				return checked('floor', floor.events, events, floor.ms);
+			},
 		},
 	};
+}
+
+/** 50 tasks with one new event each, at 50 ms latency and concurrency 50: the per-stream cost. */
+async function resourcesCase(sim: RemoteSimulator, scan: SecretScan): Promise<Case> {
+	const token = sim.tokens.alice;
+	const project = await sim.createProject('Profile: fifty tasks');
+	const gids: string[] = [];
+	for (let i = 0; i < 50; i++) gids.push((await sim.createTask(`Task ${i}`, project.gid)).gid);
+	const parameters = resourcesParameters(gids, { concurrency: 50 });
+	const state: IDataObject = {};
+	await pollEvents(scan, sim, token, parameters, state);
+	await sim.setLatency(50);
+	let streams: Array<{ path: string; sync: string }> = [];
+	return {
+		events: gids.length,
+		beforeRound: async (round) => {
+			for (const gid of gids) await sim.renameTask(gid, `Task renamed ${round}`);
+			streams = gids.map((gid) => ({
+				path: `/events?resource=${gid}`,
+				sync: syncOf(state, `resource:${gid}`),
+			}));
+		},
+		drains: {
+			node: async () => {
+				const poll = await pollEvents(scan, sim, token, parameters, state);
+				return checked('node', poll.items, gids.length, poll.ms);
+			},
+			floor: async () => {
+				const floor = await hostFloorPoll(sim.baseUrl, token, streams, 50);
+				return checked('floor', floor.events, gids.length, floor.ms);
+			},
+		},
+	};
+}
+
+function syncOf(staticData: IDataObject, key: string): string {
+	const sync = readState(staticData).streams[key]?.sync;
+	if (!sync) throw new Error(`profile: no sync token stored for ${key}`);
+	return sync;
+}
+
+function checked(subject: Subject, got: number, wanted: number, ms: number): number {
+	if (got !== wanted) throw new Error(`profile: ${subject} emitted ${got} of ${wanted} events`);
+	return ms;
+}
+
+async function main(): Promise<void> {
+	const which = process.argv.includes('resources') ? 'resources' : 'workspace';
+	const rounds = Number(process.argv.find((arg) => /^\d+$/.test(arg)) ?? 30);
+	// `gc`: a full collection before each drain, outside its window, so no drain pays for the
+	// garbage the one before it left.
+	const cleanHeap = process.argv.includes('gc');
+	const scan = new SecretScan();
+	const sim = await RemoteSimulator.start(7);
+	const { events, drains, beforeRound } =
+		which === 'resources' ? await resourcesCase(sim, scan) : await workspaceCase(sim, scan);
 	// Warm-up: the JIT, the connection and tsx's compilation of every module on the path.
-	for (let i = 0; i < 5; i++) for (const drain of Object.values(drains)) await drain();
+	for (let i = 0; i < 5; i++) {
+		await beforeRound?.(-i - 1);
+		for (const drain of Object.values(drains)) await drain();
+	}
 
 	const session = new Session();
 	session.connect();
@@ -182,6 +244,7 @@ async function main(): Promise<void> {
 	const times: Record<Subject, number[]> = { node: [], floor: [] };
 	const windows: Array<{ subject: Subject; from: number; to: number }> = [];
 	for (let i = 0; i < rounds; i++) {
+		await beforeRound?.(i);
 		for (const subject of i % 2 ? (['floor', 'node'] as const) : (['node', 'floor'] as const)) {
 			if (cleanHeap) collectGarbage();
 			const from = nowUs();
@@ -194,13 +257,13 @@ async function main(): Promise<void> {
 	await sim.stop();
 
 	mkdirSync(join(__dirname, 'tmp'), { recursive: true });
-	const file = join(__dirname, 'tmp', 'drain.cpuprofile');
+	const file = join(__dirname, 'tmp', `${which}.cpuprofile`);
 	writeFileSync(file, JSON.stringify(profile));
 	const { node, floor } = attribute(profile, windows);
-	const perEvent = (ms: number) => `${((ms * 1000) / EVENTS).toFixed(2)} µs per event`;
+	const perEvent = (ms: number) => `${((ms * 1000) / events).toFixed(2)} µs per event`;
 	console.log(
 		[
-			`${rounds} drains of ${EVENTS} events each, alternately; median wall time: node ${median(times.node).toFixed(1)} ms (${perEvent(median(times.node))}), floor ${median(times.floor).toFixed(1)} ms (${perEvent(median(times.floor))})`,
+			`${which}: ${rounds} drains of ${events} events each, alternately${cleanHeap ? ', each on a freshly collected heap' : ''}; median wall time: node ${median(times.node).toFixed(1)} ms (${perEvent(median(times.node))}), floor ${median(times.floor).toFixed(1)} ms (${perEvent(median(times.floor))})`,
 			`sampled per drain: node ${(node.total / rounds).toFixed(1)} ms, floor ${(floor.total / rounds).toFixed(1)} ms`,
 			...table('self time by origin:', node.byOrigin, floor.byOrigin, rounds, 20),
 			...table('self time by function:', node.byFunction, floor.byFunction, rounds, 40),

@@ -513,8 +513,12 @@ async function concurrency(): Promise<void> {
 		);
 	const rtt = median(rtts.slice(1));
 
-	const rounds = 6;
-	for (const limit of [5, 10, 50]) {
+	// More rounds where a poll is short, so each row rests on a few seconds of polling.
+	for (const { limit, rounds } of [
+		{ limit: 5, rounds: 6 },
+		{ limit: 10, rounds: 10 },
+		{ limit: 50, rounds: 20 },
+	]) {
 		const parameters = resourcesParameters(gids, { concurrency: limit });
 		const measured: Array<Record<string, Run>> = [];
 		let inFlight = 0;
