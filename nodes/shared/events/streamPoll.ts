@@ -106,8 +106,10 @@ export async function pollStreams(
 		(Array.isArray(previous.recent) && previous.recent.length ? EVERY_TIME : '');
 	// The stream is part of the key: an event that reaches two watched streams (a task and its
 	// project) is one item per stream, whichever poll each stream reads it in.
-	const keyOf = (target: StreamTarget) => (event: AsanaEvent) =>
-		shortKey(`${streamKey(target)}|${eventIdentity(event)}`);
+	const keyOf = (target: StreamTarget) => {
+		const prefix = `${streamKey(target)}|`;
+		return (event: AsanaEvent) => shortKey(prefix + eventIdentity(event));
+	};
 
 	const outcomes = await mapWithConcurrency(ordered, options.concurrency, async (target) => {
 		const subject = options.describeTarget?.(target);
