@@ -7,10 +7,11 @@
  * function for both, the difference, and the inclusive time of the pack's functions; writes
  * the .cpuprofile (bench/tmp/) for Chrome DevTools or speedscope.
  *
- *   node --expose-gc --import tsx bench/profile.ts [workspace|resources] [rounds] [gc]
+ *   node --expose-gc --import tsx bench/profile.ts [workspace|resource|resources] [rounds] [gc]
  *
- * workspace: 20,000 workspace events at 0 ms latency. resources: 50 tasks, one event each,
- * at 50 ms latency and concurrency 50.
+ * workspace: 20,000 workspace events at 0 ms latency, 1000 per page. resource: 2,000 events
+ * of one project at 0 ms latency, 100 per page. resources: 50 tasks, one event each, at 50 ms
+ * latency and concurrency 50.
  */
 import '../test/harness';
 
@@ -176,6 +177,34 @@ async function workspaceCase(sim: RemoteSimulator, scan: SecretScan): Promise<Ca
 	};
 }
 
+/** 2,000 events of one project at 0 ms latency, 100 per page: the per-page cost. */
+async function resourceCase(sim: RemoteSimulator, scan: SecretScan): Promise<Case> {
+	const token = sim.tokens.alice;
+	const events = 2_000;
+	const project = await sim.createProject('Profile: one project');
+	await sim.createTask('Profile task', project.gid);
+	const parameters = resourcesParameters([project.gid], { maxEventsPerPoll: 1_000_000 });
+	const start: IDataObject = {};
+	await pollEvents(scan, sim, token, parameters, start);
+	const sync = syncOf(start, `resource:${project.gid}`);
+	await sim.bulkTaskEvents(project.gid, events);
+	return {
+		events,
+		drains: {
+			node: async () => {
+				const poll = await pollEvents(scan, sim, token, parameters, structuredClone(start));
+				return checked('node', poll.items, events, poll.ms);
+			},
+			floor: async () => {
+				const floor = await hostFloorPoll(sim.baseUrl, token, [
+					{ path: `/events?resource=${project.gid}`, sync },
+				]);
+				return checked('floor', floor.events, events, floor.ms);
+			},
+		},
+	};
+}
+
 /** 50 tasks with one new event each, at 50 ms latency and concurrency 50: the per-stream cost. */
 async function resourcesCase(sim: RemoteSimulator, scan: SecretScan): Promise<Case> {
 	const token = sim.tokens.alice;
@@ -221,15 +250,17 @@ function checked(subject: Subject, got: number, wanted: number, ms: number): num
 }
 
 async function main(): Promise<void> {
-	const which = process.argv.includes('resources') ? 'resources' : 'workspace';
+	const cases = { workspace: workspaceCase, resource: resourceCase, resources: resourcesCase };
+	const which =
+		(Object.keys(cases) as Array<keyof typeof cases>).find((name) => process.argv.includes(name)) ??
+		'workspace';
 	const rounds = Number(process.argv.find((arg) => /^\d+$/.test(arg)) ?? 30);
 	// `gc`: a full collection before each drain, outside its window, so no drain pays for the
 	// garbage the one before it left.
 	const cleanHeap = process.argv.includes('gc');
 	const scan = new SecretScan();
 	const sim = await RemoteSimulator.start(7);
-	const { events, drains, beforeRound } =
-		which === 'resources' ? await resourcesCase(sim, scan) : await workspaceCase(sim, scan);
+	const { events, drains, beforeRound } = await cases[which](sim, scan);
 	// Warm-up: the JIT, the connection and tsx's compilation of every module on the path.
 	for (let i = 0; i < 5; i++) {
 		await beforeRound?.(-i - 1);

@@ -96,6 +96,16 @@ interface Run {
 	requests: number;
 }
 
+/** Every order of three subjects, by index. */
+const ORDERS = [
+	[0, 1, 2],
+	[0, 2, 1],
+	[1, 0, 2],
+	[1, 2, 0],
+	[2, 0, 1],
+	[2, 1, 0],
+];
+
 /**
  * The median of per-round ratios: each round runs the subjects back to back, so a burst of
  * load from elsewhere on the machine weighs on both sides of a ratio, not on one.
@@ -188,9 +198,11 @@ async function throughput(): Promise<void> {
 		},
 	];
 
-	for (const { latencyMs, repeats, rawGoal, floorGoal } of [
-		{ latencyMs: 0, repeats: 15, rawGoal: 1.5, floorGoal: 1.1 },
-		{ latencyMs: 20, repeats: 5, rawGoal: 1.1, floorGoal: 1.03 },
+	// Rounds: at least `minRepeats`, more for a short drain, so each row rests on some seconds.
+	const measureMs = 6000;
+	for (const { latencyMs, minRepeats, rawGoal, floorGoal } of [
+		{ latencyMs: 0, minRepeats: 30, rawGoal: 1.5, floorGoal: 1.1 },
+		{ latencyMs: 20, minRepeats: 6, rawGoal: 1.1, floorGoal: 1.03 },
 	]) {
 		await sim.setLatency(latencyMs);
 		for (const drain of cases) {
@@ -208,10 +220,12 @@ async function throughput(): Promise<void> {
 			const names = Object.keys(subjects);
 			const rounds: Array<Record<string, Run>> = [];
 			// One unmeasured round of each warms the JIT and the connection pool.
+			let repeats = minRepeats;
 			for (let i = 0; i <= repeats; i++) {
 				const round: Record<string, Run> = {};
-				// Each round starts with another of the three, so none always follows the same one.
-				for (const name of [...names.slice(i % 3), ...names.slice(0, i % 3)]) {
+				// The rounds go through every order of the three, so each follows each other one as
+				// often: a drain pays for the garbage of the one before it.
+				for (const name of ORDERS[i % ORDERS.length].map((index) => names[index])) {
 					const before = await requestCount(sim);
 					const run = await subjects[name]();
 					round[name] = { ...run, requests: (await requestCount(sim)) - before };
@@ -219,6 +233,12 @@ async function throughput(): Promise<void> {
 						fail(`${drain.name}: ${name} read ${run.events} of ${drain.events} events`);
 				}
 				if (i > 0) rounds.push(round);
+				else {
+					const roundMs = round.node.ms + round.raw.ms + round.floor.ms;
+					const wanted = Math.max(minRepeats, Math.ceil(measureMs / roundMs));
+					// Whole cycles of the orders, at most ten of them.
+					repeats = Math.min(60, Math.ceil(wanted / ORDERS.length) * ORDERS.length);
+				}
 			}
 			const rate = (name: string) =>
 				fmt(drain.events / (median(rounds.map((round) => round[name].ms)) / 1000));
