@@ -746,7 +746,7 @@ async function main(): Promise<void> {
 		'',
 		'## Results',
 		'',
-		"*node*: the pack's node run by n8n-core (PollContext and PollTriggerExecutor, or WorkflowExecute). *raw*: the same requests from a plain undici loop with keep-alive. *n8n's request path alone* (the floor): the same requests through `httpRequestWithAuthentication` from a bench-only trigger with none of the pack's code, which emits each event as an item, as parsed (bench/hostFloor.ts). Ratios are medians of per-round ratios: each round runs the subjects back to back, each round starting with another. The simulator runs in its own process.",
+		"*node*: the pack's node run by n8n-core (PollContext and PollTriggerExecutor, or WorkflowExecute). *raw*: the same requests from a plain undici loop with keep-alive. *n8n's request path alone* (the floor): the same requests through `httpRequestWithAuthentication` from a bench-only trigger with none of the pack's code, which emits each event as an item, as parsed (bench/hostFloor.ts). Ratios are medians of per-round ratios: each round runs the subjects back to back, and the rounds go through every order of them. On a machine shared with other work, node ÷ floor moves by a few hundredths from run to run (about ±0.05 at 0 ms, ±0.02 at 20 and 50 ms on 2 shared cores): read a row near its goal with that in mind. The simulator runs in its own process.",
 		'',
 		table(),
 		'',
