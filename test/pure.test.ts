@@ -1,4 +1,4 @@
-import { eventIdentity, eventKey, RecentKeys } from '../nodes/shared/events/eventKey';
+import { eventIdentity, eventKey, RecentKeys, shortKey } from '../nodes/shared/events/eventKey';
 import { matchesFilters, splitList, type EventFilters } from '../nodes/shared/events/eventFilters';
 import { parseAsanaReference } from '../nodes/shared/editor/resourceRef';
 import {
@@ -8,7 +8,8 @@ import {
 	retryAfterMs,
 } from '../nodes/shared/asana/transport';
 import { mapWithConcurrency } from '../nodes/shared/asana/concurrency';
-import type { AsanaEvent } from '../nodes/shared/asana/types';
+import type { AsanaEvent, StreamTarget } from '../nodes/shared/asana/types';
+import { eventItems } from '../nodes/AsanaEventsTrigger/output';
 
 describe('parseAsanaReference', () => {
 	it.each([
@@ -97,6 +98,46 @@ describe('event identity', () => {
 
 	it('gives the same key to the same event seen twice', () => {
 		expect(eventKey(structuredClone(baseEvent))).toBe(eventKey(baseEvent));
+	});
+
+	it('keeps the digest that keys already in static data were made with', () => {
+		// The first 12 base64url characters of SHA-256: a different digest would not recognise
+		// the keys stored by earlier polls, and their events would be emitted again.
+		const identity =
+			'2026-01-01T00:00:00.000Z|1200000000000015|changed|notes|changed||1200000000000002|';
+		expect(shortKey(identity)).toBe('38jYS1oQi-3q');
+		expect(shortKey(`resource:1200000000000015|${identity}`)).toBe('uAGmkAV-Sndr');
+	});
+});
+
+describe('eventItems', () => {
+	const project: StreamTarget = { kind: 'resource', gid: '20', resourceType: 'project' };
+	const task: StreamTarget = { kind: 'resource', gid: '10', resourceType: 'task' };
+	const at = (second: number) => ({
+		...structuredClone(baseEvent),
+		created_at: `2026-01-01T00:00:0${second}.000Z`,
+	});
+
+	it('orders the events of several streams by time', () => {
+		const items = eventItems([
+			{ target: project, events: [at(1), at(4)] },
+			{ target: task, events: [at(2), at(3)] },
+		]);
+		expect(items.map((i) => [i.json.created_at, (i.json.stream as { gid: string }).gid])).toEqual([
+			['2026-01-01T00:00:01.000Z', '20'],
+			['2026-01-01T00:00:02.000Z', '10'],
+			['2026-01-01T00:00:03.000Z', '10'],
+			['2026-01-01T00:00:04.000Z', '20'],
+		]);
+	});
+
+	it('keeps events already in order as they are, ties included', () => {
+		const streams = [
+			{ target: task, events: [at(1)] },
+			{ target: project, events: [at(1), at(2)] },
+		];
+		const events = streams.flatMap((s) => s.events);
+		expect(eventItems(streams).map((i) => i.json)).toEqual(events);
 	});
 });
 

@@ -9,7 +9,12 @@ import {
 } from 'n8n-workflow';
 
 import { credentialsDescription } from '../shared/editor/descriptions';
-import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/events/eventFilters';
+import {
+	anyFilterSet,
+	EVENT_OPT_FIELDS,
+	matchesFilters,
+	type EventFilters,
+} from '../shared/events/eventFilters';
 import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
 import { pollStreams, type PollResult } from '../shared/events/streamPoll';
 import { DrainBudget } from '../shared/polling/drainBudget';
@@ -62,7 +67,8 @@ async function runPoll(
 		budget,
 		concurrency: settings.concurrency,
 		optFields: EVENT_OPT_FIELDS,
-		wanted: (event) => matchesFilters(event, filters),
+		// Without filters every event is wanted, and none needs looking at.
+		wanted: anyFilterSet(filters) ? (event) => matchesFilters(event, filters) : undefined,
 	});
 }
 
@@ -80,12 +86,12 @@ async function toItems(
 	const current = settings.fetchCurrentResource
 		? await fetchCurrentResources(
 				transport,
-				result.events,
+				result.streams.flatMap((stream) => stream.events),
 				settings.concurrency,
 				() => Date.now() >= deadline,
 			)
 		: undefined;
-	const items = eventItems(result.events, current);
+	const items = eventItems(result.streams, current);
 	if (settings.onExpired === 'notify') {
 		items.unshift(...gaps.map((gap) => gapNoticeItem(gap, Date.now())));
 	}
@@ -160,7 +166,7 @@ async function pollActive(
 			.map((stream) => `${state.label(stream.target)}: ${stream.deferred}`);
 		const reasons = deferred.length ? `: ${deferred.join('; ')}` : ` (${budget.limitReached()})`;
 		ctx.logger.info(
-			`${pollOrigin(ctx)}: ${result.events.length} events in ${result.requests} requests, the rest next poll${reasons}`,
+			`${pollOrigin(ctx)}: ${result.emitted} events in ${result.requests} requests, the rest next poll${reasons}`,
 		);
 	}
 	return items.length ? [items] : null;

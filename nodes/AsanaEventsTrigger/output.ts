@@ -2,7 +2,6 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { mapWithConcurrency } from '../shared/asana/concurrency';
 import { byCreatedAt } from '../shared/events/eventStream';
-import type { StreamEvent } from '../shared/events/streamPoll';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { objectLabel } from '../shared/editor/resourceRef';
@@ -35,23 +34,42 @@ export function streamLabel(
 	return objectLabel(type, target.gid, known.name ?? target.listedName);
 }
 
+/** What a poll emitted, stream by stream. */
+export interface StreamEvents {
+	target: StreamTarget;
+	events: AsanaEvent[];
+}
+
 /** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */
 export function eventItems(
-	events: StreamEvent[],
+	streams: StreamEvents[],
 	current?: Map<string, IDataObject | null>,
 ): INodeExecutionData[] {
-	return [...events]
-		.sort((a, b) => byCreatedAt(a.event, b.event))
-		.map(({ event, target }) => {
+	const items: INodeExecutionData[] = [];
+	// Asana sends each stream oldest first: noticing that on the way spares the sort.
+	let inOrder = true;
+	let previous = '';
+	for (const { target, events } of streams) {
+		// One `stream` object per stream, shared by its items (as `current` is by a resource's).
+		const stream = describeStream(target);
+		for (const event of events) {
+			if (event.created_at < previous) inOrder = false;
+			previous = event.created_at;
 			// Each event object was parsed for this poll alone: extending it spares a copy per event.
 			const json = event as unknown as IDataObject;
-			json.stream = describeStream(target);
+			json.stream = stream;
 			if (current) {
 				const fetched = current.get(event.resource?.gid);
 				if (fetched !== undefined && needsCurrentResource(event)) json.current = fetched;
 			}
-			return { json };
-		});
+			items.push({ json });
+		}
+	}
+	return inOrder
+		? items
+		: items.sort((a, b) =>
+				byCreatedAt(a.json as { created_at: string }, b.json as { created_at: string }),
+			);
 }
 
 export function gapNoticeItem(gap: StreamGap, detectedAt: number): INodeExecutionData {
@@ -91,12 +109,12 @@ export function needsCurrentResource(event: AsanaEvent): boolean {
  */
 export async function fetchCurrentResources(
 	transport: AsanaTransport,
-	events: StreamEvent[],
+	events: AsanaEvent[],
 	concurrency: number,
 	isOutOfTime: () => boolean,
 ): Promise<Map<string, IDataObject | null>> {
 	const wanted = new Map<string, string>();
-	for (const { event } of events) {
+	for (const event of events) {
 		if (needsCurrentResource(event))
 			wanted.set(event.resource.gid, FETCHABLE[event.resource.resource_type as string]);
 	}

@@ -36,11 +36,6 @@ export interface RecentWindow {
 	newestEmitted?: string;
 }
 
-export interface StreamEvent {
-	event: AsanaEvent;
-	target: StreamTarget;
-}
-
 /** Where one stream of the poll got to. */
 export interface PolledStream {
 	target: StreamTarget;
@@ -59,8 +54,8 @@ export interface PolledStream {
 export interface PollResult {
 	/** One per stream polled, in the order given. */
 	streams: PolledStream[];
-	/** Every emitted event with its stream. */
-	events: StreamEvent[];
+	/** How many events the streams emitted. */
+	emitted: number;
 	/** Events were left for the next poll (cap, read bound or time budget). */
 	backlog: boolean;
 	requests: number;
@@ -120,7 +115,7 @@ export async function pollStreams(
 
 	const result: PollResult = {
 		streams: [],
-		events: [],
+		emitted: 0,
 		backlog: false,
 		requests: 0,
 		recent: { keys: [] },
@@ -152,10 +147,8 @@ export async function pollStreams(
 			unread: drained.deferred !== undefined && drained.requests <= 1,
 			deferred: drained.deferred,
 		});
-		for (const event of drained.events) {
-			result.events.push({ event, target });
-			if (event.created_at > newest) newest = event.created_at;
-		}
+		result.emitted += drained.events.length;
+		for (const event of drained.events) if (event.created_at > newest) newest = event.created_at;
 		// Older keys would be trimmed from the window anyway: only the last ones are computed.
 		const keyOfStream = keyOf(target);
 		for (const event of drained.events.slice(-RECENT_KEYS_CAPACITY)) recent.add(keyOfStream(event));
