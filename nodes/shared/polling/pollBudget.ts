@@ -52,7 +52,7 @@ interface CronRate {
  * day, month and weekday fields only ever remove fire times, so the real gaps are never
  * shorter than these.
  */
-export function readCronRate(expression: string): CronRate | undefined {
+function readCronRate(expression: string): CronRate | undefined {
 	const trimmed = expression.trim();
 	const fields = (CRON_PRESETS[trimmed.toLowerCase()] ?? trimmed).split(/\s+/);
 	if (fields.length === 5) fields.unshift('0');
