@@ -7,14 +7,15 @@
 //   E2E_POLL_CRON="0,20,40 * * * * *"  poll the triggers on this cron instead of n8n's "every minute"
 //   E2E_DELIVERY_TIMEOUT_MS       how long a phase waits for deliveries (default 110000)
 //   N8N_ASANA_RUNTIME_DIR         where the n8n runtime lives (default ~/.cache/n8n-nodes-asana-events/…)
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { ensureRuntime } from '../../scripts/n8n-runtime.mjs';
 import { N8n, flattedParser, randomPassword } from './lib/n8n.mjs';
-import { buildAndPack } from './lib/pack.mjs';
-import { fmtMs, freePort, installCleanup, log, sleep, waitFor } from './lib/procs.mjs';
+import { REPO_ROOT, buildAndPack } from './lib/pack.mjs';
+import { fmtMs, freePort, installCleanup, log, portIsFree, sleep, waitFor } from './lib/procs.mjs';
 import { eventKey, simulatorAvailable, startSimulator } from './lib/simulator.mjs';
 import { startSink } from './lib/sink.mjs';
 import {
@@ -1168,6 +1169,82 @@ function lowerFirst(s) {
 	return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
+/** The processes below `pid`, from `ps`. */
+function descendantsOf(pid) {
+	const children = new Map();
+	for (const line of execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+		.trim()
+		.split('\n')) {
+		const [child, parent] = line.trim().split(/\s+/).map(Number);
+		children.set(parent, [...(children.get(parent) ?? []), child]);
+	}
+	const found = [];
+	for (let queue = [pid]; queue.length;) {
+		const next = children.get(queue.shift()) ?? [];
+		found.push(...next);
+		queue.push(...next);
+	}
+	return found;
+}
+
+function isAlive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch {
+		return false;
+	}
+}
+
+/** A process manager stops `npm run demo` by signalling npm alone: nothing may be left behind. */
+async function demoStopsOnSigterm() {
+	const port = await freePort();
+	const npm = spawn('npm', ['run', 'demo'], {
+		cwd: REPO_ROOT,
+		env: { ...process.env, DEMO_PORT: String(port) },
+		stdio: ['ignore', 'pipe', 'pipe'],
+		detached: true,
+	});
+	let output = '';
+	npm.stdout.on('data', (chunk) => (output += chunk));
+	npm.stderr.on('data', (chunk) => (output += chunk));
+	try {
+		await waitFor(
+			'npm run demo to print its banner',
+			() => npm.exitCode !== null || output.includes('Ctrl-C stops everything'),
+			{ timeoutMs: 300_000, intervalMs: 500 },
+		);
+		assert(npm.exitCode === null, `npm run demo exited:\n${output.slice(-3000)}`);
+		const started = descendantsOf(npm.pid);
+		const simulator = /Asana simulator at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+		assert(
+			started.length >= 3 && simulator,
+			`the demo, n8n and the simulator run under npm:\n${output.slice(-3000)}`,
+		);
+		process.kill(npm.pid, 'SIGTERM');
+		await waitFor(
+			'every process of the demo to exit',
+			() => started.every((pid) => !isAlive(pid)),
+			{
+				timeoutMs: 45_000,
+				intervalMs: 500,
+			},
+		);
+		await waitFor('the demo to say "stopped"', () => /^stopped$/m.test(output), {
+			timeoutMs: 5000,
+		});
+		assert(await portIsFree(port), `port ${port} is free again`);
+		const answer = await fetch(`${simulator}/_sim/state`).then(
+			() => 'answered',
+			() => 'refused',
+		);
+		assert(answer === 'refused', 'the simulator is gone');
+		return `${started.length} processes under npm, all gone after SIGTERM to npm`;
+	} finally {
+		if (npm.exitCode === null) process.kill(-npm.pid, 'SIGKILL');
+	}
+}
+
 function summary() {
 	const pass = results.filter((r) => r.status === 'pass').length;
 	const fail = results.filter((r) => r.status === 'fail').length;
@@ -1194,6 +1271,12 @@ try {
 	log(`FAIL suite set-up\n${error.stack ?? error}`);
 }
 await cleanupAll();
+// After the suite's own n8n has stopped: the demo starts one of its own.
+await check(
+	'npm run demo stops n8n and the simulator when its npm process gets SIGTERM, and says "stopped"',
+	demoStopsOnSigterm,
+	{ timeoutMs: 360_000 },
+);
 const failures = summary();
 exitCode = failures ? 1 : 0;
 if (failures || process.env.E2E_KEEP === '1') {
