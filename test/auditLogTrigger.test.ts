@@ -403,17 +403,20 @@ describe('Asana Audit Log Trigger', () => {
 	});
 
 	describe('the time budget follows Poll Times', () => {
+		/** A backfill of the last day, polled every 10 seconds. */
+		const everyTenSeconds = (options?: INodeParameters) =>
+			params({
+				pollTimes: { item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }] },
+				start: 'lookBack',
+				lookBackDays: 1,
+				...(options ? { options } : {}),
+			});
 		it('a 10-second schedule stops fetching after about 6 s and leaves the backlog to the next polls', async () => {
 			const events = sim.generateAuditEvents(3000, {
 				from: Date.now() - 10 * HOUR,
 				to: Date.now() - HOUR,
 			});
-			const parameters = params({
-				pollTimes: { item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }] },
-				start: 'lookBack',
-				lookBackDays: 1,
-				options: { maxEventsPerPoll: 100_000 },
-			});
+			const parameters = everyTenSeconds({ maxEventsPerPoll: 100_000 });
 			const staticData: IDataObject = {};
 			// 30 pages at 400 ms each: 12 s, longer than the 10 s to the next poll.
 			sim.setLatency(400);
@@ -444,11 +447,7 @@ describe('Asana Audit Log Trigger', () => {
 				from: Date.now() - 10 * HOUR,
 				to: Date.now() - HOUR,
 			});
-			const parameters = params({
-				pollTimes: { item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }] },
-				start: 'lookBack',
-				lookBackDays: 1,
-			});
+			const parameters = everyTenSeconds();
 			const staticData: IDataObject = {};
 			sim.injectFault({ kind: 'timeout', path: '/audit_log_events', delayMs: 60_000 });
 			const started = Date.now();
