@@ -106,13 +106,17 @@ async function toItems(
 async function fetchTestEvents(
 	ctx: IPollFunctions,
 	settings: EventsTriggerSettings,
-	transport: AsanaTransport,
 ): Promise<INodeExecutionData[][]> {
-	const state = EventsTriggerState.read(ctx.getWorkflowStaticData('node'));
-	const filters = await effectiveFilters(ctx, settings, transport, state);
 	const waitMs = settings.testEventWaitSeconds * 1000;
 	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
 	const waitUntil = Date.now() + waitMs;
+	// Retry waits may last as long as the listening does, plus one poll's budget.
+	const transport = createTransport(ctx, {
+		authentication: settings.authentication,
+		deadline: pollDeadline(ctx) + waitMs,
+	});
+	const state = EventsTriggerState.read(ctx.getWorkflowStaticData('node'));
+	const filters = await effectiveFilters(ctx, settings, transport, state);
 	for (;;) {
 		const deadline = pollDeadline(ctx);
 		const result = await runPoll(settings, transport, state, filters, budgetFor(1000, deadline));
@@ -194,9 +198,9 @@ export class AsanaEventsTrigger implements INodeType {
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readSettings(this);
+		if (this.getMode() === 'manual') return await fetchTestEvents(this, settings);
 		const deadline = pollDeadline(this);
 		const transport = createTransport(this, { authentication: settings.authentication, deadline });
-		if (this.getMode() === 'manual') return await fetchTestEvents(this, settings, transport);
 
 		const opened = openState(this);
 		if ('busySince' in opened) {

@@ -44,10 +44,7 @@ const FAST_POLL_GAP_MS = 10_000;
 const FAST_POLL_TIMES = {
 	item: [{ mode: 'custom', cronExpression: '0,10,20,30,40,50 * * * * *' }],
 };
-/**
- * Polls every second: a request asked near the end of a poll's time budget may still take
- * the transport's shortest timeout (2 s), so a slow answer keeps one poll running into the next.
- */
+/** Polls every second, so that one slow answer keeps a poll running through several ticks. */
 const OVERLAP_POLL_GAP_MS = 1000;
 const OVERLAP_POLL_TIMES = { item: [{ mode: 'custom', cronExpression: '0-59 * * * * *' }] };
 /** What the triggers log when a poll finds the previous one of its trigger still running. */
@@ -953,8 +950,8 @@ async function main() {
 			await sim.activity(12, P1);
 			await sim.audit(8);
 			// Per trigger: a 429 whose Retry-After outlasts the time budget (that poll defers), then
-			// an answer slower than the budget, which the poll gives up only after the transport's
-			// shortest request timeout, while the next second's poll begins.
+			// an answer slower than the schedule's gap, which the poll waits for while the next
+			// polls begin.
 			const streams = [eventsOf(P1), auditLogOf(sim.workspaceGid)];
 			for (const path of ['/events', '/audit_log_events']) {
 				await sim.fault({ kind: '429', path, retryAfterSec: 15, times: 1 });

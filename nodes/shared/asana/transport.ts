@@ -61,9 +61,6 @@ export interface RetryPolicy {
 	maxTotalWaitMs: number;
 }
 
-/** The shortest timeout of a request asked near the deadline. */
-const MIN_REQUEST_TIMEOUT_MS = 2_000;
-
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 	maxAttempts: 5,
 	maxRateLimitAttempts: 8,
@@ -326,22 +323,11 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 		return baseUrl;
 	}
 
-	/**
-	 * A request asked just before the deadline must not hold the poll for the whole request
-	 * timeout, past the next scheduled poll: it may take what is left of the budget, or a
-	 * short minimum. A request given up that way is retried no more, and the rest is deferred.
-	 */
-	function timeoutNow(): number {
-		if (options.deadline === undefined) return policy.requestTimeoutMs;
-		const left = options.deadline - Date.now();
-		return Math.min(policy.requestTimeoutMs, Math.max(MIN_REQUEST_TIMEOUT_MS, left));
-	}
-
 	async function attempt<T>(
 		url: string,
 		accept: RequestOptions['accept'],
 	): Promise<{ ok: true; status: number; body: T } | ({ ok: false } & FailedAttempt)> {
-		const request = asanaGetRequest(url, timeoutNow());
+		const request = asanaGetRequest(url, policy.requestTimeoutMs);
 		let response: IN8nHttpFullResponse;
 		try {
 			response = (await ctx.helpers.httpRequestWithAuthentication.call(
