@@ -118,11 +118,17 @@ describe('eventItems', () => {
 		created_at: `2026-01-01T00:00:0${second}.000Z`,
 	});
 
+	const matched = (...events: AsanaEvent[]) => events.map((event) => ({ event }));
+	const raw = { attachCurrent: false, format: 'raw' } as const;
+
 	it('orders the events of several streams by time', () => {
-		const items = eventItems([
-			{ target: project, events: [at(1), at(4)] },
-			{ target: task, events: [at(2), at(3)] },
-		]);
+		const items = eventItems(
+			[
+				{ target: project, matched: matched(at(1), at(4)) },
+				{ target: task, matched: matched(at(2), at(3)) },
+			],
+			raw,
+		);
 		expect(items.map((i) => [i.json.created_at, (i.json.stream as { gid: string }).gid])).toEqual([
 			['2026-01-01T00:00:01.000Z', '20'],
 			['2026-01-01T00:00:02.000Z', '10'],
@@ -133,11 +139,11 @@ describe('eventItems', () => {
 
 	it('keeps events already in order as they are, ties included', () => {
 		const streams = [
-			{ target: task, events: [at(1)] },
-			{ target: project, events: [at(1), at(2)] },
+			{ target: task, matched: matched(at(1)) },
+			{ target: project, matched: matched(at(1), at(2)) },
 		];
-		const events = streams.flatMap((s) => s.events);
-		expect(eventItems(streams).map((i) => i.json)).toEqual(events);
+		const events = streams.flatMap((s) => s.matched.map((m) => m.event));
+		expect(eventItems(streams, raw).map((i) => i.json)).toEqual(events);
 	});
 });
 

@@ -22,8 +22,16 @@ import { objectLabel } from '../shared/editor/resourceRef';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
+import type { AsanaEvent } from '../shared/asana/types';
 import { eventsTriggerProperties } from './description';
-import { eventItems, fetchCurrentResources, gapNoticeItem } from './output';
+import { decideTriggerOn, mayMatch, needsTaskRecord } from '../shared/events/triggerOn';
+import {
+	eventItems,
+	fetchCurrentResources,
+	gapNoticeItem,
+	needsCurrentResource,
+	type StreamEvents,
+} from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
 import { EventsTriggerState, openState, type StreamGap } from './state';
 
@@ -67,31 +75,63 @@ async function runPoll(
 		budget,
 		concurrency: settings.concurrency,
 		optFields: EVENT_OPT_FIELDS,
-		// Without filters every event is wanted, and none needs looking at.
-		wanted: anyFilterSet(filters) ? (event) => matchesFilters(event, filters) : undefined,
+		wanted: wantedEvents(settings, filters),
 	});
+}
+
+/** The events a poll holds on to; undefined when every event is wanted, so none needs looking at. */
+function wantedEvents(
+	settings: EventsTriggerSettings,
+	filters: EventFilters,
+): ((event: AsanaEvent) => boolean) | undefined {
+	const { triggerOn } = settings;
+	const filtered = anyFilterSet(filters);
+	if (triggerOn.options.has('anyEvent'))
+		return filtered ? (event) => matchesFilters(event, filters) : undefined;
+	return filtered
+		? (event) => mayMatch(event, triggerOn) && matchesFilters(event, filters)
+		: (event) => mayMatch(event, triggerOn);
 }
 
 function budgetFor(maxEvents: number, deadline: number): DrainBudget {
 	return new DrainBudget(maxEvents, deadline, maxEvents * READS_PER_EMITTED_EVENT);
 }
 
+/**
+ * The poll's items, or null when Trigger On could not decide some event because its task was
+ * not read within the time budget: then nothing goes out and no cursor moves.
+ */
 async function toItems(
 	settings: EventsTriggerSettings,
 	transport: AsanaTransport,
 	result: PollResult,
 	gaps: StreamGap[],
 	deadline: number,
-): Promise<INodeExecutionData[]> {
-	const current = settings.fetchCurrentResource
+): Promise<INodeExecutionData[] | null> {
+	const { triggerOn, fetchCurrentResource } = settings;
+	const needs = (event: AsanaEvent) =>
+		(fetchCurrentResource && needsCurrentResource(event)) || needsTaskRecord(event, triggerOn);
+	const events = result.streams.flatMap((stream) => stream.events);
+	const records = events.some(needs)
 		? await fetchCurrentResources(
 				transport,
-				result.streams.flatMap((stream) => stream.events),
+				events,
 				settings.concurrency,
 				() => Date.now() >= deadline,
+				needs,
 			)
 		: undefined;
-	const items = eventItems(result.streams, current);
+	const streams: StreamEvents[] = [];
+	for (const stream of result.streams) {
+		const decision = decideTriggerOn(stream.events, records ?? new Map(), triggerOn);
+		if (decision.undecided.length) return null;
+		streams.push({ target: stream.target, matched: decision.matched });
+	}
+	const items = eventItems(streams, {
+		records,
+		attachCurrent: fetchCurrentResource,
+		format: settings.format,
+	});
 	if (settings.onExpired === 'notify') {
 		items.unshift(...gaps.map((gap) => gapNoticeItem(gap, Date.now())));
 	}
@@ -122,8 +162,9 @@ async function fetchTestEvents(
 		const result = await runPoll(settings, transport, state, filters, budgetFor(1000, deadline));
 		const gaps = state.gapsIn(result);
 		const items = await toItems(settings, transport, result, gaps, pollDeadline(ctx));
-		state.advance(result, Date.now());
-		if (items.length) return [items.slice(-TEST_EVENT_SAMPLE_SIZE)];
+		// Undecided events are read again on the next try.
+		if (items) state.advance(result, Date.now());
+		if (items?.length) return [items.slice(-TEST_EVENT_SAMPLE_SIZE)];
 		if (Date.now() >= waitUntil) break;
 		await sleep(Math.min(interval, Math.max(0, waitUntil - Date.now())));
 	}
@@ -161,6 +202,12 @@ async function pollActive(
 	}
 
 	const items = await toItems(settings, transport, result, gaps, deadline);
+	if (!items) {
+		ctx.logger.info(
+			`${pollOrigin(ctx)}: the tasks Trigger On needs to read did not fit in this poll's time; these events are read again next poll`,
+		);
+		return null;
+	}
 	state.advance(result, Date.now());
 	state.save();
 	if (result.backlog) {

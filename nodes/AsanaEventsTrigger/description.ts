@@ -7,8 +7,30 @@ import {
 	maxEventsPerPollProperty,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
+import { eventFormatProperty } from '../shared/events/eventOutput';
+import { TRIGGER_ON_OPTIONS } from '../shared/events/triggerOn';
 
 export const eventsTriggerProperties: INodeProperties[] = [
+	{
+		displayName: 'Trigger On',
+		name: 'triggerOn',
+		type: 'multiOptions',
+		options: TRIGGER_ON_OPTIONS,
+		default: ['anyEvent'],
+		required: true,
+		description:
+			'What starts the workflow. Any Event emits every event, narrowed by the Filters below.',
+	},
+	{
+		displayName: 'Custom Field Names or IDs',
+		name: 'customFields',
+		type: 'multiOptions',
+		typeOptions: { loadOptionsMethod: 'getCustomFields', loadOptionsDependsOn: ['resources'] },
+		default: [],
+		description:
+			'Only changes of these fields start the workflow; none picked means any custom field. Listed from the watched projects. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		displayOptions: { show: { triggerOn: ['customFieldChanged'] } },
+	},
 	authenticationProperty,
 	{
 		displayName: 'Source',
@@ -79,6 +101,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Filter',
 		default: {},
+		displayOptions: { show: { triggerOn: ['anyEvent'] } },
 		options: [
 			{
 				displayName: 'Actions',
@@ -171,6 +194,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 					'Whether to add the current fields of the changed task, project or goal as "current" to "changed" events that carry no value (Asana sends no value for name, dates, completed and similar fields). One request per resource per poll.',
 			},
 			maxEventsPerPollProperty,
+			eventFormatProperty(),
 			{
 				displayName: 'Test Event Wait (Seconds)',
 				name: 'testEventWaitSeconds',

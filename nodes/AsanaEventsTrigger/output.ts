@@ -5,6 +5,8 @@ import { byCreatedAt } from '../shared/events/eventStream';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { objectLabel } from '../shared/editor/resourceRef';
+import { eventAdditions, simplifyEvent, type EventFormat } from '../shared/events/eventOutput';
+import type { TriggerOnMatch } from '../shared/events/triggerOn';
 import type { WatchedTarget } from './parameters';
 import type { StreamGap } from './state';
 
@@ -34,42 +36,54 @@ export function streamLabel(
 	return objectLabel(type, target.gid, known.name ?? target.listedName);
 }
 
-/** What a poll emitted, stream by stream. */
+/** What a poll emits from one stream: each event with what Trigger On matched it as. */
 export interface StreamEvents {
-	target: StreamTarget;
-	events: AsanaEvent[];
+	target: WatchedTarget;
+	matched: TriggerOnMatch[];
+}
+
+export interface EventItemsOptions {
+	/** Current records by gid (Fetch Current Resource, Trigger On): they improve summary and link. */
+	records?: Map<string, IDataObject | null>;
+	/** Fetch Current Resource: the record goes out as `current` on events that carry no value. */
+	attachCurrent: boolean;
+	format: EventFormat;
 }
 
 /** Events sorted by time; a page's own order is not documented, so the poll's is made explicit. */
 export function eventItems(
 	streams: StreamEvents[],
-	current?: Map<string, IDataObject | null>,
+	options: EventItemsOptions,
 ): INodeExecutionData[] {
 	const items: INodeExecutionData[] = [];
+	const { records, attachCurrent, format } = options;
 	// Asana sends each stream oldest first: noticing that on the way spares the sort.
 	let inOrder = true;
 	let previous = '';
-	for (const { target, events } of streams) {
+	for (const { target, matched } of streams) {
 		// One `stream` object per stream, shared by its items (as `current` is by a resource's).
 		const stream = describeStream(target);
-		for (const event of events) {
+		for (const { event, on } of matched) {
 			if (event.created_at < previous) inOrder = false;
 			previous = event.created_at;
-			// Each event object was parsed for this poll alone: extending it spares a copy per event.
-			const json = event as unknown as IDataObject;
-			json.stream = stream;
-			if (current) {
-				const fetched = current.get(event.resource?.gid);
-				if (fetched !== undefined && needsCurrentResource(event)) json.current = fetched;
+			const record = records?.get(event.resource?.gid);
+			const context = { target, record, on, streamName: target.listedName };
+			if (format === 'simplified') {
+				items.push({ json: simplifyEvent(event, context) });
+				continue;
 			}
+			// Each event object was parsed for this poll alone: extending it spares a copy per event.
+			const json = Object.assign(event as unknown as IDataObject, eventAdditions(event, context));
+			json.stream = stream;
+			if (attachCurrent && record !== undefined && needsCurrentResource(event))
+				json.current = record;
 			items.push({ json });
 		}
 	}
-	return inOrder
-		? items
-		: items.sort((a, b) =>
-				byCreatedAt(a.json as { created_at: string }, b.json as { created_at: string }),
-			);
+	const timeOf = (item: INodeExecutionData) => ({
+		created_at: String(item.json.created_at ?? item.json.time),
+	});
+	return inOrder ? items : items.sort((a, b) => byCreatedAt(timeOf(a), timeOf(b)));
 }
 
 export function gapNoticeItem(gap: StreamGap, detectedAt: number): INodeExecutionData {
@@ -104,18 +118,20 @@ export function needsCurrentResource(event: AsanaEvent): boolean {
 }
 
 /**
- * One request per resource, whatever the number of its events. A resource that is gone
- * maps to null; one not fetched within the time budget is left out.
+ * One request per task, project or goal that `needs` picks (by default: changed without a
+ * value), whatever the number of its events. A resource that is gone maps to null; one not
+ * fetched within the time budget is left out.
  */
 export async function fetchCurrentResources(
 	transport: AsanaTransport,
 	events: AsanaEvent[],
 	concurrency: number,
 	isOutOfTime: () => boolean,
+	needs: (event: AsanaEvent) => boolean = needsCurrentResource,
 ): Promise<Map<string, IDataObject | null>> {
 	const wanted = new Map<string, string>();
 	for (const event of events) {
-		if (needsCurrentResource(event))
+		if (needs(event) && FETCHABLE[event.resource?.resource_type ?? ''])
 			wanted.set(event.resource.gid, FETCHABLE[event.resource.resource_type as string]);
 	}
 	const current = new Map<string, IDataObject | null>();

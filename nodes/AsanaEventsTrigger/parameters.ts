@@ -11,6 +11,8 @@ import {
 } from '../shared/editor/parameters';
 import { GID_PATTERN } from '../shared/editor/resourceRef';
 import type { StreamTarget } from '../shared/asana/types';
+import { readEventFormat, type EventFormat } from '../shared/events/eventOutput';
+import { isTriggerOn, type TriggerOnRules } from '../shared/events/triggerOn';
 
 export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
 
@@ -20,6 +22,7 @@ export type WatchedTarget = StreamTarget & { listedName?: string };
 export interface EventsTriggerSettings {
 	authentication: AuthenticationMethod;
 	targets: WatchedTarget[];
+	triggerOn: TriggerOnRules;
 	onExpired: OnExpiredSyncToken;
 	filters: EventFilters;
 	ignoreOwnEvents: boolean;
@@ -27,6 +30,7 @@ export interface EventsTriggerSettings {
 	concurrency: number;
 	fetchCurrentResource: boolean;
 	testEventWaitSeconds: number;
+	format: EventFormat;
 }
 
 function readTargets(ctx: IPollFunctions): WatchedTarget[] {
@@ -70,11 +74,47 @@ function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	return targets;
 }
 
+function readTriggerOn(ctx: IPollFunctions): TriggerOnRules {
+	const chosen = splitList(ctx.getNodeParameter('triggerOn', ['anyEvent']));
+	const unknown = chosen.find((value) => !isTriggerOn(value));
+	if (unknown) {
+		throw invalidParameter(
+			ctx,
+			`Trigger On: "${unknown}" is not an option`,
+			'Choose one or more options from the list, e.g. Task Completed, or Any Event for every event.',
+		);
+	}
+	if (chosen.length === 0) {
+		throw invalidParameter(
+			ctx,
+			'Trigger On: nothing is chosen',
+			'Choose at least one option, e.g. Task Completed, or Any Event for every event.',
+		);
+	}
+	const options = new Set(chosen.filter(isTriggerOn));
+	const customFieldGids = options.has('customFieldChanged')
+		? splitList(ctx.getNodeParameter('customFields', []))
+		: [];
+	const badField = customFieldGids.find((gid) => !GID_PATTERN.test(gid));
+	if (badField) {
+		throw invalidParameter(
+			ctx,
+			`Custom Field Names or IDs: "${badField}" is not a custom field ID`,
+			'Pick the fields from the list, or enter their IDs (digits only) as an expression, e.g. {{ ["1201234567890123"] }}.',
+		);
+	}
+	return { options: options.has('anyEvent') ? new Set(['anyEvent']) : options, customFieldGids };
+}
+
 /** Every action Asana's events carry. */
 const EVENT_ACTIONS = ['added', 'changed', 'deleted', 'removed', 'undeleted'];
 
 export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
-	const filters = ctx.getNodeParameter('filters', {}) as IDataObject;
+	const triggerOn = readTriggerOn(ctx);
+	// The Filters belong to Any Event: the other options name their events themselves.
+	const filters = triggerOn.options.has('anyEvent')
+		? (ctx.getNodeParameter('filters', {}) as IDataObject)
+		: {};
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	// An action no event has would filter out every event, and the cursors would move past them.
 	const actions = splitList(filters.actions);
@@ -98,6 +138,7 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	return {
 		authentication: ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod,
 		targets: readTargets(ctx),
+		triggerOn,
 		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'notify') as OnExpiredSyncToken,
 		filters: {
 			actions,
@@ -127,5 +168,6 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 			0,
 			120,
 		),
+		format: readEventFormat(options.format),
 	};
 }

@@ -34,6 +34,14 @@ export function shortKey(identity: string): string {
 	return sha256(identity).slice(0, 12);
 }
 
+/**
+ * An event's key within a stream: an event that reaches two watched streams (a task and its
+ * project) is one item per stream.
+ */
+export function streamEventKey(stream: string, event: AsanaEvent): string {
+	return shortKey(`${stream}|${eventIdentity(event)}`);
+}
+
 export function eventKey(event: AsanaEvent): string {
 	return shortKey(eventIdentity(event));
 }

@@ -1,5 +1,5 @@
 import { mapWithConcurrency } from '../asana/concurrency';
-import { eventIdentity, RecentKeys, shortKey } from './eventKey';
+import { RecentKeys, streamEventKey } from './eventKey';
 import { drainStream, startStream, type StreamCursor } from './eventStream';
 import type { DrainBudget } from '../polling/drainBudget';
 import type { AsanaTransport } from '../asana/transport';
@@ -91,7 +91,7 @@ export async function pollStreams(
 	// The stream is part of the key: an event that reaches two watched streams (a task and its
 	// project) is one item per stream, whichever poll each stream reads it in.
 	const keyOf = (target: StreamTarget) => (event: AsanaEvent) =>
-		shortKey(`${streamKey(target)}|${eventIdentity(event)}`);
+		streamEventKey(streamKey(target), event);
 
 	const outcomes = await mapWithConcurrency(
 		streams,

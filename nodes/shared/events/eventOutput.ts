@@ -1,0 +1,260 @@
+/**
+ * What every event item carries besides Asana's event: one line a person can read, the
+ * object's link in Asana and an id for de-duplication downstream; and the flat shape for
+ * chat and sheets.
+ */
+import type { IDataObject, INodeProperties } from 'n8n-workflow';
+
+import type { AsanaCompact, AsanaEvent, StreamTarget } from '../asana/types';
+import { streamEventKey } from './eventKey';
+import { streamKey } from './streamPoll';
+import type { TriggerOn } from './triggerOn';
+
+export type EventFormat = 'raw' | 'simplified';
+
+/** Options › Output of both event nodes. */
+export function eventFormatProperty(displayName = 'Output'): INodeProperties {
+	return {
+		displayName,
+		name: 'format',
+		type: 'options',
+		options: [
+			{
+				name: 'Raw',
+				value: 'raw',
+				description:
+					'Asana’s event as it came, plus a summary line, the object’s link and an event identifier',
+			},
+			{
+				name: 'Simplified',
+				value: 'simplified',
+				description:
+					'One flat level of fields (who, what, which object, where, link) for chat messages and sheets',
+			},
+		],
+		default: 'raw',
+		description: 'The shape of each event item',
+	};
+}
+
+export function readEventFormat(value: unknown): EventFormat {
+	return value === 'simplified' ? 'simplified' : 'raw';
+}
+
+/**
+ * Stable across polls, restarts and replays: derived only from the stream and the event's own
+ * content, the same key the poll de-duplicates with.
+ */
+export function eventId(target: StreamTarget, event: AsanaEvent): string {
+	return streamEventKey(streamKey(target), event);
+}
+
+/** What is known about an event beyond itself. */
+export interface EventContext {
+	target: StreamTarget;
+	/** The changed object's current record, when fetched (null: gone or not visible). */
+	record?: IDataObject | null;
+	/** What Trigger On matched it as. */
+	on?: TriggerOn;
+	/** The watched object's name, when known. */
+	streamName?: string;
+}
+
+const APP = 'https://app.asana.com/0';
+
+function quoted(name: string | undefined, fallback: string): string {
+	return name ? `“${name}”` : fallback;
+}
+
+function compactOf(value: unknown): AsanaCompact | undefined {
+	return value && typeof value === 'object' && 'gid' in value ? (value as AsanaCompact) : undefined;
+}
+
+/** The first project of a fetched task record. */
+function recordProject(record: IDataObject | null | undefined): AsanaCompact | undefined {
+	const projects = record?.projects;
+	return Array.isArray(projects) ? compactOf(projects[0]) : undefined;
+}
+
+/** The project the event happened in, as far as the event, the record and the stream tell. */
+function projectOf(event: AsanaEvent, context: EventContext): AsanaCompact | undefined {
+	if (event.parent?.resource_type === 'project') return event.parent;
+	const fromRecord = recordProject(context.record);
+	if (fromRecord) return fromRecord;
+	const { target } = context;
+	if (target.kind === 'resource' && target.resourceType === 'project')
+		return { gid: target.gid, resource_type: 'project', name: context.streamName };
+	return undefined;
+}
+
+function objectName(compact: AsanaCompact | null | undefined): string {
+	if (!compact) return 'an object';
+	const type = (compact.resource_type ?? 'object').replace(/_/g, ' ');
+	if (compact.resource_type === 'task') return quoted(compact.name, `a task (${compact.gid})`);
+	return compact.name ? `${type} “${compact.name}”` : `${type} ${compact.gid}`;
+}
+
+function actorOf(event: AsanaEvent): string {
+	// System events (rules, integrations acting as Asana) carry no user.
+	if (!event.user) return 'Asana';
+	return event.user.name ?? `User ${event.user.gid}`;
+}
+
+function changedPhrase(event: AsanaEvent, context: EventContext): string {
+	const change = event.change ?? {};
+	const target = objectName(event.resource);
+	const value = compactOf(change.new_value) ?? compactOf(change.added_value);
+	switch (change.field) {
+		case 'completed':
+			if (context.on === 'taskCompleted') return `completed ${target}`;
+			if (context.on === 'taskReopened') return `reopened ${target}`;
+			if (typeof context.record?.completed === 'boolean')
+				return `${context.record.completed ? 'completed' : 'reopened'} ${target}`;
+			return `changed the completion of ${target}`;
+		case 'assignee':
+			return value
+				? `assigned ${target} to ${value.name ?? `user ${value.gid}`}`
+				: `unassigned ${target}`;
+		case 'due_on':
+		case 'due_at': {
+			const due = context.record?.[change.field];
+			return typeof due === 'string'
+				? `changed the due date of ${target} to ${due}`
+				: `changed the due date of ${target}`;
+		}
+		case 'custom_fields':
+			return value?.name
+				? `changed custom field “${value.name}” of ${target}`
+				: `changed a custom field of ${target}`;
+		case 'followers':
+			if (change.action === 'removed' && compactOf(change.removed_value))
+				return `removed ${compactOf(change.removed_value)?.name ?? 'a follower'} as a follower of ${target}`;
+			return value
+				? `added ${value.name ?? 'a follower'} as a follower of ${target}`
+				: `changed the followers of ${target}`;
+		case 'name':
+			return `renamed ${event.resource.resource_type ?? 'object'} to ${quoted(event.resource.name, 'a new name')}`;
+		case 'current_status_update':
+			return `posted a status update on ${target}`;
+		default:
+			return `changed ${(change.field ?? 'a field').replace(/_/g, ' ')} of ${target}`;
+	}
+}
+
+function addedPhrase(event: AsanaEvent, context: EventContext): string {
+	const { resource, parent } = event;
+	const type = resource.resource_type;
+	if (type === 'story' && resource.resource_subtype === 'comment_added')
+		return `commented on ${objectName(parent)}${resource.name ? `: “${resource.name}”` : ''}`;
+	if (type === 'status_update' || type === 'project_status')
+		return `posted a status update${resource.name ? ` “${resource.name}”` : ''} on ${objectName(parent)}`;
+	if (type === 'task') {
+		if (parent?.resource_type === 'task')
+			return `added subtask ${objectName(resource)} to ${objectName(parent)}`;
+		if (parent?.resource_type === 'section')
+			return `moved ${objectName(resource)} to section ${quoted(parent.name, parent.gid)}`;
+		if (parent?.resource_type === 'project' && context.on === 'taskCreated')
+			return `created ${objectName(resource)}`;
+	}
+	return `added ${objectName(resource)}${parent ? ` to ${objectName(parent)}` : ''}`;
+}
+
+function actionPhrase(event: AsanaEvent, context: EventContext): string {
+	switch (event.action) {
+		case 'changed':
+			return changedPhrase(event, context);
+		case 'added':
+			return addedPhrase(event, context);
+		case 'removed':
+			return `removed ${objectName(event.resource)}${event.parent ? ` from ${objectName(event.parent)}` : ''}`;
+		case 'deleted':
+			return `deleted ${objectName(event.resource)}`;
+		case 'undeleted':
+			return `restored ${objectName(event.resource)}`;
+		default:
+			return `${event.action ?? 'changed'} ${objectName(event.resource)}`;
+	}
+}
+
+/** Who did what to which object, where: `Bo Builder completed “Write launch post” in Website relaunch`. */
+export function eventSummary(event: AsanaEvent, context: EventContext): string {
+	const phrase = actionPhrase(event, context);
+	const project = projectOf(event, context);
+	// "in <project>" unless the phrase already names it.
+	const where =
+		project?.name && event.parent?.gid !== project.gid && event.resource?.gid !== project.gid
+			? ` in ${project.name}`
+			: '';
+	return `${actorOf(event)} ${phrase}${where}`;
+}
+
+/** The object's link in Asana: the fetched record's `permalink_url`, else built from gids. */
+export function eventUrl(event: AsanaEvent, context: EventContext): string | null {
+	const permalink = context.record?.permalink_url;
+	if (typeof permalink === 'string' && permalink) return permalink;
+	const { resource, parent } = event;
+	const project = projectOf(event, context);
+	const taskUrl = (gid: string) => `${APP}/${project?.gid ?? 0}/${gid}`;
+	switch (resource?.resource_type) {
+		case 'task':
+			return taskUrl(resource.gid);
+		case 'story':
+			return parent?.resource_type === 'task' ? taskUrl(parent.gid) : null;
+		case 'project':
+			return `${APP}/${resource.gid}`;
+		case 'goal':
+			return `${APP}/goal/${resource.gid}`;
+		case 'portfolio':
+			return `${APP}/portfolio/${resource.gid}`;
+		case 'status_update':
+		case 'project_status':
+			if (parent?.resource_type === 'goal') return `${APP}/goal/${parent.gid}`;
+			return parent?.resource_type === 'project' ? `${APP}/${parent.gid}` : null;
+		default:
+			return null;
+	}
+}
+
+/** The fields every raw event item gains. */
+export function eventAdditions(event: AsanaEvent, context: EventContext): IDataObject {
+	return {
+		event_id: eventId(context.target, event),
+		summary: eventSummary(event, context),
+		url: eventUrl(event, context),
+		...(context.on ? { trigger_on: context.on } : {}),
+	};
+}
+
+/** One flat level of fields, the same for every event, for chat and sheets. */
+export function simplifyEvent(event: AsanaEvent, context: EventContext): IDataObject {
+	const change = event.change ?? undefined;
+	const value =
+		compactOf(change?.new_value) ??
+		compactOf(change?.added_value) ??
+		compactOf(change?.removed_value);
+	const project = projectOf(event, context);
+	return {
+		event_id: eventId(context.target, event),
+		time: event.created_at,
+		summary: eventSummary(event, context),
+		url: eventUrl(event, context),
+		trigger_on: context.on ?? null,
+		action: event.action,
+		field: change?.field ?? null,
+		actor_name: event.user ? (event.user.name ?? null) : 'Asana',
+		actor_gid: event.user?.gid ?? null,
+		resource_type: event.resource?.resource_type ?? event.type ?? null,
+		resource_subtype: event.resource?.resource_subtype ?? null,
+		resource_name: event.resource?.name ?? null,
+		resource_gid: event.resource?.gid ?? null,
+		parent_type: event.parent?.resource_type ?? null,
+		parent_name: event.parent?.name ?? null,
+		parent_gid: event.parent?.gid ?? null,
+		value_name: value?.name ?? null,
+		value_gid: value?.gid ?? null,
+		project_name: project?.name ?? null,
+		project_gid: project?.gid ?? null,
+		stream_type: context.target.kind === 'workspace' ? 'workspace' : 'resource',
+		stream_gid: context.target.gid,
+	};
+}
