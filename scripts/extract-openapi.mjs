@@ -25,6 +25,7 @@ const PATHS = [
 	'/tasks/{task_gid}',
 	'/projects/{project_gid}',
 	'/goals/{goal_gid}',
+	'/projects/{project_gid}/custom_field_settings',
 ];
 const SCHEMAS = ['AuditLogEvent', 'ErrorResponse', 'GoalCompact'];
 

@@ -147,6 +147,9 @@ const validate = {
 	project: ajv.compile(responseSchema('/projects/{project_gid}', 200)),
 	goal: ajv.compile(responseSchema('/goals/{goal_gid}', 200)),
 	goalCompact: ajv.compile(resolve(oas.components.schemas.GoalCompact) as Schema),
+	customFieldSettings: ajv.compile(
+		responseSchema('/projects/{project_gid}/custom_field_settings', 200),
+	),
 };
 
 function expectValid(validator: ValidateFunction, value: unknown): void {
@@ -234,6 +237,12 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		sim.deleteTask(task.gid);
 		sim.undeleteTask(task.gid);
 		sim.changeGoal(goal.gid, 'status');
+		const section = sim.createSection(project.gid, 'Doing');
+		sim.createTask({ name: 'In a section', projectGids: [project.gid], sectionGid: section.gid });
+		sim.moveTaskToSection(task.gid, section.gid);
+		sim.setCustomFieldValue(task.gid, sim.addCustomField(project.gid, 'Priority').gid);
+		sim.postStatusUpdate(project.gid, 'On track');
+		sim.postStatusUpdate(goal.gid, 'At risk');
 		sim.generateActivity(200, { projectGid: project.gid });
 
 		const drain = async (
@@ -303,6 +312,9 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			'task/default_task/deleted///user',
 			'task/default_task/undeleted///user',
 			'goal//changed///user',
+			'task/default_task/added/section//user',
+			'status_update/project_status_update/added/project//user',
+			'status_update/goal_status_update/added/goal//user',
 		]) {
 			expect([...shapes]).toContain(shape);
 		}
@@ -344,7 +356,7 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		expect(none.body.next_page).toBeNull();
 	});
 
-	it('serves users, workspaces, tasks, projects and goals as the OAS describes them', async () => {
+	it('serves users, workspaces, tasks, projects, goals and custom field settings as the OAS describes them', async () => {
 		expectValid(validate.user, (await get('/users/me')).body);
 		sim.addWorkspace('Second');
 		expectValid(validate.workspaces, (await get('/workspaces?limit=1')).body);
@@ -362,6 +374,18 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		const goals = await get(`/workspaces/${sim.workspaceGid}/typeahead?resource_type=goal&query=`);
 		expect(goals.body.data.length).toBeGreaterThan(0);
 		for (const goal of goals.body.data) expectValid(validate.goalCompact, goal);
+		sim.addCustomField(project.gid, 'Priority');
+		sim.addCustomField(project.gid, 'Effort', 'number');
+		const settings = await get(`/projects/${project.gid}/custom_field_settings?limit=1`);
+		expectValid(validate.customFieldSettings, settings.body);
+		expect(settings.body.data[0].custom_field.name).toBe('Priority');
+		const named = await get(
+			`/projects/${project.gid}/custom_field_settings?opt_fields=custom_field.name&offset=${settings.body.next_page.offset}`,
+		);
+		expectValid(validate.customFieldSettings, named.body);
+		expect(named.body.data).toEqual([
+			{ gid: expect.any(String), custom_field: { gid: expect.any(String), name: 'Effort' } },
+		]);
 	});
 
 	it('answers errors as ErrorResponse, with a phrase on 500', async () => {

@@ -48,6 +48,13 @@ export interface Goal extends Compact {
 	ownerGid: string | null;
 	due_on: string | null;
 }
+export interface Section extends Compact {
+	projectGid: string;
+}
+/** A custom field definition; `resource_subtype` is its type (enum, text, number ...). */
+export interface CustomField extends Compact {
+	workspaceGid: string;
+}
 export interface Story extends Compact {
 	text: string;
 	taskGid: string;
@@ -249,6 +256,10 @@ export class Domain {
 	readonly tasks = new Map<string, Task>();
 	readonly goals = new Map<string, Goal>();
 	readonly stories = new Map<string, Story>();
+	readonly sections = new Map<string, Section>();
+	readonly customFields = new Map<string, CustomField>();
+	/** Each project's custom field settings (setting gid, field gid), in the order they were added. */
+	readonly projectCustomFields = new Map<string, Array<{ gid: string; fieldGid: string }>>();
 	/** Append-only event lists per stream gid (task, project, goal or workspace); an event is stored once and referenced from every stream it reaches. */
 	readonly streams = new Map<string, SimEvent[]>();
 	/** Audit events per workspace, kept sorted by compareAudit. */
@@ -451,6 +462,8 @@ export class Domain {
 		parentGid?: string;
 		assigneeGid?: string;
 		resourceSubtype?: string;
+		/** A section of one of the projects: the task lands in it (an 'added' event, parent section). */
+		sectionGid?: string;
 		workspaceGid: string;
 		by: string | null;
 	}): Task {
@@ -494,7 +507,88 @@ export class Domain {
 				action: 'added',
 				parent: this.compact(parent),
 			});
+		if (opts.sectionGid)
+			this.emitTask(task, {
+				user,
+				resource: this.compact(task),
+				action: 'added',
+				parent: this.compact(this.section(opts.sectionGid)),
+			});
 		return task;
+	}
+
+	createSection(projectGid: string, name: string): Section {
+		this.project(projectGid);
+		const section: Section = { gid: this.gid(), resource_type: 'section', name, projectGid };
+		this.sections.set(section.gid, section);
+		return section;
+	}
+
+	section(gid: string): Section {
+		const section = this.sections.get(gid);
+		if (!section) throw new Error(`simulator: no section ${gid}`);
+		return section;
+	}
+
+	/** Like Asana: the task is 'added' to the section (parent: the section). */
+	moveTaskToSection(taskGid: string, sectionGid: string, by: string | null): void {
+		const task = this.task(taskGid);
+		const section = this.section(sectionGid);
+		this.emitTask(task, {
+			user: this.userCompact(by),
+			resource: this.compact(task),
+			action: 'added',
+			parent: this.compact(section),
+		});
+	}
+
+	/** A custom field definition added to a project's fields. */
+	addCustomField(projectGid: string, name: string, type = 'enum'): CustomField {
+		const project = this.project(projectGid);
+		const field: CustomField = {
+			gid: this.gid(),
+			resource_type: 'custom_field',
+			resource_subtype: type,
+			name,
+			workspaceGid: project.workspaceGid,
+		};
+		this.customFields.set(field.gid, field);
+		this.projectCustomFields.set(projectGid, [
+			...(this.projectCustomFields.get(projectGid) ?? []),
+			{ gid: this.gid(), fieldGid: field.gid },
+		]);
+		return field;
+	}
+
+	/** A custom field's value set on a task: `changed` custom_fields with the field as new_value. */
+	setCustomFieldValue(taskGid: string, customFieldGid: string, by: string | null): void {
+		const field = this.customFields.get(customFieldGid);
+		if (!field) throw new Error(`simulator: no custom field ${customFieldGid}`);
+		this.changeTask(taskGid, 'custom_fields', this.compact(field), by);
+	}
+
+	/**
+	 * A status update posted on a project or goal: an 'added' status_update whose parent is the
+	 * project or goal, in that object's stream and the workspace's.
+	 */
+	postStatusUpdate(parentGid: string, title: string, by: string | null): Compact {
+		const parent = this.projects.get(parentGid) ?? this.goal(parentGid);
+		const update: Compact = {
+			gid: this.gid(),
+			resource_type: 'status_update',
+			resource_subtype:
+				parent.resource_type === 'goal' ? 'goal_status_update' : 'project_status_update',
+			name: title,
+		};
+		const event = this.event({
+			user: this.userCompact(by),
+			resource: update,
+			action: 'added',
+			parent: this.compact(parent),
+		});
+		this.push(parent.gid, event);
+		this.push(parent.workspaceGid, event);
+		return update;
 	}
 
 	/**

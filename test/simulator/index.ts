@@ -11,9 +11,11 @@ import {
 	Domain,
 	type AuditLogEvent,
 	type Compact,
+	type CustomField,
 	type EventChange,
 	type Goal,
 	type Project,
+	type Section,
 	type SimEvent,
 	type Story,
 	type Task,
@@ -34,11 +36,13 @@ export type {
 	AuditLogEvent,
 	Compact,
 	Counters,
+	CustomField,
 	EventChange,
 	FaultSpec,
 	Goal,
 	Project,
 	RequestRecord,
+	Section,
 	SimEvent,
 	Story,
 	Task,
@@ -208,6 +212,7 @@ export class AsanaSimulator {
 		parentGid?: string;
 		assigneeGid?: string;
 		resourceSubtype?: string;
+		sectionGid?: string;
 		by?: string | null;
 	}): Task {
 		return this.domain.createTask({
@@ -266,6 +271,25 @@ export class AsanaSimulator {
 	}
 	changeGoal(goalGid: string, field: string, by?: string | null): void {
 		this.domain.changeGoal(goalGid, field, this.actor(by));
+	}
+	createSection(projectGid: string, name: string): Section {
+		return this.domain.createSection(projectGid, name);
+	}
+	/** Emits 'added' with the section as parent. */
+	moveTaskToSection(taskGid: string, sectionGid: string, by?: string | null): void {
+		this.domain.moveTaskToSection(taskGid, sectionGid, this.actor(by));
+	}
+	/** A custom field on the project, listed by GET /projects/{gid}/custom_field_settings. */
+	addCustomField(projectGid: string, name: string, type?: string): CustomField {
+		return this.domain.addCustomField(projectGid, name, type);
+	}
+	/** Emits 'changed' custom_fields with the field as new_value. */
+	setCustomFieldValue(taskGid: string, customFieldGid: string, by?: string | null): void {
+		this.domain.setCustomFieldValue(taskGid, customFieldGid, this.actor(by));
+	}
+	/** Emits 'added' status_update, parent the project or goal. */
+	postStatusUpdate(parentGid: string, title: string, by?: string | null): Compact {
+		return this.domain.postStatusUpdate(parentGid, title, this.actor(by));
 	}
 
 	/** A realistic seeded mix of the above, on one project (default: the first seeded one). */

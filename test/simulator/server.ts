@@ -5,7 +5,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'http';
 import type { Socket } from 'net';
 
-import { AUDIT_ACTOR_TYPES, type AuditQuery, type Compact, type Domain, type User } from './domain';
+import {
+	AUDIT_ACTOR_TYPES,
+	type AuditQuery,
+	type Compact,
+	type CustomField,
+	type Domain,
+	type User,
+} from './domain';
 import type { AsanaSimulator } from './index';
 
 export interface FaultSpec {
@@ -486,6 +493,30 @@ export async function startServer(
 		};
 	}
 
+	/** A project's custom fields, as Asana lists them: one setting per field. */
+	function customFieldSettings(projectGid: string): Record<string, unknown>[] {
+		const project = domain.projects.get(projectGid);
+		if (!project) throw new HttpError(404, `project: Unknown object: ${projectGid}`);
+		const compact = domain.compact(project);
+		return (domain.projectCustomFields.get(projectGid) ?? []).map((setting) => {
+			const field = domain.customFields.get(setting.fieldGid) as CustomField;
+			return {
+				gid: setting.gid,
+				resource_type: 'custom_field_setting',
+				is_important: true,
+				project: compact,
+				parent: compact,
+				custom_field: {
+					gid: field.gid,
+					resource_type: 'custom_field',
+					name: field.name,
+					resource_subtype: field.resource_subtype,
+					type: field.resource_subtype,
+				},
+			};
+		});
+	}
+
 	function workspaceRecord(gid: string): Record<string, unknown> {
 		const workspace = domain.workspace(gid);
 		return {
@@ -662,6 +693,10 @@ export async function startServer(
 					requireEnterpriseServiceAccount(user, workspaceGid, 'Audit log events');
 					return { status: 200, body: auditLog(workspaceGid, query) };
 			}
+		}
+		if (parts[0] === 'projects' && parts.length === 3 && parts[2] === 'custom_field_settings') {
+			const projectGid = gidParam(parts[1], 'project');
+			return list(customFieldSettings(projectGid), path);
 		}
 		const records: Record<string, (gid: string) => Record<string, unknown>> = {
 			tasks: taskRecord,
