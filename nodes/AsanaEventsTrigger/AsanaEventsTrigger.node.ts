@@ -2,7 +2,9 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 	sleep,
+	type ILoadOptionsFunctions,
 	type INodeExecutionData,
+	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IPollFunctions,
@@ -16,6 +18,9 @@ import {
 	type EventFilters,
 } from '../shared/events/eventFilters';
 import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
+import { projectCustomFields } from '../shared/editor/loadOptions';
+import { locatorValue } from '../shared/editor/parameters';
+import { parseAsanaReference } from '../shared/editor/resourceRef';
 import { pollStreams, type PollResult } from '../shared/events/streamPoll';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { objectLabel } from '../shared/editor/resourceRef';
@@ -179,6 +184,21 @@ async function fetchTestEvents(
 	);
 }
 
+/** Custom Field Names or IDs: the fields of the watched projects. */
+async function getCustomFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+	const collection = this.getNodeParameter('resources', {}) as {
+		items?: Array<{ resource?: unknown }>;
+	};
+	const projects = new Set<string>();
+	for (const item of collection.items ?? []) {
+		const reference = parseAsanaReference(locatorValue(item.resource));
+		// A bare ID may be a project; Asana answers 404 for one that is not.
+		if ('gid' in reference && (reference.type ?? 'project') === 'project')
+			projects.add(reference.gid);
+	}
+	return await projectCustomFields(this, [...projects]);
+}
+
 /** A scheduled poll, holding the poll lock: emits what is new and saves where each stream got to. */
 async function pollActive(
 	ctx: IPollFunctions,
@@ -241,7 +261,10 @@ export class AsanaEventsTrigger implements INodeType {
 		properties: eventsTriggerProperties,
 	};
 
-	methods = { listSearch: { searchProjectsAndGoals, searchWorkspaces } };
+	methods = {
+		listSearch: { searchProjectsAndGoals, searchWorkspaces },
+		loadOptions: { getCustomFields },
+	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readSettings(this);

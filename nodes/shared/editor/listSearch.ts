@@ -5,9 +5,9 @@ import type {
 } from 'n8n-workflow';
 
 import { mapWithConcurrency } from '../asana/concurrency';
-import type { AuthenticationMethod } from '../asana/constants';
-import { createTransport, type AsanaTransport } from '../asana/transport';
+import type { AsanaTransport } from '../asana/transport';
 import type { AsanaCompact } from '../asana/types';
+import { transportFor } from './editorTransport';
 import { LISTED_TYPES, listedLabel, type ListedType } from './resourceRef';
 
 /** Asana's largest page of workspaces. */
@@ -24,17 +24,6 @@ interface WorkspacePage {
 	workspaces: AsanaCompact[];
 	/** Asana's offset of the next page, when there is one. */
 	next?: string;
-}
-
-function transportFor(ctx: ILoadOptionsFunctions): AsanaTransport {
-	const authentication = ctx.getNodeParameter(
-		'authentication',
-		'accessToken',
-	) as AuthenticationMethod;
-	return createTransport(ctx, {
-		authentication,
-		retry: { maxAttempts: 2, maxRateLimitAttempts: 2 },
-	});
 }
 
 async function workspacePage(

@@ -70,21 +70,22 @@ function compactOf(value: unknown): AsanaCompact | undefined {
 	return value && typeof value === 'object' && 'gid' in value ? (value as AsanaCompact) : undefined;
 }
 
-/** The first project of a fetched task record. */
-function recordProject(record: IDataObject | null | undefined): AsanaCompact | undefined {
-	const projects = record?.projects;
-	return Array.isArray(projects) ? compactOf(projects[0]) : undefined;
+/** The project of a fetched task record: the watched one if the task is in it, else its first. */
+function recordProject(
+	record: IDataObject | null | undefined,
+	target: StreamTarget,
+): AsanaCompact | undefined {
+	const projects = Array.isArray(record?.projects) ? record.projects.map(compactOf) : [];
+	return projects.find((project) => project?.gid === target.gid) ?? projects[0];
 }
 
 /** The project the event happened in, as far as the event, the record and the stream tell. */
 function projectOf(event: AsanaEvent, context: EventContext): AsanaCompact | undefined {
 	if (event.parent?.resource_type === 'project') return event.parent;
-	const fromRecord = recordProject(context.record);
-	if (fromRecord) return fromRecord;
 	const { target } = context;
 	if (target.kind === 'resource' && target.resourceType === 'project')
 		return { gid: target.gid, resource_type: 'project', name: context.streamName };
-	return undefined;
+	return recordProject(context.record, target);
 }
 
 function objectName(compact: AsanaCompact | null | undefined): string {
@@ -154,7 +155,7 @@ function addedPhrase(event: AsanaEvent, context: EventContext): string {
 		if (parent?.resource_type === 'section')
 			return `moved ${objectName(resource)} to section ${quoted(parent.name, parent.gid)}`;
 		if (parent?.resource_type === 'project' && context.on === 'taskCreated')
-			return `created ${objectName(resource)}`;
+			return `created ${objectName(resource)} in ${parent.name ?? `project ${parent.gid}`}`;
 	}
 	return `added ${objectName(resource)}${parent ? ` to ${objectName(parent)}` : ''}`;
 }

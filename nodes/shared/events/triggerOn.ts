@@ -73,7 +73,8 @@ export const TRIGGER_ON_OPTIONS: Array<INodePropertyOptions & { value: TriggerOn
 	{
 		name: 'Custom Field Changed',
 		value: 'customFieldChanged',
-		description: 'A custom field value of a task changed; pick the fields under Custom Field Names or IDs',
+		description:
+			'A custom field value of a task changed; pick the fields under Custom Field Names or IDs',
 	},
 	{
 		name: 'Subtask Added',

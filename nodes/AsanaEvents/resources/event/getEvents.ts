@@ -12,6 +12,12 @@ import {
 import { DrainBudget } from '../../../shared/polling/drainBudget';
 import { createTransport } from '../../../shared/asana/transport';
 import { invalidParameter } from '../../../shared/editor/parameters';
+import {
+	eventAdditions,
+	eventFormatProperty,
+	readEventFormat,
+	simplifyEvent,
+} from '../../../shared/events/eventOutput';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
 const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
@@ -78,6 +84,15 @@ export const getEventsDescription: INodeProperties[] = [
 		default: 'eachEvent',
 		description: 'How the events are returned',
 		displayOptions: { show: showOnlyForGetEvents },
+	},
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: showOnlyForGetEvents },
+		options: [eventFormatProperty('Event Shape')],
 	},
 ];
 
@@ -165,6 +180,8 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	const onePage = ctx.getNodeParameter('pages', itemIndex, 'all') === 'one';
 	const maxEvents = onePage ? pageSizeOf(target) : readMaxEvents(ctx, itemIndex);
 	const output = ctx.getNodeParameter('output', itemIndex, 'eachEvent') as string;
+	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const format = readEventFormat(options.format);
 	const authentication = ctx.getNodeParameter(
 		'authentication',
 		itemIndex,
@@ -195,7 +212,13 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	);
 	const sync = encodeSyncToken(result.cursor);
 	// Asana does not document the order inside a page: make it explicit.
-	const events = [...result.events].sort(byCreatedAt);
+	const events = [...result.events]
+		.sort(byCreatedAt)
+		.map((event) =>
+			format === 'simplified'
+				? simplifyEvent(event, { target })
+				: { ...(event as unknown as IDataObject), ...eventAdditions(event, { target }) },
+		);
 	const expiredNote = result.expired
 		? {
 				note: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.',
@@ -204,14 +227,14 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 
 	if (output === 'eachEvent' && events.length) {
 		return events.map((event) => ({
-			...(event as unknown as IDataObject),
+			...event,
 			sync,
 			...(result.expired ? { sync_token_expired: true } : {}),
 		}));
 	}
 	return [
 		{
-			events: events as unknown as IDataObject[],
+			events,
 			sync,
 			has_more: result.backlog,
 			sync_token_expired: result.expired,
