@@ -21,7 +21,7 @@ const credentials = () => ({
 	asanaEventsApi: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl },
 });
 
-function triggerParams(gids: string[], options: IDataObject = {}): INodeParameters {
+function triggerParams(gids: string[], options: INodeParameters = {}): INodeParameters {
 	return {
 		authentication: 'accessToken',
 		source: 'resources',
@@ -46,7 +46,7 @@ const jsonOf = (items: INodeExecutionData[][] | null): IDataObject[] =>
 
 async function runAction(
 	project: string,
-	sync: unknown,
+	sync: string | undefined,
 	extra: INodeParameters = {},
 ): Promise<IDataObject[]> {
 	const outcome = await runWorkflow({
@@ -192,7 +192,7 @@ describe('event items', () => {
 		const params = triggerParams([project.gid]);
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
-		const [{ sync }] = await runAction(project.gid, undefined);
+		const sync = String((await runAction(project.gid, undefined))[0].sync);
 		sim.generateActivity(60);
 
 		const fromTrigger = jsonOf((await poll(params, staticData)).items);
