@@ -121,10 +121,7 @@ function printDelivery(record) {
 		);
 	else if (record.path.startsWith('/events')) {
 		if (b.gap_notice) say(`${at} [events] GAP NOTICE: ${b.message}`);
-		else
-			say(
-				`${at} [events] ${b.user?.name ?? 'system'} ${b.action} ${b.resource?.resource_type} "${b.resource?.name ?? b.resource?.gid}"${b.change ? ` (${b.change.field})` : ''}`,
-			);
+		else say(`${at} [events] ${b.summary}`);
 	} else say(`${at} [sink ${record.path}] ${JSON.stringify(b).slice(0, 200)}`);
 }
 

@@ -756,8 +756,12 @@ export class Domain {
 					pick(['Looks good to me', 'Can you take a look?', 'Blocked on review', 'Done, thanks!']),
 					by,
 				);
-			else if (roll < 0.6) this.changeTask(task.gid, 'completed', random() < 0.8, by);
-			else if (roll < 0.68)
+			else if (roll < 0.6) {
+				// People complete open tasks and reopen completed ones. The draw is kept so that a
+				// seed generates the same activity as before.
+				random();
+				this.changeTask(task.gid, 'completed', !task.completed, by);
+			} else if (roll < 0.68)
 				this.changeTask(
 					task.gid,
 					'due_on',

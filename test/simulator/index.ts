@@ -511,6 +511,7 @@ export class AsanaSimulator {
 				name: t.name,
 				projectGids: [...t.projectGids],
 				parentGid: t.parentGid ?? null,
+				completed: t.completed,
 				deleted: t.deleted,
 			})),
 			goals: [...domain.goals.values()].map((g) => ({

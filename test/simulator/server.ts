@@ -170,6 +170,10 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 	'/_sim/forbidden-message': { message: text },
 	'/_sim/latency': { ms: wholeNumber(0) },
 	'/_sim/reset-log': {},
+	'/_sim/complete-task': {
+		taskGid: { ...gidText, required: true },
+		completed: { valid: (value) => typeof value === 'boolean', expected: 'true or false' },
+	},
 };
 
 /** Control calls to type by hand, as the demo prints them: JSON, with its content type. */
@@ -874,6 +878,9 @@ export async function startServer(
 					break;
 				case '/_sim/audit':
 					sim.recentAuditEvents((body.count as number | undefined) ?? 1);
+					break;
+				case '/_sim/complete-task':
+					sim.changeTask(body.taskGid as string, 'completed', body.completed ?? true);
 					break;
 				case '/_sim/expire-sync':
 					sim.expireSyncTokens(body.streamGid as string | undefined);

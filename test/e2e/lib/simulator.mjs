@@ -104,6 +104,10 @@ export class Simulator {
 	state() {
 		return this.control('state');
 	}
+	/** Marks a task complete (or, with false, incomplete again) as alice. */
+	completeTask(taskGid, completed = true) {
+		return this.control('complete-task', { taskGid, completed });
+	}
 	requestLog() {
 		return this.control('log');
 	}

@@ -26,7 +26,7 @@ export const IDS = {
 };
 
 const EXAMPLE_FILES = {
-	slack: '01-task-completed-or-reassigned-to-slack.json',
+	slack: '01-task-completed-to-slack.json',
 	audit: '02-audit-log-security-alerts-and-siem.json',
 	scheduled: '03-scheduled-events-with-stored-sync-token.json',
 };
