@@ -187,6 +187,21 @@ describe('event items', () => {
 		expect((await poll(params, staticData)).items).toBeNull();
 	});
 
+	it('gives an event that reaches two watched streams one event_id per stream', async () => {
+		const project = sim.seeded.projects[0];
+		const task = sim.seeded.tasks[0];
+		const params = triggerParams([project.gid, task.gid]);
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.renameTask(task.gid, 'Renamed');
+		const items = jsonOf((await poll(params, staticData)).items);
+		expect(items.map((i) => (i.stream as IDataObject).gid).sort()).toEqual(
+			[project.gid, task.gid].sort(),
+		);
+		expect(new Set(items.map((i) => i.event_id)).size).toBe(2);
+		expect(new Set(items.map((i) => i.summary)).size).toBe(1);
+	});
+
 	it('the Asana Events node gives the same summary, link and event_id as the trigger, in both shapes', async () => {
 		const project = sim.seeded.projects[0];
 		const params = triggerParams([project.gid]);

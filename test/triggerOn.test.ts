@@ -148,6 +148,7 @@ function mixedSequence(w: World): Array<{ label: string; on?: TriggerOn }> {
 	step('assigned', 'taskAssigned', () => sim.assignTask(existing.gid, bob));
 	step('unassigned', undefined, () => sim.changeTask(existing.gid, 'assignee', undefined));
 	step('due date', 'dueDateChanged', () => sim.changeTask(existing.gid, 'due_on', '2026-04-01'));
+	step('due time', 'dueDateChanged', () => sim.changeTask(existing.gid, 'due_at'));
 	step('renamed', undefined, () => sim.renameTask(existing.gid, 'Write the launch post'));
 	step('notes', undefined, () => sim.changeTask(existing.gid, 'notes', 'Draft in the doc'));
 	step('follower', undefined, () => sim.changeTask(existing.gid, 'followers', bob));
@@ -159,6 +160,9 @@ function mixedSequence(w: World): Array<{ label: string; on?: TriggerOn }> {
 	step('effort', 'customFieldChanged', () => sim.setCustomFieldValue(existing.gid, w.effort));
 	step('project status', 'statusUpdate', () => sim.postStatusUpdate(w.project.gid, 'On track'));
 	step('goal status', 'statusUpdate', () => sim.postStatusUpdate(w.goalGid, 'At risk'));
+	step('goal status field', 'statusUpdate', () =>
+		sim.changeGoal(w.goalGid, 'current_status_update'),
+	);
 	step('goal field', undefined, () => sim.changeGoal(w.goalGid, 'due_on'));
 	step('deleted', 'taskDeleted', () => sim.deleteTask(w.doomed.gid));
 	step('restored', undefined, () => sim.undeleteTask(w.doomed.gid));
@@ -290,6 +294,45 @@ describe('Trigger On', () => {
 		expect(failed.error).toBeDefined();
 		expect(JSON.stringify(staticData)).toBe(before);
 		sim.clearFaults();
+		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
+			'taskCompleted',
+		]);
+	});
+
+	it('leaves out a completion whose task is gone when read, and moves on', async () => {
+		const w = world();
+		const parameters = params([w.project.gid], { triggerOn: ['taskCompleted', 'taskDeleted'] });
+		const staticData: IDataObject = {};
+		await poll(parameters, staticData);
+		sim.completeTask(w.doomed.gid);
+		sim.deleteTask(w.doomed.gid);
+		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
+			'taskDeleted',
+		]);
+		sim.completeTask(w.existing.gid);
+		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
+			'taskCompleted',
+		]);
+	});
+
+	it('emits nothing and keeps the cursors when the poll’s time ran out before the task was read', async () => {
+		const w = world();
+		// Every second: a budget of one second, which a slow events page uses up.
+		const parameters = params([w.project.gid], {
+			triggerOn: ['taskCompleted'],
+			pollTimes: { item: [{ mode: 'custom', cronExpression: '* * * * * *' }] },
+		});
+		const staticData: IDataObject = {};
+		await poll(parameters, staticData);
+		sim.completeTask(w.existing.gid);
+		const before = JSON.stringify(staticData);
+		sim.injectFault({ kind: 'slow', path: '/events', delayMs: 1500 });
+		sim.resetLog();
+		const late = await poll(parameters, staticData);
+		expect(late.items).toBeNull();
+		expect(sim.requestLog.filter((r) => r.path.includes('/tasks/'))).toHaveLength(0);
+		expect(late.logs.some((line) => line.includes('read again next poll'))).toBe(true);
+		expect(JSON.stringify(staticData)).toBe(before);
 		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
 			'taskCompleted',
 		]);

@@ -147,7 +147,7 @@ function addedPhrase(event: AsanaEvent, context: EventContext): string {
 	const type = resource.resource_type;
 	if (type === 'story' && resource.resource_subtype === 'comment_added')
 		return `commented on ${objectName(parent)}${resource.name ? `: “${resource.name}”` : ''}`;
-	if (type === 'status_update' || type === 'project_status')
+	if (type === 'status_update')
 		return `posted a status update${resource.name ? ` “${resource.name}”` : ''} on ${objectName(parent)}`;
 	if (type === 'task') {
 		if (parent?.resource_type === 'task')
@@ -208,7 +208,6 @@ export function eventUrl(event: AsanaEvent, context: EventContext): string | nul
 		case 'portfolio':
 			return `${APP}/portfolio/${resource.gid}`;
 		case 'status_update':
-		case 'project_status':
 			if (parent?.resource_type === 'goal') return `${APP}/goal/${parent.gid}`;
 			return parent?.resource_type === 'project' ? `${APP}/${parent.gid}` : null;
 		default:

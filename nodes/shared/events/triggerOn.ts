@@ -122,7 +122,6 @@ type Reading =
 	/** Completed or reopened: the task's `completed` tells. */
 	| { completion: true };
 
-const STATUS_UPDATE_TYPES = new Set(['status_update', 'project_status']);
 const DUE_FIELDS = new Set(['due_on', 'due_at']);
 
 function isTask(compact: AsanaEvent['resource'] | null | undefined): boolean {
@@ -147,7 +146,7 @@ function readingOf(event: AsanaEvent): Reading | undefined {
 		}
 		if (type === 'story' && resource.resource_subtype === 'comment_added' && isTask(parent))
 			return { decided: 'commentAdded' };
-		if (STATUS_UPDATE_TYPES.has(type ?? '')) return { decided: 'statusUpdate' };
+		if (type === 'status_update') return { decided: 'statusUpdate' };
 		return undefined;
 	}
 	if (action === 'deleted') return type === 'task' ? { decided: 'taskDeleted' } : undefined;
