@@ -134,7 +134,7 @@ function changedPhrase(event: AsanaEvent, context: EventContext): string {
 				? `added ${value.name ?? 'a follower'} as a follower of ${target}`
 				: `changed the followers of ${target}`;
 		case 'name':
-			return `renamed ${event.resource.resource_type ?? 'object'} to ${quoted(event.resource.name, 'a new name')}`;
+			return `renamed ${event.resource?.resource_type ?? 'object'} to ${quoted(event.resource?.name, 'a new name')}`;
 		case 'current_status_update':
 			return `posted a status update on ${target}`;
 		default:
