@@ -338,6 +338,33 @@ describe('Trigger On', () => {
 		]);
 	});
 
+	it('Fetch Test Event waits for an event Trigger On names and returns it, cursors untouched', async () => {
+		const w = world();
+		const parameters = params([w.project.gid], {
+			triggerOn: ['taskCompleted'],
+			options: { testEventWaitSeconds: 10 },
+		});
+		const staticData: IDataObject = {};
+		await poll(parameters, staticData);
+		const before = JSON.stringify(staticData);
+		const pending = runPoll({
+			nodeType: new AsanaEventsTrigger(),
+			parameters,
+			credentials: { asanaEventsApi: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl } },
+			staticData,
+			mode: 'manual',
+			manualWritesThrough: true,
+		});
+		setTimeout(() => sim.renameTask(w.existing.gid, 'Not this one'), 200);
+		setTimeout(() => sim.completeTask(w.existing.gid), 2500);
+		const result = await pending;
+		expect(result.error).toBeUndefined();
+		expect(jsonOf(result.items).map((i) => [i.trigger_on, i.summary])).toEqual([
+			['taskCompleted', 'Alice Admin completed “Not this one” in Website relaunch'],
+		]);
+		expect(JSON.stringify(staticData)).toBe(before);
+	});
+
 	it('rejects a Trigger On value it does not know, and an empty choice, naming the field', async () => {
 		const w = world();
 		for (const triggerOn of [['taskFinished'], []]) {
