@@ -8,8 +8,17 @@ export const AUDIT_EVENT_TYPES_BY_CATEGORY: Record<string, string[]> = {
 	user_access_control: [
 		'user_invited',
 		'user_deprovisioned',
+		'user_reprovisioned',
 		'user_added_to_domain',
 		'user_removed_from_domain',
+		'user_forgot_password_started',
+		'user_password_reset',
+		'user_password_changed',
+		'user_two_factor_auth_enabled',
+		'user_two_factor_auth_disabled',
+		'user_csv_import_started',
+		'domain_user_billing_paused',
+		'domain_user_billing_unpaused',
 	],
 	roles: ['user_role_changed', 'user_admin_role_changed'],
 	admin_settings: ['workspace_setting_changed', 'domain_setting_changed', 'saml_settings_changed'],
@@ -58,6 +67,18 @@ function actorLabel(event: AuditLogEvent): string {
 	if (actor.name && actor.email) return `${actor.name} (${actor.email})`;
 	return (
 		actor.name ?? actor.email ?? (actor.actor_type === 'user' ? 'A user' : title(actor.actor_type))
+	);
+}
+
+/** The actor's name for the schemas' user fields: the email or the kind of actor where Asana gives none. */
+export function actorName(actor: AuditLogEvent['actor']): string {
+	return actor.name ?? actor.email ?? title(actor.actor_type);
+}
+
+/** The object without its undefined and null fields, so that schema output carries no empty attributes. */
+export function withoutEmpty(object: IDataObject): IDataObject {
+	return Object.fromEntries(
+		Object.entries(object).filter(([, value]) => value !== undefined && value !== null),
 	);
 }
 
