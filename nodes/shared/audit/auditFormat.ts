@@ -75,10 +75,12 @@ export function actorName(actor: AuditLogEvent['actor']): string {
 	return actor.name ?? actor.email ?? title(actor.actor_type);
 }
 
-/** The object without its undefined and null fields, so that schema output carries no empty attributes. */
+/** The object without its undefined, null and empty-text fields: schema output carries no empty attributes. */
 export function withoutEmpty(object: IDataObject): IDataObject {
 	return Object.fromEntries(
-		Object.entries(object).filter(([, value]) => value !== undefined && value !== null),
+		Object.entries(object).filter(
+			([, value]) => value !== undefined && value !== null && value !== '',
+		),
 	);
 }
 

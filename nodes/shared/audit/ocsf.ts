@@ -190,7 +190,9 @@ export function toOcsf(event: AuditLogEvent): IDataObject {
 			? { entity: entityOf(event) }
 			: mapping.class === 'user_access'
 				? { user: targetUserOf(event), privileges: privilegesOf(event, mapping.activity) }
-				: { user: targetUserOf(event) };
+				: mapping.class === 'authentication'
+					? { user: targetUserOf(event), service: { name: 'Asana' } }
+					: { user: targetUserOf(event) };
 	const { context } = event;
 	return withoutEmpty({
 		class_uid: ocsfClass.uid,
