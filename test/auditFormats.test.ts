@@ -22,47 +22,47 @@ afterEach(async () => {
 const HOUR = 3_600_000;
 const DOCUMENTED_TYPES = Object.values(AUDIT_EVENT_TYPES_BY_CATEGORY).flat();
 
-/** What each documented type must become: OCSF class, activity, status; ECS category, types, outcome. */
+/** What each documented type must become: OCSF class, activity, severity, status; ECS category, types, outcome. */
 const EXPECTED: Record<
 	string,
 	{
-		ocsf: [classUid: number, activityId: number, statusId?: number];
+		ocsf: [classUid: number, activityId: number, severityId: number, statusId?: number];
 		ecs: [string, string[], string?];
 	}
 > = {
-	user_login_succeeded: { ocsf: [3002, 1], ecs: ['authentication', ['start']] },
-	user_login_failed: { ocsf: [3002, 1, 2], ecs: ['authentication', ['start'], 'failure'] },
-	user_logged_out: { ocsf: [3002, 2], ecs: ['authentication', ['end']] },
-	user_invited: { ocsf: [3001, 1], ecs: ['iam', ['user', 'creation']] },
-	user_deprovisioned: { ocsf: [3001, 5], ecs: ['iam', ['user', 'deletion']] },
-	user_reprovisioned: { ocsf: [3001, 2], ecs: ['iam', ['user', 'creation']] },
-	user_added_to_domain: { ocsf: [3001, 1], ecs: ['iam', ['user', 'creation']] },
-	user_removed_from_domain: { ocsf: [3001, 6], ecs: ['iam', ['user', 'deletion']] },
-	user_forgot_password_started: { ocsf: [3001, 4], ecs: ['iam', ['user', 'change']] },
-	user_password_reset: { ocsf: [3001, 4], ecs: ['iam', ['user', 'change']] },
-	user_password_changed: { ocsf: [3001, 3], ecs: ['iam', ['user', 'change']] },
-	user_two_factor_auth_enabled: { ocsf: [3001, 10], ecs: ['iam', ['user', 'change']] },
-	user_two_factor_auth_disabled: { ocsf: [3001, 11], ecs: ['iam', ['user', 'change']] },
-	user_csv_import_started: { ocsf: [3004, 1], ecs: ['iam', ['user', 'creation']] },
-	domain_user_billing_paused: { ocsf: [3004, 12], ecs: ['iam', ['user', 'change']] },
-	domain_user_billing_unpaused: { ocsf: [3004, 13], ecs: ['iam', ['user', 'change']] },
-	user_role_changed: { ocsf: [3005, 1], ecs: ['iam', ['user', 'change']] },
-	user_admin_role_changed: { ocsf: [3005, 1], ecs: ['iam', ['user', 'change', 'admin']] },
-	workspace_setting_changed: { ocsf: [3004, 3], ecs: ['configuration', ['change']] },
-	domain_setting_changed: { ocsf: [3004, 3], ecs: ['configuration', ['change']] },
-	saml_settings_changed: { ocsf: [3004, 3], ecs: ['configuration', ['change']] },
-	app_installed: { ocsf: [3004, 1], ecs: ['package', ['installation']] },
-	app_uninstalled: { ocsf: [3004, 4], ecs: ['package', ['deletion']] },
-	service_account_created: { ocsf: [3001, 1], ecs: ['iam', ['user', 'creation']] },
-	service_account_deleted: { ocsf: [3001, 6], ecs: ['iam', ['user', 'deletion']] },
-	project_exported: { ocsf: [3004, 2], ecs: ['file', ['access']] },
-	file_downloaded: { ocsf: [3004, 2], ecs: ['file', ['access']] },
-	attachment_downloaded: { ocsf: [3004, 2], ecs: ['file', ['access']] },
-	organization_exported: { ocsf: [3004, 2], ecs: ['file', ['access']] },
-	task_deleted: { ocsf: [3004, 4], ecs: ['api', ['deletion']] },
-	project_deleted: { ocsf: [3004, 4], ecs: ['api', ['deletion']] },
-	portfolio_deleted: { ocsf: [3004, 4], ecs: ['api', ['deletion']] },
-	team_deleted: { ocsf: [3004, 4], ecs: ['api', ['deletion']] },
+	user_login_succeeded: { ocsf: [3002, 1, 1], ecs: ['authentication', ['start']] },
+	user_login_failed: { ocsf: [3002, 1, 2, 2], ecs: ['authentication', ['start'], 'failure'] },
+	user_logged_out: { ocsf: [3002, 2, 1], ecs: ['authentication', ['end']] },
+	user_invited: { ocsf: [3001, 1, 2], ecs: ['iam', ['user', 'creation']] },
+	user_deprovisioned: { ocsf: [3001, 5, 2], ecs: ['iam', ['user', 'deletion']] },
+	user_reprovisioned: { ocsf: [3001, 2, 2], ecs: ['iam', ['user', 'creation']] },
+	user_added_to_domain: { ocsf: [3001, 1, 2], ecs: ['iam', ['user', 'creation']] },
+	user_removed_from_domain: { ocsf: [3001, 6, 2], ecs: ['iam', ['user', 'deletion']] },
+	user_forgot_password_started: { ocsf: [3001, 4, 2], ecs: ['iam', ['user', 'change']] },
+	user_password_reset: { ocsf: [3001, 4, 2], ecs: ['iam', ['user', 'change']] },
+	user_password_changed: { ocsf: [3001, 3, 2], ecs: ['iam', ['user', 'change']] },
+	user_two_factor_auth_enabled: { ocsf: [3001, 10, 2], ecs: ['iam', ['user', 'change']] },
+	user_two_factor_auth_disabled: { ocsf: [3001, 11, 3], ecs: ['iam', ['user', 'change']] },
+	user_csv_import_started: { ocsf: [3004, 1, 2], ecs: ['iam', ['user', 'creation']] },
+	domain_user_billing_paused: { ocsf: [3004, 12, 2], ecs: ['iam', ['user', 'change']] },
+	domain_user_billing_unpaused: { ocsf: [3004, 13, 2], ecs: ['iam', ['user', 'change']] },
+	user_role_changed: { ocsf: [3005, 1, 3], ecs: ['iam', ['user', 'change']] },
+	user_admin_role_changed: { ocsf: [3005, 1, 4], ecs: ['iam', ['user', 'change', 'admin']] },
+	workspace_setting_changed: { ocsf: [3004, 3, 3], ecs: ['configuration', ['change']] },
+	domain_setting_changed: { ocsf: [3004, 3, 3], ecs: ['configuration', ['change']] },
+	saml_settings_changed: { ocsf: [3004, 3, 4], ecs: ['configuration', ['change']] },
+	app_installed: { ocsf: [3004, 1, 2], ecs: ['package', ['installation']] },
+	app_uninstalled: { ocsf: [3004, 4, 2], ecs: ['package', ['deletion']] },
+	service_account_created: { ocsf: [3001, 1, 3], ecs: ['iam', ['user', 'creation']] },
+	service_account_deleted: { ocsf: [3001, 6, 2], ecs: ['iam', ['user', 'deletion']] },
+	project_exported: { ocsf: [3004, 2, 2], ecs: ['file', ['access']] },
+	file_downloaded: { ocsf: [3004, 2, 2], ecs: ['file', ['access']] },
+	attachment_downloaded: { ocsf: [3004, 2, 2], ecs: ['file', ['access']] },
+	organization_exported: { ocsf: [3004, 2, 4], ecs: ['file', ['access']] },
+	task_deleted: { ocsf: [3004, 4, 2], ecs: ['api', ['deletion']] },
+	project_deleted: { ocsf: [3004, 4, 2], ecs: ['api', ['deletion']] },
+	portfolio_deleted: { ocsf: [3004, 4, 2], ecs: ['api', ['deletion']] },
+	team_deleted: { ocsf: [3004, 4, 2], ecs: ['api', ['deletion']] },
 };
 
 function triggerParams(extra: INodeParameters = {}): INodeParameters {
@@ -123,10 +123,11 @@ function expectOcsf(events: Emitted, items: IDataObject[]) {
 	expect(items).toHaveLength(events.length);
 	const mismatches = events.flatMap((event, i) => {
 		const item = items[i];
-		const [classUid, activityId, statusId = 1] = EXPECTED[event.event_type].ocsf;
-		const got = [item.class_uid, item.activity_id, item.status_id];
+		const [classUid, activityId, severityId, statusId = 1] = EXPECTED[event.event_type].ocsf;
+		const got = [item.class_uid, item.activity_id, item.severity_id, item.status_id];
 		const errors = ocsfErrors(item);
-		const wrongClass = JSON.stringify(got) !== JSON.stringify([classUid, activityId, statusId]);
+		const wrongClass =
+			JSON.stringify(got) !== JSON.stringify([classUid, activityId, severityId, statusId]);
 		const wrongEvent = (item.metadata as IDataObject).uid !== event.gid;
 		return errors.length || wrongClass || wrongEvent
 			? [{ type: event.event_type, got, errors, uid: (item.metadata as IDataObject).uid }]
@@ -230,6 +231,7 @@ describe('Audit Output Format', () => {
 		const later = [
 			sim.addAuditEvent({ event_type: 'user_session_revoked', event_category: 'logins' }),
 			sim.addAuditEvent({ event_type: 'goal_deleted', event_category: 'goals' }),
+			sim.addAuditEvent({ event_type: 'user_guest_role_removed', event_category: 'roles' }),
 			sim.addAuditEvent({
 				event_type: 'ai_summary_viewed',
 				event_category: 'ai',
@@ -239,11 +241,13 @@ describe('Audit Output Format', () => {
 			}),
 		];
 		const ocsf = await triggerItems(triggerParams({ outputFormat: 'ocsf' }));
-		expect(ocsf.map((e) => [e.class_uid, e.activity_id])).toEqual([
-			[3002, 99],
-			[3004, 4],
-			[3004, 2],
+		expect(ocsf.map((e) => [e.class_uid, e.activity_id, e.severity_id])).toEqual([
+			[3002, 99, 1],
+			[3004, 4, 1],
+			[3005, 2, 3],
+			[3004, 2, 1],
 		]);
+		expect(ocsf[2].privileges).toEqual(['user_guest_role_removed']);
 		for (const event of ocsf) expect(ocsfErrors(event)).toEqual([]);
 		const ecs = await triggerItems(triggerParams({ outputFormat: 'ecs' }));
 		expect(
@@ -251,6 +255,7 @@ describe('Audit Output Format', () => {
 		).toEqual([
 			[['authentication'], ['info']],
 			[['api'], ['deletion']],
+			[['iam'], ['user', 'change']],
 			[['api'], ['access']],
 		]);
 		for (const document of ecs) expect(ecsErrors(document)).toEqual([]);
@@ -286,6 +291,17 @@ describe('Audit Output Format', () => {
 			event_type: 'file_downloaded',
 			summary: expect.any(String),
 		});
+	});
+
+	it('a changed Output Format keeps the stream: the next poll emits only the new events', async () => {
+		const staticData: IDataObject = {};
+		sim.addAuditEvent({ event_type: 'user_login_succeeded' });
+		expect((await poll(triggerParams(), staticData)).items?.[0]).toHaveLength(1);
+		const next = sim.addAuditEvent({ event_type: 'team_deleted', event_category: 'deletion' });
+		const result = await poll(triggerParams({ outputFormat: 'ocsf' }), staticData);
+		expect(result.items?.[0].map((item) => (item.json.metadata as IDataObject).uid)).toEqual([
+			next.gid,
+		]);
 	});
 
 	it('an unknown Output Format fails with a message that names the field and the choices', async () => {

@@ -70,6 +70,7 @@ interface OcsfMapping {
 	/** Omitted: read from the type's last word (auditVerb). */
 	activity?: number;
 	failure?: boolean;
+	/** OCSF severity_id; omitted: Informational. */
 	severity?: number;
 }
 
@@ -78,36 +79,36 @@ export const OCSF_BY_EVENT_TYPE: Record<string, OcsfMapping> = {
 	user_login_succeeded: { class: 'authentication', activity: 1 },
 	user_login_failed: { class: 'authentication', activity: 1, failure: true, severity: 2 },
 	user_logged_out: { class: 'authentication', activity: 2 },
-	user_invited: { class: 'account_change', activity: 1 },
-	user_added_to_domain: { class: 'account_change', activity: 1 },
-	user_deprovisioned: { class: 'account_change', activity: 5 },
-	user_reprovisioned: { class: 'account_change', activity: 2 },
-	user_removed_from_domain: { class: 'account_change', activity: 6 },
-	user_forgot_password_started: { class: 'account_change', activity: 4 },
-	user_password_reset: { class: 'account_change', activity: 4 },
-	user_password_changed: { class: 'account_change', activity: 3 },
-	user_two_factor_auth_enabled: { class: 'account_change', activity: 10 },
+	user_invited: { class: 'account_change', activity: 1, severity: 2 },
+	user_added_to_domain: { class: 'account_change', activity: 1, severity: 2 },
+	user_deprovisioned: { class: 'account_change', activity: 5, severity: 2 },
+	user_reprovisioned: { class: 'account_change', activity: 2, severity: 2 },
+	user_removed_from_domain: { class: 'account_change', activity: 6, severity: 2 },
+	user_forgot_password_started: { class: 'account_change', activity: 4, severity: 2 },
+	user_password_reset: { class: 'account_change', activity: 4, severity: 2 },
+	user_password_changed: { class: 'account_change', activity: 3, severity: 2 },
+	user_two_factor_auth_enabled: { class: 'account_change', activity: 10, severity: 2 },
 	user_two_factor_auth_disabled: { class: 'account_change', activity: 11, severity: 3 },
-	user_csv_import_started: { class: 'entity_management', activity: 1 },
-	domain_user_billing_paused: { class: 'entity_management', activity: 12 },
-	domain_user_billing_unpaused: { class: 'entity_management', activity: 13 },
-	user_role_changed: { class: 'user_access', activity: 1 },
+	user_csv_import_started: { class: 'entity_management', activity: 1, severity: 2 },
+	domain_user_billing_paused: { class: 'entity_management', activity: 12, severity: 2 },
+	domain_user_billing_unpaused: { class: 'entity_management', activity: 13, severity: 2 },
+	user_role_changed: { class: 'user_access', activity: 1, severity: 3 },
 	user_admin_role_changed: { class: 'user_access', activity: 1, severity: 4 },
-	workspace_setting_changed: { class: 'entity_management', activity: 3 },
-	domain_setting_changed: { class: 'entity_management', activity: 3 },
+	workspace_setting_changed: { class: 'entity_management', activity: 3, severity: 3 },
+	domain_setting_changed: { class: 'entity_management', activity: 3, severity: 3 },
 	saml_settings_changed: { class: 'entity_management', activity: 3, severity: 4 },
-	app_installed: { class: 'entity_management', activity: 1 },
-	app_uninstalled: { class: 'entity_management', activity: 4 },
+	app_installed: { class: 'entity_management', activity: 1, severity: 2 },
+	app_uninstalled: { class: 'entity_management', activity: 4, severity: 2 },
 	service_account_created: { class: 'account_change', activity: 1, severity: 3 },
-	service_account_deleted: { class: 'account_change', activity: 6 },
-	project_exported: { class: 'entity_management', activity: 2 },
+	service_account_deleted: { class: 'account_change', activity: 6, severity: 2 },
+	project_exported: { class: 'entity_management', activity: 2, severity: 2 },
 	organization_exported: { class: 'entity_management', activity: 2, severity: 4 },
-	file_downloaded: { class: 'entity_management', activity: 2 },
-	attachment_downloaded: { class: 'entity_management', activity: 2 },
-	task_deleted: { class: 'entity_management', activity: 4 },
-	project_deleted: { class: 'entity_management', activity: 4 },
-	portfolio_deleted: { class: 'entity_management', activity: 4 },
-	team_deleted: { class: 'entity_management', activity: 4 },
+	file_downloaded: { class: 'entity_management', activity: 2, severity: 2 },
+	attachment_downloaded: { class: 'entity_management', activity: 2, severity: 2 },
+	task_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	project_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	portfolio_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	team_deleted: { class: 'entity_management', activity: 4, severity: 2 },
 };
 
 /** Event types not in the table above map by their category; unknown categories by Entity Management. */
@@ -136,11 +137,10 @@ const USER_TYPES: Record<string, { type_id: number; type: string }> = {
 export function ocsfMappingOf(event: AuditLogEvent): OcsfMapping & { activity: number } {
 	const mapping =
 		OCSF_BY_EVENT_TYPE[event.event_type] ?? OCSF_BY_CATEGORY[event.event_category] ?? GENERIC;
-	const category = OCSF_BY_CATEGORY[event.event_category];
 	return {
 		...mapping,
 		activity: mapping.activity ?? CLASSES[mapping.class].byVerb[auditVerb(event.event_type)],
-		severity: mapping.severity ?? category?.severity ?? 1,
+		severity: mapping.severity ?? 1,
 	};
 }
 
