@@ -2,10 +2,10 @@
 export type AuditVerb = 'create' | 'read' | 'update' | 'delete' | 'other';
 
 const VERB_BY_SUFFIX: Array<[RegExp, AuditVerb]> = [
-	[/_(created|added|installed|invited|enabled|started)$/, 'create'],
+	[/_(created|added|installed|invited)$/, 'create'],
 	[/_(exported|downloaded|viewed|accessed)$/, 'read'],
-	[/_(changed|updated|renamed|moved|reset)$/, 'update'],
-	[/_(deleted|removed|uninstalled|revoked|disabled|deprovisioned)$/, 'delete'],
+	[/_(changed|updated|renamed|moved|reset|enabled|disabled)$/, 'update'],
+	[/_(deleted|removed|uninstalled|revoked|deprovisioned)$/, 'delete'],
 ];
 
 /** For types no format table names: Asana adds types over time, and each still gets a mapping. */

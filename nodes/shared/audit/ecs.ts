@@ -21,7 +21,7 @@ const contentRead: EcsMapping = { category: ['file'], type: ['access'] };
 const objectDeleted: EcsMapping = { category: ['api'], type: ['deletion'] };
 
 /** Asana's documented event types → ECS event.category and event.type. */
-export const ECS_BY_EVENT_TYPE: Record<string, EcsMapping> = {
+const ECS_BY_EVENT_TYPE: Record<string, EcsMapping> = {
 	user_login_succeeded: { category: ['authentication'], type: ['start'] },
 	user_login_failed: { category: ['authentication'], type: ['start'], failure: true },
 	user_logged_out: { category: ['authentication'], type: ['end'] },
@@ -58,7 +58,7 @@ export const ECS_BY_EVENT_TYPE: Record<string, EcsMapping> = {
 };
 
 /** Event types not in the table above map by their category. */
-export const ECS_BY_CATEGORY: Record<string, EcsMapping> = {
+const ECS_BY_CATEGORY: Record<string, EcsMapping> = {
 	logins: { category: ['authentication'], type: ['info'] },
 	user_access_control: userChanged,
 	roles: userChanged,
@@ -77,7 +77,7 @@ const GENERIC_TYPE: Record<AuditVerb, string> = {
 	other: 'info',
 };
 
-export function ecsMappingOf(event: AuditLogEvent): EcsMapping {
+function ecsMappingOf(event: AuditLogEvent): EcsMapping {
 	return (
 		ECS_BY_EVENT_TYPE[event.event_type] ??
 		ECS_BY_CATEGORY[event.event_category] ?? {

@@ -75,7 +75,7 @@ interface OcsfMapping {
 }
 
 /** Asana's documented event types → OCSF class and activity. */
-export const OCSF_BY_EVENT_TYPE: Record<string, OcsfMapping> = {
+const OCSF_BY_EVENT_TYPE: Record<string, OcsfMapping> = {
 	user_login_succeeded: { class: 'authentication', activity: 1 },
 	user_login_failed: { class: 'authentication', activity: 1, failure: true, severity: 2 },
 	user_logged_out: { class: 'authentication', activity: 2 },
@@ -112,7 +112,7 @@ export const OCSF_BY_EVENT_TYPE: Record<string, OcsfMapping> = {
 };
 
 /** Event types not in the table above map by their category; unknown categories by Entity Management. */
-export const OCSF_BY_CATEGORY: Record<string, OcsfMapping> = {
+const OCSF_BY_CATEGORY: Record<string, OcsfMapping> = {
 	logins: { class: 'authentication' },
 	user_access_control: { class: 'account_change', severity: 2 },
 	roles: { class: 'user_access', severity: 3 },
@@ -134,7 +134,7 @@ const USER_TYPES: Record<string, { type_id: number; type: string }> = {
 	anonymous: { type_id: 0, type: 'Unknown' },
 };
 
-export function ocsfMappingOf(event: AuditLogEvent): OcsfMapping & { activity: number } {
+function ocsfMappingOf(event: AuditLogEvent): OcsfMapping & { activity: number } {
 	const mapping =
 		OCSF_BY_EVENT_TYPE[event.event_type] ?? OCSF_BY_CATEGORY[event.event_category] ?? GENERIC;
 	return {
