@@ -51,6 +51,8 @@ const CLASSES: Record<
 			2: 'Read',
 			3: 'Update',
 			4: 'Delete',
+			8: 'Enable',
+			9: 'Disable',
 			12: 'Suspend',
 			13: 'Resume',
 			99: 'Other',
@@ -69,6 +71,8 @@ interface OcsfMapping {
 	class: OcsfClassName;
 	/** Omitted: read from the type's last word (auditVerb). */
 	activity?: number;
+	/** For activity 99 (Other): what Asana's event did, as OCSF asks. */
+	activityName?: string;
 	failure?: boolean;
 	/** OCSF severity_id; omitted: Informational. */
 	severity?: number;
@@ -109,6 +113,144 @@ const OCSF_BY_EVENT_TYPE: Record<string, OcsfMapping> = {
 	project_deleted: { class: 'entity_management', activity: 4, severity: 2 },
 	portfolio_deleted: { class: 'entity_management', activity: 4, severity: 2 },
 	team_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	workspace_google_sso_settings_changed: { class: 'entity_management', activity: 3, severity: 4 },
+	workspace_saml_settings_changed: { class: 'entity_management', activity: 3, severity: 4 },
+	workspace_saml_url_changed: { class: 'entity_management', activity: 3, severity: 4 },
+	workspace_password_requirements_changed: { class: 'entity_management', activity: 3, severity: 3 },
+	workspace_force_password_reset: { class: 'entity_management', activity: 3, severity: 3 },
+	workspace_guest_invite_permissions_changed: {
+		class: 'entity_management',
+		activity: 3,
+		severity: 3,
+	},
+	workspace_file_attachment_options_changed: {
+		class: 'entity_management',
+		activity: 3,
+		severity: 3,
+	},
+	workspace_default_team_privacy_settings_changed: {
+		class: 'entity_management',
+		activity: 3,
+		severity: 3,
+	},
+	workspace_wide_reporting_enabled: { class: 'entity_management', activity: 8, severity: 3 },
+	workspace_wide_reporting_disabled: { class: 'entity_management', activity: 9, severity: 3 },
+	workspace_associated_email_domain_added: { class: 'entity_management', activity: 1, severity: 3 },
+	workspace_associated_email_domain_removed: {
+		class: 'entity_management',
+		activity: 4,
+		severity: 3,
+	},
+	workspace_require_two_factor_auth_enabled: {
+		class: 'entity_management',
+		activity: 8,
+		severity: 3,
+	},
+	workspace_require_two_factor_auth_disabled: {
+		class: 'entity_management',
+		activity: 9,
+		severity: 4,
+	},
+	workspace_view_links_enabled: { class: 'entity_management', activity: 8, severity: 3 },
+	workspace_view_links_disabled: { class: 'entity_management', activity: 9, severity: 3 },
+	workspace_default_session_duration_changed: {
+		class: 'entity_management',
+		activity: 3,
+		severity: 3,
+	},
+	workspace_form_link_authentication_required_enabled: {
+		class: 'entity_management',
+		activity: 8,
+		severity: 3,
+	},
+	workspace_form_link_authentication_required_disabled: {
+		class: 'entity_management',
+		activity: 9,
+		severity: 3,
+	},
+	workspace_personal_access_token_enabled: { class: 'entity_management', activity: 8, severity: 3 },
+	workspace_personal_access_token_disabled: {
+		class: 'entity_management',
+		activity: 9,
+		severity: 3,
+	},
+	workspace_app_admin_approval_setting_changed: {
+		class: 'entity_management',
+		activity: 3,
+		severity: 3,
+	},
+	workspace_require_app_approvals_of_type_changed: {
+		class: 'entity_management',
+		activity: 3,
+		severity: 3,
+	},
+	workspace_form_is_embeddable_forms_enabled: {
+		class: 'entity_management',
+		activity: 8,
+		severity: 3,
+	},
+	workspace_form_is_embeddable_forms_disabled: {
+		class: 'entity_management',
+		activity: 9,
+		severity: 3,
+	},
+	workspace_announcement_created: { class: 'entity_management', activity: 1, severity: 2 },
+	workspace_announcement_removed: { class: 'entity_management', activity: 4, severity: 2 },
+	user_workspace_admin_role_changed: { class: 'user_access', activity: 1, severity: 4 },
+	user_division_admin_role_changed: { class: 'user_access', activity: 1, severity: 4 },
+	workspace_export_started: { class: 'entity_management', activity: 2, severity: 4 },
+	search_report_export_started: { class: 'entity_management', activity: 2, severity: 2 },
+	workspace_teams_export_started: { class: 'entity_management', activity: 2, severity: 2 },
+	division_teams_export_started: { class: 'entity_management', activity: 2, severity: 2 },
+	workspace_members_export_started: { class: 'entity_management', activity: 2, severity: 2 },
+	project_csv_export_started: { class: 'entity_management', activity: 2, severity: 2 },
+	project_share_link_enabled: { class: 'entity_management', activity: 8, severity: 2 },
+	project_share_link_disabled: { class: 'entity_management', activity: 9, severity: 2 },
+	project_view_link_enabled: { class: 'entity_management', activity: 8, severity: 2 },
+	project_view_link_disabled: { class: 'entity_management', activity: 9, severity: 2 },
+	team_privacy_settings_changed: { class: 'entity_management', activity: 3, severity: 2 },
+	project_privacy_settings_changed: { class: 'entity_management', activity: 3, severity: 2 },
+	team_member_added: { class: 'user_access', activity: 1, severity: 2 },
+	team_member_removed: { class: 'user_access', activity: 2, severity: 2 },
+	project_member_added: { class: 'user_access', activity: 1, severity: 2 },
+	project_member_removed: { class: 'user_access', activity: 2, severity: 2 },
+	team_harvest_integration_enabled: { class: 'entity_management', activity: 8, severity: 2 },
+	team_harvest_integration_disabled: { class: 'entity_management', activity: 9, severity: 2 },
+	user_app_authorized: { class: 'user_access', activity: 1, severity: 2 },
+	user_app_revoked: { class: 'user_access', activity: 2, severity: 2 },
+	user_personal_access_token_authorized: { class: 'user_access', activity: 1, severity: 3 },
+	user_personal_access_token_revoked: { class: 'user_access', activity: 2, severity: 2 },
+	service_account_name_changed: {
+		class: 'account_change',
+		activity: 99,
+		activityName: 'Rename',
+		severity: 2,
+	},
+	team_created: { class: 'entity_management', activity: 1 },
+	attachment_uploaded: { class: 'entity_management', activity: 1 },
+	task_permanently_deleted: { class: 'entity_management', activity: 4, severity: 3 },
+	task_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	project_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	portfolio_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	goal_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	goal_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	custom_field_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	custom_field_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	message_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	message_permanently_deleted: { class: 'entity_management', activity: 4, severity: 3 },
+	message_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	team_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	attachment_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	attachment_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	comment_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	comment_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	status_update_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	status_update_permanently_deleted: { class: 'entity_management', activity: 4, severity: 3 },
+	status_update_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	task_template_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	task_template_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
+	project_template_deleted: { class: 'entity_management', activity: 4, severity: 2 },
+	project_template_undeleted: { class: 'entity_management', activity: 99, activityName: 'Restore' },
 };
 
 /** Event types not in the table above map by their category; unknown categories by Entity Management. */
@@ -119,6 +261,8 @@ const OCSF_BY_CATEGORY: Record<string, OcsfMapping> = {
 	admin_settings: { class: 'entity_management', severity: 3 },
 	apps: { class: 'entity_management', severity: 2 },
 	content_export: { class: 'entity_management', activity: 2, severity: 2 },
+	access_control: { class: 'entity_management', severity: 2 },
+	creation: { class: 'entity_management', activity: 1 },
 	deletion: { class: 'entity_management', activity: 4, severity: 2 },
 };
 
@@ -169,7 +313,7 @@ function entityOf(event: AuditLogEvent): IDataObject {
 	return withoutEmpty({
 		uid: resource.gid,
 		name: resource.name ?? resource.email ?? (resource.gid ? undefined : event.event_type),
-		type: resource.resource_subtype ?? resource.resource_type,
+		type: resource.resource_type ?? resource.resource_subtype,
 	});
 }
 
@@ -182,7 +326,7 @@ function privilegesOf(event: AuditLogEvent, activity: number): string[] {
 export function toOcsf(event: AuditLogEvent): IDataObject {
 	const mapping = ocsfMappingOf(event);
 	const ocsfClass = CLASSES[mapping.class];
-	const activityName = ocsfClass.activities[mapping.activity] ?? 'Other';
+	const activityName = mapping.activityName ?? ocsfClass.activities[mapping.activity] ?? 'Other';
 	const failed = mapping.failure === true;
 	const time = Date.parse(event.created_at);
 	const primary: IDataObject =
