@@ -113,7 +113,7 @@ function printDelivery(record) {
 	else if (record.path.startsWith('/slack')) say(`${at} [slack #projects] ${b.text}`);
 	else if (record.path.startsWith('/siem'))
 		say(
-			`${at} [siem] ${b.event_type} (${b.event_category}) by ${b.actor?.name ?? b.actor?.actor_type} — event ${b.gid}`,
+			`${at} [siem] OCSF ${b.class_uid} ${b.type_name} (${b.metadata?.event_code}) by ${b.actor?.user?.name} — event ${b.metadata?.uid}`,
 		);
 	else if (record.path.startsWith('/batches'))
 		say(

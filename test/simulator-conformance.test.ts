@@ -4,6 +4,7 @@ import { load } from 'js-yaml';
 import { join } from 'path';
 
 import { AsanaSimulator } from './simulator';
+import { AUDIT_EVENT_TYPES } from './simulator/domain';
 
 /**
  * Validates what the simulator serves against Asana's own OpenAPI file, so the simulator
@@ -327,6 +328,8 @@ describe('simulator conformance to asana_oas.yaml', () => {
 
 	it('serves audit log pages whose events validate as AuditLogEvent', async () => {
 		const events = sim.generateAuditEvents(60);
+		const everyType = Object.keys(AUDIT_EVENT_TYPES);
+		sim.generateAuditEvents(everyType.length, { eventTypes: everyType });
 		sim.addAuditEvent({ event_type: 'task_deleted' });
 		sim.addAuditEvent({
 			event_type: 'user_login_failed',
@@ -347,7 +350,7 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			if (!body.data.length) break;
 			offset = body.next_page.offset;
 		}
-		expect(total).toBe(62);
+		expect(total).toBe(62 + everyType.length);
 		const none = await get(
 			`/workspaces/${sim.workspaceGid}/audit_log_events?event_type=nothing_like_this`,
 			sim.tokens.serviceAccount,

@@ -1,14 +1,13 @@
 import {
 	NodeConnectionTypes,
 	NodeOperationError,
-	type IDataObject,
 	type INodeExecutionData,
 	type INodeType,
 	type INodeTypeDescription,
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { simplifyAuditEvent } from '../shared/audit/auditFormat';
+import { formatAuditEvent, type AuditOutputFormat } from '../shared/audit/auditOutput';
 import { AUDIT_QUERY_LABELS } from '../shared/audit/auditParameters';
 import {
 	auditContinuation,
@@ -31,10 +30,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const SAMPLE_SIZE = 5;
 const SAMPLE_MAX_PAGES = 20;
 
-function toItems(events: AuditLogEvent[], simplify: boolean): INodeExecutionData[] {
-	return events.map((event) => ({
-		json: simplify ? simplifyAuditEvent(event) : (event as unknown as IDataObject),
-	}));
+function toItems(events: AuditLogEvent[], format: AuditOutputFormat): INodeExecutionData[] {
+	return events.map((event) => ({ json: formatAuditEvent(event, format) }));
 }
 
 /** "Fetch Test Event": the newest few matching events of the last day, read without any cursor. */
@@ -72,7 +69,7 @@ async function sampleEvents(
 			},
 		);
 	}
-	return [toItems(newest, settings.simplify)];
+	return [toItems(newest, settings.outputFormat)];
 }
 
 /** One scheduled poll, holding the node's state: emits what the stream holds past its cursor. */
@@ -119,7 +116,7 @@ async function pollStream(
 			`${pollOrigin(ctx)}: ${settings.workspaceLabel}: ${result.events.length} audit events in ${result.requests} requests, the rest next poll (${reason})`,
 		);
 	}
-	return result.events.length ? [toItems(result.events, settings.simplify)] : null;
+	return result.events.length ? [toItems(result.events, settings.outputFormat)] : null;
 }
 
 export class AsanaAuditLogTrigger implements INodeType {

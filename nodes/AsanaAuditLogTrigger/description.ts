@@ -1,5 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
+import { auditOutputFormatProperty, legacySimplifyOption } from '../shared/audit/auditOutput';
 import { auditLogFilterOptions } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/descriptions';
@@ -46,6 +47,7 @@ export const auditTriggerProperties: INodeProperties[] = [
 		displayOptions: { show: { start: ['fromDate'] } },
 		description: `Start of the backfill; dates older than ${AUDIT_LOG_RETENTION_DAYS} days or before 2021-10-08 start at the oldest event Asana still holds`,
 	},
+	auditOutputFormatProperty(),
 	{
 		displayName: 'Filters',
 		name: 'filters',
@@ -60,16 +62,6 @@ export const auditTriggerProperties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [
-			maxEventsPerPollProperty,
-			{
-				displayName: 'Simplify',
-				name: 'simplify',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to emit a flat shape for chat and routing (time, type, category, actor, resource, IP, user agent, summary) instead of Asana’s event',
-			},
-		],
+		options: [maxEventsPerPollProperty, legacySimplifyOption],
 	},
 ];

@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
 import type { IDataObject, IPollFunctions } from 'n8n-workflow';
 
+import { readAuditOutputFormat, type AuditOutputFormat } from '../shared/audit/auditOutput';
 import { readAuditFilters } from '../shared/audit/auditParameters';
 import type { AuditClientFilters, AuditServerFilters } from '../shared/audit/auditStream';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
@@ -21,7 +22,7 @@ export interface AuditTriggerSettings {
 	server: AuditServerFilters;
 	client: AuditClientFilters;
 	maxEventsPerPoll: number;
-	simplify: boolean;
+	outputFormat: AuditOutputFormat;
 	/** Fingerprint of workspace, filters and start: another fingerprint is another stream. */
 	streamKey: string;
 }
@@ -105,7 +106,11 @@ export function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
 		startAt,
 		...filters,
 		maxEventsPerPoll,
-		simplify: options.simplify === true,
+		outputFormat: readAuditOutputFormat(
+			ctx.getNode(),
+			ctx.getNodeParameter('outputFormat', 'asana'),
+			options,
+		),
 		streamKey: streamKey(workspaceGid, filters, start, startConfig),
 	};
 }

@@ -7,7 +7,7 @@ import { randomBytes } from 'crypto';
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
 import {
-	AUDIT_EVENT_TYPES,
+	GENERATED_AUDIT_MIX,
 	Domain,
 	type AuditLogEvent,
 	type Compact,
@@ -322,14 +322,14 @@ export class AsanaSimulator {
 		return this.domain.addAudit(workspaceGid, partial, this.users.alice);
 	}
 
-	/** `count` events evenly spread over [from, to) (default: the hour before now()), cycling through the event types. */
+	/** `count` events evenly spread over [from, to) (default: the hour before now()), cycling through `eventTypes` (default: GENERATED_AUDIT_MIX). */
 	generateAuditEvents(
 		count: number,
 		opts: { from?: number; to?: number; eventTypes?: string[]; workspaceGid?: string } = {},
 	): AuditLogEvent[] {
 		const to = opts.to ?? this.domain.now();
 		const from = opts.from ?? to - 3600 * 1000;
-		const types = opts.eventTypes?.length ? opts.eventTypes : Object.keys(AUDIT_EVENT_TYPES);
+		const types = opts.eventTypes?.length ? opts.eventTypes : GENERATED_AUDIT_MIX;
 		return this.domain.generateAudit(
 			opts.workspaceGid ?? this.workspaceGid,
 			count,

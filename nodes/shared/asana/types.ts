@@ -52,6 +52,7 @@ export interface AuditLogEvent {
 		client_ip_address?: string;
 		user_agent?: string;
 		oauth_app_name?: string;
+		rule_name?: string;
 	};
 }
 

@@ -8,19 +8,123 @@ export const AUDIT_EVENT_TYPES_BY_CATEGORY: Record<string, string[]> = {
 	user_access_control: [
 		'user_invited',
 		'user_deprovisioned',
+		'user_reprovisioned',
 		'user_added_to_domain',
 		'user_removed_from_domain',
+		'user_forgot_password_started',
+		'user_password_reset',
+		'user_password_changed',
+		'user_two_factor_auth_enabled',
+		'user_two_factor_auth_disabled',
+		'user_csv_import_started',
+		'domain_user_billing_paused',
+		'domain_user_billing_unpaused',
 	],
-	roles: ['user_role_changed', 'user_admin_role_changed'],
-	admin_settings: ['workspace_setting_changed', 'domain_setting_changed', 'saml_settings_changed'],
-	apps: ['app_installed', 'app_uninstalled', 'service_account_created', 'service_account_deleted'],
+	roles: [
+		'user_role_changed',
+		'user_admin_role_changed',
+		'user_workspace_admin_role_changed',
+		'user_division_admin_role_changed',
+	],
+	admin_settings: [
+		'workspace_setting_changed',
+		'domain_setting_changed',
+		'saml_settings_changed',
+		'workspace_google_sso_settings_changed',
+		'workspace_saml_settings_changed',
+		'workspace_saml_url_changed',
+		'workspace_password_requirements_changed',
+		'workspace_force_password_reset',
+		'workspace_guest_invite_permissions_changed',
+		'workspace_file_attachment_options_changed',
+		'workspace_default_team_privacy_settings_changed',
+		'workspace_wide_reporting_enabled',
+		'workspace_wide_reporting_disabled',
+		'workspace_associated_email_domain_added',
+		'workspace_associated_email_domain_removed',
+		'workspace_require_two_factor_auth_enabled',
+		'workspace_require_two_factor_auth_disabled',
+		'workspace_view_links_enabled',
+		'workspace_view_links_disabled',
+		'workspace_default_session_duration_changed',
+		'workspace_form_link_authentication_required_enabled',
+		'workspace_form_link_authentication_required_disabled',
+		'workspace_personal_access_token_enabled',
+		'workspace_personal_access_token_disabled',
+		'workspace_app_admin_approval_setting_changed',
+		'workspace_require_app_approvals_of_type_changed',
+		'workspace_form_is_embeddable_forms_enabled',
+		'workspace_form_is_embeddable_forms_disabled',
+		'workspace_announcement_created',
+		'workspace_announcement_removed',
+	],
+	apps: [
+		'app_installed',
+		'app_uninstalled',
+		'service_account_created',
+		'service_account_deleted',
+		'team_harvest_integration_enabled',
+		'team_harvest_integration_disabled',
+		'user_app_authorized',
+		'user_app_revoked',
+		'user_personal_access_token_authorized',
+		'user_personal_access_token_revoked',
+		'service_account_name_changed',
+	],
 	content_export: [
 		'project_exported',
 		'file_downloaded',
 		'attachment_downloaded',
 		'organization_exported',
+		'workspace_export_started',
+		'search_report_export_started',
+		'workspace_teams_export_started',
+		'division_teams_export_started',
+		'workspace_members_export_started',
+		'project_csv_export_started',
 	],
-	deletion: ['task_deleted', 'project_deleted', 'portfolio_deleted', 'team_deleted'],
+	deletion: [
+		'task_deleted',
+		'project_deleted',
+		'portfolio_deleted',
+		'team_deleted',
+		'task_permanently_deleted',
+		'task_undeleted',
+		'project_undeleted',
+		'portfolio_undeleted',
+		'goal_deleted',
+		'goal_undeleted',
+		'custom_field_deleted',
+		'custom_field_undeleted',
+		'message_deleted',
+		'message_permanently_deleted',
+		'message_undeleted',
+		'team_undeleted',
+		'attachment_deleted',
+		'attachment_undeleted',
+		'comment_deleted',
+		'comment_undeleted',
+		'status_update_deleted',
+		'status_update_permanently_deleted',
+		'status_update_undeleted',
+		'task_template_deleted',
+		'task_template_undeleted',
+		'project_template_deleted',
+		'project_template_undeleted',
+	],
+	access_control: [
+		'project_share_link_enabled',
+		'project_share_link_disabled',
+		'project_view_link_enabled',
+		'project_view_link_disabled',
+		'team_privacy_settings_changed',
+		'project_privacy_settings_changed',
+		'team_member_added',
+		'team_member_removed',
+		'project_member_added',
+		'project_member_removed',
+	],
+	creation: ['team_created', 'attachment_uploaded'],
 };
 
 function title(value: string): string {
@@ -58,6 +162,20 @@ function actorLabel(event: AuditLogEvent): string {
 	if (actor.name && actor.email) return `${actor.name} (${actor.email})`;
 	return (
 		actor.name ?? actor.email ?? (actor.actor_type === 'user' ? 'A user' : title(actor.actor_type))
+	);
+}
+
+/** The actor's name for the schemas' user fields: the email or the kind of actor where Asana gives none. */
+export function actorName(actor: AuditLogEvent['actor']): string {
+	return actor.name ?? actor.email ?? title(actor.actor_type);
+}
+
+/** The object without its undefined, null and empty-text fields: schema output carries no empty attributes. */
+export function withoutEmpty(object: IDataObject): IDataObject {
+	return Object.fromEntries(
+		Object.entries(object).filter(
+			([, value]) => value !== undefined && value !== null && value !== '',
+		),
 	);
 }
 

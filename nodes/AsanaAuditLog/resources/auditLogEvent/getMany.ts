@@ -1,6 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { simplifyAuditEvent } from '../../../shared/audit/auditFormat';
+import {
+	auditOutputFormatProperty,
+	formatAuditEvent,
+	legacySimplifyOption,
+	readAuditOutputFormat,
+	type AuditOutputFormat,
+} from '../../../shared/audit/auditOutput';
 import {
 	AUDIT_QUERY_LABELS,
 	auditLogFilterOptions,
@@ -62,6 +68,7 @@ export const getManyDescription: INodeProperties[] = [
 		description: 'Max number of results to return',
 		displayOptions: { show: { ...showOnlyForGetMany, returnAll: [false] } },
 	},
+	auditOutputFormatProperty({ displayOptions: { show: showOnlyForGetMany } }),
 	{
 		displayName: 'Filters',
 		name: 'filters',
@@ -101,14 +108,7 @@ export const getManyDescription: INodeProperties[] = [
 				default: 'eachEvent',
 				description: 'How the events are returned',
 			},
-			{
-				displayName: 'Simplify',
-				name: 'simplify',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to return a flat shape for chat and routing (time, type, category, actor, resource, IP, user agent, summary) instead of Asana’s event',
-			},
+			legacySimplifyOption,
 			{
 				displayName: 'Starting Offset',
 				name: 'offset',
@@ -130,7 +130,7 @@ interface GetManySettings {
 	client: AuditClientFilters;
 	offset?: string;
 	eachEvent: boolean;
-	simplify: boolean;
+	outputFormat: AuditOutputFormat;
 }
 
 /** A date parameter as ISO text: typed dates, expressions giving strings, Date or Luxon objects. */
@@ -205,7 +205,12 @@ function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySetting
 		client,
 		offset,
 		eachEvent: (options.output ?? 'eachEvent') === 'eachEvent',
-		simplify: options.simplify === true,
+		outputFormat: readAuditOutputFormat(
+			ctx.getNode(),
+			ctx.getNodeParameter('outputFormat', itemIndex, 'asana'),
+			options,
+			itemIndex,
+		),
 	};
 }
 
@@ -285,9 +290,7 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 		offset = next.offset;
 	}
 
-	const shaped = events.map((event) =>
-		settings.simplify ? simplifyAuditEvent(event) : (event as unknown as IDataObject),
-	);
+	const shaped = events.map((event) => formatAuditEvent(event, settings.outputFormat));
 	if (settings.eachEvent && shaped.length)
 		return shaped.map((event) => ({ ...event, next_offset: nextOffset }));
 	return [{ events: shaped, next_offset: nextOffset }];
