@@ -426,21 +426,18 @@ describe('Asana Events Trigger', () => {
 		expect(perPoll.flat().sort()).toEqual([project.gid, task.gid].sort());
 	});
 
-	it('polls 20 resources in about ⌈20/5⌉ round trips, never more than 5 in flight', async () => {
+	it('polls 20 resources five at a time, never more than 5 in flight', async () => {
 		const gids = Array.from({ length: 20 }, (_, i) => sim.createProject(`P${i}`).gid);
 		const params = resourceParams(gids);
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
 		sim.setLatency(50);
 		sim.resetLog();
-		const started = Date.now();
 		const result = await poll(params, staticData);
-		const elapsed = Date.now() - started;
 		expect(result.error).toBeUndefined();
 		expect(eventRequests()).toHaveLength(20);
+		// Five at a time from the first to the last: the bench measures what that saves.
 		expect(sim.counters.maxInFlight).toBe(5);
-		// 4 rounds of 50 ms; generous headroom for a loaded machine, far below 20 sequential trips.
-		expect(elapsed).toBeLessThan(4 * 50 * 2.5);
 	});
 
 	describe('overlapping polls of one trigger', () => {
