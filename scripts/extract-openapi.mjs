@@ -25,6 +25,10 @@ const PATHS = [
 	'/tasks/{task_gid}',
 	'/projects/{project_gid}',
 	'/goals/{goal_gid}',
+	'/tasks',
+	'/tasks/{task_gid}/subtasks',
+	'/tasks/{task_gid}/stories',
+	'/workspaces/{workspace_gid}/tasks/search',
 ];
 const SCHEMAS = ['AuditLogEvent', 'ErrorResponse', 'GoalCompact'];
 
