@@ -25,6 +25,8 @@ import { createTransport, type AsanaTransport } from '../shared/asana/transport'
 import { eventsTriggerProperties } from './description';
 import { eventItems, fetchCurrentResources, gapNoticeItem } from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
+import { recoverGaps } from './recovery';
+import { beginReplay, markReplayed } from './replay';
 import { EventsTriggerState, openState, type StreamGap } from './state';
 
 const TEST_EVENT_SAMPLE_SIZE = 10;
@@ -148,7 +150,9 @@ async function pollActive(
 ): Promise<INodeExecutionData[][] | null> {
 	const filters = await effectiveFilters(ctx, settings, transport, state);
 	const budget = budgetFor(settings.maxEventsPerPoll, deadline);
+	const replayNotices = beginReplay(state, settings.targets, settings.replayFrom, Date.now());
 	const result = await runPoll(settings, transport, state, filters, budget);
+	markReplayed(result, (target) => state.replayOf(target));
 
 	const gaps = state.gapsIn(result);
 	if (settings.onExpired === 'fail' && gaps.length) {
@@ -162,6 +166,9 @@ async function pollActive(
 
 	const items = await toItems(settings, transport, result, gaps, deadline);
 	state.advance(result, Date.now());
+	if (settings.onExpired === 'recover')
+		items.unshift(...(await recoverGaps(transport, state, settings, gaps, Date.now())));
+	items.unshift(...replayNotices);
 	state.save();
 	if (result.backlog) {
 		// Operators see why a poll stopped early; the reasons hold paths and statuses, never a token.

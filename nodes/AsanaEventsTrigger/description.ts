@@ -7,6 +7,7 @@ import {
 	maxEventsPerPollProperty,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
+import { replayFromProperty } from '../shared/replay/replayFrom';
 
 export const eventsTriggerProperties: INodeProperties[] = [
 	authenticationProperty,
@@ -55,6 +56,12 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			'Asana keeps a sync token for at most 24 hours. When the stored one has expired, events in between may be lost on Asana’s side; the trigger continues from now in every case.',
 		options: [
 			{
+				name: 'Recover Changes',
+				value: 'recover',
+				description:
+					'Emit the gap notice, then one item per task, story, project or goal that changed in the gap, read from Asana’s current state (marked "recovered")',
+			},
+			{
 				name: 'Emit a Gap Notice Item',
 				value: 'notify',
 				description:
@@ -71,7 +78,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				description: 'Continue from now without telling',
 			},
 		],
-		default: 'notify',
+		default: 'recover',
 	},
 	{
 		displayName: 'Filters',
@@ -171,6 +178,18 @@ export const eventsTriggerProperties: INodeProperties[] = [
 					'Whether to add the current fields of the changed task, project or goal as "current" to "changed" events that carry no value (Asana sends no value for name, dates, completed and similar fields). One request per resource per poll.',
 			},
 			maxEventsPerPollProperty,
+			{
+				displayName: 'Recovery Requests per Poll',
+				name: 'recoveryRequestsPerPoll',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1000 },
+				default: 20,
+				description:
+					'How many requests one poll may make to recover what changed while a sync token was expired; a larger recovery goes on in the next polls',
+			},
+			replayFromProperty(
+				'Set a time to emit again every event since then that Asana still has (up to 24 hours back), marked "replayed", before going on with new events. Acts once per value.',
+			),
 			{
 				displayName: 'Test Event Wait (Seconds)',
 				name: 'testEventWaitSeconds',

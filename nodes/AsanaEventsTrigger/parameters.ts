@@ -11,8 +11,9 @@ import {
 } from '../shared/editor/parameters';
 import { GID_PATTERN } from '../shared/editor/resourceRef';
 import type { StreamTarget } from '../shared/asana/types';
+import { readReplayFrom, type ReplayFrom } from '../shared/replay/replayFrom';
 
-export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
+export type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
 
 /** A watched stream, with the name it was picked from the list by. */
 export type WatchedTarget = StreamTarget & { listedName?: string };
@@ -27,6 +28,9 @@ export interface EventsTriggerSettings {
 	concurrency: number;
 	fetchCurrentResource: boolean;
 	testEventWaitSeconds: number;
+	replayFrom?: ReplayFrom;
+	/** Requests one poll may make to recover what changed while a token was expired. */
+	recoveryRequestsPerPoll: number;
 }
 
 function readTargets(ctx: IPollFunctions): WatchedTarget[] {
@@ -98,7 +102,7 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	return {
 		authentication: ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod,
 		targets: readTargets(ctx),
-		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'notify') as OnExpiredSyncToken,
+		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'recover') as OnExpiredSyncToken,
 		filters: {
 			actions,
 			resourceTypes: splitList(filters.resourceTypes),
@@ -126,6 +130,16 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 			20,
 			0,
 			120,
+		),
+		replayFrom: readReplayFrom(ctx, options, Date.now()),
+		recoveryRequestsPerPoll: readIntegerOption(
+			ctx,
+			options,
+			'recoveryRequestsPerPoll',
+			'Recovery Requests per Poll',
+			20,
+			1,
+			1000,
 		),
 	};
 }
