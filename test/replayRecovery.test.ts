@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
+import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { EventsTriggerState, readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import { addCheckpoint, replayStart, type Checkpoint } from '../nodes/shared/events/checkpoints';
@@ -333,5 +334,69 @@ describe('Recover Changes (events trigger)', () => {
 		const gids = items.filter((i) => i.recovered).map((i) => i.gid);
 		expect(new Set(gids).size).toBe(gids.length);
 		expect([...gids].sort()).toEqual(created.map((t) => t.gid).sort());
+	});
+});
+
+describe('Replay From (audit trigger)', () => {
+	const auditParams = (options: IDataObject = {}) =>
+		({
+			workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
+			start: 'lookBack',
+			lookBackDays: 1,
+			options,
+		}) as INodeParameters;
+	async function pollAudit(parameters: INodeParameters, staticData: IDataObject) {
+		return await runPoll({
+			nodeType: new AsanaAuditLogTrigger(),
+			parameters,
+			credentials: {
+				asanaEventsApi: { accessToken: sim.tokens.serviceAccount, baseUrl: sim.baseUrl },
+			},
+			staticData,
+		});
+	}
+	const gids = (items: IDataObject[]) => items.filter((i) => i.gid).map((i) => i.gid);
+
+	it('re-reads the log from the time: each event since then once more, marked, within the cap; then live, nothing twice', async () => {
+		const old = sim.generateAuditEvents(3, {
+			from: Date.now() - 5 * HOUR,
+			to: Date.now() - 4 * HOUR,
+		});
+		const recent = sim.generateAuditEvents(4, {
+			from: Date.now() - 2 * HOUR,
+			to: Date.now() - HOUR,
+		});
+		const staticData: IDataObject = {};
+		expect(gids(jsonOf((await pollAudit(auditParams(), staticData)).items))).toEqual(
+			[...old, ...recent].map((e) => e.gid),
+		);
+		const replayFrom = new Date(Date.now() - 3 * HOUR).toISOString();
+		const options = { replayFrom, maxEventsPerPoll: 3 };
+		const first = jsonOf((await pollAudit(auditParams(options), staticData)).items);
+		expect(gids(first)).toEqual(recent.slice(0, 3).map((e) => e.gid));
+		for (const item of first) expect(item.replayed).toBe(true);
+		const live = sim.addAuditEvent();
+		const second = jsonOf((await pollAudit(auditParams(options), staticData)).items);
+		expect(gids(second)).toEqual([recent[3].gid, live.gid]);
+		expect(second.map((i) => i.replayed)).toEqual([true, undefined]);
+		expect((await pollAudit(auditParams(options), staticData)).items).toBeNull();
+		expect((await pollAudit(auditParams({ maxEventsPerPoll: 3 }), staticData)).items).toBeNull();
+	});
+
+	it('a time beyond the 90 days Asana keeps: one notice, and the rest replayed', async () => {
+		const staticData: IDataObject = {};
+		const event = sim.generateAuditEvents(1, {
+			from: Date.now() - 2 * HOUR,
+			to: Date.now() - HOUR,
+		});
+		await pollAudit(auditParams(), staticData);
+		const replayFrom = new Date(Date.now() - 100 * 24 * HOUR).toISOString();
+		const items = jsonOf((await pollAudit(auditParams({ replayFrom }), staticData)).items);
+		expect(items[0]).toMatchObject({
+			replay_notice: true,
+			reason: 'beyond_reach',
+			replay_from: replayFrom,
+		});
+		expect(gids(items)).toEqual([event[0].gid]);
 	});
 });

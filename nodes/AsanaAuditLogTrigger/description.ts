@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { auditLogFilterOptions } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/descriptions';
+import { replayFromProperty } from '../shared/replay/replayFrom';
 
 export const auditTriggerProperties: INodeProperties[] = [
 	workspaceLocator({
@@ -62,6 +63,9 @@ export const auditTriggerProperties: INodeProperties[] = [
 		default: {},
 		options: [
 			maxEventsPerPollProperty,
+			replayFromProperty(
+				`Set a time to emit again every event since then that Asana still has (up to ${AUDIT_LOG_RETENTION_DAYS} days back), marked "replayed", before going on with new events. Acts once per value.`,
+			),
 			{
 				displayName: 'Simplify',
 				name: 'simplify',

@@ -6,6 +6,7 @@ import type { AuditClientFilters, AuditServerFilters } from '../shared/audit/aud
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { invalidParameter, readMaxEventsPerPoll, readWorkspace } from '../shared/editor/parameters';
 import { objectLabel } from '../shared/editor/resourceRef';
+import { readReplayFrom, type ReplayFrom } from '../shared/replay/replayFrom';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -22,6 +23,7 @@ export interface AuditTriggerSettings {
 	client: AuditClientFilters;
 	maxEventsPerPoll: number;
 	simplify: boolean;
+	replayFrom?: ReplayFrom;
 	/** Fingerprint of workspace, filters and start: another fingerprint is another stream. */
 	streamKey: string;
 }
@@ -106,6 +108,7 @@ export function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
 		...filters,
 		maxEventsPerPoll,
 		simplify: options.simplify === true,
+		replayFrom: readReplayFrom(ctx, options, Date.now()),
 		streamKey: streamKey(workspaceGid, filters, start, startConfig),
 	};
 }
