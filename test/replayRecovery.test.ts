@@ -1,11 +1,12 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
+import { AsanaEvents } from '../nodes/AsanaEvents/AsanaEvents.node';
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { EventsTriggerState, readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import { addCheckpoint, replayStart, type Checkpoint } from '../nodes/shared/events/checkpoints';
 import type { PollResult } from '../nodes/shared/events/streamPoll';
-import { runPoll } from './harness';
+import { runPoll, runWorkflow } from './harness';
 import { AsanaSimulator } from './simulator';
 
 const MINUTE = 60_000;
@@ -398,5 +399,66 @@ describe('Replay From (audit trigger)', () => {
 			replay_from: replayFrom,
 		});
 		expect(gids(items)).toEqual([event[0].gid]);
+	});
+});
+
+describe('Asana Events › Get Events: Recover Changes on Expired Token', () => {
+	it('with an expired token, returns one recovered item per task changed since the given time, and a fresh token', async () => {
+		const project = sim.createProject('Own token');
+		const unchanged = sim.createTask({ name: 'Unchanged', projectGids: [project.gid] });
+		await pause(20);
+		const parameters = (extra: IDataObject = {}) =>
+			({
+				authentication: 'accessToken',
+				resource: 'event',
+				operation: 'getEvents',
+				source: 'resource',
+				asanaObject: { __rl: true, mode: 'id', value: project.gid },
+				sync: '={{ $json.sync }}',
+				...extra,
+			}) as INodeParameters;
+		const runNode = async (extra: IDataObject, sync: string) =>
+			await runWorkflow({
+				nodeType: new AsanaEvents(),
+				parameters: parameters(extra),
+				credentials: { asanaEventsApi: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl } },
+				inputItems: [{ sync }],
+			});
+		const started = await runNode({}, '');
+		const lastUsed = new Date().toISOString();
+		await pause(20);
+		const changed = sim.createTask({ name: 'Changed', projectGids: [project.gid] });
+		sim.expireSyncTokens();
+		const sync = String(started.items[0].json.sync);
+
+		const plain = await runNode({}, sync);
+		expect(plain.items[0].json.recovered).toBeUndefined();
+		const recovered = await runNode({ recoverChanges: true, recoverSince: lastUsed }, sync);
+		expect(recovered.error).toBeUndefined();
+		expect(recovered.items.map((i) => i.json)).toEqual([
+			expect.objectContaining({
+				recovered: true,
+				resource_type: 'task',
+				gid: changed.gid,
+				sync_token_expired: true,
+				sync: expect.any(String),
+				gap: { from: lastUsed, to: expect.any(String) },
+			}),
+		]);
+		expect(recovered.items.map((i) => i.json.gid)).not.toContain(unchanged.gid);
+		const all = await runNode(
+			{ recoverChanges: true, recoverSince: lastUsed, output: 'allEvents' },
+			sync,
+		);
+		expect(all.items[0].json).toMatchObject({
+			events: [],
+			sync_token_expired: true,
+			recovered: [
+				expect.objectContaining({
+					gid: changed.gid,
+					current: expect.objectContaining({ name: 'Changed' }),
+				}),
+			],
+		});
 	});
 });
