@@ -188,6 +188,23 @@ describe('Replay From (events trigger)', () => {
 		expect(names(jsonOf((await poll(params(), staticData)).items))).toEqual(['E']);
 	});
 
+	it('passes over the events between the checkpoint it starts from and the time', async () => {
+		const project = sim.seeded.projects[0];
+		const [a, b] = sim.seeded.tasks;
+		const staticData: IDataObject = {};
+		const params = (options: IDataObject = {}) => resourceParams([project.gid], options);
+		await poll(params(), staticData);
+		sim.renameTask(a.gid, 'A');
+		await pause(30);
+		const replayFrom = new Date().toISOString();
+		await pause(30);
+		sim.renameTask(b.gid, 'B');
+		expect(names(jsonOf((await poll(params(), staticData)).items))).toEqual(['A', 'B']);
+		const replayed = jsonOf((await poll(params({ replayFrom }), staticData)).items);
+		expect(names(replayed)).toEqual(['B']);
+		expect(replayed[0].replayed).toBe(true);
+	});
+
 	it('stays within Max Events per Poll, and the rest of the window follows next poll', async () => {
 		const { staticData, params, replayFrom } = await history();
 		const first = jsonOf(
@@ -380,7 +397,11 @@ describe('Replay From (audit trigger)', () => {
 		const second = jsonOf((await pollAudit(auditParams(options), staticData)).items);
 		expect(gids(second)).toEqual([recent[3].gid, live.gid]);
 		expect(second.map((i) => i.replayed)).toEqual([true, undefined]);
+		// The replay is over: only the value acted on is kept, and a poll asks for the live stream alone.
+		expect((staticData.auditTrigger as IDataObject).replay).toEqual({ from: replayFrom });
+		sim.resetLog();
 		expect((await pollAudit(auditParams(options), staticData)).items).toBeNull();
+		expect(sim.requestLog).toHaveLength(1);
 		expect((await pollAudit(auditParams({ maxEventsPerPoll: 3 }), staticData)).items).toBeNull();
 	});
 

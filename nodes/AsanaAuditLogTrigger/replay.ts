@@ -4,7 +4,7 @@
  * where the live stream stood when it began (`end_at`), with a cursor of its own, while the
  * live stream stays where it is.
  */
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { INodeExecutionData } from 'n8n-workflow';
 
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { drainAuditLog, type AuditCursor } from '../shared/audit/auditStream';
@@ -17,7 +17,7 @@ import type { AuditReplay } from './state';
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface AuditReplayRound {
-	/** Replayed events, oldest first, each marked `replayed`. */
+	/** Replayed events, oldest first. */
 	events: AuditLogEvent[];
 	/** The replay to keep: the value acted on, and its cursor while it is under way. */
 	replay?: AuditReplay;
@@ -66,7 +66,6 @@ export async function replayAuditLog(
 		},
 		{ subject: settings.workspaceLabel },
 	);
-	for (const event of result.events) (event as unknown as IDataObject).replayed = true;
 	return {
 		events: result.events,
 		replay: result.backlog
