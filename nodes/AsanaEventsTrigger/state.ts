@@ -291,6 +291,9 @@ export class EventsTriggerState {
 		start: (record: StreamRecord) => { checkpoint?: Checkpoint; reachableFrom?: number },
 	): Array<{ target: WatchedTarget; label: string; reachableFrom?: number }> {
 		const streams = { ...this.state.streams };
+		// Asana's clock may run ahead of this one: the newest event emitted counts as read too.
+		const newestEmitted = Date.parse(this.state.newestEmitted ?? '') || 0;
+		const lastRead = (record: StreamRecord) => Math.max(record.lastPollAt, newestEmitted);
 		const starts = targets.map((target) => {
 			const key = streamKey(target);
 			const record = streams[key];
@@ -301,7 +304,7 @@ export class EventsTriggerState {
 					cursor: { sync: found.checkpoint[1] },
 					replay: {
 						from: new Date(found.reachableFrom ?? found.checkpoint[0]).toISOString(),
-						until: new Date(record.lastPollAt).toISOString(),
+						until: new Date(lastRead(record)).toISOString(),
 					},
 				};
 			}
