@@ -55,7 +55,7 @@ const names = (items: IDataObject[]) =>
 	items.filter((i) => i.resource).map((i) => (i.resource as IDataObject).name);
 
 describe('checkpoints', () => {
-	it('keeps every poll of the last 15 minutes, one per 5 minutes to 2 hours, one per 15 minutes to 24 hours', () => {
+	it('keeps every one-minute poll of the last 15 minutes (one per 30 seconds of faster ones), one per 5 minutes to 2 hours, one per 15 minutes to 24 hours', () => {
 		let history: Checkpoint[] = [];
 		const start = Date.parse('2026-11-01T00:00:00Z');
 		const end = start + 30 * HOUR;
@@ -65,6 +65,11 @@ describe('checkpoints', () => {
 		expect(Math.max(...ages)).toBeLessThanOrEqual(24 * HOUR);
 		expect(Math.max(...ages)).toBeGreaterThan(23.5 * HOUR);
 		expect(ages.filter((age) => age <= 15 * MINUTE)).toHaveLength(16);
+		// Polls every second keep one checkpoint per 30 seconds lately.
+		let burst: Checkpoint[] = [];
+		for (let time = start; time <= start + 10 * MINUTE; time += 1000)
+			burst = addCheckpoint(burst, [time, `token:${time}`], time);
+		expect(burst.length).toBeLessThanOrEqual(21);
 		const gaps = history.slice(1).map(([time], i) => time - history[i][0]);
 		for (let i = 0; i < gaps.length; i++) {
 			const age = end - history[i][0];
@@ -94,43 +99,49 @@ describe('checkpoints', () => {
 		expect(replayStart([], now, now)).toEqual({});
 	});
 
-	it('static data of 5 streams after 24 hours of one-minute polls stays under 64 KB', () => {
-		const staticData: IDataObject = {};
-		const targets = Array.from({ length: 5 }, (_, i) => ({
-			kind: 'resource' as const,
-			gid: `120000000000${1000 + i}`,
-		}));
-		const start = Date.parse('2026-11-01T00:00:00Z');
-		let serial = 0;
-		for (let time = start; time <= start + 24 * HOUR; time += MINUTE) {
-			const state = EventsTriggerState.read(staticData);
-			const recent = Array.from(
-				{ length: 1000 },
-				(_, i) => `k${String(serial + i).padStart(11, '0')}`,
-			);
-			const result: PollResult = {
-				streams: targets.map((target) => ({
-					target,
-					// Asana's tokens are 32 hex digits and a serial.
-					cursor: { sync: `${'f'.repeat(32)}:${++serial}` },
-					events: [],
-					expired: false,
-					unread: false,
-				})),
-				emitted: 0,
-				backlog: false,
-				requests: 5,
-				recent: { keys: recent, newestEmitted: new Date(time).toISOString() },
-			};
-			state.advance(result, time);
-			state.save();
-		}
-		const stored = readStoredState(staticData);
-		for (const record of Object.values(stored.streams))
-			expect(record.checkpoints?.length).toBeGreaterThan(100);
-		const bytes = Buffer.byteLength(JSON.stringify(staticData));
-		expect(bytes).toBeLessThanOrEqual(64 * 1024);
-	});
+	it.each([
+		[5, MINUTE],
+		[50, MINUTE],
+	])(
+		'static data of %i streams after 24 hours of polls every %i ms stays under 64 KB',
+		(count, every) => {
+			const staticData: IDataObject = {};
+			const targets = Array.from({ length: count }, (_, i) => ({
+				kind: 'resource' as const,
+				gid: `120000000000${1000 + i}`,
+			}));
+			const start = Date.parse('2026-11-01T00:00:00Z');
+			let serial = 0;
+			for (let time = start; time <= start + 24 * HOUR; time += every) {
+				const state = EventsTriggerState.read(staticData);
+				const recent = Array.from(
+					{ length: 1000 },
+					(_, i) => `k${String(serial + i).padStart(11, '0')}`,
+				);
+				const result: PollResult = {
+					streams: targets.map((target) => ({
+						target,
+						// Asana's tokens are 32 hex digits and a serial.
+						cursor: { sync: `${'f'.repeat(32)}:${++serial}` },
+						events: [],
+						expired: false,
+						unread: false,
+					})),
+					emitted: 0,
+					backlog: false,
+					requests: 5,
+					recent: { keys: recent, newestEmitted: new Date(time).toISOString() },
+				};
+				state.advance(result, time);
+				state.save();
+			}
+			const stored = readStoredState(staticData);
+			for (const record of Object.values(stored.streams))
+				expect(record.checkpoints?.length).toBeGreaterThanOrEqual(Math.min(100, 700 / count));
+			const bytes = Buffer.byteLength(JSON.stringify(staticData));
+			expect(bytes).toBeLessThanOrEqual(64 * 1024);
+		},
+	);
 
 	it('reads layout version 2 as version 3, every field kept', () => {
 		const v2 = {

@@ -13,7 +13,11 @@ import {
 	type StreamToPoll,
 } from '../shared/events/streamPoll';
 import type { StreamCursor } from '../shared/events/eventStream';
-import { addCheckpoint, type Checkpoint } from '../shared/events/checkpoints';
+import {
+	addCheckpoint,
+	CHECKPOINTS_PER_TRIGGER,
+	type Checkpoint,
+} from '../shared/events/checkpoints';
 import type { RecoveryProgress } from '../shared/events/gapRecovery';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
@@ -146,13 +150,14 @@ function historyAfter(
 	before: StreamRecord | undefined,
 	polled: PollResult['streams'][number],
 	pollTime: number,
+	maxCheckpoints: number,
 ): Pick<StreamRecord, 'checkpoints' | 'replay' | 'recovery'> {
 	const cursor = polled.cursor;
 	let checkpoints = before?.checkpoints;
 	if (cursor && !cursor.emitted?.length && !polled.unread) {
 		const last = polled.events.at(-1)?.created_at;
 		const time = polled.backlog && last ? Math.min(pollTime, Date.parse(last) + 1) : pollTime;
-		checkpoints = addCheckpoint(checkpoints, [time, cursor.sync], pollTime);
+		checkpoints = addCheckpoint(checkpoints, [time, cursor.sync], pollTime, maxCheckpoints);
 	}
 	// A replay ends once its stream is read to the end, or past the window, or refused.
 	const lastRead = polled.events.at(-1)?.created_at;
@@ -233,6 +238,8 @@ export class EventsTriggerState {
 	 */
 	advance(result: PollResult, pollTime: number): void {
 		const streams: Record<string, StreamRecord> = {};
+		// The trigger's share of checkpoints, split between its streams.
+		const maxCheckpoints = Math.floor(CHECKPOINTS_PER_TRIGGER / Math.max(1, result.streams.length));
 		for (const polled of result.streams) {
 			if (!polled.cursor) continue;
 			const key = streamKey(polled.target);
@@ -247,7 +254,7 @@ export class EventsTriggerState {
 				lastPollAt: polled.unread && before ? before.lastPollAt : pollTime,
 				...(resourceType ? { resourceType } : {}),
 				...(name ? { name } : {}),
-				...historyAfter(before, polled, pollTime),
+				...historyAfter(before, polled, pollTime, maxCheckpoints),
 			};
 		}
 		const count = result.streams.length;
@@ -281,9 +288,9 @@ export class EventsTriggerState {
 	}
 
 	/**
-	 * Starts a replay of the watched streams from `from`: each stream that has a checkpoint
-	 * goes back to it, and events up to its last read go out again. Returns per stream where
-	 * the replay starts (none: nothing to replay from).
+	 * Starts the replay of a Replay From `value`: each watched stream with a checkpoint that
+	 * `start` picks goes back to it, and its events up to its last read go out again. Returns
+	 * per stream from when the replay reaches (none: nothing to replay from).
 	 */
 	beginReplay(
 		value: string,
@@ -312,12 +319,6 @@ export class EventsTriggerState {
 		});
 		this.state = { ...this.state, streams, replayFrom: value };
 		return starts;
-	}
-
-	/** Remembers a Replay From value as acted on without replaying (a first start, a cleared value). */
-	noteReplayFrom(value: string | undefined): void {
-		this.state = { ...this.state, replayFrom: value };
-		if (value === undefined) delete this.state.replayFrom;
 	}
 
 	/** Streams with a gap recovery under way, in the order given. */

@@ -12,9 +12,15 @@ export const CHECKPOINT_MAX_AGE_MS = 24 * 3600 * 1000;
 
 const MINUTE = 60_000;
 
+/**
+ * Checkpoints one trigger keeps over all its streams: about 40 KB of static data, so that
+ * with the window of recent keys the whole stays under 64 KB.
+ */
+export const CHECKPOINTS_PER_TRIGGER = 700;
+
 /** How far apart kept checkpoints are, by age: every poll lately, sparser further back. */
 const SPACING_BY_AGE: Array<{ upTo: number; spacing: number }> = [
-	{ upTo: 15 * MINUTE, spacing: 0 },
+	{ upTo: 15 * MINUTE, spacing: 30_000 },
 	{ upTo: 2 * 60 * MINUTE, spacing: 5 * MINUTE },
 	{ upTo: CHECKPOINT_MAX_AGE_MS, spacing: 15 * MINUTE },
 ];
@@ -26,12 +32,14 @@ function spacingAt(age: number): number | undefined {
 /**
  * The history with `checkpoint` added (at its end: times only grow) and thinned: oldest
  * first, a checkpoint stays when it is young enough and far enough from the one kept before
- * it for its age. The result is the same however often it is thinned.
+ * it for its age; then, beyond `maxCount`, evenly chosen ones go, the oldest and the newest
+ * staying (many streams: each keeps fewer).
  */
 export function addCheckpoint(
 	history: readonly Checkpoint[] | undefined,
 	checkpoint: Checkpoint,
 	now: number,
+	maxCount = CHECKPOINTS_PER_TRIGGER,
 ): Checkpoint[] {
 	const all = [...(history ?? []).filter((entry) => entry[0] < checkpoint[0]), checkpoint];
 	const kept: Checkpoint[] = [];
@@ -42,7 +50,10 @@ export function addCheckpoint(
 		if (previous && entry !== checkpoint && entry[0] - previous[0] < spacing) continue;
 		kept.push(entry);
 	}
-	return kept;
+	if (kept.length <= maxCount) return kept;
+	if (maxCount <= 1) return [checkpoint];
+	const step = (kept.length - 1) / (maxCount - 1);
+	return Array.from({ length: maxCount }, (_, i) => kept[Math.round(i * step)]);
 }
 
 export type ReplayStart =
