@@ -97,6 +97,9 @@ export class RemoteSimulator {
 	async resetLog(): Promise<void> {
 		await this.call('resetLog');
 	}
+	async expireSyncTokens(): Promise<void> {
+		await this.call('expireSyncTokens');
+	}
 	async counters(): Promise<Counters> {
 		return await this.call('counters');
 	}

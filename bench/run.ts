@@ -32,6 +32,7 @@ import {
 	timed,
 } from './measure';
 import { hostFloorPoll } from './hostFloor';
+import { neverLost } from './neverLost';
 import { closeRawClient, rawDrainAudit, rawDrainEvents, rawQuietRequest } from './raw';
 import { RemoteSimulator } from './remoteSimulator';
 
@@ -717,6 +718,7 @@ async function main(): Promise<void> {
 		['concurrency', concurrency],
 		['static', staticDataSize],
 		['errors', errorPaths],
+		['neverLost', () => neverLost({ scan, startSimulator, row, fmt, fail })],
 	] as const;
 	// `npm run bench -- throughput concurrency` runs only those sections.
 	const chosen = process.argv.slice(2);

@@ -26,6 +26,10 @@ const PATHS = [
 	'/projects/{project_gid}',
 	'/goals/{goal_gid}',
 	'/projects/{project_gid}/custom_field_settings',
+	'/tasks',
+	'/tasks/{task_gid}/subtasks',
+	'/tasks/{task_gid}/stories',
+	'/workspaces/{workspace_gid}/tasks/search',
 ];
 const SCHEMAS = ['AuditLogEvent', 'ErrorResponse', 'GoalCompact'];
 

@@ -571,7 +571,7 @@ describe('Asana Events Trigger', () => {
 	describe('names the watched resources as Asana calls them', () => {
 		it('learns a project’s type and name from its events, for gap notices and log lines', async () => {
 			const project = sim.seeded.projects[0];
-			const params = resourceParams([project.gid]);
+			const params = resourceParams([project.gid], { onExpiredSyncToken: 'notify' });
 			const staticData: IDataObject = {};
 			await poll(params, staticData);
 			sim.addTaskToProject(sim.createTask({ name: 'New task' }).gid, project.gid);

@@ -151,6 +151,14 @@ const validate = {
 	customFieldSettings: ajv.compile(
 		responseSchema('/projects/{project_gid}/custom_field_settings', 200),
 	),
+	tasks: ajv.compile(responseSchema('/tasks', 200)),
+	subtasks: ajv.compile(responseSchema('/tasks/{task_gid}/subtasks', 200)),
+	stories: ajv.compile(responseSchema('/tasks/{task_gid}/stories', 200)),
+	search: ajv.compile(responseSchema('/workspaces/{workspace_gid}/tasks/search', 200)),
+	/** A task with opt_fields: each item of a list holds the fields asked for of TaskResponse. */
+	taskRecord: ajv.compile(
+		(responseSchema('/tasks/{task_gid}', 200).properties as Record<string, Schema>).data,
+	),
 };
 
 function expectValid(validator: ValidateFunction, value: unknown): void {
@@ -389,6 +397,47 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		expect(named.body.data).toEqual([
 			{ gid: expect.any(String), custom_field: { gid: expect.any(String), name: 'Effort' } },
 		]);
+	});
+
+	it('serves the state endpoints that recover a gap: tasks modified since, subtasks, stories, search', async () => {
+		const project = sim.createProject('Recovery shapes');
+		const before = sim.createTask({ name: 'Untouched', projectGids: [project.gid] });
+		const since = new Date(Date.now() + 30_000).toISOString();
+		sim.advanceClock(60_000);
+		const changed = sim.createTask({ name: 'Touched', projectGids: [project.gid] });
+		sim.createTask({ name: 'Child', parentGid: changed.gid });
+		sim.addComment(changed.gid, 'New comment');
+		const all = await get(`/tasks?project=${project.gid}&limit=1`);
+		expectValid(validate.tasks, all.body);
+		expect(all.body.next_page.offset).toEqual(expect.any(String));
+		const recent = await get(`/tasks?project=${project.gid}&modified_since=${enc(since)}`);
+		expectValid(validate.tasks, recent.body);
+		expect(recent.body.data.map((t: Json) => t.gid)).toEqual([changed.gid]);
+		expect(recent.body.next_page).toBeNull();
+		const fields = 'name,modified_at,completed,assignee,projects,parent,permalink_url';
+		const full = await get(`/tasks?project=${project.gid}&opt_fields=${fields}`);
+		for (const task of full.body.data) expectValid(validate.taskRecord, task);
+		expect(full.body.data.map((t: Json) => t.gid)).toContain(before.gid);
+		expectValid(validate.subtasks, (await get(`/tasks/${changed.gid}/subtasks`)).body);
+		const stories = await get(`/tasks/${changed.gid}/stories`);
+		expectValid(validate.stories, stories.body);
+		expect(stories.body.data[0].text).toBe('New comment');
+		const search = await get(
+			`/workspaces/${sim.workspaceGid}/tasks/search?modified_at.after=${enc(since)}&sort_by=modified_at&sort_ascending=true&limit=100`,
+		);
+		expectValid(validate.search, search.body);
+		expect(search.body.data.map((t: Json) => t.gid)).toContain(changed.gid);
+		expect(search.body.data.map((t: Json) => t.gid)).not.toContain(before.gid);
+		for (const bad of [
+			'/tasks',
+			`/tasks?project=${project.gid}&modified_since=yesterday`,
+			`/workspaces/${sim.workspaceGid}/tasks/search?sort_by=size`,
+			`/workspaces/${sim.workspaceGid}/tasks/search?offset=abc`,
+		]) {
+			const answer = await get(bad);
+			expect(answer.status).toBe(400);
+			expectValid(validate.error, answer.body);
+		}
 	});
 
 	it('answers errors as ErrorResponse, with a phrase on 500', async () => {

@@ -1140,3 +1140,30 @@ describe('simulator: control API', () => {
 		expect(code).toBe(0);
 	});
 });
+
+describe('simulator clock', () => {
+	it('ages sync tokens when the clock is advanced: a token older than 24 hours answers 412', async () => {
+		const sim = await AsanaSimulator.start();
+		try {
+			const project = sim.seeded.projects[0];
+			const get = async (sync?: string) =>
+				await fetch(
+					`${sim.baseUrl}/events?resource=${project.gid}${sync ? `&sync=${encodeURIComponent(sync)}` : ''}`,
+					{ headers: { Authorization: `Bearer ${sim.tokens.alice}` } },
+				);
+			const start = (await (await get()).json()) as { sync: string };
+			sim.advanceClock(23 * 3600 * 1000);
+			expect((await get(start.sync)).status).toBe(200);
+			sim.advanceClock(2 * 3600 * 1000);
+			expect((await get(start.sync)).status).toBe(412);
+			const control = await fetch(`${sim.origin}/_sim/advance-clock`, {
+				method: 'POST',
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ ms: 1000 }),
+			});
+			expect(control.status).toBe(200);
+		} finally {
+			await sim.stop();
+		}
+	});
+});

@@ -24,6 +24,7 @@ import { createTransport, type AsanaTransport } from '../shared/asana/transport'
 import type { AuditLogEvent } from '../shared/asana/types';
 import { auditTriggerProperties } from './description';
 import { readSettings, type AuditTriggerSettings } from './parameters';
+import { replayAuditLog } from './replay';
 import { openState, type AuditStateSession } from './state';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -101,6 +102,15 @@ async function pollStream(
 	}
 
 	const budget = new DrainBudget(settings.maxEventsPerPoll, deadline);
+	// A replay goes first: its events are older than the live stream's.
+	const replay = await replayAuditLog(
+		transport,
+		settings,
+		state.replay(),
+		cursor,
+		budget,
+		Date.now(),
+	);
 	const result = await drainAuditLog(
 		transport,
 		settings.workspaceGid,
@@ -109,14 +119,21 @@ async function pollStream(
 		{ server: settings.server, client: settings.client },
 		{ subject: settings.workspaceLabel },
 	);
-	state.save({ key: settings.streamKey, cursor: result.cursor });
+	state.save({ key: settings.streamKey, cursor: result.cursor }, replay.replay);
 	if (result.backlog) {
 		const reason = result.deferred ?? budget.limitReached();
 		ctx.logger.info(
 			`${pollOrigin(ctx)}: ${settings.workspaceLabel}: ${result.events.length} audit events in ${result.requests} requests, the rest next poll (${reason})`,
 		);
 	}
-	return result.events.length ? [toItems(result.events, settings.outputFormat)] : null;
+	const replayed = toItems(replay.events, settings.outputFormat);
+	for (const item of replayed) item.json.replayed = true;
+	const items = [
+		...(replay.notice ? [replay.notice] : []),
+		...replayed,
+		...toItems(result.events, settings.outputFormat),
+	];
+	return items.length ? [items] : null;
 }
 
 export class AsanaAuditLogTrigger implements INodeType {

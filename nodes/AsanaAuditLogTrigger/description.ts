@@ -4,6 +4,7 @@ import { auditOutputFormatProperty, legacySimplifyOption } from '../shared/audit
 import { auditLogFilterOptions } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/descriptions';
+import { replayFromProperty } from '../shared/replay/replayFrom';
 
 export const auditTriggerProperties: INodeProperties[] = [
 	workspaceLocator({
@@ -62,6 +63,12 @@ export const auditTriggerProperties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [maxEventsPerPollProperty, legacySimplifyOption],
+		options: [
+			maxEventsPerPollProperty,
+			replayFromProperty(
+				`Set a time to emit again every event since then that Asana still has (up to ${AUDIT_LOG_RETENTION_DAYS} days back), marked "replayed", before going on with new events. Acts once per value.`,
+			),
+			legacySimplifyOption,
+		],
 	},
 ];

@@ -7,6 +7,7 @@ import type { AuditClientFilters, AuditServerFilters } from '../shared/audit/aud
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { invalidParameter, readMaxEventsPerPoll, readWorkspace } from '../shared/editor/parameters';
 import { objectLabel } from '../shared/editor/resourceRef';
+import { readReplayFrom, type ReplayFrom } from '../shared/replay/replayFrom';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -23,6 +24,7 @@ export interface AuditTriggerSettings {
 	client: AuditClientFilters;
 	maxEventsPerPoll: number;
 	outputFormat: AuditOutputFormat;
+	replayFrom?: ReplayFrom;
 	/** Fingerprint of workspace, filters and start: another fingerprint is another stream. */
 	streamKey: string;
 }
@@ -111,6 +113,7 @@ export function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
 			ctx.getNodeParameter('outputFormat', 'asana'),
 			options,
 		),
+		replayFrom: readReplayFrom(ctx, options, Date.now()),
 		streamKey: streamKey(workspaceGid, filters, start, startConfig),
 	};
 }

@@ -23,9 +23,21 @@ export interface AuditStream {
 	cursor: AuditCursor;
 }
 
+/**
+ * The Replay From value last acted on (`from`, as configured) and, while its replay is under
+ * way, where it stands: a cursor of its own over the window from that time up to `until`,
+ * where the live stream stood when the replay began.
+ */
+export interface AuditReplay {
+	from: string;
+	cursor?: AuditCursor;
+	until?: string;
+}
+
 export interface AuditTriggerState {
 	version: typeof STATE_VERSION;
 	stream: AuditStream;
+	replay?: AuditReplay;
 }
 
 /** As 0.1 wrote it. */
@@ -66,7 +78,10 @@ export interface AuditStateSession {
 	cursorOf(key: string): AuditCursor | undefined;
 	/** Gids the node emitted lately, whichever stream: gids are unique across filters. */
 	emittedGids(): string[];
-	save(stream: AuditStream): void;
+	/** The replay last begun, or under way. */
+	replay(): AuditReplay | undefined;
+	/** Saves the stream and, when given, the replay beside it (otherwise the stored one stays). */
+	save(stream: AuditStream, replay?: AuditReplay): void;
 	release(): void;
 }
 
@@ -83,7 +98,9 @@ export function openState(ctx: IPollFunctions): AuditStateSession | PollBusy {
 	return {
 		cursorOf: (key) => (stored?.stream.key === key ? stored.stream.cursor : undefined),
 		emittedGids: () => stored?.stream.cursor.recent ?? [],
-		save: (stream) => writeState(staticData, { version: STATE_VERSION, stream }),
+		replay: () => stored?.replay,
+		save: (stream, replay = stored?.replay) =>
+			writeState(staticData, { version: STATE_VERSION, stream, ...(replay ? { replay } : {}) }),
 		release: () => lock.release(),
 	};
 }

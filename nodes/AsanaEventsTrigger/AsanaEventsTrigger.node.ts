@@ -38,6 +38,8 @@ import {
 	type StreamEvents,
 } from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
+import { recoverGaps } from './recovery';
+import { beginReplay, markReplayed } from './replay';
 import { EventsTriggerState, openState, type StreamGap } from './state';
 
 const TEST_EVENT_SAMPLE_SIZE = 10;
@@ -209,7 +211,9 @@ async function pollActive(
 ): Promise<INodeExecutionData[][] | null> {
 	const filters = await effectiveFilters(ctx, settings, transport, state);
 	const budget = budgetFor(settings.maxEventsPerPoll, deadline);
+	const replayNotices = beginReplay(state, settings.targets, settings.replayFrom, Date.now());
 	const result = await runPoll(settings, transport, state, filters, budget);
+	markReplayed(result, (target) => state.replayOf(target));
 
 	const gaps = state.gapsIn(result);
 	if (settings.onExpired === 'fail' && gaps.length) {
@@ -229,6 +233,9 @@ async function pollActive(
 		return null;
 	}
 	state.advance(result, Date.now());
+	if (settings.onExpired === 'recover')
+		items.unshift(...(await recoverGaps(transport, state, settings, gaps, Date.now())));
+	items.unshift(...replayNotices);
 	state.save();
 	if (result.backlog) {
 		// Operators see why a poll stopped early; the reasons hold paths and statuses, never a token.

@@ -9,6 +9,7 @@ import {
 } from '../shared/editor/descriptions';
 import { eventFormatProperty } from '../shared/events/eventOutput';
 import { TRIGGER_ON_OPTIONS } from '../shared/events/triggerOn';
+import { replayFromProperty } from '../shared/replay/replayFrom';
 
 export const eventsTriggerProperties: INodeProperties[] = [
 	{
@@ -77,6 +78,12 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			'Asana keeps a sync token for at most 24 hours. When the stored one has expired, events in between may be lost on Asana’s side; the trigger continues from now in every case.',
 		options: [
 			{
+				name: 'Recover Changes',
+				value: 'recover',
+				description:
+					'Emit the gap notice, then one item per task, story, project or goal that changed in the gap, read from Asana’s current state (marked "recovered")',
+			},
+			{
 				name: 'Emit a Gap Notice Item',
 				value: 'notify',
 				description:
@@ -93,7 +100,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				description: 'Continue from now without telling',
 			},
 		],
-		default: 'notify',
+		default: 'recover',
 	},
 	{
 		displayName: 'Filters',
@@ -195,6 +202,18 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			},
 			maxEventsPerPollProperty,
 			eventFormatProperty(),
+			{
+				displayName: 'Recovery Requests per Poll',
+				name: 'recoveryRequestsPerPoll',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1000 },
+				default: 20,
+				description:
+					'How many requests one poll may make to recover what changed while a sync token was expired; a larger recovery goes on in the next polls',
+			},
+			replayFromProperty(
+				'Set a time to emit again every event since then that Asana still has (up to 24 hours back), marked "replayed", before going on with new events. Acts once per value.',
+			),
 			{
 				displayName: 'Test Event Wait (Seconds)',
 				name: 'testEventWaitSeconds',

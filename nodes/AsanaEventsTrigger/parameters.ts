@@ -13,8 +13,9 @@ import { GID_PATTERN } from '../shared/editor/resourceRef';
 import type { StreamTarget } from '../shared/asana/types';
 import { readEventFormat, type EventFormat } from '../shared/events/eventOutput';
 import { isTriggerOn, type TriggerOnRules } from '../shared/events/triggerOn';
+import { readReplayFrom, type ReplayFrom } from '../shared/replay/replayFrom';
 
-export type OnExpiredSyncToken = 'notify' | 'fail' | 'ignore';
+export type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
 
 /** A watched stream, with the name it was picked from the list by. */
 export type WatchedTarget = StreamTarget & { listedName?: string };
@@ -31,6 +32,9 @@ export interface EventsTriggerSettings {
 	fetchCurrentResource: boolean;
 	testEventWaitSeconds: number;
 	format: EventFormat;
+	replayFrom?: ReplayFrom;
+	/** Requests one poll may make to recover what changed while a token was expired. */
+	recoveryRequestsPerPoll: number;
 }
 
 function readTargets(ctx: IPollFunctions): WatchedTarget[] {
@@ -139,7 +143,7 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 		authentication: ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod,
 		targets: readTargets(ctx),
 		triggerOn,
-		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'notify') as OnExpiredSyncToken,
+		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'recover') as OnExpiredSyncToken,
 		filters: {
 			actions,
 			resourceTypes: splitList(filters.resourceTypes),
@@ -169,5 +173,15 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 			120,
 		),
 		format: readEventFormat(options.format),
+		replayFrom: readReplayFrom(ctx, options, Date.now()),
+		recoveryRequestsPerPoll: readIntegerOption(
+			ctx,
+			options,
+			'recoveryRequestsPerPoll',
+			'Recovery Requests per Poll',
+			20,
+			1,
+			1000,
+		),
 	};
 }

@@ -13,12 +13,18 @@ import {
 	type StreamToPoll,
 } from '../shared/events/streamPoll';
 import type { StreamCursor } from '../shared/events/eventStream';
+import {
+	addCheckpoint,
+	CHECKPOINTS_PER_TRIGGER,
+	type Checkpoint,
+} from '../shared/events/checkpoints';
+import type { RecoveryProgress } from '../shared/events/gapRecovery';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { streamLabel } from './output';
 import type { WatchedTarget } from './parameters';
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 /** Names are kept for messages only: a long one is cut, so static data stays small. */
 const MAX_NAME_LENGTH = 100;
 
@@ -33,6 +39,17 @@ export interface StreamRecord {
 	/** The watched object's type and name, as Asana gave them in its events. */
 	resourceType?: string;
 	name?: string;
+	/** Tokens of past polls, oldest first, thinned with age: where a replay can start. */
+	checkpoints?: Checkpoint[];
+	/** A replay under way: events created from `from` to `until` (ISO) go out again, marked. */
+	replay?: StreamReplay;
+	/** A gap recovery under way: where it goes on next poll. */
+	recovery?: RecoveryProgress;
+}
+
+export interface StreamReplay {
+	from: string;
+	until: string;
 }
 
 /** What `staticData.eventsTrigger` holds: about 1000 short keys and a record per stream. */
@@ -47,7 +64,12 @@ export interface StoredEventsState {
 	rotation: number;
 	/** The credential's own user, for "Ignore Events by the Credential’s User". */
 	credentialUser?: { credentialId: string; gid: string };
+	/** The Replay From value last acted on, so each value replays once. */
+	replayFrom?: string;
 }
+
+/** Layout version 2: version 3 adds optional fields only (checkpoints, replay, recovery). */
+type StoredV2 = Omit<StoredEventsState, 'version'> & { version: 2 };
 
 /** Layout version 1, as release 0.1 wrote it: a flat stream record, the user beside the state. */
 interface StoredV1 {
@@ -97,6 +119,7 @@ export function readStoredState(staticData: IDataObject): StoredEventsState {
 	const stored = staticData.eventsTrigger;
 	if (!isRecord(stored) || !isRecord(stored.streams)) return emptyState();
 	if (stored.version === STATE_VERSION) return stored as unknown as StoredEventsState;
+	if (stored.version === 2) return { ...(stored as unknown as StoredV2), version: STATE_VERSION };
 	if (stored.version === 1) return fromV1(stored as unknown as StoredV1, staticData.credentialUser);
 	return emptyState();
 }
@@ -116,6 +139,39 @@ export interface StreamGap {
 	/** The stream in words, e.g. project “Website relaunch” (1200000000000005). */
 	label: string;
 	lastPollAt?: number;
+}
+
+/**
+ * A stream's checkpoints, replay and recovery after a poll. A checkpoint is the new token
+ * when no page is left half emitted, dated no earlier than the token: at the poll's end, or
+ * just after the last event read when the stream has more left.
+ */
+function historyAfter(
+	before: StreamRecord | undefined,
+	polled: PollResult['streams'][number],
+	pollTime: number,
+	maxCheckpoints: number,
+): Pick<StreamRecord, 'checkpoints' | 'replay' | 'recovery'> {
+	const cursor = polled.cursor;
+	let checkpoints = before?.checkpoints;
+	if (cursor && !cursor.emitted?.length && !polled.unread) {
+		const last = polled.events.at(-1)?.created_at;
+		const time = polled.backlog && last ? Math.min(pollTime, Date.parse(last) + 1) : pollTime;
+		checkpoints = addCheckpoint(checkpoints, [time, cursor.sync], pollTime, maxCheckpoints);
+	}
+	// A replay ends once its stream is read to the end, or past the window, or refused.
+	const lastRead = polled.events.at(-1)?.created_at;
+	const replayGoesOn =
+		!!before?.replay &&
+		!polled.expired &&
+		(polled.backlog === true || polled.unread) &&
+		!(lastRead && lastRead > before.replay.until);
+	const replay = replayGoesOn ? before?.replay : undefined;
+	return {
+		...(checkpoints?.length ? { checkpoints } : {}),
+		...(replay ? { replay } : {}),
+		...(before?.recovery ? { recovery: before.recovery } : {}),
+	};
 }
 
 /**
@@ -150,6 +206,7 @@ export class EventsTriggerState {
 		return [...targets.slice(rotation), ...targets.slice(0, rotation)].map((target) => ({
 			target,
 			cursor: this.state.streams[streamKey(target)]?.cursor,
+			replay: this.state.streams[streamKey(target)]?.replay,
 			subject: subjectOf(target, this.label(target)),
 		}));
 	}
@@ -181,6 +238,8 @@ export class EventsTriggerState {
 	 */
 	advance(result: PollResult, pollTime: number): void {
 		const streams: Record<string, StreamRecord> = {};
+		// The trigger's share of checkpoints, split between its streams.
+		const maxCheckpoints = Math.floor(CHECKPOINTS_PER_TRIGGER / Math.max(1, result.streams.length));
 		for (const polled of result.streams) {
 			if (!polled.cursor) continue;
 			const key = streamKey(polled.target);
@@ -195,6 +254,7 @@ export class EventsTriggerState {
 				lastPollAt: polled.unread && before ? before.lastPollAt : pollTime,
 				...(resourceType ? { resourceType } : {}),
 				...(name ? { name } : {}),
+				...historyAfter(before, polled, pollTime, maxCheckpoints),
 			};
 		}
 		const count = result.streams.length;
@@ -220,6 +280,77 @@ export class EventsTriggerState {
 				streams[key] = { ...streams[key], cursor: polled.cursor, lastPollAt: pollTime };
 		}
 		this.state = { ...this.state, streams };
+	}
+
+	/** The Replay From value acted on last. */
+	get replayFrom(): string | undefined {
+		return this.state.replayFrom;
+	}
+
+	/**
+	 * Starts the replay of a Replay From `value`: each watched stream with a checkpoint that
+	 * `start` picks goes back to it, and its events up to its last read go out again. Returns
+	 * per stream from when the replay reaches (none: nothing to replay from).
+	 */
+	beginReplay(
+		value: string,
+		targets: WatchedTarget[],
+		start: (record: StreamRecord) => { checkpoint?: Checkpoint; reachableFrom?: number },
+	): Array<{ target: WatchedTarget; label: string; reachableFrom?: number }> {
+		const streams = { ...this.state.streams };
+		// Asana's clock may run ahead of this one: the newest event emitted counts as read too.
+		const newestEmitted = Date.parse(this.state.newestEmitted ?? '') || 0;
+		const lastRead = (record: StreamRecord) => Math.max(record.lastPollAt, newestEmitted);
+		const starts = targets.map((target) => {
+			const key = streamKey(target);
+			const record = streams[key];
+			const found = record ? start(record) : {};
+			if (record && found.checkpoint) {
+				streams[key] = {
+					...record,
+					cursor: { sync: found.checkpoint[1] },
+					replay: {
+						from: new Date(found.reachableFrom ?? found.checkpoint[0]).toISOString(),
+						until: new Date(lastRead(record)).toISOString(),
+					},
+				};
+			}
+			return { target, label: this.label(target), reachableFrom: found.reachableFrom };
+		});
+		this.state = { ...this.state, streams, replayFrom: value };
+		return starts;
+	}
+
+	/** Streams with a gap recovery under way, in the order given. */
+	recoveries(
+		targets: WatchedTarget[],
+	): Array<{ target: WatchedTarget; progress: RecoveryProgress }> {
+		return targets.flatMap((target) => {
+			const progress = this.state.streams[streamKey(target)]?.recovery;
+			return progress ? [{ target, progress }] : [];
+		});
+	}
+
+	/** A stream's recovery goes on from `progress`, or is over (undefined). */
+	setRecovery(target: WatchedTarget, progress: RecoveryProgress | undefined): void {
+		const key = streamKey(target);
+		const record = this.state.streams[key];
+		if (!record) return;
+		const { recovery: _done, ...rest } = record;
+		this.state = {
+			...this.state,
+			streams: { ...this.state.streams, [key]: progress ? { ...rest, recovery: progress } : rest },
+		};
+	}
+
+	/** The replay under way on a stream, if any. */
+	replayOf(target: WatchedTarget): StreamReplay | undefined {
+		return this.state.streams[streamKey(target)]?.replay;
+	}
+
+	/** What Asana told of the stream: its resource type, if known. */
+	resourceTypeOf(target: WatchedTarget): string | undefined {
+		return this.state.streams[streamKey(target)]?.resourceType;
 	}
 
 	/** The credential's own user: asked of Asana once per credential, then kept. */

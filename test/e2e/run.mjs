@@ -262,6 +262,7 @@ async function main() {
 		overlapEvents: '/e2e/overlap-events',
 		overlapAudit: '/e2e/overlap-audit',
 		killEvents: '/e2e/kill-events',
+		neverLost: '/e2e/never-lost',
 	};
 	add(
 		triggerWorkflows,
@@ -358,6 +359,18 @@ async function main() {
 		trigger: eventsTriggerNode({ gids: [P2], pollTimes: FAST_POLL_TIMES }),
 	});
 	save(killWorkflow);
+	// Replay From and Recover Changes, activated at the end (the simulator's clock moves on there).
+	const neverLostWorkflow = triggerToSink({
+		id: 'e2eNeverLost0001',
+		name: 'E2E: events of project 2 every 10 s, Recover Changes → sink',
+		url: sink.url + sinkPath.neverLost,
+		trigger: eventsTriggerNode({
+			gids: [P2],
+			pollTimes: FAST_POLL_TIMES,
+			onExpiredSyncToken: 'recover',
+		}),
+	});
+	save(neverLostWorkflow);
 	add(
 		manualWorkflows,
 		manualWorkflow({
@@ -1164,6 +1177,126 @@ async function main() {
 			assert(!problems.length, problems.join('\n'));
 			return shown.join('; ');
 		},
+	);
+
+	// ---- what is never lost: Replay From, then Recover Changes --------------------------------
+	const neverLost = () => sink.bodies(sinkPath.neverLost);
+	const deliveredOnce = async (label, keys, pick) => {
+		let last;
+		await waitFor(
+			label,
+			() => (last = compareExactlyOnce(label, keys, pick(neverLost()))).complete,
+			{ timeoutMs: 4 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+		).catch((error) => {
+			throw new Error(`${error.message}\n${last?.text}`);
+		});
+		await sleep(FAST_POLL_GAP_MS + 2000);
+		const settled = compareExactlyOnce(label, keys, pick(neverLost()));
+		assert(settled.ok, settled.text);
+		return settled.text;
+	};
+	const liveEvents = (bodies) => bodies.filter((b) => b.resource && !b.replayed).map(eventKey);
+	let neverLostActive = false;
+	await check(
+		'Replay From set in the editor (parameter changed, workflow published again) → the window since then once more, marked "replayed", then live events once',
+		async () => {
+			// Only this workflow polls from here on (the others may be inactive already).
+			for (const wf of [...activated, ...overlapWorkflows, killWorkflow])
+				await n8n.rest('POST', `/rest/workflows/${wf.id}/deactivate`, {});
+			const activatedNow = await n8n.activate(neverLostWorkflow.id);
+			assert(
+				activatedNow.ok,
+				`${activatedNow.status} ${JSON.stringify(activatedNow.raw).slice(0, 800)}`,
+			);
+			neverLostActive = true;
+			const first = await sim.syncToken(P2);
+			await sleep(2000);
+			await sim.activity(3, P2);
+			const before = (await sim.eventsSince(P2, first)).events.map(eventKey);
+			await deliveredOnce('events before the replay time', before, liveEvents);
+			const replayFrom = new Date().toISOString();
+			const atReplayFrom = await sim.syncToken(P2);
+			await sleep(1000);
+			await sim.activity(4, P2);
+			const window = (await sim.eventsSince(P2, atReplayFrom)).events.map(eventKey);
+			await deliveredOnce('events of the window', [...before, ...window], liveEvents);
+
+			const wf = await n8n.restOk('GET', `/rest/workflows/${neverLostWorkflow.id}`);
+			const nodes = wf.nodes.map((node) =>
+				node.name === 'Trigger'
+					? {
+							...node,
+							parameters: {
+								...node.parameters,
+								options: { ...node.parameters.options, replayFrom },
+							},
+						}
+					: node,
+			);
+			await n8n.restOk('PATCH', `/rest/workflows/${neverLostWorkflow.id}`, {
+				versionId: wf.versionId,
+				name: wf.name,
+				nodes,
+				connections: wf.connections,
+			});
+			const published = await n8n.activate(neverLostWorkflow.id);
+			assert(published.ok, `${published.status} ${JSON.stringify(published.raw).slice(0, 800)}`);
+			const replayed = (bodies) => bodies.filter((b) => b.replayed === true).map(eventKey);
+			const replayText = await deliveredOnce('replayed events', window, replayed);
+			const after = await sim.syncToken(P2);
+			await sim.activity(2, P2);
+			const later = (await sim.eventsSince(P2, after)).events.map(eventKey);
+			const liveText = await deliveredOnce(
+				'live events after the replay',
+				[...before, ...window, ...later],
+				liveEvents,
+			);
+			return `replay: ${replayText}; live: ${liveText}`;
+		},
+		{ timeoutMs: 240_000 },
+	);
+
+	await check(
+		'Recover Changes: n8n down for longer than the token life (the simulator ages tokens 25 h) → after the restart the gap notice, then one recovered item per task changed meanwhile, with its current state',
+		async () => {
+			if (!neverLostActive) skip('the replay check did not activate the workflow');
+			const stopMs = await timed('n8n stop (token life)', () => n8n.stop());
+			log(`n8n stopped in ${fmtMs(stopMs)}; changing tasks while it is down`);
+			await sleep(1000);
+			const downFrom = await sim.syncToken(P2);
+			await sim.activity(15, P2);
+			const gapEvents = (await sim.eventsSince(P2, downFrom)).events;
+			await sim.control('advance-clock', { ms: 25 * 3600 * 1000 });
+			const state = await sim.state();
+			const inProject = new Set(
+				state.tasks.filter((t) => !t.deleted && t.projectGids.includes(P2)).map((t) => t.gid),
+			);
+			const touched = new Set(
+				gapEvents
+					.map((e) => (e.resource.resource_type === 'story' ? e.parent?.gid : e.resource.gid))
+					.filter((gid) => gid && inProject.has(gid)),
+			);
+			await timed('n8n start (after the token life)', () => n8n.start());
+			await waitFor('the gap notice', () => neverLost().some((b) => b.gap_notice === true), {
+				timeoutMs: 4 * FAST_POLL_GAP_MS,
+				intervalMs: 1000,
+			});
+			const recoveredText = await deliveredOnce('recovered tasks', [...touched], (bodies) =>
+				bodies.filter((b) => b.recovered === true && b.resource_type === 'task').map((b) => b.gid),
+			);
+			const notices = neverLost().filter((b) => b.gap_notice === true);
+			assert(notices.length === 1 && notices[0].recovery === 'recovering', JSON.stringify(notices));
+			const byGid = new Map(state.tasks.map((t) => [t.gid, t]));
+			for (const item of neverLost().filter(
+				(b) => b.recovered === true && b.resource_type === 'task',
+			))
+				assert(
+					item.current?.name === byGid.get(item.gid)?.name,
+					`current state of ${item.gid}: ${JSON.stringify(item.current)}`,
+				);
+			return `${touched.size} tasks changed while n8n was down: ${recoveredText}`;
+		},
+		{ timeoutMs: 300_000 },
 	);
 }
 

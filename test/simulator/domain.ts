@@ -26,6 +26,7 @@ export interface Project extends Compact {
 	archived: boolean;
 	ownerGid: string | null;
 	createdAt: string;
+	modifiedAt: string;
 }
 export interface Task extends Compact {
 	workspaceGid: string;
@@ -41,6 +42,8 @@ export interface Task extends Compact {
 	followers: Set<string>;
 	createdAt: string;
 	createdByGid: string | null;
+	/** Moves with every event on the task, its stories included, as Asana's `modified_at` does. */
+	modifiedAt: string;
 }
 export interface Goal extends Compact {
 	workspaceGid: string;
@@ -58,6 +61,8 @@ export interface CustomField extends Compact {
 export interface Story extends Compact {
 	text: string;
 	taskGid: string;
+	createdAt: string;
+	createdByGid: string | null;
 }
 
 export interface EventChange {
@@ -840,6 +845,7 @@ export class Domain {
 			archived: false,
 			ownerGid,
 			createdAt: this.iso(),
+			modifiedAt: this.iso(),
 		};
 		this.projects.set(project.gid, project);
 		return project;
@@ -937,6 +943,7 @@ export class Domain {
 
 	private emitTask(task: Task, draft: EventDraft): void {
 		const event = this.event(draft);
+		task.modifiedAt = event.created_at;
 		for (const stream of this.taskStreams(task)) this.push(stream, event);
 	}
 
@@ -973,6 +980,7 @@ export class Domain {
 			followers: new Set(opts.by ? [opts.by] : []),
 			createdAt: this.iso(),
 			createdByGid: opts.by,
+			modifiedAt: this.iso(),
 		};
 		this.tasks.set(task.gid, task);
 		const user = this.userCompact(opts.by);
@@ -1124,6 +1132,8 @@ export class Domain {
 			name: text.slice(0, 40),
 			text,
 			taskGid,
+			createdAt: this.iso(Math.max(this.now(), this.lastEventMs + 1)),
+			createdByGid: by,
 		};
 		this.stories.set(story.gid, story);
 		this.emitTask(task, {
@@ -1303,6 +1313,10 @@ export class Domain {
 			};
 			for (const list of lists[k]) list.push(event);
 		}
+		for (let k = 0; k < tasks.length && k < count; k++)
+			tasks[k].modifiedAt = this.iso(
+				start + k + Math.floor((count - 1 - k) / tasks.length) * tasks.length,
+			);
 		this.lastEventMs = Math.max(this.lastEventMs, start + count - 1);
 	}
 

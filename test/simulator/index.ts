@@ -98,10 +98,13 @@ export class AsanaSimulator {
 	private readonly refreshTokens = new Map<string, { userGid: string; clientId: string }>();
 	private readonly authorizationCodes = new Map<string, { userGid: string; clientId: string }>();
 	private server?: SimServer;
+	/** How far `advanceClock` moved the simulator's clock ahead of the one it was given. */
+	private clockOffsetMs = 0;
 
 	private constructor(options: SimulatorOptions) {
+		const now = options.now ?? Date.now;
 		this.domain = new Domain(
-			options.now ?? Date.now,
+			() => now() + this.clockOffsetMs,
 			options.seed ?? 1,
 			options.syncTokenMaxAgeMs ?? DAY,
 			options.auditOffsetMaxAgeMs ?? Number.POSITIVE_INFINITY,
@@ -305,6 +308,14 @@ export class AsanaSimulator {
 	/** How many events a stream (task, project, goal or workspace gid) holds. */
 	eventsEmitted(streamGid: string): number {
 		return this.domain.streams.get(streamGid)?.length ?? 0;
+	}
+
+	/**
+	 * Moves the simulator's clock on: sync tokens and audit offsets age by `ms`, and what
+	 * happens next is dated that much later. How a test lets tokens run out of life.
+	 */
+	advanceClock(ms: number): void {
+		this.clockOffsetMs += ms;
 	}
 
 	/** Every token issued so far (for that stream) now answers 412. */

@@ -11,6 +11,7 @@ import {
 	type Compact,
 	type CustomField,
 	type Domain,
+	type Task,
 	type User,
 } from './domain';
 import type { AsanaSimulator } from './index';
@@ -154,6 +155,7 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 	'/_sim/audit': { count: wholeNumber(0) },
 	'/_sim/expire-sync': { streamGid: gidText },
 	'/_sim/expire-offsets': {},
+	'/_sim/advance-clock': { ms: wholeNumber(0) },
 	'/_sim/faults': {
 		kind: {
 			valid: (value) => FAULT_KINDS.includes(value as FaultSpec['kind']),
@@ -464,6 +466,7 @@ export async function startServer(
 			workspace: compactOf(task.workspaceGid, domain.workspaces),
 			created_at: task.createdAt,
 			created_by: task.createdByGid ? { gid: task.createdByGid, resource_type: 'user' } : null,
+			modified_at: task.modifiedAt,
 			permalink_url: permalink(task.workspaceGid, task.gid),
 		};
 	}
@@ -479,6 +482,7 @@ export async function startServer(
 			owner: domain.userCompact(project.ownerGid),
 			workspace: compactOf(project.workspaceGid, domain.workspaces),
 			created_at: project.createdAt,
+			modified_at: project.modifiedAt,
 			permalink_url: permalink(project.workspaceGid, project.gid),
 		};
 	}
@@ -529,6 +533,113 @@ export async function startServer(
 			name: workspace.name,
 			is_organization: true,
 			email_domains: ['acme.test'],
+		};
+	}
+
+	/** A date-time query parameter as ISO text, or undefined when absent. */
+	function dateTimeParam(value: string | undefined, field: string): string | undefined {
+		if (value === undefined || value === '') return undefined;
+		if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(Date.parse(value)))
+			throw new HttpError(
+				400,
+				`${field}: Invalid date-time "${value}". Use ISO 8601, e.g. 2026-01-31T12:00:00Z.`,
+			);
+		return new Date(Date.parse(value)).toISOString();
+	}
+
+	/** Tasks a list may show: not deleted, readable by the token. */
+	const listedTasks = (keep: (task: Task) => boolean) =>
+		[...domain.tasks.values()].filter((t) => !t.deleted && !t.restricted && keep(t));
+
+	/** A TaskCompact, or with opt_fields the full record to pick the fields from. */
+	function taskItems(tasks: Task[], query: Record<string, string>): unknown[] {
+		return tasks.map((task) =>
+			query.opt_fields
+				? taskRecord(task.gid)
+				: {
+						...domain.compact(task),
+						created_by: task.createdByGid
+							? { gid: task.createdByGid, resource_type: 'user' }
+							: null,
+					},
+		);
+	}
+
+	/** GET /tasks: the tasks of one project, those modified since a time if asked. */
+	function tasksList(query: Record<string, string>): { status: number; body: unknown } {
+		if (!query.project)
+			throw new HttpError(
+				400,
+				'project: Must specify exactly one of project, tag, section, user task list, or assignee + workspace',
+			);
+		const projectGid = gidParam(query.project, 'project');
+		if (!domain.projects.has(projectGid))
+			throw new HttpError(404, `project: Unknown object: ${projectGid}`);
+		const since = dateTimeParam(query.modified_since, 'modified_since');
+		const tasks = listedTasks(
+			(t) => t.projectGids.has(projectGid) && (!since || t.modifiedAt >= since),
+		);
+		return { status: 200, body: paginate(taskItems(tasks, query), '/tasks', query) };
+	}
+
+	function storyItems(taskGid: string): unknown[] {
+		return [...domain.stories.values()]
+			.filter((story) => story.taskGid === taskGid)
+			.map((story) => ({
+				gid: story.gid,
+				resource_type: 'story',
+				created_at: story.createdAt,
+				created_by: domain.userCompact(story.createdByGid),
+				resource_subtype: story.resource_subtype,
+				text: story.text,
+			}));
+	}
+
+	const SEARCH_SORTS = [
+		'due_date',
+		'created_at',
+		'completed_at',
+		'likes',
+		'modified_at',
+		'relevance',
+	];
+
+	/**
+	 * The workspace task search: premium only, no offset (Asana's results are not stable, so
+	 * clients page by sorting on a time and asking again after the last one seen).
+	 */
+	function searchTasks(workspaceGid: string, query: Record<string, string>): unknown {
+		if (domain.workspace(workspaceGid).tier === 'free')
+			throw new HttpError(402, 'Search is only available to premium users.');
+		if (query.offset !== undefined)
+			throw new HttpError(
+				400,
+				'offset: Search does not support pagination. Sort the results and ask again with modified_at.after (or created_at.after) set to the last one seen.',
+			);
+		const sortBy = query.sort_by ?? 'modified_at';
+		if (!SEARCH_SORTS.includes(sortBy))
+			throw new HttpError(400, `sort_by: Must be one of ${SEARCH_SORTS.join(', ')}.`);
+		if (query.sort_ascending !== undefined && !['true', 'false'].includes(query.sort_ascending))
+			throw new HttpError(400, 'sort_ascending: Must be true or false.');
+		const after = dateTimeParam(query['modified_at.after'], 'modified_at.after');
+		const before = dateTimeParam(query['modified_at.before'], 'modified_at.before');
+		const projects = query['projects.any']?.split(',').filter(Boolean);
+		const limit = limitParam(query.limit);
+		const tasks = listedTasks(
+			(t) =>
+				t.workspaceGid === workspaceGid &&
+				(!after || t.modifiedAt > after) &&
+				(!before || t.modifiedAt < before) &&
+				(!projects || projects.some((gid) => t.projectGids.has(gid))),
+		);
+		const key = (t: Task) => (sortBy === 'created_at' ? t.createdAt : t.modifiedAt);
+		const ascending = query.sort_ascending === 'true';
+		tasks.sort((a, b) => {
+			const order = key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+			return ascending ? order : -order;
+		});
+		return {
+			data: select(taskItems(tasks.slice(0, limit), query), parseOptFields(query.opt_fields)),
 		};
 	}
 
@@ -675,6 +786,29 @@ export async function startServer(
 				path,
 			);
 		if (path === '/events') return resourceEvents(query.resource, query);
+		if (path === '/tasks') return tasksList(query);
+		if (parts[0] === 'tasks' && parts.length === 3 && ['subtasks', 'stories'].includes(parts[2])) {
+			const taskGid = gidParam(parts[1], 'task');
+			taskRecord(taskGid);
+			return parts[2] === 'subtasks'
+				? list(
+						taskItems(
+							listedTasks((t) => t.parentGid === taskGid),
+							query,
+						),
+						path,
+					)
+				: list(storyItems(taskGid), path);
+		}
+		if (
+			parts[0] === 'workspaces' &&
+			parts.length === 4 &&
+			parts[2] === 'tasks' &&
+			parts[3] === 'search'
+		) {
+			const workspaceGid = workspaceParam(parts[1], 'workspace');
+			return { status: 200, body: searchTasks(workspaceGid, query) };
+		}
 		if (path === '/projects' || path === '/goals') {
 			const workspaceGid = workspaceParam(query.workspace);
 			return path === '/projects'
@@ -887,6 +1021,9 @@ export async function startServer(
 					break;
 				case '/_sim/expire-offsets':
 					sim.expireAuditOffsets();
+					break;
+				case '/_sim/advance-clock':
+					sim.advanceClock((body.ms as number | undefined) ?? 0);
 					break;
 				case '/_sim/faults':
 					sim.injectFault(body as unknown as FaultSpec);

@@ -176,12 +176,13 @@ export async function drainStream(
 		for (const event of data) {
 			// A dropped event is never emitted, so it cannot be one emitted before: it needs no key.
 			if (wanted && !wanted(event)) continue;
-			if (alreadyEmitted || (emittedBefore && mayRepeat?.(event) !== false)) {
+			const mayBeRecent = !!emittedBefore && mayRepeat?.(event) !== false;
+			if (alreadyEmitted || mayBeRecent) {
 				const key = keyOf(event);
 				const occurrence = (seen.get(key) ?? 0) + 1;
 				seen.set(key, occurrence);
-				if (occurrence <= Math.max(alreadyEmitted?.get(key) ?? 0, emittedBefore?.(key) ?? 0))
-					continue;
+				const before = mayBeRecent ? (emittedBefore?.(key) ?? 0) : 0;
+				if (occurrence <= Math.max(alreadyEmitted?.get(key) ?? 0, before)) continue;
 			}
 			if (events.length - firstOfPage === room) {
 				cut = true;

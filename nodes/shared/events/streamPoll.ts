@@ -23,6 +23,11 @@ export interface StreamToPoll {
 	cursor?: StreamCursor;
 	/** Names the stream in errors, in the words of the node's parameters. */
 	subject?: string;
+	/**
+	 * A replay under way: events created before `from` are passed over, and those up to
+	 * `until` (ISO) go out again even when the recent window holds them.
+	 */
+	replay?: { from: string; until: string };
 }
 
 /** The events emitted lately, across streams, so that a repeated page is not emitted again. */
@@ -49,6 +54,8 @@ export interface PolledStream {
 	unread: boolean;
 	/** Why it stopped early without an error. */
 	deferred?: string;
+	/** Events may be left in it for the next poll. */
+	backlog?: boolean;
 }
 
 export interface PollResult {
@@ -96,7 +103,7 @@ export async function pollStreams(
 	const outcomes = await mapWithConcurrency(
 		streams,
 		options.concurrency,
-		async ({ target, cursor, subject }) => {
+		async ({ target, cursor, subject, replay }) => {
 			if (!cursor) {
 				const sync = await startStream(transport, target, { subject });
 				return { target, sync, requests: 1 };
@@ -104,10 +111,14 @@ export async function pollStreams(
 			const drained = await drainStream(transport, target, cursor, options.budget, {
 				optFields: options.optFields,
 				subject,
-				wanted: options.wanted,
+				wanted: replay
+					? (event) => event.created_at >= replay.from && (options.wanted?.(event) ?? true)
+					: options.wanted,
 				keyOf: keyOf(target),
 				emittedBefore: (key) => recent.count(key),
-				mayRepeat: (event) => !(event.created_at > newestKnown),
+				mayRepeat: replay
+					? (event) => event.created_at > replay.until && !(event.created_at > newestKnown)
+					: (event) => !(event.created_at > newestKnown),
 			});
 			return { target, drained, requests: drained.requests };
 		},
@@ -146,6 +157,7 @@ export async function pollStreams(
 			expired: drained.expired,
 			unread: drained.deferred !== undefined && drained.requests <= 1,
 			deferred: drained.deferred,
+			backlog: drained.backlog,
 		});
 		result.emitted += drained.events.length;
 		for (const event of drained.events) if (event.created_at > newest) newest = event.created_at;

@@ -18,6 +18,7 @@ import {
 	readEventFormat,
 	simplifyEvent,
 } from '../../../shared/events/eventOutput';
+import { recoverChangesProperties, recoverForExpiredToken } from './recoverChanges';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
 const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
@@ -94,6 +95,7 @@ export const getEventsDescription: INodeProperties[] = [
 		displayOptions: { show: showOnlyForGetEvents },
 		options: [eventFormatProperty('Event Shape')],
 	},
+	...recoverChangesProperties,
 ];
 
 /**
@@ -219,12 +221,28 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 				? simplifyEvent(event, { target })
 				: { ...(event as unknown as IDataObject), ...eventAdditions(event, { target }) },
 		);
+	const recovery =
+		result.expired && ctx.getNodeParameter('recoverChanges', itemIndex, false) === true
+			? await recoverForExpiredToken(ctx, itemIndex, transport, target, subject)
+			: undefined;
 	const expiredNote = result.expired
 		? {
-				note: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.',
+				note: recovery
+					? 'The sync token had expired (Asana keeps them at most 24 hours): its events are lost; what changed in the gap is in "recovered", read from Asana’s current state (deleted tasks and changes that do not touch a task’s modified_at cannot be seen). "sync" is a fresh token that continues from now.'
+					: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.',
 			}
 		: {};
 
+	if (output === 'eachEvent' && recovery?.recovered.length) {
+		return recovery.recovered.map((change) => ({
+			...change,
+			sync,
+			sync_token_expired: true,
+			...(recovery.recovery_incomplete
+				? { recovery_incomplete: recovery.recovery_incomplete }
+				: {}),
+		}));
+	}
 	if (output === 'eachEvent' && events.length) {
 		return events.map((event) => ({
 			...event,
@@ -239,6 +257,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 			has_more: result.backlog,
 			sync_token_expired: result.expired,
 			...expiredNote,
+			...(recovery ?? {}),
 		},
 	];
 }
