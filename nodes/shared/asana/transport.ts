@@ -296,15 +296,14 @@ export function asanaGetRequest(url: string, timeoutMs: number): IHttpRequestOpt
 	};
 }
 
+const isAnswer = (outcome: Answer | FailedAttempt): outcome is Answer => 'thrown' in outcome;
+
 /**
  * n8n 1.x reads `ignoreHttpStatusErrors` as a plain boolean: it answers an OAuth2 request's 401
  * instead of throwing it, so its refresh-on-401 never runs (n8n 2.x throws it, refreshes and
- * retries). Such a 401 is asked again with status errors thrown, which makes 1.x refresh.
+ * retries).
  */
-function answerSkippedRefresh(
-	answer: Pick<Answer, 'status' | 'thrown'>,
-	authentication: AuthenticationMethod,
-): boolean {
+function answerSkippedRefresh(answer: Answer, authentication: AuthenticationMethod): boolean {
 	return authentication === 'oAuth2' && answer.status === 401 && !answer.thrown;
 }
 
@@ -382,10 +381,19 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 	): Promise<{ ok: true; status: number; body: T } | ({ ok: false } & FailedAttempt)> {
 		const request = asanaGetRequest(url, policy.requestTimeoutMs);
 		let answer = await ask(request);
-		if ('thrown' in answer && answerSkippedRefresh(answer, options.authentication)) {
-			answer = await ask({ ...request, ignoreHttpStatusErrors: false });
+		if (isAnswer(answer) && answerSkippedRefresh(answer, options.authentication)) {
+			// Asked with status errors thrown, the 401 makes n8n 1.x refresh the token and retry.
+			// What 1.x throws then keeps only the status: an answer other than 2xx or 401 is
+			// asked for once more, as usual, with the fresh token.
+			const refreshed = await ask({ ...request, ignoreHttpStatusErrors: false });
+			const bodyLost =
+				isAnswer(refreshed) &&
+				refreshed.thrown &&
+				refreshed.status !== 401 &&
+				(refreshed.status < 200 || refreshed.status >= 300);
+			answer = bodyLost ? await ask(request) : refreshed;
 		}
-		if (!('thrown' in answer)) return { ok: false, ...answer };
+		if (!isAnswer(answer)) return { ok: false, ...answer };
 		const status = answer.status;
 		const body = parseBody(answer.body);
 		if (status >= 200 && status < 300) {
