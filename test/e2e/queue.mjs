@@ -18,7 +18,7 @@ import path from 'node:path';
 
 import { ensureRuntime } from '../../scripts/n8n-runtime.mjs';
 import { assert, compareExactlyOnce, createRunner, skip } from './lib/checks.mjs';
-import { N8n, randomPassword } from './lib/n8n.mjs';
+import { N8n, flattedParser, randomPassword } from './lib/n8n.mjs';
 import { buildAndPack } from './lib/pack.mjs';
 import { fmtMs, freePort, installCleanup, log, sleep, waitFor } from './lib/procs.mjs';
 import { installQueueServices, startPostgres, startRedis } from './lib/services.mjs';
@@ -276,6 +276,17 @@ async function main() {
 		workers.map((w, i) => [...w.fullLog().slice(marks[i]).matchAll(STARTED)].map((m) => m[1]));
 	const logMarks = () => workers.map((w) => w.fullLog().length);
 
+	/** Waits for the execution to end; resolves what n8n keeps of it. */
+	const ended = (id, timeoutMs) =>
+		waitFor(
+			`execution ${id} to end`,
+			async () => {
+				const e = await main.restOk('GET', `/rest/executions/${id}`);
+				return !['new', 'running', 'waiting'].includes(e.status) && e;
+			},
+			{ timeoutMs, intervalMs: 1000 },
+		);
+
 	// ---- exactly once -------------------------------------------------------------------
 	await check(
 		'phase 1: every event, audit event and Get Events batch arrives exactly once; the workers execute',
@@ -289,9 +300,48 @@ async function main() {
 				'no worker logged "Worker started execution": the executions did not run on the workers',
 			);
 			assert(!/Worker started execution/.test(main.output()), 'the main ran an execution itself');
-			return `${text}; executions per worker: ${started.map((l) => l.length).join(' + ')}`;
+			// The cursors are the triggers' static data, in workflow_entity of PostgreSQL.
+			const stored = await postgres.query(
+				`select id, "staticData" from workflow_entity where id in ('${WF.events}', '${WF.audit}') order by id`,
+			);
+			assert(
+				stored.length === 2 &&
+					/"node:Trigger":\{"auditTrigger":\{"version":2/.test(stored[0][1]) &&
+					/"node:Trigger":\{"eventsTrigger":\{"version":2/.test(stored[1][1]),
+				`workflow_entity."staticData": ${JSON.stringify(stored).slice(0, 600)}`,
+			);
+			return `${text}; executions per worker: ${started.map((l) => l.length).join(' + ')}; both triggers' cursors are in workflow_entity."staticData"`;
 		},
 		{ timeoutMs: DELIVERY_TIMEOUT + 60_000 },
+	);
+
+	await check(
+		'Fetch Test Event on the active events trigger runs on a worker (OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS) and returns the changes made while it listens',
+		async () => {
+			const marks = logMarks();
+			const run = await main.runManually(WF.events, {
+				triggerToStartFrom: { name: 'Trigger' },
+				destinationNode: { nodeName: 'Trigger', mode: 'inclusive' },
+			});
+			assert(run.executionId, `no execution id: ${JSON.stringify(run)}`);
+			// The trigger listens for a few seconds; changes made meanwhile are its sample.
+			await sleep(3000);
+			await generate(3, 0, 0);
+			const execution = await ended(run.executionId, 60_000);
+			assert(execution.status === 'success', `manual execution ${execution.status}`);
+			const data =
+				typeof execution.data === 'string'
+					? flattedParser(runtime)(execution.data)
+					: execution.data;
+			const sample = data?.resultData?.runData?.Trigger?.[0]?.data?.main?.[0] ?? [];
+			assert(sample.length > 0, 'an empty sample');
+			const onWorker = startedSince(marks).findIndex((ids) =>
+				ids.includes(String(run.executionId)),
+			);
+			assert(onWorker >= 0, `no worker logged "Worker started execution ${run.executionId}"`);
+			return `${sample.length} events in the sample, from worker-${onWorker + 1}`;
+		},
+		{ timeoutMs: 120_000 },
 	);
 
 	await check(
@@ -366,16 +416,6 @@ async function main() {
 	);
 
 	// ---- what is lost ---------------------------------------------------------------------
-	/** Waits for the execution to end; resolves what n8n keeps of it. */
-	const ended = (id, timeoutMs) =>
-		waitFor(
-			`execution ${id} to end`,
-			async () => {
-				const e = await main.restOk('GET', `/rest/executions/${id}`);
-				return !['new', 'running', 'waiting'].includes(e.status) && e;
-			},
-			{ timeoutMs, intervalMs: 1000 },
-		);
 	const madeSince = async (cursor) => (await sim.eventsSince(P1, cursor)).events.map(eventKey);
 	/** The events of project 1 made since `cursor` that the sink never got. */
 	const lostOf = async (cursor) => {

@@ -817,7 +817,7 @@ async function main() {
 		'Fetch Test Event on the active events trigger returns the changes made while it listens (REST, as the editor runs it)',
 		async () => {
 			if (!isActive('e2eEventsP10001')) skip('the events trigger workflow is not active');
-			const run = await n8n.restOk('POST', '/rest/workflows/e2eEventsP10001/run', {
+			const run = await n8n.runManually('e2eEventsP10001', {
 				triggerToStartFrom: { name: 'Trigger' },
 				destinationNode: { nodeName: 'Trigger', mode: 'inclusive' },
 			});

@@ -294,6 +294,13 @@ export class N8n {
 		return this.rest('POST', `/rest/workflows/${workflowId}/activate`, { versionId: wf.versionId });
 	}
 
+	/** Runs a workflow as the editor does; n8n 1.x wants the workflow itself in the body. */
+	async runManually(workflowId, body) {
+		const workflowData =
+			this.major < 2 ? await this.restOk('GET', `/rest/workflows/${workflowId}`) : undefined;
+		return this.restOk('POST', `/rest/workflows/${workflowId}/run`, { workflowData, ...body });
+	}
+
 	async deactivate(workflowId) {
 		return this.restOk('POST', `/rest/workflows/${workflowId}/deactivate`, {});
 	}
