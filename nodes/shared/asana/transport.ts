@@ -386,11 +386,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 			// What 1.x throws then keeps only the status: an answer other than 2xx or 401 is
 			// asked for once more, as usual, with the fresh token.
 			const refreshed = await ask({ ...request, ignoreHttpStatusErrors: false });
-			const bodyLost =
-				isAnswer(refreshed) &&
-				refreshed.thrown &&
-				refreshed.status !== 401 &&
-				(refreshed.status < 200 || refreshed.status >= 300);
+			const bodyLost = isAnswer(refreshed) && refreshed.thrown && refreshed.status !== 401;
 			answer = bodyLost ? await ask(request) : refreshed;
 		}
 		if (!isAnswer(answer)) return { ok: false, ...answer };
