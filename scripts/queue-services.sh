@@ -16,6 +16,11 @@ packages=()
 have_postgres || packages+=(postgresql)
 have_redis || packages+=(redis-server)
 
+command -v apt-get >/dev/null || {
+	echo "queue services: no apt-get here; install ${packages[*]} (PostgreSQL's initdb and redis-server) yourself" >&2
+	exit 1
+}
+
 as_root=()
 if [ "$(id -u)" -ne 0 ]; then
 	command -v sudo >/dev/null || {
