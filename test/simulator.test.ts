@@ -776,6 +776,38 @@ describe('simulator: OAuth', () => {
 		]);
 	});
 
+	it('/_sim/oauth-tokens: a connected OAuth2 credential whose access token has expired, for a driver in another process', async () => {
+		const control = async (body: unknown) =>
+			(await (
+				await fetch(`${sim.origin}/_sim/oauth-tokens`, {
+					method: 'POST',
+					headers: { 'content-type': 'application/json' },
+					body: JSON.stringify(body),
+				})
+			).json()) as Json;
+		const expired = await control({ expired: true });
+		expect(expired).toMatchObject({
+			clientId: 'client-1',
+			accessTokenUrl: sim.oauthTokenUrl,
+			baseUrl: sim.baseUrl,
+		});
+		expect((await get('/users/me', expired.oauthTokenData.access_token)).status).toBe(401);
+		const refreshed = await oauth({
+			grant_type: 'refresh_token',
+			refresh_token: expired.oauthTokenData.refresh_token,
+			client_id: expired.clientId,
+			client_secret: expired.clientSecret,
+		});
+		expect((await get('/users/me', refreshed.body.access_token)).body.data.gid).toBe(
+			sim.users.alice.gid,
+		);
+		const fresh = await control({});
+		expect((await get('/users/me', fresh.oauthTokenData.access_token)).status).toBe(200);
+		expect((await control({ expired: 'yes' })).errors[0].message).toMatch(
+			/expired must be true or false/,
+		);
+	});
+
 	it('refuses unknown clients and grants, and exchanges authorization codes', async () => {
 		sim.registerOAuthClient('app', 'shh');
 		const tokens = sim.issueOAuthTokens(sim.users.alice.gid, 'app');

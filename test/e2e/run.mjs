@@ -26,6 +26,7 @@ import {
 	credentials,
 	eventsTriggerNode,
 	manualWorkflow,
+	oauth2Credential,
 	prepareWorkflow,
 	readExample,
 	triggerToSink,
@@ -232,6 +233,8 @@ async function main() {
 		token: sim.tokens.alice,
 		serviceAccountToken: sim.tokens.serviceAccount,
 	});
+	// Connected, but its access token has expired: the first request must refresh it.
+	creds.push(oauth2Credential(await sim.control('oauth-tokens', { expired: true })));
 	const credFile = path.join(workDir, 'credentials.json');
 	fs.writeFileSync(credFile, JSON.stringify(creds, null, 2));
 
@@ -440,6 +443,26 @@ async function main() {
 	add(
 		manualWorkflows,
 		manualWorkflow({
+			id: 'e2eActionOAuth1',
+			name: 'E2E: Get Sync Token with an expired OAuth2 access token',
+			node: {
+				name: 'Asana Events',
+				type: T.events,
+				typeVersion: 1,
+				parameters: {
+					authentication: 'oAuth2',
+					resource: 'event',
+					operation: 'getSyncToken',
+					source: 'resource',
+					asanaObject: { __rl: true, mode: 'id', value: P1 },
+				},
+				credentials: { asanaEventsOAuth2Api: { id: IDS.credOAuth2, name: 'Asana OAuth2' } },
+			},
+		}),
+	);
+	add(
+		manualWorkflows,
+		manualWorkflow({
 			id: 'e2eActionAudit1',
 			name: 'E2E: Audit Log Get Many',
 			node: {
@@ -526,6 +549,28 @@ async function main() {
 			);
 			const line = all.split('\n').find((l) => /401|authori[sz]/i.test(l)) ?? '';
 			return `exit ${r.code}: ${line.trim().slice(0, 160)}`;
+		},
+	);
+	await check(
+		'OAuth2: an expired access token is refreshed once and the request then succeeds (n8n execute)',
+		async () => {
+			const from = (await sim.requestLog()).length;
+			const r = await timed('n8n execute', () => execute('e2eActionOAuth1'));
+			const asked = (await sim.requestLog())
+				.slice(from)
+				.map((q) => `${q.method} ${q.path.replace('/api/1.0', '')} ${q.status}`);
+			assert(
+				r.code === 0,
+				`exit ${r.code}; requests: ${asked.join(', ')}\n${(r.stdout + r.stderr).slice(-1500)}`,
+			);
+			const items = itemsOf(r.run, 'Asana Events');
+			assert(items.length === 1 && items[0].sync, `items: ${JSON.stringify(items)}`);
+			const refreshes = asked.filter((q) => q.startsWith('POST /-/oauth_token'));
+			assert(
+				refreshes.length === 1 && refreshes[0].endsWith(' 200'),
+				`token endpoint asked ${refreshes.length} times: ${asked.join(', ')}`,
+			);
+			return asked.join(', ');
 		},
 	);
 	await check(
@@ -828,7 +873,7 @@ async function main() {
 		'Fetch Test Event on the active events trigger returns the changes made while it listens (REST, as the editor runs it)',
 		async () => {
 			if (!isActive('e2eEventsP10001')) skip('the events trigger workflow is not active');
-			const run = await n8n.restOk('POST', '/rest/workflows/e2eEventsP10001/run', {
+			const run = await n8n.runManually('e2eEventsP10001', {
 				triggerToStartFrom: { name: 'Trigger' },
 				destinationNode: { nodeName: 'Trigger', mode: 'inclusive' },
 			});
@@ -1130,7 +1175,7 @@ async function main() {
 
 			await sim.activity(8, P2);
 			// Published while n8n is down: activated, and refused, at the next start.
-			for (const wf of patWorkflows) await n8n.cli(['publish:workflow', `--id=${wf.id}`]);
+			for (const wf of patWorkflows) await n8n.publishWithCli(wf.id);
 			patPublished = true;
 			const startAgainMs = await timed('n8n start (after the kill)', () => n8n.start());
 			log(`n8n started again in ${fmtMs(startAgainMs)}`);

@@ -142,6 +142,10 @@ const wholeNumber = (min: number): FieldRule => ({
 	expected: `a whole number of at least ${min}`,
 });
 const text: FieldRule = { valid: (value) => typeof value === 'string', expected: 'a string' };
+const boolean: FieldRule = {
+	valid: (value) => typeof value === 'boolean',
+	expected: 'true or false',
+};
 const gidText: FieldRule = {
 	valid: (value) => typeof value === 'string' && GID.test(value),
 	expected: 'an Asana id as a string of digits, e.g. "1200000000000005"',
@@ -174,8 +178,9 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 	'/_sim/reset-log': {},
 	'/_sim/complete-task': {
 		taskGid: { ...gidText, required: true },
-		completed: { valid: (value) => typeof value === 'boolean', expected: 'true or false' },
+		completed: boolean,
 	},
+	'/_sim/oauth-tokens': { expired: boolean },
 };
 
 /** Control calls to type by hand, as the demo prints them: JSON, with its content type. */
@@ -989,6 +994,18 @@ export async function startServer(
 		}
 	}
 
+	/**
+	 * An OAuth app (client `client-1`) connected by alice, as n8n's OAuth2 credential holds it
+	 * after "Connect"; `expired`: its access token already answers 401, so the first request
+	 * must refresh it.
+	 */
+	function oauthTokensForAlice(expired: boolean) {
+		sim.registerOAuthClient('client-1', 'client-secret-1');
+		const tokens = sim.issueOAuthTokens(sim.users.alice.gid, 'client-1');
+		if (expired) sim.expireAccessToken(tokens.access_token);
+		return sim.oauth2Credentials(tokens.access_token, tokens.refresh_token).asanaEventsOAuth2Api;
+	}
+
 	/** Drives the simulator from another process (e2e run, demo). Not logged or counted. */
 	async function handleControl(
 		req: IncomingMessage,
@@ -1003,6 +1020,8 @@ export async function startServer(
 		}
 		if (req.method !== 'POST') throw new HttpError(405, `${path} needs POST`);
 		const body = await readControlBody(req, path, fields);
+		if (path === '/_sim/oauth-tokens')
+			return sendJson(res, 200, oauthTokensForAlice(body.expired === true));
 		try {
 			switch (path) {
 				case '/_sim/activity':

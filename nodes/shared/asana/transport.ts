@@ -152,6 +152,14 @@ const NETWORK_FAILURES: Record<string, string> = {
 	ERR_BAD_RESPONSE: 'broken response',
 };
 
+/** An HTTP answer, returned by n8n or found in what it threw; the body as received. */
+interface Answer {
+	status: number;
+	body: unknown;
+	headers: IN8nHttpFullResponse['headers'];
+	thrown: boolean;
+}
+
 interface FailedAttempt {
 	/** 0 when no HTTP answer arrived. */
 	status: number;
@@ -163,7 +171,7 @@ interface FailedAttempt {
 }
 
 type Thrown =
-	| { kind: 'http'; status: number; body: unknown }
+	| { kind: 'http'; answer: Answer }
 	| { kind: 'network'; code: string }
 	/** Neither an answer nor a connection failure: n8n could not authorise the request (e.g. a refused OAuth2 refresh). */
 	| { kind: 'other' };
@@ -179,15 +187,19 @@ function inspectThrown(error: unknown): Thrown {
 			cause?: unknown;
 		};
 		if (candidate.response?.status) {
-			return {
-				kind: 'http',
-				status: candidate.response.status,
-				body: parseBody(candidate.response.data),
+			const { status, data, headers } = candidate.response as {
+				status: number;
+				data?: unknown;
+				headers?: IN8nHttpFullResponse['headers'];
 			};
+			return { kind: 'http', answer: { status, body: data, headers: headers ?? {}, thrown: true } };
 		}
 		// n8n's own wrapper keeps only the status of a 401 it could not recover from.
 		if (typeof candidate.httpCode === 'string' && /^\d{3}$/.test(candidate.httpCode)) {
-			return { kind: 'http', status: Number(candidate.httpCode), body: undefined };
+			return {
+				kind: 'http',
+				answer: { status: Number(candidate.httpCode), body: undefined, headers: {}, thrown: true },
+			};
 		}
 		// n8n's NodeApiError keeps a network error's code in `httpCode`, the raw error in `code`.
 		for (const code of [candidate.httpCode, candidate.code]) {
@@ -284,6 +296,17 @@ export function asanaGetRequest(url: string, timeoutMs: number): IHttpRequestOpt
 	};
 }
 
+const isAnswer = (outcome: Answer | FailedAttempt): outcome is Answer => 'thrown' in outcome;
+
+/**
+ * n8n 1.x reads `ignoreHttpStatusErrors` as a plain boolean: it answers an OAuth2 request's 401
+ * instead of throwing it, so its refresh-on-401 never runs (n8n 2.x throws it, refreshes and
+ * retries).
+ */
+function answerSkippedRefresh(answer: Answer, authentication: AuthenticationMethod): boolean {
+	return authentication === 'oAuth2' && answer.status === 401 && !answer.thrown;
+}
+
 const MALFORMED = Symbol('malformed');
 
 function parseBody(raw: unknown): unknown {
@@ -323,41 +346,52 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 		return baseUrl;
 	}
 
-	async function attempt<T>(
-		url: string,
-		accept: RequestOptions['accept'],
-	): Promise<{ ok: true; status: number; body: T } | ({ ok: false } & FailedAttempt)> {
-		const request = asanaGetRequest(url, policy.requestTimeoutMs);
-		let response: IN8nHttpFullResponse;
+	/** One request through n8n: its answer, or why there is none. */
+	async function ask(request: IHttpRequestOptions): Promise<Answer | FailedAttempt> {
 		try {
-			response = (await ctx.helpers.httpRequestWithAuthentication.call(
+			const response = (await ctx.helpers.httpRequestWithAuthentication.call(
 				ctx,
 				credentialType,
 				request,
 			)) as IN8nHttpFullResponse;
+			return {
+				status: response.statusCode,
+				body: response.body,
+				headers: response.headers ?? {},
+				thrown: false,
+			};
 		} catch (error) {
 			const thrown = inspectThrown(error);
-			if (thrown.kind === 'http') {
-				return {
-					ok: false,
-					status: thrown.status,
-					detail: readAsanaError(thrown.body),
-					retryable: false,
-				};
-			}
+			if (thrown.kind === 'http') return thrown.answer;
 			if (thrown.kind === 'network') {
 				return {
-					ok: false,
 					status: 0,
 					retryable: true,
 					detail: { message: `could not reach Asana (${NETWORK_FAILURES[thrown.code]})` },
 				};
 			}
 			// Retrying would only ask the token endpoint again, and be refused again.
-			return { ok: false, ...authorisationFailure(options.authentication) };
+			return authorisationFailure(options.authentication);
 		}
-		const status = response.statusCode;
-		const body = parseBody(response.body);
+	}
+
+	async function attempt<T>(
+		url: string,
+		accept: RequestOptions['accept'],
+	): Promise<{ ok: true; status: number; body: T } | ({ ok: false } & FailedAttempt)> {
+		const request = asanaGetRequest(url, policy.requestTimeoutMs);
+		let answer = await ask(request);
+		if (isAnswer(answer) && answerSkippedRefresh(answer, options.authentication)) {
+			// Asked with status errors thrown, the 401 makes n8n 1.x refresh the token and retry.
+			// What 1.x throws then keeps only the status: an answer other than 2xx or 401 is
+			// asked for once more, as usual, with the fresh token.
+			const refreshed = await ask({ ...request, ignoreHttpStatusErrors: false });
+			const bodyLost = isAnswer(refreshed) && refreshed.thrown && refreshed.status !== 401;
+			answer = bodyLost ? await ask(request) : refreshed;
+		}
+		if (!isAnswer(answer)) return { ok: false, ...answer };
+		const status = answer.status;
+		const body = parseBody(answer.body);
 		if (status >= 200 && status < 300) {
 			if (body === MALFORMED || body === undefined) {
 				return {
@@ -379,7 +413,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 				status,
 				detail,
 				retryable: true,
-				waitMs: retryAfterMs(response.headers?.['retry-after'], Date.now()),
+				waitMs: retryAfterMs(answer.headers['retry-after'], Date.now()),
 			};
 		}
 		return { ok: false, status, detail, retryable: status >= 500 };

@@ -17,8 +17,18 @@ export class N8n {
 	 * @param {number} o.brokerPort  task broker port (n8n's default 5679 would clash between instances)
 	 * @param {{ email: string, password: string }} o.owner
 	 * @param {Record<string,string>} [o.env]
+	 * @param {'start' | 'worker'} [o.command]  `worker`: a queue-mode worker (no editor, no REST)
 	 */
-	constructor({ runtime, userFolder, port, brokerPort, owner, env = {}, logLevel = 'info' }) {
+	constructor({
+		runtime,
+		userFolder,
+		port,
+		brokerPort,
+		owner,
+		env = {},
+		logLevel = 'info',
+		command = 'start',
+	}) {
 		this.runtime = runtime;
 		this.userFolder = userFolder;
 		this.port = port;
@@ -26,6 +36,7 @@ export class N8n {
 		this.owner = owner;
 		this.extraEnv = env;
 		this.logLevel = logLevel;
+		this.command = command;
 		this.baseUrl = `http://127.0.0.1:${port}`;
 		this.logFile = path.join(userFolder, 'n8n.log');
 		this.process = null;
@@ -33,6 +44,11 @@ export class N8n {
 		this.browserId = `asana-events-${randomBytes(6).toString('hex')}`;
 		this.starts = 0;
 		fs.mkdirSync(path.join(userFolder, '.n8n', 'nodes'), { recursive: true });
+	}
+
+	/** n8n's major version: 1.x lacks a few things the suites use on 2.x. */
+	get major() {
+		return Number(String(this.runtime.n8nVersion ?? '2').split('.')[0]);
 	}
 
 	get nodesDir() {
@@ -68,8 +84,9 @@ export class N8n {
 			N8N_TEMPLATES_ENABLED: 'false',
 			N8N_PERSONALIZATION_ENABLED: 'false',
 			N8N_HIRING_BANNER_ENABLED: 'false',
-			// Fetches a registry from api.n8n.io at start: no internet here, and not needed.
-			N8N_DISABLED_MODULES: 'mcp-registry',
+			// Fetches a registry from api.n8n.io at start: no internet here, and not needed (1.x
+			// has no such module, and refuses to start when told to disable one it does not know).
+			...(this.major >= 2 ? { N8N_DISABLED_MODULES: 'mcp-registry' } : {}),
 			N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
 			N8N_RUNNERS_TASK_TIMEOUT: '300',
 			N8N_LOG_LEVEL: this.logLevel,
@@ -86,8 +103,8 @@ export class N8n {
 	}
 
 	/**
-	 * Installs a packed tarball as n8n's own "Install community node" does: into
-	 * `.n8n/nodes/node_modules`, without peer dependencies (n8n-workflow comes from n8n).
+	 * Installs a packed tarball the way the README says: a plain `npm install <tarball>` in
+	 * `.n8n/nodes`. n8n-workflow, an optional peer dependency, must come from n8n, not npm.
 	 */
 	async installPackage(tarball) {
 		const pkgFile = path.join(this.nodesDir, 'package.json');
@@ -98,15 +115,7 @@ export class N8n {
 			);
 		const result = await runCommand(
 			'npm',
-			[
-				'install',
-				'--legacy-peer-deps',
-				'--ignore-scripts',
-				'--no-audit',
-				'--no-fund',
-				'--no-package-lock',
-				tarball,
-			],
+			['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-package-lock', tarball],
 			{ cwd: this.nodesDir, timeoutMs: 180_000, env: { npm_config_loglevel: 'error' } },
 		);
 		if (result.code !== 0)
@@ -145,22 +154,29 @@ export class N8n {
 			this.logFile,
 			`\n===== n8n start #${this.starts} at ${new Date().toISOString()} =====\n`,
 		);
-		this.process = startProcess('n8n', this.runtime.nodeBin, [this.runtime.n8nBin, 'start'], {
-			cwd: this.userFolder,
-			env: this.env(),
-			inheritEnv: false,
-			logFile: this.logFile,
-		});
+		this.process = startProcess(
+			`n8n ${this.command}`,
+			this.runtime.nodeBin,
+			[this.runtime.n8nBin, this.command],
+			{
+				cwd: this.userFolder,
+				env: this.env(),
+				inheritEnv: false,
+				logFile: this.logFile,
+			},
+		);
 		this.logOffset = this.process.output().length;
 		const proc = this.process;
+		const worker = this.command === 'worker';
 		await waitFor(
-			`n8n on ${this.baseUrl} to be ready (log: ${this.logFile})`,
+			`n8n ${worker ? 'worker' : `on ${this.baseUrl}`} to be ready (log: ${this.logFile})`,
 			async () => {
 				if (proc.done)
 					throw Object.assign(
 						new Error(`n8n exited during start:\n${proc.output().slice(-3000)}`),
 						{ fatal: true },
 					);
+				if (worker) return /n8n worker is now ready/.test(proc.output());
 				const res = await fetch(`${this.baseUrl}/healthz/readiness`, {
 					signal: AbortSignal.timeout(2000),
 				});
@@ -172,7 +188,35 @@ export class N8n {
 			throw error;
 		});
 		this.cookie = null;
+		if (!worker && this.major < 2) await this.setUpOwner();
 		return Date.now() - started;
+	}
+
+	/** n8n 1.x has no N8N_INSTANCE_OWNER_* variables: the owner is set up as the editor's first page does. */
+	async setUpOwner() {
+		const res = await fetch(`${this.baseUrl}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json', 'browser-id': this.browserId },
+			body: JSON.stringify({
+				email: this.owner.email,
+				password: this.owner.password,
+				firstName: this.owner.firstName ?? 'Demo',
+				lastName: this.owner.lastName ?? 'Owner',
+			}),
+			signal: AbortSignal.timeout(15_000),
+		});
+		const text = await res.text();
+		if (!res.ok && !/already setup/i.test(text))
+			throw new Error(`owner setup failed: ${res.status} ${text}`);
+	}
+
+	/** Marks a workflow active in the database (n8n stopped, or at its next start). */
+	publishWithCli(workflowId) {
+		return this.cli(
+			this.major >= 2
+				? ['publish:workflow', `--id=${workflowId}`]
+				: ['update:workflow', `--id=${workflowId}`, '--active=true'],
+		);
 	}
 
 	/** SIGTERM (n8n shuts down gracefully), SIGKILL after the grace period. */
@@ -248,6 +292,13 @@ export class N8n {
 	async activate(workflowId) {
 		const wf = await this.restOk('GET', `/rest/workflows/${workflowId}`);
 		return this.rest('POST', `/rest/workflows/${workflowId}/activate`, { versionId: wf.versionId });
+	}
+
+	/** Runs a workflow as the editor does; n8n 1.x wants the workflow itself in the body. */
+	async runManually(workflowId, body) {
+		const workflowData =
+			this.major < 2 ? await this.restOk('GET', `/rest/workflows/${workflowId}`) : undefined;
+		return this.restOk('POST', `/rest/workflows/${workflowId}/run`, { workflowData, ...body });
 	}
 
 	async deactivate(workflowId) {

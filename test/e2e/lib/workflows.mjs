@@ -20,6 +20,7 @@ export const IDS = {
 	credToken: 'asanaToken000001',
 	credServiceAccount: 'asanaSvcAcct0001',
 	credBadToken: 'asanaBadToken001',
+	credOAuth2: 'asanaOAuth2Cred1',
 	exampleSlack: 'exampleSlack0001',
 	exampleAudit: 'exampleAudit0001',
 	exampleScheduled: 'exampleSched0001',
@@ -59,6 +60,11 @@ export function credentials({ baseUrl, token, serviceAccountToken, badToken = tr
 		});
 	}
 	return list;
+}
+
+/** The OAuth2 credential, from the simulator's `/_sim/oauth-tokens` answer. */
+export function oauth2Credential(data) {
+	return { id: IDS.credOAuth2, name: 'Asana OAuth2', type: 'asanaEventsOAuth2Api', data };
 }
 
 const rl = (value) => ({ __rl: true, mode: 'id', value: String(value) });
@@ -105,13 +111,28 @@ function nodeId() {
 	return `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`;
 }
 
-/** Trigger → one HTTP request per item to `url` (the sink records what the trigger emitted). */
-export function triggerToSink({ id, name, trigger, url }) {
+/**
+ * Trigger → one HTTP request per item to `url` (the sink records what the trigger emitted).
+ * `waitSeconds`: a Wait node in between, so that an execution is under way for that long.
+ */
+export function triggerToSink({ id, name, trigger, url, waitSeconds }) {
+	const wait = waitSeconds
+		? {
+				id: nodeId(),
+				name: 'Wait',
+				type: 'n8n-nodes-base.wait',
+				typeVersion: 1.1,
+				position: [130, 0],
+				parameters: { resume: 'timeInterval', amount: waitSeconds, unit: 'seconds' },
+			}
+		: undefined;
+	const to = (node) => ({ main: [[{ node, type: 'main', index: 0 }]] });
 	return {
 		id,
 		name,
 		nodes: [
 			{ id: nodeId(), name: 'Trigger', position: [0, 0], ...trigger },
+			...(wait ? [wait] : []),
 			{
 				id: nodeId(),
 				name: 'Record Item',
@@ -128,7 +149,9 @@ export function triggerToSink({ id, name, trigger, url }) {
 				},
 			},
 		],
-		connections: { Trigger: { main: [[{ node: 'Record Item', type: 'main', index: 0 }]] } },
+		connections: wait
+			? { Trigger: to('Wait'), Wait: to('Record Item') }
+			: { Trigger: to('Record Item') },
 		settings: { executionOrder: 'v1' },
 		pinData: {},
 		active: false,
