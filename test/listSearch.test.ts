@@ -5,12 +5,9 @@
  * the typed filter and the previous page's token. Here the same, over real HTTP to the
  * loopback simulator.
  */
-import { LoadOptionsContext } from 'n8n-core';
 import {
 	UnexpectedError,
-	Workflow,
 	type IDataObject,
-	type INode,
 	type INodeListSearchResult,
 	type INodeParameters,
 	type INodeProperties,
@@ -24,15 +21,11 @@ import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigg
 import * as listSearchModule from '../nodes/shared/editor/listSearch';
 import {
 	countSecretOccurrences,
-	nodeTypesOf,
+	editorContext,
 	runPoll,
 	runWorkflow,
-	TestCredentialsHelper,
 	type HarnessCredentials,
 } from './harness';
-import { additionalDataFor } from './harness/additionalData';
-import { nodeCredentials } from './harness/credentials';
-import { latestVersion } from './harness/poll';
 import { AsanaSimulator } from './simulator';
 
 let sim: AsanaSimulator;
@@ -96,29 +89,10 @@ async function listSearch(
 		throw new UnexpectedError(`${nodeType.description.name} names no list search "${method}"`);
 	const credentials = options.credentials ?? tokenCredentials();
 	const parameters: INodeParameters = { authentication: 'accessToken', ...options.parameters };
-	const workflow = new Workflow({
-		nodes: [
-			{
-				id: 'temp-node',
-				name: 'Temp-Node',
-				type: nodeType.description.name,
-				typeVersion: latestVersion(nodeType),
-				position: [0, 0],
-				parameters,
-				credentials: nodeCredentials(credentials),
-			},
-		],
-		connections: {},
-		active: false,
-		nodeTypes: nodeTypesOf(nodeType),
-	});
-	const node = workflow.getNode('Temp-Node') as INode;
-	const additionalData = additionalDataFor(new TestCredentialsHelper(credentials));
-	additionalData.currentNodeParameters = parameters;
+	const { context, workflow, node } = editorContext(nodeType, parameters, credentials, mode.path);
 	const registered = workflow.nodeTypes.getByNameAndVersion(node.type, node.typeVersion).methods
 		?.listSearch?.[method];
 	if (!registered) throw new UnexpectedError(`${node.type} registers no list search "${method}"`);
-	const context = new LoadOptionsContext(workflow, node, additionalData, mode.path);
 	return await registered.call(context, options.filter, options.paginationToken);
 }
 

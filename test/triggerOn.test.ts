@@ -2,11 +2,8 @@
  * Trigger On through the real trigger, on event sequences from the simulator that mix
  * look-alikes: Asana's event model on one side, the user's intent on the other.
  */
-import { LoadOptionsContext } from 'n8n-core';
 import {
-	Workflow,
 	type IDataObject,
-	type INode,
 	type INodeExecutionData,
 	type INodeParameters,
 	type INodePropertyOptions,
@@ -14,9 +11,7 @@ import {
 
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { TRIGGER_ON_OPTIONS, type TriggerOn } from '../nodes/shared/events/triggerOn';
-import { nodeTypesOf, runPoll, TestCredentialsHelper } from './harness';
-import { additionalDataFor } from './harness/additionalData';
-import { nodeCredentials } from './harness/credentials';
+import { editorContext, runPoll } from './harness';
 import { AsanaSimulator, type Project, type Task } from './simulator';
 
 const MINUTE = 60_000;
@@ -56,26 +51,7 @@ async function loadOptions(parameters: INodeParameters): Promise<INodePropertyOp
 	const credentials = {
 		asanaEventsApi: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl },
 	};
-	const workflow = new Workflow({
-		nodes: [
-			{
-				id: 'temp-node',
-				name: 'Temp-Node',
-				type: nodeType.description.name,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters,
-				credentials: nodeCredentials(credentials),
-			},
-		],
-		connections: {},
-		active: false,
-		nodeTypes: nodeTypesOf(nodeType),
-	});
-	const node = workflow.getNode('Temp-Node') as INode;
-	const additionalData = additionalDataFor(new TestCredentialsHelper(credentials));
-	additionalData.currentNodeParameters = parameters;
-	const context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.customFields');
+	const { context } = editorContext(nodeType, parameters, credentials, 'parameters.customFields');
 	return await nodeType.methods.loadOptions.getCustomFields.call(context);
 }
 

@@ -11,6 +11,7 @@ export { capturedLogs } from './logs';
 export { countSecretOccurrences } from './leaks';
 export { TestCredentialsHelper, credentialTypes, type HarnessCredentials } from './credentials';
 export { testCredential, type CredentialTestResult } from './credentialTest';
+export { editorContext, type EditorContext } from './editor';
 export { InputItems, nodeTypesOf } from './nodeTypes';
 export { PersistentStaticData, runPoll, type PollOptions, type PollOutcome } from './poll';
 export { runWorkflow, type WorkflowRunOptions, type WorkflowRunOutcome } from './workflow';
