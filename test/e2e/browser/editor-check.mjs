@@ -33,7 +33,7 @@ const CHROMIUM_FLAGS = [
 	'--disable-sync',
 ];
 const started = Date.now();
-const VIEWPORT = { width: 1440, height: 960 };
+const VIEWPORT = { width: 1440, height: 1080 };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const say = (text) =>
 	process.stderr.write(`[editor-check ${((Date.now() - started) / 1000).toFixed(1)}s] ${text}\n`);
@@ -174,9 +174,9 @@ async function closePanel(page) {
 		.catch(() => {});
 }
 
-/** What the open panel shows wrong: parameter issues, node issues, error toasts. */
-function shownIssues(page) {
-	return page.evaluate(() => {
+/** What the open panel of `nodeName` shows wrong: parameter issues, node issues, error toasts. */
+function shownIssues(page, nodeName) {
+	return page.evaluate((nodeName) => {
 		const visible = (el) => !!el.getClientRects().length;
 		const issues = [];
 		for (const el of document.querySelectorAll(
@@ -193,15 +193,22 @@ function shownIssues(page) {
 				`parameter issue on "${(label ?? '?').trim()}"${tip.trim() ? `: ${tip.trim()}` : ''}`,
 			);
 		}
-		for (const el of document.querySelectorAll('[data-test-id="node-issues"]'))
-			if (visible(el)) issues.push(`node issues: ${el.textContent?.trim() || 'shown'}`);
+		// In the panel, or on this node's canvas box (other nodes' issues are theirs).
+		const canvasNode = [...document.querySelectorAll('[data-test-id="canvas-node"]')].find(
+			(el) => el.dataset.nodeName === nodeName,
+		);
+		const nodeIssues = [
+			...document.querySelectorAll('[data-test-id="ndv"] [data-test-id="node-issues"]'),
+			...(canvasNode?.querySelectorAll('[data-test-id="node-issues"]') ?? []),
+		];
+		if (nodeIssues.some(visible)) issues.push('node issues shown');
 		for (const el of document.querySelectorAll('.el-notification')) {
 			if (!visible(el)) continue;
 			const error = el.querySelector('.el-notification--error, .el-icon-error') !== null;
 			if (error) issues.push(`error toast: ${el.textContent?.trim().replace(/\s+/g, ' ')}`);
 		}
 		return issues;
-	});
+	}, nodeName);
 }
 
 async function screenshot(page, selector, file) {
@@ -230,7 +237,7 @@ async function checkWorkflow(page, watch, { id, expectIssues = false }) {
 		try {
 			await openPanel(page, watch, node.type, node.name);
 			panel.opened = true;
-			panel.problems.push(...(await shownIssues(page)));
+			panel.problems.push(...(await shownIssues(page, node.name)));
 			const wantShot = plan.screenshots?.panel;
 			if (
 				plan.screenshotDir &&
@@ -291,7 +298,7 @@ async function executionShot(page, watch, { workflowId, nodeType, file, waitMs =
 
 /** The sink's Slack-style page, once it shows enough messages. */
 async function slackShot(page, { url, file, minMessages = 1, waitMs = 90_000 }) {
-	await page.setViewport({ width: 1000, height: 520 });
+	await page.setViewport({ width: 1000, height: 440 });
 	const deadline = Date.now() + waitMs;
 	let count = 0;
 	for (;;) {

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import { REPO_ROOT } from './pack.mjs';
 import { log, runCommand, startProcess } from './procs.mjs';
-import { T } from './workflows.mjs';
+import { IDS, T, manualWorkflow } from './workflows.mjs';
 
 const INSTALL_SCRIPT = path.join(REPO_ROOT, 'scripts', 'install-chromium.sh');
 const EDITOR_CHECK = path.join(REPO_ROOT, 'test', 'e2e', 'browser', 'editor-check.mjs');
@@ -54,4 +54,27 @@ export async function runEditorCheck({ runtime, workDir, plan, timeoutMs = 600_0
 			`the editor check ended (${exit.code ?? exit.signal}) without a result:\n${proc.output().slice(-3000)}`,
 		);
 	return { ...JSON.parse(fs.readFileSync(resultFile, 'utf8')), logFile };
+}
+
+/**
+ * A workflow whose Asana Events node lacks its required Task, Project or Goal: the editor
+ * check must see the issue its panel shows.
+ */
+export function workflowWithIssue(id) {
+	return manualWorkflow({
+		id,
+		name: 'E2E: Asana Events without its Task, Project or Goal',
+		node: {
+			name: 'Asana Events',
+			type: T.events,
+			typeVersion: 1,
+			parameters: {
+				authentication: 'accessToken',
+				resource: 'event',
+				operation: 'getSyncToken',
+				source: 'resource',
+			},
+			credentials: { asanaEventsApi: { id: IDS.credToken, name: 'Asana account' } },
+		},
+	});
 }
