@@ -309,7 +309,8 @@ async function slackShot(page, { url, file, minMessages = 1, waitMs = 90_000 }) 
 			throw new Error(`the Slack-style page showed ${count} messages, not ${minMessages}`);
 		await sleep(2000);
 	}
-	await page.$eval('.messages', (el) => el.scrollTo(0, el.scrollHeight));
+	// The latest messages that fit, none cut in half.
+	await page.$$eval('.message', (els) => els.slice(0, -6).forEach((el) => el.remove()));
 	await screenshot(page, null, file);
 	await page.setViewport(VIEWPORT);
 	return `${count} messages`;
