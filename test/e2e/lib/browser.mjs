@@ -1,6 +1,7 @@
 // The editor check in a real browser (test/e2e/browser/editor-check.mjs): Debian's Chromium,
 // installed by scripts/install-chromium.sh, driven with puppeteer-core under the n8n runtime's
-// Node.js 24 (puppeteer-core needs Node.js ≥ 22), in a process group of its own.
+// Node.js 24 (puppeteer-core needs Node.js ≥ 22), in a process group of its own; puppeteer
+// closes Chromium when the check ends or gets SIGTERM.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -11,7 +12,7 @@ import { IDS, T, manualWorkflow } from './workflows.mjs';
 const INSTALL_SCRIPT = path.join(REPO_ROOT, 'scripts', 'install-chromium.sh');
 const EDITOR_CHECK = path.join(REPO_ROOT, 'test', 'e2e', 'browser', 'editor-check.mjs');
 
-/** Installs Chromium when it is missing (apt-get, as root); returns its path. */
+/** Installs Chromium when it is missing (apt-get, as root or through sudo); returns its path. */
 export async function ensureChromium() {
 	const result = await runCommand('bash', [INSTALL_SCRIPT], { cwd: REPO_ROOT, timeoutMs: 900_000 });
 	if (result.code !== 0)
@@ -46,7 +47,7 @@ export async function runEditorCheck({ runtime, workDir, plan, timeoutMs = 600_0
 	});
 	const timer = setTimeout(() => {
 		log(`editor check: still running after ${timeoutMs} ms, stopping it`);
-		void proc.stop(5000);
+		void proc.stop(15_000);
 	}, timeoutMs);
 	const exit = await proc.exited.finally(() => clearTimeout(timer));
 	if (!fs.existsSync(resultFile))
