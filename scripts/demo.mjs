@@ -6,6 +6,7 @@
 //   ASANA_TOKEN=… ASANA_WORKSPACE_GID=… [ASANA_PROJECT_GID=…] npm run demo
 //
 // Environment: DEMO_PORT (5678), DEMO_EMAIL / DEMO_PASSWORD (owner login),
+// DEMO_DIR (its work folder, emptied at start; default next to the n8n runtime),
 // DEMO_POLL_CRON (e.g. "0,20,40 * * * * *" to poll more often than n8n's every minute),
 // SLACK_WEBHOOK_URL / SIEM_URL (real receivers instead of the local sink).
 // Ctrl-C, SIGTERM (also to the npm process: package.json execs this script) and SIGHUP stop n8n,
@@ -22,9 +23,11 @@ import {
 	IDS,
 	credentials,
 	prepareWorkflow,
+	manualWorkflow,
 	readExample,
 	triggerToSink,
 	eventsTriggerNode,
+	T,
 } from '../test/e2e/lib/workflows.mjs';
 import { ensureRuntime, runtimeDir } from './n8n-runtime.mjs';
 
@@ -143,7 +146,9 @@ async function main() {
 		throw new Error(`port ${PORT} is in use: stop what runs there or set DEMO_PORT`);
 	const runtime = await time('n8n runtime', () => ensureRuntime());
 
-	const demoDir = path.join(path.dirname(runtimeDir()), 'demo');
+	const demoDir = process.env.DEMO_DIR
+		? path.resolve(process.env.DEMO_DIR)
+		: path.join(path.dirname(runtimeDir()), 'demo');
 	fs.rmSync(demoDir, { recursive: true, force: true });
 	fs.mkdirSync(demoDir, { recursive: true });
 	log(`building and packing the package (demo folder: ${demoDir}) …`);
@@ -258,6 +263,32 @@ async function main() {
 			urls: { 'Send Batch': `${sink.url}/batches` },
 		}),
 	);
+	// Not activated (a manual trigger): run it from the editor.
+	const auditSearch = manualWorkflow({
+		id: IDS.demoAuditSearch,
+		name: 'Demo: search the audit log (run it by hand)',
+		node: {
+			name: 'Asana Audit Log',
+			type: T.auditLog,
+			typeVersion: 1,
+			parameters: {
+				resource: 'auditLogEvent',
+				operation: 'getAll',
+				workspace: { __rl: true, mode: 'id', value: String(workspaceGid) },
+				returnAll: false,
+				limit: 20,
+				filters: {},
+				options: {},
+			},
+			credentials: {
+				asanaEventsApi: { id: IDS.credServiceAccount, name: 'Asana service account' },
+			},
+		},
+	});
+	fs.writeFileSync(
+		path.join(wfDir, `${auditSearch.id}.json`),
+		JSON.stringify(auditSearch, null, 2),
+	);
 	await time('import', async () => {
 		await n8n.cli(['import:credentials', `--input=${credFile}`]);
 		await n8n.cli(['import:workflow', '--separate', `--input=${wfDir}`]);
@@ -286,11 +317,14 @@ async function main() {
 	);
 	say(' Workflows (Overview → Workflows):');
 	for (const line of activation) say(line);
+	say(`  • ${auditSearch.name}`);
 	say(' What to look at:');
 	say('  • Executions tab: one execution per poll that found something (polls run every minute;');
 	say('    the scheduled example every minute here instead of every 5).');
 	say('  • This terminal: what the workflows send to "Slack", the "SIEM" and the batch endpoint');
 	say('    (a local sink stands in for them).');
+	if (!process.env.SLACK_WEBHOOK_URL)
+		say(`  • ${sink.url}/ : the "Slack" messages as Slack shows them (reload for new ones).`);
 	say('  • Open a workflow → the trigger node → "Fetch Test Event" to see a sample.');
 	if (sim) {
 		say(' Drive the simulator:');

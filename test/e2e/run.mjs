@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ensureRuntime } from '../../scripts/n8n-runtime.mjs';
+import { runEditorCheck, workflowWithIssue } from './lib/browser.mjs';
 import { N8n, flattedParser, randomPassword } from './lib/n8n.mjs';
 import { REPO_ROOT, buildAndPack } from './lib/pack.mjs';
 import { fmtMs, freePort, installCleanup, log, portIsFree, sleep, waitFor } from './lib/procs.mjs';
@@ -374,6 +375,8 @@ async function main() {
 		}),
 	});
 	save(neverLostWorkflow);
+	const editorIssueWorkflow = workflowWithIssue('e2eEditorIssue01');
+	save(editorIssueWorkflow);
 	add(
 		manualWorkflows,
 		manualWorkflow({
@@ -909,6 +912,52 @@ async function main() {
 			return `${sample.length} events in the sample`;
 		},
 		{ timeoutMs: 120_000 },
+	);
+
+	// ---- the editor in a real browser --------------------------------------------------------
+	await check(
+		'editor (Chromium): the panel of every node of the package opens without issues, error toasts, console errors or failed requests; a node missing a required parameter shows its issue; an execution shows its items; the sink shows the Slack messages',
+		async () => {
+			const editorDir = path.join(workDir, 'editor');
+			const result = await timed('editor check (browser)', () =>
+				runEditorCheck({
+					runtime,
+					workDir: editorDir,
+					plan: {
+						baseUrl: `http://localhost:${n8n.port}`,
+						owner,
+						screenshotDir: path.join(editorDir, 'screenshots'),
+						workflows: [
+							{ id: 'e2eEventsP10001' },
+							{ id: IDS.exampleAudit },
+							{ id: IDS.exampleScheduled },
+							{ id: 'e2eActionAudit1' },
+							{ id: editorIssueWorkflow.id, expectIssues: true },
+						],
+						screenshots: {
+							panel: {
+								workflowId: 'e2eEventsP10001',
+								nodeType: T.eventsTrigger,
+								file: 'panel.png',
+							},
+							execution: {
+								workflowId: 'e2eEventsP10001',
+								nodeType: T.eventsTrigger,
+								file: 'execution.png',
+							},
+							slack: { url: `${sink.url}/?channel=tasks`, file: 'slack.png' },
+						},
+					},
+				}),
+			);
+			assert(
+				!result.problems.length,
+				`${result.problems.join('\n')}\n(browser log: ${result.logFile})`,
+			);
+			const issue = result.panels.find((p) => p.workflowId === editorIssueWorkflow.id);
+			return `${result.panels.length} panels in ${fmtMs(result.ms)}; the one made to fail showed: ${issue?.problems.join('; ')}; screenshots in ${path.join(editorDir, 'screenshots')}`;
+		},
+		{ timeoutMs: 600_000 },
 	);
 
 	// ---- restart -------------------------------------------------------------------------

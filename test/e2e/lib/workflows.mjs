@@ -24,6 +24,7 @@ export const IDS = {
 	exampleSlack: 'exampleSlack0001',
 	exampleAudit: 'exampleAudit0001',
 	exampleScheduled: 'exampleSched0001',
+	demoAuditSearch: 'demoAuditSrch001',
 };
 
 const EXAMPLE_FILES = {

@@ -1,0 +1,81 @@
+// The editor check in a real browser (test/e2e/browser/editor-check.mjs): Debian's Chromium,
+// installed by scripts/install-chromium.sh, driven with puppeteer-core under the n8n runtime's
+// Node.js 24 (puppeteer-core needs Node.js ≥ 22), in a process group of its own; puppeteer
+// closes Chromium when the check ends or gets SIGTERM.
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { REPO_ROOT } from './pack.mjs';
+import { log, runCommand, startProcess } from './procs.mjs';
+import { IDS, T, manualWorkflow } from './workflows.mjs';
+
+const INSTALL_SCRIPT = path.join(REPO_ROOT, 'scripts', 'install-chromium.sh');
+const EDITOR_CHECK = path.join(REPO_ROOT, 'test', 'e2e', 'browser', 'editor-check.mjs');
+
+/** Installs Chromium when it is missing (apt-get, as root or through sudo); returns its path. */
+export async function ensureChromium() {
+	const result = await runCommand('bash', [INSTALL_SCRIPT], { cwd: REPO_ROOT, timeoutMs: 900_000 });
+	if (result.code !== 0)
+		throw new Error(
+			`scripts/install-chromium.sh failed:\n${(result.stdout + result.stderr).slice(-3000)}`,
+		);
+	return result.stdout.trim().split('\n').pop();
+}
+
+/** Every node type of this package: the editor check must open a panel of each. */
+export const PACKAGE_NODE_TYPES = Object.values(T);
+
+/**
+ * Runs the editor check with `plan` (see editor-check.mjs) and returns its result; the
+ * browser's log goes to `<workDir>/editor-check.log`.
+ */
+export async function runEditorCheck({ runtime, workDir, plan, timeoutMs = 600_000 }) {
+	const chromium = await ensureChromium();
+	fs.mkdirSync(workDir, { recursive: true });
+	const planFile = path.join(workDir, 'editor-check-plan.json');
+	const resultFile = path.join(workDir, 'editor-check-result.json');
+	fs.rmSync(resultFile, { force: true });
+	fs.writeFileSync(
+		planFile,
+		JSON.stringify({ chromium, requireTypes: PACKAGE_NODE_TYPES, ...plan }, null, 2),
+		{ mode: 0o600 },
+	);
+	const logFile = path.join(workDir, 'editor-check.log');
+	const proc = startProcess('editor check', runtime.nodeBin, [EDITOR_CHECK, planFile, resultFile], {
+		cwd: REPO_ROOT,
+		logFile,
+	});
+	const timer = setTimeout(() => {
+		log(`editor check: still running after ${timeoutMs} ms, stopping it`);
+		void proc.stop(15_000);
+	}, timeoutMs);
+	const exit = await proc.exited.finally(() => clearTimeout(timer));
+	if (!fs.existsSync(resultFile))
+		throw new Error(
+			`the editor check ended (${exit.code ?? exit.signal}) without a result:\n${proc.output().slice(-3000)}`,
+		);
+	return { ...JSON.parse(fs.readFileSync(resultFile, 'utf8')), logFile };
+}
+
+/**
+ * A workflow whose Asana Events node lacks its required Task, Project or Goal: the editor
+ * check must see the issue its panel shows.
+ */
+export function workflowWithIssue(id) {
+	return manualWorkflow({
+		id,
+		name: 'E2E: Asana Events without its Task, Project or Goal',
+		node: {
+			name: 'Asana Events',
+			type: T.events,
+			typeVersion: 1,
+			parameters: {
+				authentication: 'accessToken',
+				resource: 'event',
+				operation: 'getSyncToken',
+				source: 'resource',
+			},
+			credentials: { asanaEventsApi: { id: IDS.credToken, name: 'Asana account' } },
+		},
+	});
+}
