@@ -25,6 +25,11 @@ const PATHS = [
 	'/tasks/{task_gid}',
 	'/projects/{project_gid}',
 	'/goals/{goal_gid}',
+	'/workspaces/{workspace_gid}/teams',
+	'/teams/{team_gid}/projects',
+	'/portfolios',
+	'/portfolios/{portfolio_gid}/items',
+	'/projects',
 ];
 const SCHEMAS = ['AuditLogEvent', 'ErrorResponse', 'GoalCompact'];
 
