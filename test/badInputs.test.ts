@@ -199,7 +199,7 @@ const BAD_INPUTS: BadInput[] = [
 		input: 'an unsupported source',
 		parameters: () => ({ source: 'everything' }),
 		field: /^Source: "everything" is not supported/,
-		fix: /Choose "Resources" or "Workspace"/,
+		fix: /Choose "Resources", "Workspace", "All Projects of a Team"/,
 		local: true,
 	},
 	{

@@ -144,11 +144,13 @@ describe('list searches: registration', () => {
 	it('every exported list search is used by some node, and the object locator lists projects and goals', () => {
 		const used = new Set(allNodes().flatMap((nodeType) => [...namedMethods(nodeType)]));
 		expect(Object.keys(listSearchModule).sort()).toEqual([...used].sort());
-		for (const nodeType of [new AsanaEventsTrigger(), new AsanaEvents()]) {
-			expect(namedMethods(nodeType)).toEqual(
-				new Set(['searchProjectsAndGoals', 'searchWorkspaces']),
-			);
-		}
+		expect(namedMethods(new AsanaEvents())).toEqual(
+			new Set(['searchProjectsAndGoals', 'searchWorkspaces']),
+		);
+		// The events trigger also picks the team or portfolio of its project sources.
+		expect(namedMethods(new AsanaEventsTrigger())).toEqual(
+			new Set(['searchProjectsAndGoals', 'searchWorkspaces', 'searchTeams', 'searchPortfolios']),
+		);
 		for (const nodeType of [new AsanaAuditLogTrigger(), new AsanaAuditLog()]) {
 			expect(namedMethods(nodeType)).toEqual(new Set(['searchWorkspaces']));
 		}

@@ -267,7 +267,7 @@ describe('Events trigger: a workflow upgraded from 0.1', () => {
 			expect(old.requestLog.filter((r) => r.path.endsWith('/users/me'))).toHaveLength(0);
 			const state = readStoredState(staticData);
 			expect(state).toMatchObject({
-				version: 2,
+				version: 3,
 				credentialUser: { credentialId: 'cred-asanaEventsApi', gid: old.users.alice.gid },
 			});
 			expect(state.recent.slice(0, 3)).toEqual(['VVyWnqHZnkHK', 'NF7GGGAGEftP', 'FA_O6SX7Comn']);

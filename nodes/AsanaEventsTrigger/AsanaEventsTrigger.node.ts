@@ -15,17 +15,25 @@ import {
 	matchesFilters,
 	type EventFilters,
 } from '../shared/events/eventFilters';
-import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
+import {
+	searchPortfolios,
+	searchProjectsAndGoals,
+	searchTeams,
+	searchWorkspaces,
+} from '../shared/editor/listSearch';
 import { pollStreams, type PollResult } from '../shared/events/streamPoll';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { objectLabel } from '../shared/editor/resourceRef';
+import { sourceLabel } from '../shared/events/projectDiscovery';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
+import type { StreamTarget } from '../shared/asana/types';
 import { eventsTriggerProperties } from './description';
 import { eventItems, fetchCurrentResources, gapNoticeItem } from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
 import { EventsTriggerState, openState, type StreamGap } from './state';
+import { joinCredentialRate, watchedTargets, type TriggerRate, type Watched } from './watch';
 
 const TEST_EVENT_SAMPLE_SIZE = 10;
 /** How often "Fetch Test Event" asks again while it waits. */
@@ -51,25 +59,32 @@ async function effectiveFilters(
 		: settings.filters;
 }
 
+/** A poll's result, with the watched streams the scheduler left for a later poll. */
+type ScheduledPoll = PollResult & { skipped: StreamTarget[] };
+
 async function runPoll(
 	settings: EventsTriggerSettings,
 	transport: AsanaTransport,
 	state: EventsTriggerState,
 	filters: EventFilters,
 	budget: DrainBudget,
-): Promise<PollResult> {
-	const streams = state.streamsToPoll(settings.targets, (target, label) =>
+	watched: Watched,
+	rate: TriggerRate,
+): Promise<ScheduledPoll> {
+	const streams = state.streamsToPoll(watched.targets, (target, label) =>
 		target.kind === 'workspace'
 			? objectLabel('Workspace', target.gid, target.listedName)
 			: `Resources › ${label}`,
 	);
-	return await pollStreams(transport, streams, state.recentWindow(), {
+	const { read, skipped } = rate.choose(streams, state);
+	const result = await pollStreams(transport, read, state.recentWindow(), {
 		budget,
 		concurrency: settings.concurrency,
 		optFields: EVENT_OPT_FIELDS,
 		// Without filters every event is wanted, and none needs looking at.
 		wanted: anyFilterSet(filters) ? (event) => matchesFilters(event, filters) : undefined,
 	});
+	return { ...result, skipped };
 }
 
 function budgetFor(maxEvents: number, deadline: number): DrainBudget {
@@ -82,6 +97,7 @@ async function toItems(
 	result: PollResult,
 	gaps: StreamGap[],
 	deadline: number,
+	changes: INodeExecutionData[] = [],
 ): Promise<INodeExecutionData[]> {
 	const current = settings.fetchCurrentResource
 		? await fetchCurrentResources(
@@ -95,6 +111,7 @@ async function toItems(
 	if (settings.onExpired === 'notify') {
 		items.unshift(...gaps.map((gap) => gapNoticeItem(gap, Date.now())));
 	}
+	items.unshift(...changes);
 	return items;
 }
 
@@ -111,23 +128,29 @@ async function fetchTestEvents(
 	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
 	const waitUntil = Date.now() + waitMs;
 	// Retry waits may last as long as the listening does, plus one poll's budget.
+	const rate = await joinCredentialRate(ctx, settings);
 	const transport = createTransport(ctx, {
 		authentication: settings.authentication,
 		deadline: pollDeadline(ctx) + waitMs,
+		gate: rate.gate,
 	});
 	const state = EventsTriggerState.read(ctx.getWorkflowStaticData('node'));
 	const filters = await effectiveFilters(ctx, settings, transport, state);
 	for (;;) {
 		const deadline = pollDeadline(ctx);
-		const result = await runPoll(settings, transport, state, filters, budgetFor(1000, deadline));
+		const watched = await watchedTargets(settings, transport, state, Date.now());
+		const budget = budgetFor(1000, deadline);
+		const result = await runPoll(settings, transport, state, filters, budget, watched, rate);
 		const gaps = state.gapsIn(result);
 		const items = await toItems(settings, transport, result, gaps, pollDeadline(ctx));
-		state.advance(result, Date.now());
+		state.advance(result, Date.now(), { skipped: result.skipped, policy: rate.policy });
 		if (items.length) return [items.slice(-TEST_EVENT_SAMPLE_SIZE)];
 		if (Date.now() >= waitUntil) break;
 		await sleep(Math.min(interval, Math.max(0, waitUntil - Date.now())));
 	}
-	const watched = settings.targets.map((target) => state.label(target)).join(', ');
+	const watched = settings.projects
+		? sourceLabel(settings.projects.source)
+		: settings.targets.map((target) => state.label(target)).join(', ');
 	throw new NodeOperationError(
 		ctx.getNode(),
 		`No new Asana events on ${watched} in the last ${settings.testEventWaitSeconds} seconds`,
@@ -145,10 +168,12 @@ async function pollActive(
 	transport: AsanaTransport,
 	state: EventsTriggerState,
 	deadline: number,
+	rate: TriggerRate,
 ): Promise<INodeExecutionData[][] | null> {
 	const filters = await effectiveFilters(ctx, settings, transport, state);
+	const watched = await watchedTargets(settings, transport, state, Date.now());
 	const budget = budgetFor(settings.maxEventsPerPoll, deadline);
-	const result = await runPoll(settings, transport, state, filters, budget);
+	const result = await runPoll(settings, transport, state, filters, budget, watched, rate);
 
 	const gaps = state.gapsIn(result);
 	if (settings.onExpired === 'fail' && gaps.length) {
@@ -160,8 +185,8 @@ async function pollActive(
 		});
 	}
 
-	const items = await toItems(settings, transport, result, gaps, deadline);
-	state.advance(result, Date.now());
+	const items = await toItems(settings, transport, result, gaps, deadline, watched.changes);
+	state.advance(result, Date.now(), { skipped: result.skipped, policy: rate.policy });
 	state.save();
 	if (result.backlog) {
 		// Operators see why a poll stopped early; the reasons hold paths and statuses, never a token.
@@ -194,13 +219,20 @@ export class AsanaEventsTrigger implements INodeType {
 		properties: eventsTriggerProperties,
 	};
 
-	methods = { listSearch: { searchProjectsAndGoals, searchWorkspaces } };
+	methods = {
+		listSearch: { searchProjectsAndGoals, searchWorkspaces, searchTeams, searchPortfolios },
+	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const settings = readSettings(this);
 		if (this.getMode() === 'manual') return await fetchTestEvents(this, settings);
 		const deadline = pollDeadline(this);
-		const transport = createTransport(this, { authentication: settings.authentication, deadline });
+		const rate = await joinCredentialRate(this, settings);
+		const transport = createTransport(this, {
+			authentication: settings.authentication,
+			deadline,
+			gate: rate.gate,
+		});
 
 		const opened = openState(this);
 		if ('busySince' in opened) {
@@ -208,7 +240,7 @@ export class AsanaEventsTrigger implements INodeType {
 			return null;
 		}
 		try {
-			return await pollActive(this, settings, transport, opened.state, deadline);
+			return await pollActive(this, settings, transport, opened.state, deadline, rate);
 		} finally {
 			opened.release();
 		}

@@ -13,12 +13,19 @@ import {
 	type StreamToPoll,
 } from '../shared/events/streamPoll';
 import type { StreamCursor } from '../shared/events/eventStream';
+import type { ListedProject } from '../shared/events/projectDiscovery';
+import {
+	scheduleAfterRead,
+	type ReadSchedule,
+	type Schedulable,
+	type SchedulePolicy,
+} from '../shared/polling/requestScheduler';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { streamLabel } from './output';
 import type { WatchedTarget } from './parameters';
 
-export const STATE_VERSION = 2;
+export const STATE_VERSION = 3;
 /** Names are kept for messages only: a long one is cut, so static data stays small. */
 const MAX_NAME_LENGTH = 100;
 
@@ -33,6 +40,17 @@ export interface StreamRecord {
 	/** The watched object's type and name, as Asana gave them in its events. */
 	resourceType?: string;
 	name?: string;
+	/** Request scheduling (layout 3): whether the stream is busy, how long it may go unread. */
+	schedule?: ReadSchedule;
+}
+
+/** The projects a team, portfolio or workspace source watches (layout 3), and when they were listed. */
+export interface StoredProjectList {
+	/** `sourceKey()` of the source listed: another source starts a new list. */
+	source: string;
+	projects: ListedProject[];
+	/** Epoch ms of the listing. */
+	listedAt: number;
 }
 
 /** What `staticData.eventsTrigger` holds: about 1000 short keys and a record per stream. */
@@ -47,7 +65,12 @@ export interface StoredEventsState {
 	rotation: number;
 	/** The credential's own user, for "Ignore Events by the Credential’s User". */
 	credentialUser?: { credentialId: string; gid: string };
+	/** Layout 3: the project list of a team, portfolio or workspace source. */
+	projectList?: StoredProjectList;
 }
+
+/** Layout version 2: as this one, without schedules and project lists. */
+type StoredV2 = Omit<StoredEventsState, 'version' | 'projectList'> & { version: 2 };
 
 /** Layout version 1, as release 0.1 wrote it: a flat stream record, the user beside the state. */
 interface StoredV1 {
@@ -66,8 +89,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 	return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Layout version 1 to this one: every cursor, the window and the cached user carry over. */
-function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
+/** Layout version 1 to 2: every cursor, the window and the cached user carry over. */
+function fromV1(stored: StoredV1, credentialUser: unknown): StoredV2 {
 	const streams: Record<string, StreamRecord> = {};
 	for (const [key, record] of Object.entries(stored.streams)) {
 		if (!isRecord(record) || typeof record.sync !== 'string') continue;
@@ -78,7 +101,7 @@ function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
 	}
 	const user = isRecord(credentialUser) ? credentialUser : {};
 	return {
-		version: STATE_VERSION,
+		version: 2,
 		streams,
 		recent: Array.isArray(stored.recent) ? [...stored.recent] : [],
 		...(stored.newestEmitted ? { newestEmitted: stored.newestEmitted } : {}),
@@ -90,6 +113,14 @@ function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
 }
 
 /**
+ * Layout version 2 to this one: everything carries over. Streams have no schedule yet (read
+ * as busy until their next read) and sources no project list (listed at the next poll).
+ */
+function fromV2(stored: StoredV2): StoredEventsState {
+	return { ...stored, version: STATE_VERSION };
+}
+
+/**
  * The stored layout, migrated to the current version; the stored object itself when it is
  * current. A layout this code does not know is read as "no state": every stream starts at now.
  */
@@ -97,7 +128,9 @@ export function readStoredState(staticData: IDataObject): StoredEventsState {
 	const stored = staticData.eventsTrigger;
 	if (!isRecord(stored) || !isRecord(stored.streams)) return emptyState();
 	if (stored.version === STATE_VERSION) return stored as unknown as StoredEventsState;
-	if (stored.version === 1) return fromV1(stored as unknown as StoredV1, staticData.credentialUser);
+	if (stored.version === 2) return fromV2(stored as unknown as StoredV2);
+	if (stored.version === 1)
+		return fromV2(fromV1(stored as unknown as StoredV1, staticData.credentialUser));
 	return emptyState();
 }
 
@@ -175,12 +208,51 @@ export class EventsTriggerState {
 			}));
 	}
 
+	/** The streams to choose from for the request scheduler, each with what it knows of them. */
+	schedulable(streams: StreamToPoll[]): Array<Schedulable<StreamToPoll>> {
+		return streams.map((stream) => {
+			const record = this.state.streams[streamKey(stream.target)];
+			return {
+				stream,
+				started: stream.cursor !== undefined,
+				lastReadAt: record?.lastPollAt,
+				schedule: record?.schedule,
+			};
+		});
+	}
+
+	/** The project list of a source, when it is the list of `source` (a `sourceKey()`). */
+	projectList(source: string): StoredProjectList | undefined {
+		const list = this.state.projectList;
+		return list?.source === source ? list : undefined;
+	}
+
+	/** A new listing of the source's projects: from now on these are watched. Returns it as kept. */
+	replaceProjectList(list: StoredProjectList): StoredProjectList {
+		const projects = list.projects.map(({ gid, name }) =>
+			name ? { gid, name: name.slice(0, MAX_NAME_LENGTH) } : { gid },
+		);
+		const kept = { ...list, projects };
+		this.state = { ...this.state, projectList: kept };
+		return kept;
+	}
+
 	/**
 	 * After a poll whose events go out: every stream's new cursor (a stream no longer watched
-	 * is dropped), the names its events gave, the window, and whose turn is next.
+	 * is dropped), the names its events gave, the window, and whose turn is next. With
+	 * `scheduling`, the streams the scheduler left for later keep their records, and each
+	 * stream read gets its next schedule.
 	 */
-	advance(result: PollResult, pollTime: number): void {
+	advance(
+		result: PollResult,
+		pollTime: number,
+		scheduling?: { skipped: StreamTarget[]; policy: SchedulePolicy },
+	): void {
 		const streams: Record<string, StreamRecord> = {};
+		for (const target of scheduling?.skipped ?? []) {
+			const key = streamKey(target);
+			if (this.state.streams[key]) streams[key] = this.state.streams[key];
+		}
 		for (const polled of result.streams) {
 			if (!polled.cursor) continue;
 			const key = streamKey(polled.target);
@@ -189,15 +261,20 @@ export class EventsTriggerState {
 				polled.target.kind === 'resource' ? namedIn(polled.events, polled.target.gid) : undefined;
 			const resourceType = learned?.resource_type ?? before?.resourceType;
 			const name = learned?.name?.slice(0, MAX_NAME_LENGTH) ?? before?.name;
+			const schedule =
+				scheduling && !polled.unread
+					? scheduleAfterRead(before?.schedule, polled.events.length > 0, scheduling.policy)
+					: before?.schedule;
 			streams[key] = {
 				cursor: polled.cursor,
 				// A stream that could not be read this time keeps the time of its last successful read.
 				lastPollAt: polled.unread && before ? before.lastPollAt : pollTime,
 				...(resourceType ? { resourceType } : {}),
 				...(name ? { name } : {}),
+				...(schedule ? { schedule } : {}),
 			};
 		}
-		const count = result.streams.length;
+		const count = result.streams.length + (scheduling?.skipped.length ?? 0);
 		this.state = {
 			...this.state,
 			streams,

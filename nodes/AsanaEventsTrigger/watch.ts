@@ -1,0 +1,127 @@
+/**
+ * What one poll of the events trigger watches and reads: the streams of its source (for a
+ * team, portfolio or workspace, its project list, listed again when due), and of those the
+ * ones the request scheduler has requests for.
+ */
+import type { INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+
+import { asanaBaseUrl, type AsanaTransport, type RequestGate } from '../shared/asana/transport';
+import type { StreamTarget } from '../shared/asana/types';
+import {
+	listProjects,
+	sourceKey,
+	sourceLabel,
+	watchChangeItem,
+	watchChanges,
+} from '../shared/events/projectDiscovery';
+import type { StreamToPoll } from '../shared/events/streamPoll';
+import { shortestPollGapMs } from '../shared/polling/pollBudget';
+import {
+	credentialRate,
+	planReads,
+	requestGate,
+	type SchedulePolicy,
+} from '../shared/polling/requestScheduler';
+import type { EventsTriggerSettings, WatchedTarget } from './parameters';
+import type { EventsTriggerState } from './state';
+
+export interface Watched {
+	targets: WatchedTarget[];
+	/** "Emit Watch Changes": an item per project that joined or left the watch. */
+	changes: INodeExecutionData[];
+}
+
+/**
+ * The streams to watch. A project source lists its projects at the first poll and again
+ * when the refresh is due; a project found starts listening at this poll, one no longer
+ * listed is no longer read and its cursor is dropped with it. When a listing cannot be read
+ * within the time budget, the list watched so far stays.
+ */
+export async function watchedTargets(
+	settings: EventsTriggerSettings,
+	transport: AsanaTransport,
+	state: EventsTriggerState,
+	now: number,
+): Promise<Watched> {
+	const projects = settings.projects;
+	if (!projects) return { targets: settings.targets, changes: [] };
+	const key = sourceKey(projects.source);
+	let list = state.projectList(key);
+	const changes: INodeExecutionData[] = [];
+	if (!list || now - list.listedAt >= projects.refreshMs) {
+		const listed = await listProjects(
+			transport,
+			projects.source,
+			`${sourceLabel(projects.source)} › projects`,
+		);
+		if (listed) {
+			// The first list is where the watch starts, not a change.
+			if (list && projects.emitWatchChanges) {
+				for (const change of watchChanges(list.projects, listed))
+					changes.push(watchChangeItem(change, projects.source, now));
+			}
+			list = state.replaceProjectList({ source: key, projects: listed, listedAt: now });
+		}
+	}
+	const targets = (list?.projects ?? []).map((project): WatchedTarget => ({
+		kind: 'resource',
+		gid: project.gid,
+		resourceType: 'project',
+		...(project.name ? { listedName: project.name } : {}),
+	}));
+	return { targets, changes };
+}
+
+/** The trigger's part in its credential's request rate, for one poll. */
+export interface TriggerRate {
+	/** For the transport: every request of the poll counts. */
+	gate: RequestGate;
+	policy: SchedulePolicy;
+	/** Of `streams`, the ones to read now; the others, for `advance()`. */
+	choose(
+		streams: StreamToPoll[],
+		state: EventsTriggerState,
+	): {
+		read: StreamToPoll[];
+		skipped: StreamTarget[];
+	};
+}
+
+/**
+ * Joins the rate of the trigger's credential (by its id and the Asana it points at), shared
+ * by every trigger of this pack in this process that uses it.
+ */
+export async function joinCredentialRate(
+	ctx: IPollFunctions,
+	settings: EventsTriggerSettings,
+): Promise<TriggerRate> {
+	const credentialId = Object.values(ctx.getNode().credentials ?? {})[0]?.id ?? '';
+	const baseUrl = await asanaBaseUrl(ctx, { authentication: settings.authentication });
+	const rate = credentialRate(`${credentialId}\u0000${baseUrl}`);
+	const consumer = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().name}`;
+	const pollGapMs = shortestPollGapMs(ctx.getNodeParameter('pollTimes', {}));
+	rate.join(consumer, settings.scheduler.maxRequestsPerMinute, pollGapMs, Date.now());
+	const policy = { pollGapMs, maxStalenessMs: settings.scheduler.maxStalenessMs };
+	return {
+		gate: requestGate(rate, consumer),
+		policy,
+		choose(streams, state) {
+			const now = Date.now();
+			const read = planReads(
+				state.schedulable(streams),
+				rate.allowance(consumer, pollGapMs, now),
+				now,
+				policy,
+			);
+			const chosen = new Set(read);
+			const skipped = streams
+				.filter((stream) => !chosen.has(stream))
+				.map((stream) => stream.target);
+			if (skipped.length)
+				ctx.logger.debug(
+					`${read.length} of ${streams.length} streams read this poll; the others wait for the credential's Max Requests per Minute`,
+				);
+			return { read, skipped };
+		},
+	};
+}
