@@ -453,3 +453,35 @@ describe('list searches: credentials', () => {
 		}
 	});
 });
+
+describe('list searches: teams and portfolios', () => {
+	it('lists the teams of the user’s workspaces, and the portfolios the user owns, filtered by the typed name', async () => {
+		const trigger = new AsanaEventsTrigger();
+		const platform = sim.createTeam('Platform');
+		const sales = sim.createTeam('Sales');
+		const beta = sim.addWorkspace('Beta Labs');
+		const design = sim.createTeam('Design', beta.gid);
+		expect((await listSearch(trigger, 'searchTeams')).results).toEqual([
+			{ name: 'Platform (Acme Corp)', value: platform.gid },
+			{ name: 'Sales (Acme Corp)', value: sales.gid },
+			{ name: 'Design (Beta Labs)', value: design.gid },
+		]);
+		expect((await listSearch(trigger, 'searchTeams', { filter: 'PLAT' })).results).toEqual([
+			{ name: 'Platform (Acme Corp)', value: platform.gid },
+		]);
+
+		const bets = sim.createPortfolio('Bets');
+		sim.createPortfolio('Roadmap');
+		expect((await listSearch(trigger, 'searchPortfolios', { filter: 'bet' })).results).toEqual([
+			{ name: 'Bets (Acme Corp)', value: bets.gid },
+		]);
+		// Asana lists a user only the portfolios that user owns: bob owns none.
+		expect(
+			(
+				await listSearch(trigger, 'searchPortfolios', {
+					credentials: tokenCredentials(sim.tokens.bob),
+				})
+			).results,
+		).toEqual([]);
+	});
+});

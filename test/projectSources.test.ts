@@ -144,6 +144,24 @@ describe('Events Trigger: all projects of a team, portfolio or workspace', () =>
 		expect(eventsOf(kept.gid)).toHaveLength(4);
 	});
 
+	it('reads the list again right after a listed project fails its read, instead of failing until the refresh', async () => {
+		const team = sim.createTeam('Data');
+		const [kept, gone] = ['Kept', 'Gone'].map((name) =>
+			sim.createProject(name, sim.workspaceGid, { teamGid: team.gid }),
+		);
+		const params = sourceParams('teamProjects', team.gid, { emitWatchChanges: true });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.deleteProject(gone.gid);
+		expect((await poll(params, staticData)).error?.message).toMatch(/404/);
+		const next = await poll(params, staticData);
+		expect(next.error).toBeUndefined();
+		expect(
+			jsonOf(next.items).map((item) => [item.change, (item.project as IDataObject).gid]),
+		).toEqual([['removed', gone.gid]]);
+		expect(streamKeys(staticData)).toEqual([`resource:${kept.gid}`]);
+	});
+
 	it('lists a portfolio’s projects and a workspace’s, archived ones only when asked', async () => {
 		const portfolio = sim.createPortfolio('Bets');
 		const projects: Project[] = ['Alpha', 'Beta', 'Gamma'].map((name) =>

@@ -173,7 +173,14 @@ async function pollActive(
 	const filters = await effectiveFilters(ctx, settings, transport, state);
 	const watched = await watchedTargets(settings, transport, state, Date.now());
 	const budget = budgetFor(settings.maxEventsPerPoll, deadline);
-	const result = await runPoll(settings, transport, state, filters, budget, watched, rate);
+	let result: ScheduledPoll | undefined;
+	try {
+		result = await runPoll(settings, transport, state, filters, budget, watched, rate);
+	} finally {
+		// A project deleted or made private since the list was read fails its read: the next
+		// poll reads the list again instead of failing on it until the refresh is due.
+		if (!result && settings.projects && state.expireProjectList()) state.save();
+	}
 
 	const gaps = state.gapsIn(result);
 	if (settings.onExpired === 'fail' && gaps.length) {

@@ -237,6 +237,14 @@ export class EventsTriggerState {
 		return kept;
 	}
 
+	/** Makes the project list due at the next poll; false when there is none. */
+	expireProjectList(): boolean {
+		const list = this.state.projectList;
+		if (!list) return false;
+		this.state = { ...this.state, projectList: { ...list, listedAt: 0 } };
+		return true;
+	}
+
 	/**
 	 * After a poll whose events go out: every stream's new cursor (a stream no longer watched
 	 * is dropped), the names its events gave, the window, and whose turn is next. With
