@@ -34,6 +34,7 @@ import {
 import { hostFloorPoll } from './hostFloor';
 import { closeRawClient, rawDrainAudit, rawDrainEvents, rawQuietRequest } from './raw';
 import { RemoteSimulator } from './remoteSimulator';
+import { runSchedulingScenario, type SchedulingScenario } from './scheduling';
 
 interface Row {
 	measure: string;
@@ -690,6 +691,69 @@ async function errorPaths(): Promise<void> {
 	await sim.stop();
 }
 
+// ---- request scheduler, over simulated minutes ------------------------------------------------
+
+async function scheduling(): Promise<void> {
+	const scenarios: Array<[string, SchedulingScenario]> = [
+		[
+			'500 projects (25 busy), 150 requests/min',
+			{
+				projects: 500,
+				active: 25,
+				budgetPerMinute: 150,
+				activeRate: 2,
+				minutes: 60,
+				maxStalenessMs: 10 * 60_000,
+				seed: SEED,
+			},
+		],
+		[
+			'2,000 projects (100 busy), 1,500 requests/min',
+			{
+				projects: 2000,
+				active: 100,
+				budgetPerMinute: 1500,
+				activeRate: 2,
+				minutes: 60,
+				maxStalenessMs: 10 * 60_000,
+				seed: SEED,
+			},
+		],
+	];
+	for (const [label, scenario] of scenarios) {
+		const started = Date.now();
+		const f = await runSchedulingScenario(scenario);
+		const wallS = (Date.now() - started) / 1000;
+		const name = `Scheduler, workspace of ${label}`;
+		const gapS = f.pollGapMs / 1000;
+		row(
+			`${name}: requests per minute`,
+			`at most ${fmt(f.maxRequestsInAMinute)} in any 60 s, ${fmt(f.meanRequestsPerMinute)} a poll on average (${fmt(f.listingRequests)} of all for the project list); every stream listening after ${f.warmUpMinutes} polls (simulated; ${fmt(wallS, 1)} s wall time)`,
+			`≤ ${fmt(scenario.budgetPerMinute)}`,
+			f.maxRequestsInAMinute <= scenario.budgetPerMinute,
+		);
+		row(
+			`${name}: delivery delay on busy streams`,
+			`max ${fmt(f.maxActiveDelayMs / 1000)} s, median ${fmt(f.medianActiveDelayMs / 1000)} s over ${fmt(f.activeEvents)} events (${scenario.activeRate}/min per busy project, ${scenario.minutes} simulated minutes, one poll a minute)`,
+			`≤ ${2 * gapS} s (2 poll intervals)`,
+			f.maxActiveDelayMs <= 2 * f.pollGapMs,
+		);
+		row(
+			`${name}: worst staleness of quiet streams`,
+			`${fmt(f.worstStalenessMs / 60_000, 1)} min without a read at most; the ${fmt(f.quietEvents)} events on quiet projects came out within ${fmt(f.maxQuietDelayMs / 1000)} s`,
+			`≤ ${scenario.maxStalenessMs / 60_000} min (Max Staleness)`,
+			f.worstStalenessMs <= scenario.maxStalenessMs,
+		);
+		row(
+			`${name}: every event exactly once`,
+			`${fmt(f.emittedOnce)} of ${fmt(f.expected)} once, ${f.repeated} repeated, ${f.missing} missing`,
+			'all once',
+			f.emittedOnce === f.expected && f.repeated === 0,
+		);
+		if (f.repeated || f.missing) fail(`${name}: ${f.repeated} repeated, ${f.missing} missing`);
+	}
+}
+
 // ---- report ---------------------------------------------------------------------------------
 
 function table(): string {
@@ -717,6 +781,7 @@ async function main(): Promise<void> {
 		['concurrency', concurrency],
 		['static', staticDataSize],
 		['errors', errorPaths],
+		['scheduling', scheduling],
 	] as const;
 	// `npm run bench -- throughput concurrency` runs only those sections.
 	const chosen = process.argv.slice(2);

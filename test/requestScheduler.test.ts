@@ -100,15 +100,22 @@ describe('request scheduler: which streams a poll reads', () => {
 	});
 
 	it('backs a quiet stream off from one poll gap, doubling up to Max Staleness; events bring it back to every poll', () => {
-		const started = scheduleAfterRead(undefined, false, policy);
+		const started = scheduleAfterRead(undefined, false, 0, policy);
 		expect(started).toEqual({ busy: false, backoffMs: 0 });
 		const backoffs: number[] = [];
 		let schedule = started;
 		for (let i = 0; i < 6; i++) {
-			schedule = scheduleAfterRead(schedule, false, policy);
+			schedule = scheduleAfterRead(schedule, false, i * MINUTE, policy);
 			backoffs.push(schedule.backoffMs / MINUTE);
 		}
 		expect(backoffs).toEqual([1, 2, 4, 8, 10, 10]);
-		expect(scheduleAfterRead(schedule, true, policy)).toEqual({ busy: true, backoffMs: 0 });
+		const busy = scheduleAfterRead(schedule, true, 7 * MINUTE, policy);
+		expect(busy).toEqual({ busy: true, backoffMs: 0, busyAt: 7 * MINUTE });
+		// Quiet again: it backs off anew, and remembers when it was busy.
+		expect(scheduleAfterRead(busy, false, 8 * MINUTE, policy)).toEqual({
+			busy: false,
+			backoffMs: MINUTE,
+			busyAt: 7 * MINUTE,
+		});
 	});
 });

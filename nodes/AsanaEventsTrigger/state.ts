@@ -271,7 +271,12 @@ export class EventsTriggerState {
 			const name = learned?.name?.slice(0, MAX_NAME_LENGTH) ?? before?.name;
 			const schedule =
 				scheduling && !polled.unread
-					? scheduleAfterRead(before?.schedule, polled.events.length > 0, scheduling.policy)
+					? scheduleAfterRead(
+							before?.schedule,
+							polled.events.length > 0,
+							pollTime,
+							scheduling.policy,
+						)
 					: before?.schedule;
 			streams[key] = {
 				cursor: polled.cursor,

@@ -19,6 +19,7 @@ import { shortestPollGapMs } from '../shared/polling/pollBudget';
 import {
 	credentialRate,
 	planReads,
+	type CredentialRate,
 	requestGate,
 	type SchedulePolicy,
 } from '../shared/polling/requestScheduler';
@@ -38,7 +39,7 @@ export interface Watched {
  * within the time budget, the list watched so far stays.
  */
 export async function watchedTargets(
-	settings: EventsTriggerSettings,
+	settings: Pick<EventsTriggerSettings, 'targets' | 'projects'>,
 	transport: AsanaTransport,
 	state: EventsTriggerState,
 	now: number,
@@ -70,6 +71,22 @@ export async function watchedTargets(
 		...(project.name ? { listedName: project.name } : {}),
 	}));
 	return { targets, changes };
+}
+
+/** Of `streams`, those the trigger's allowance of the credential's rate reads at `now`, and the others. */
+export function chooseStreams(
+	rate: CredentialRate,
+	consumer: string,
+	policy: SchedulePolicy,
+	streams: StreamToPoll[],
+	state: EventsTriggerState,
+	now: number,
+): { read: StreamToPoll[]; skipped: StreamTarget[] } {
+	const allowance = rate.allowance(consumer, policy.pollGapMs, now);
+	const read = planReads(state.schedulable(streams), allowance, now, policy);
+	const chosen = new Set(read);
+	const skipped = streams.filter((stream) => !chosen.has(stream)).map((stream) => stream.target);
+	return { read, skipped };
 }
 
 /** The trigger's part in its credential's request rate, for one poll. */
@@ -106,22 +123,12 @@ export async function joinCredentialRate(
 		gate: requestGate(rate, consumer),
 		policy,
 		choose(streams, state) {
-			const now = Date.now();
-			const read = planReads(
-				state.schedulable(streams),
-				rate.allowance(consumer, pollGapMs, now),
-				now,
-				policy,
-			);
-			const chosen = new Set(read);
-			const skipped = streams
-				.filter((stream) => !chosen.has(stream))
-				.map((stream) => stream.target);
-			if (skipped.length)
+			const chosen = chooseStreams(rate, consumer, policy, streams, state, Date.now());
+			if (chosen.skipped.length)
 				ctx.logger.debug(
-					`${read.length} of ${streams.length} streams read this poll; the others wait for the credential's Max Requests per Minute`,
+					`${chosen.read.length} of ${streams.length} streams read this poll; the others wait for the credential's Max Requests per Minute`,
 				);
-			return { read, skipped };
+			return chosen;
 		},
 	};
 }

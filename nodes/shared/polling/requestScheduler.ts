@@ -155,6 +155,8 @@ export interface ReadSchedule {
 	busy: boolean;
 	/** How long a quiet stream may go unread; grows with each quiet read, up to Max Staleness. */
 	backoffMs: number;
+	/** Epoch ms of the last read that brought events: a stream busy lately is likelier to be again. */
+	busyAt?: number;
 }
 
 export interface SchedulePolicy {
@@ -175,8 +177,9 @@ export interface Schedulable<T> {
  * The streams to read now, at most `allowance` of them, in this order: streams not listened
  * to yet (a new project listens from when it is found); quiet streams that would pass Max
  * Staleness before the next poll, oldest first; busy streams; quiet streams whose backoff is
- * over, longest due first; then, while the allowance lasts, the other quiet streams, so a
- * budget that covers every stream reads every stream every poll.
+ * over, the latest busy first; then, while the allowance lasts, the other quiet streams in
+ * the same order, so a budget that covers every stream reads every
+ * stream every poll.
  */
 export function planReads<T>(
 	streams: Array<Schedulable<T>>,
@@ -184,35 +187,38 @@ export function planReads<T>(
 	now: number,
 	policy: SchedulePolicy,
 ): T[] {
-	const tiers: Array<Array<{ stream: T; order: number }>> = [[], [], [], [], []];
+	const tiers: Array<Array<{ stream: T; order: number; then: number }>> = [[], [], [], [], []];
 	for (const candidate of streams) {
 		const { stream, schedule } = candidate;
 		const readAt = candidate.lastReadAt ?? 0;
-		if (!candidate.started) tiers[0].push({ stream, order: 0 });
+		if (!candidate.started) tiers[0].push({ stream, order: 0, then: 0 });
 		else if (now + policy.pollGapMs - readAt > policy.maxStalenessMs)
-			tiers[1].push({ stream, order: readAt });
-		else if (!schedule || schedule.busy) tiers[2].push({ stream, order: 0 });
+			tiers[1].push({ stream, order: readAt, then: 0 });
+		else if (!schedule || schedule.busy) tiers[2].push({ stream, order: 0, then: 0 });
 		else {
+			// The latest busy first: likeliest to have events again. Then the longest due.
 			const dueAt = readAt + schedule.backoffMs;
-			tiers[dueAt <= now ? 3 : 4].push({ stream, order: dueAt });
+			tiers[dueAt <= now ? 3 : 4].push({ stream, order: -(schedule.busyAt ?? 0), then: dueAt });
 		}
 	}
 	// Sorts are stable: streams of one order keep the order given (the trigger's rotation).
 	return tiers
-		.flatMap((tier) => tier.sort((a, b) => a.order - b.order))
+		.flatMap((tier) => tier.sort((a, b) => a.order - b.order || a.then - b.then))
 		.slice(0, Math.max(0, allowance))
 		.map((entry) => entry.stream);
 }
 
-/** The schedule after a read: busy when it brought events; otherwise the backoff doubles, from one poll gap up to Max Staleness. */
+/** The schedule after a read at `at`: busy when it brought events; otherwise the backoff doubles, from one poll gap up to Max Staleness. */
 export function scheduleAfterRead(
 	before: ReadSchedule | undefined,
 	hadEvents: boolean,
+	at: number,
 	policy: SchedulePolicy,
 ): ReadSchedule {
-	if (hadEvents) return { busy: true, backoffMs: 0 };
+	if (hadEvents) return { busy: true, backoffMs: 0, busyAt: at };
+	const busyAt = before?.busyAt !== undefined ? { busyAt: before.busyAt } : {};
 	// A stream just started has nothing to show yet: read it next poll.
 	if (!before) return { busy: false, backoffMs: 0 };
 	const doubled = Math.max(policy.pollGapMs, 2 * before.backoffMs);
-	return { busy: false, backoffMs: Math.min(policy.maxStalenessMs, doubled) };
+	return { busy: false, backoffMs: Math.min(policy.maxStalenessMs, doubled), ...busyAt };
 }
