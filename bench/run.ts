@@ -694,55 +694,48 @@ async function errorPaths(): Promise<void> {
 // ---- request scheduler, over simulated minutes ------------------------------------------------
 
 async function scheduling(): Promise<void> {
+	const scenario = (
+		projects: number,
+		active: number,
+		budgetPerMinute: number,
+	): SchedulingScenario => ({
+		projects,
+		active,
+		budgetPerMinute,
+		activeRate: 2,
+		minutes: 60,
+		maxStalenessMs: 10 * 60_000,
+		seed: SEED,
+	});
 	const scenarios: Array<[string, SchedulingScenario]> = [
-		[
-			'500 projects (25 busy), 150 requests/min',
-			{
-				projects: 500,
-				active: 25,
-				budgetPerMinute: 150,
-				activeRate: 2,
-				minutes: 60,
-				maxStalenessMs: 10 * 60_000,
-				seed: SEED,
-			},
-		],
-		[
-			'2,000 projects (100 busy), 1,500 requests/min',
-			{
-				projects: 2000,
-				active: 100,
-				budgetPerMinute: 1500,
-				activeRate: 2,
-				minutes: 60,
-				maxStalenessMs: 10 * 60_000,
-				seed: SEED,
-			},
-		],
+		['500 projects (25 busy), 150 requests/min', scenario(500, 25, 150)],
+		['500 projects (25 busy), 100 requests/min (the default)', scenario(500, 25, 100)],
+		['2,000 projects (100 busy), 1,500 requests/min', scenario(2000, 100, 1500)],
+		['2,000 projects (100 busy), 1,000 requests/min', scenario(2000, 100, 1000)],
 	];
-	for (const [label, scenario] of scenarios) {
+	for (const [label, chosen] of scenarios) {
 		const started = Date.now();
-		const f = await runSchedulingScenario(scenario);
+		const f = await runSchedulingScenario(chosen);
 		const wallS = (Date.now() - started) / 1000;
 		const name = `Scheduler, workspace of ${label}`;
 		const gapS = f.pollGapMs / 1000;
 		row(
 			`${name}: requests per minute`,
-			`at most ${fmt(f.maxRequestsInAMinute)} in any 60 s, ${fmt(f.meanRequestsPerMinute)} a poll on average (${fmt(f.listingRequests)} of all for the project list); every stream listening after ${f.warmUpMinutes} polls (simulated; ${fmt(wallS, 1)} s wall time)`,
-			`≤ ${fmt(scenario.budgetPerMinute)}`,
-			f.maxRequestsInAMinute <= scenario.budgetPerMinute,
+			`at most ${fmt(f.maxRequestsInAMinute)} in any 60 s, ${fmt(f.meanRequestsPerMinute)} a poll on average (${fmt(f.listingRequests)} of all for the project list); every stream listening after ${f.warmUpMinutes} polls, measured from ${chosen.maxStalenessMs / 60_000} minutes later (simulated; ${fmt(wallS, 1)} s wall time)`,
+			`≤ ${fmt(chosen.budgetPerMinute)}`,
+			f.maxRequestsInAMinute <= chosen.budgetPerMinute,
 		);
 		row(
 			`${name}: delivery delay on busy streams`,
-			`max ${fmt(f.maxActiveDelayMs / 1000)} s, median ${fmt(f.medianActiveDelayMs / 1000)} s over ${fmt(f.activeEvents)} events (${scenario.activeRate}/min per busy project, ${scenario.minutes} simulated minutes, one poll a minute)`,
+			`max ${fmt(f.maxActiveDelayMs / 1000)} s, median ${fmt(f.medianActiveDelayMs / 1000)} s over ${fmt(f.activeEvents)} events (${chosen.activeRate}/min per busy project, ${chosen.minutes} simulated minutes, one poll a minute)`,
 			`≤ ${2 * gapS} s (2 poll intervals)`,
 			f.maxActiveDelayMs <= 2 * f.pollGapMs,
 		);
 		row(
 			`${name}: worst staleness of quiet streams`,
 			`${fmt(f.worstStalenessMs / 60_000, 1)} min without a read at most; the ${fmt(f.quietEvents)} events on quiet projects came out within ${fmt(f.maxQuietDelayMs / 1000)} s`,
-			`≤ ${scenario.maxStalenessMs / 60_000} min (Max Staleness)`,
-			f.worstStalenessMs <= scenario.maxStalenessMs,
+			`≤ ${chosen.maxStalenessMs / 60_000} min (Max Staleness)`,
+			f.worstStalenessMs <= chosen.maxStalenessMs,
 		);
 		row(
 			`${name}: every event exactly once`,
