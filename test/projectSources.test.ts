@@ -227,6 +227,33 @@ describe('Events Trigger: the request scheduler', () => {
 		expect(streamKeys(dataA).length + streamKeys(dataB).length).toBe(events.length);
 	});
 
+	it('counts every request of the trigger: the project list and Fetch Current Resource too', async () => {
+		const team = sim.createTeam('Counted');
+		const project = sim.createProject('Only', sim.workspaceGid, { teamGid: team.gid });
+		const task = sim.createTask({ name: 'Renamed', projectGids: [project.gid] });
+		const params = sourceParams('teamProjects', team.gid, {
+			maxRequestsPerMinute: 4,
+			fetchCurrentResource: true,
+		});
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.renameTask(task.gid, 'Renamed again');
+		const second = await poll(params, staticData);
+		expect(jsonOf(second.items)).toEqual([
+			expect.objectContaining({ current: expect.objectContaining({ name: 'Renamed again' }) }),
+		]);
+		// The listing, the first token, the page and the task: the minute's 4 requests.
+		expect(sim.requestLog.map((r) => r.path.replace(/\/\d{6,}/g, '/…'))).toEqual([
+			'/api/1.0/teams/…/projects',
+			'/api/1.0/events',
+			'/api/1.0/events',
+			'/api/1.0/tasks/…',
+		]);
+		sim.renameTask(task.gid, 'And again');
+		expect((await poll(params, staticData)).items).toBeNull();
+		expect(sim.requestLog).toHaveLength(4);
+	});
+
 	it('lowers the credential’s rate after a 429: the next poll asks Asana nothing', async () => {
 		sim.setRateLimit(8);
 		const params = resourceParams(
