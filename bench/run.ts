@@ -739,7 +739,7 @@ async function scheduling(): Promise<void> {
 		);
 		row(
 			`${name}: every event exactly once`,
-			`${fmt(f.emittedOnce)} of ${fmt(f.expected)} once, ${f.repeated} repeated, ${f.missing} missing`,
+			`${fmt(f.emittedOnce)} of ${fmt(f.expected)} once, ${f.repeated} repeated, ${f.missing} missing; static data ${fmt(f.staticDataBytes / 1024)} KB (${fmt(f.staticDataBytes / chosen.projects)} bytes per project)`,
 			'all once',
 			f.emittedOnce === f.expected && f.repeated === 0,
 		);

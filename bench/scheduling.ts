@@ -54,6 +54,8 @@ export interface SchedulingFigures {
 	repeated: number;
 	missing: number;
 	pollGapMs: number;
+	/** The trigger's static data at the end, as JSON. */
+	staticDataBytes: number;
 }
 
 /** The Asana API the trigger's code asks, answered by the simulator's domain at the virtual time. */
@@ -289,5 +291,6 @@ export async function runSchedulingScenario(
 		repeated,
 		missing,
 		pollGapMs,
+		staticDataBytes: Buffer.byteLength(JSON.stringify(staticData)),
 	};
 }

@@ -70,7 +70,7 @@ export class CredentialRate {
 	private inWindow(now: number): Array<{ at: number; consumer: string }> {
 		let expired = 0;
 		while (expired < this.sent.length && this.sent[expired].at <= now - RATE_WINDOW_MS) expired++;
-		if (expired) this.sent = this.sent.slice(expired);
+		if (expired) this.sent.splice(0, expired);
 		return this.sent;
 	}
 
@@ -176,10 +176,10 @@ export interface Schedulable<T> {
 /**
  * The streams to read now, at most `allowance` of them, in this order: streams not listened
  * to yet (a new project listens from when it is found); quiet streams that would pass Max
- * Staleness before the next poll, oldest first; busy streams; quiet streams whose backoff is
- * over, the latest busy first; then, while the allowance lasts, the other quiet streams in
- * the same order, so a budget that covers every stream reads every
- * stream every poll.
+ * Staleness before the next poll, oldest first; busy streams, least lately read first; quiet
+ * streams whose backoff is over, the latest busy first; then, while the allowance lasts,
+ * the other quiet streams in the same order, so a budget that covers every stream reads
+ * every stream every poll.
  */
 export function planReads<T>(
 	streams: Array<Schedulable<T>>,
@@ -194,7 +194,8 @@ export function planReads<T>(
 		if (!candidate.started) tiers[0].push({ stream, order: 0, then: 0 });
 		else if (now + policy.pollGapMs - readAt > policy.maxStalenessMs)
 			tiers[1].push({ stream, order: readAt, then: 0 });
-		else if (!schedule || schedule.busy) tiers[2].push({ stream, order: 0, then: 0 });
+		// Busy streams the budget did not cover last time go first: no busy stream waits twice.
+		else if (!schedule || schedule.busy) tiers[2].push({ stream, order: readAt, then: 0 });
 		else {
 			// The latest busy first: likeliest to have events again. Then the longest due.
 			const dueAt = readAt + schedule.backoffMs;
