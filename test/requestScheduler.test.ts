@@ -100,29 +100,29 @@ describe('request scheduler: which streams a poll reads', () => {
 	});
 
 	it('takes turns among busy streams the budget cannot all cover', () => {
-		const busy = (name: string, lastReadAt: number) =>
-			stream(name, { started: true, lastReadAt, schedule: { busy: true, backoffMs: 0 } });
-		const readAt = new Map([
-			['a', now - MINUTE],
-			['b', now - MINUTE],
-			['c', now - MINUTE],
-		]);
+		const names = ['a', 'b', 'c', 'd', 'e'];
+		const readAt = new Map(names.map((name) => [name, now - MINUTE]));
 		const turns: string[][] = [];
-		for (let poll = 0; poll < 6; poll++) {
+		for (let poll = 0; poll < 10; poll++) {
 			const at = now + poll * MINUTE;
 			// The trigger hands the streams over rotated by one each poll.
-			const given = [...readAt].map(([name, last]) => busy(name, last));
-			const rotated = [...given.slice(poll % 3), ...given.slice(0, poll % 3)];
-			const read = planReads(rotated, 2, at, policy);
+			const given = names.map((name) =>
+				stream(name, {
+					started: true,
+					lastReadAt: readAt.get(name),
+					schedule: { busy: true, backoffMs: 0 },
+				}),
+			);
+			const rotated = [...given.slice(poll % 5), ...given.slice(0, poll % 5)];
+			const read = planReads(rotated, 3, at, policy);
 			for (const name of read) readAt.set(name, at);
 			turns.push(read);
 		}
-		// No stream is left out of two polls in a row, and each is read 4 times in 6 polls.
+		// No stream is left out of two polls in a row, and each is read 6 times in 10 polls.
 		for (let poll = 1; poll < turns.length; poll++)
-			for (const name of ['a', 'b', 'c'])
+			for (const name of names)
 				expect(turns[poll].includes(name) || turns[poll - 1].includes(name)).toBe(true);
-		for (const name of ['a', 'b', 'c'])
-			expect(turns.filter((read) => read.includes(name))).toHaveLength(4);
+		for (const name of names) expect(turns.filter((read) => read.includes(name))).toHaveLength(6);
 	});
 
 	it('backs a quiet stream off from one poll gap, doubling up to Max Staleness; events bring it back to every poll', () => {
