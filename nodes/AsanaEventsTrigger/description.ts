@@ -226,7 +226,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				typeOptions: { minValue: 1 },
 				default: DEFAULT_MAX_REQUESTS_PER_MINUTE,
 				description:
-					'The most requests per minute this trigger and every other trigger of this pack with the same credential send together (the lowest setting among them counts). Asana allows 150 per minute on free plans and 1,500 on paid ones, per user and shared with the user’s other apps.',
+					'The most requests per minute this trigger and every other Asana Events Trigger with the same credential in this n8n process send together (the lowest setting among them counts). Asana allows 150 per minute on free plans and 1,500 on paid ones, per user and shared with the user’s other apps.',
 			},
 			{
 				displayName: 'Max Staleness (Minutes)',
