@@ -44,6 +44,9 @@ describe('request scheduler: the credential’s rate', () => {
 		expect(rate.limit(40_000 + RATE_PENALTY_MS - 1)).toBe(25);
 		rate.join('a', 100, MINUTE, 40_000 + RATE_PENALTY_MS);
 		expect(rate.limit(40_000 + RATE_PENALTY_MS)).toBe(100);
+		// Burst after burst: an eighth at the least.
+		for (let burst = 1; burst <= 6; burst++) rate.rateLimited(burst * 60_000 + 500_000, 1000);
+		expect(rate.limit(900_000)).toBe(12);
 	});
 
 	it('lets a trigger that stopped polling give its share back', () => {
