@@ -162,6 +162,23 @@ describe('Events Trigger: all projects of a team, portfolio or workspace', () =>
 		expect(streamKeys(staticData)).toEqual([`resource:${kept.gid}`]);
 	});
 
+	it('tells of a change found by a poll that then failed at the next poll', async () => {
+		const team = sim.createTeam('Retry');
+		sim.createProject('First', sim.workspaceGid, { teamGid: team.gid });
+		const params = sourceParams('teamProjects', team.gid, { emitWatchChanges: true });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		const later = sim.createProject('Later', sim.workspaceGid, { teamGid: team.gid });
+		ageProjectList(staticData, 10 * MINUTE);
+		sim.injectFault({ kind: '402', path: '/events', times: 10 });
+		expect((await poll(params, staticData)).error?.message).toMatch(/402/);
+		sim.clearFaults();
+		const next = await poll(params, staticData);
+		expect(
+			jsonOf(next.items).map((item) => [item.change, (item.project as IDataObject).gid]),
+		).toEqual([['added', later.gid]]);
+	});
+
 	it('lists a portfolio’s projects and a workspace’s, archived ones only when asked', async () => {
 		const portfolio = sim.createPortfolio('Bets');
 		const projects: Project[] = ['Alpha', 'Beta', 'Gamma'].map((name) =>

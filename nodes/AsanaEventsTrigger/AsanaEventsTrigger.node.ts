@@ -178,8 +178,9 @@ async function pollActive(
 		result = await runPoll(settings, transport, state, filters, budget, watched, rate);
 	} finally {
 		// A project deleted or made private since the list was read fails its read: the next
-		// poll reads the list again instead of failing on it until the refresh is due.
-		if (!result && settings.projects && state.expireProjectList()) state.save();
+		// poll reads the list again instead of failing on it until the refresh is due. A list
+		// read at this poll is not kept, so the next poll finds its changes again.
+		if (!result && settings.projects && !watched.listed && state.expireProjectList()) state.save();
 	}
 
 	const gaps = state.gapsIn(result);

@@ -30,6 +30,8 @@ export interface Watched {
 	targets: WatchedTarget[];
 	/** "Emit Watch Changes": an item per project that joined or left the watch. */
 	changes: INodeExecutionData[];
+	/** The project list was read at this poll. */
+	listed: boolean;
 }
 
 /**
@@ -45,23 +47,25 @@ export async function watchedTargets(
 	now: number,
 ): Promise<Watched> {
 	const projects = settings.projects;
-	if (!projects) return { targets: settings.targets, changes: [] };
+	if (!projects) return { targets: settings.targets, changes: [], listed: false };
 	const key = sourceKey(projects.source);
 	let list = state.projectList(key);
 	const changes: INodeExecutionData[] = [];
+	let listed = false;
 	if (!list || now - list.listedAt >= projects.refreshMs) {
-		const listed = await listProjects(
+		const found = await listProjects(
 			transport,
 			projects.source,
 			`${sourceLabel(projects.source)} › projects`,
 		);
-		if (listed) {
+		if (found) {
 			// The first list is where the watch starts, not a change.
 			if (list && projects.emitWatchChanges) {
-				for (const change of watchChanges(list.projects, listed))
+				for (const change of watchChanges(list.projects, found))
 					changes.push(watchChangeItem(change, projects.source, now));
 			}
-			list = state.replaceProjectList({ source: key, projects: listed, listedAt: now });
+			list = state.replaceProjectList({ source: key, projects: found, listedAt: now });
+			listed = true;
 		}
 	}
 	const targets = (list?.projects ?? []).map((project): WatchedTarget => ({
@@ -70,7 +74,7 @@ export async function watchedTargets(
 		resourceType: 'project',
 		...(project.name ? { listedName: project.name } : {}),
 	}));
-	return { targets, changes };
+	return { targets, changes, listed };
 }
 
 /** Of `streams`, those the trigger's allowance of the credential's rate reads at `now`, and the others. */
