@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
+import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { readStoredState, STATE_VERSION } from '../nodes/AsanaEventsTrigger/state';
 import { runPoll } from './harness';
@@ -269,6 +270,39 @@ describe('Events Trigger: the request scheduler', () => {
 		sim.renameTask(task.gid, 'And again');
 		expect((await poll(params, staticData)).items).toBeNull();
 		expect(sim.requestLog).toHaveLength(4);
+	});
+
+	it('counts the audit log trigger’s requests on the same credential against the events trigger’s budget', async () => {
+		const token = sim.tokens.serviceAccount;
+		const credentials = { asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl } };
+		for (let i = 0; i < 3; i++) {
+			const audit = await runPoll({
+				nodeType: new AsanaAuditLogTrigger(),
+				parameters: {
+					workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
+					start: 'now',
+				},
+				credentials,
+				staticData: {},
+				nodeName: 'Audit',
+			});
+			expect(audit.error).toBeUndefined();
+		}
+		const auditRequests = sim.requestLog.length;
+		expect(auditRequests).toBeGreaterThanOrEqual(3);
+		const staticData: IDataObject = {};
+		const events = await runPoll({
+			nodeType: new AsanaEventsTrigger(),
+			parameters: resourceParams(
+				Array.from({ length: 8 }, (_, i) => sim.createProject(`E ${i}`).gid),
+				{ maxRequestsPerMinute: 8 },
+			),
+			credentials,
+			staticData,
+		});
+		expect(events.error).toBeUndefined();
+		expect(streamKeys(staticData)).toHaveLength(8 - auditRequests);
+		expect(sim.requestLog).toHaveLength(8);
 	});
 
 	it('lowers the credential’s rate after a 429: the next poll asks Asana nothing', async () => {

@@ -33,7 +33,7 @@ import { eventsTriggerProperties } from './description';
 import { eventItems, fetchCurrentResources, gapNoticeItem } from './output';
 import { readSettings, type EventsTriggerSettings } from './parameters';
 import { EventsTriggerState, openState, type StreamGap } from './state';
-import { joinCredentialRate, watchedTargets, type TriggerRate, type Watched } from './watch';
+import { joinTriggerRate, watchedTargets, type TriggerRate, type Watched } from './watch';
 
 const TEST_EVENT_SAMPLE_SIZE = 10;
 /** How often "Fetch Test Event" asks again while it waits. */
@@ -128,7 +128,7 @@ async function fetchTestEvents(
 	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
 	const waitUntil = Date.now() + waitMs;
 	// Retry waits may last as long as the listening does, plus one poll's budget.
-	const rate = await joinCredentialRate(ctx, settings);
+	const rate = await joinTriggerRate(ctx, settings);
 	const transport = createTransport(ctx, {
 		authentication: settings.authentication,
 		deadline: pollDeadline(ctx) + waitMs,
@@ -235,7 +235,7 @@ export class AsanaEventsTrigger implements INodeType {
 		const settings = readSettings(this);
 		if (this.getMode() === 'manual') return await fetchTestEvents(this, settings);
 		const deadline = pollDeadline(this);
-		const rate = await joinCredentialRate(this, settings);
+		const rate = await joinTriggerRate(this, settings);
 		const transport = createTransport(this, {
 			authentication: settings.authentication,
 			deadline,

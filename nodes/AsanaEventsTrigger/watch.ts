@@ -5,7 +5,7 @@
  */
 import type { INodeExecutionData, IPollFunctions } from 'n8n-workflow';
 
-import { asanaBaseUrl, type AsanaTransport, type RequestGate } from '../shared/asana/transport';
+import type { AsanaTransport, RequestGate } from '../shared/asana/transport';
 import type { StreamTarget } from '../shared/asana/types';
 import {
 	listProjects,
@@ -15,12 +15,10 @@ import {
 	watchChanges,
 } from '../shared/events/projectDiscovery';
 import type { StreamToPoll } from '../shared/events/streamPoll';
-import { shortestPollGapMs } from '../shared/polling/pollBudget';
 import {
-	credentialRate,
+	joinCredentialRate,
 	planReads,
 	type CredentialRate,
-	requestGate,
 	type SchedulePolicy,
 } from '../shared/polling/requestScheduler';
 import type { EventsTriggerSettings, WatchedTarget } from './parameters';
@@ -108,23 +106,19 @@ export interface TriggerRate {
 	};
 }
 
-/**
- * Joins the rate of the trigger's credential (by its id and the Asana it points at), shared
- * by every trigger of this pack in this process that uses it.
- */
-export async function joinCredentialRate(
+/** Joins the credential's rate with this trigger's Max Requests per Minute and Max Staleness. */
+export async function joinTriggerRate(
 	ctx: IPollFunctions,
 	settings: EventsTriggerSettings,
 ): Promise<TriggerRate> {
-	const credentialId = Object.values(ctx.getNode().credentials ?? {})[0]?.id ?? '';
-	const baseUrl = await asanaBaseUrl(ctx, { authentication: settings.authentication });
-	const rate = credentialRate(`${credentialId}\u0000${baseUrl}`);
-	const consumer = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().name}`;
-	const pollGapMs = shortestPollGapMs(ctx.getNodeParameter('pollTimes', {}));
-	rate.join(consumer, settings.scheduler.maxRequestsPerMinute, pollGapMs, Date.now());
+	const { rate, consumer, pollGapMs, gate } = await joinCredentialRate(
+		ctx,
+		settings.authentication,
+		settings.scheduler.maxRequestsPerMinute,
+	);
 	const policy = { pollGapMs, maxStalenessMs: settings.scheduler.maxStalenessMs };
 	return {
-		gate: requestGate(rate, consumer),
+		gate,
 		policy,
 		choose(streams, state) {
 			const chosen = chooseStreams(rate, consumer, policy, streams, state, Date.now());

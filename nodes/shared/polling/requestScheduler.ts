@@ -8,9 +8,11 @@
  * Per process: the registry is module state, like the poll lock. In queue mode only the main
  * process polls, so that is the whole instance.
  */
-import { sleep } from 'n8n-workflow';
+import { sleep, type IPollFunctions } from 'n8n-workflow';
 
-import type { RequestGate } from '../asana/transport';
+import type { AuthenticationMethod } from '../asana/constants';
+import { asanaBaseUrl, type RequestGate } from '../asana/transport';
+import { shortestPollGapMs } from './pollBudget';
 
 /** Two thirds of a free plan's 150 requests a minute: the rest is left to the user's other apps. */
 export const DEFAULT_MAX_REQUESTS_PER_MINUTE = 100;
@@ -26,7 +28,8 @@ const RATE_LIMIT_BURST_MS = 1_000;
 const CONSUMER_TTL_MS = 10 * 60_000;
 
 interface Consumer {
-	maxPerMinute: number;
+	/** Absent for a trigger that has no such option: it counts, but sets no limit and plans no share. */
+	maxPerMinute?: number;
 	expiresAt: number;
 }
 
@@ -49,22 +52,32 @@ export class CredentialRate {
 	private burstUntil = 0;
 
 	/** A trigger polls with this credential; it takes part in the rate until it stops polling. */
-	join(consumer: string, maxPerMinute: number, pollGapMs: number, now: number): void {
+	join(consumer: string, maxPerMinute: number | undefined, pollGapMs: number, now: number): void {
 		this.consumers.set(consumer, {
-			maxPerMinute,
+			...(maxPerMinute !== undefined ? { maxPerMinute } : {}),
 			expiresAt: now + Math.max(CONSUMER_TTL_MS, 2 * pollGapMs),
 		});
 	}
 
-	/** Requests per minute allowed now: the lowest Max Requests per Minute of the triggers, lowered after a 429. */
-	limit(now: number): number {
-		if (now >= this.loweredUntil) this.share = 1;
-		let lowest = Number.POSITIVE_INFINITY;
+	/** The triggers that set a Max Requests per Minute, and so plan their polls by a share. */
+	private planners(now: number): number[] {
+		const limits: number[] = [];
 		for (const [key, consumer] of this.consumers) {
 			if (consumer.expiresAt <= now) this.consumers.delete(key);
-			else lowest = Math.min(lowest, consumer.maxPerMinute);
+			else if (consumer.maxPerMinute !== undefined) limits.push(consumer.maxPerMinute);
 		}
-		return Number.isFinite(lowest) ? Math.max(1, Math.floor(lowest * this.share)) : 1;
+		return limits;
+	}
+
+	/**
+	 * Requests per minute allowed now: the lowest Max Requests per Minute of the triggers,
+	 * lowered after a 429; no limit while none of the triggers sets one.
+	 */
+	limit(now: number): number {
+		if (now >= this.loweredUntil) this.share = 1;
+		const limits = this.planners(now);
+		if (!limits.length) return Number.POSITIVE_INFINITY;
+		return Math.max(1, Math.floor(Math.min(...limits) * this.share));
 	}
 
 	private inWindow(now: number): Array<{ at: number; consumer: string }> {
@@ -82,7 +95,7 @@ export class CredentialRate {
 	allowance(consumer: string, pollGapMs: number, now: number): number {
 		const limit = this.limit(now);
 		const sent = this.inWindow(now);
-		const shareOfLimit = Math.ceil(limit / Math.max(1, this.consumers.size));
+		const shareOfLimit = Math.ceil(limit / Math.max(1, this.planners(now).length));
 		const perPoll = Math.ceil(
 			(shareOfLimit * Math.min(RATE_WINDOW_MS, pollGapMs)) / RATE_WINDOW_MS,
 		);
@@ -101,6 +114,7 @@ export class CredentialRate {
 	/** When `take` may succeed next. */
 	nextSlotAt(now: number): number {
 		const limit = this.limit(now);
+		if (!Number.isFinite(limit)) return now;
 		const sent = this.inWindow(now);
 		return sent.length >= limit ? sent[sent.length - limit].at + RATE_WINDOW_MS : now;
 	}
@@ -145,6 +159,35 @@ export function requestGate(rate: CredentialRate, consumer: string): RequestGate
 			rate.rateLimited(Date.now(), retryAfterMs);
 		},
 	};
+}
+
+/** A trigger's part in its credential's rate, for one poll. */
+export interface JoinedRate {
+	rate: CredentialRate;
+	/** The trigger, by workflow and node. */
+	consumer: string;
+	pollGapMs: number;
+	/** For the transport: every request of the poll counts. */
+	gate: RequestGate;
+}
+
+/**
+ * Joins the rate of the trigger's credential (by its id and the Asana it points at), shared
+ * by every trigger of this pack in this process that uses it. `maxPerMinute` absent: the
+ * trigger's requests count against the others' limit, and it sets none.
+ */
+export async function joinCredentialRate(
+	ctx: IPollFunctions,
+	authentication: AuthenticationMethod,
+	maxPerMinute?: number,
+): Promise<JoinedRate> {
+	const credentialId = Object.values(ctx.getNode().credentials ?? {})[0]?.id ?? '';
+	const baseUrl = await asanaBaseUrl(ctx, { authentication });
+	const rate = credentialRate(`${credentialId}\u0000${baseUrl}`);
+	const consumer = `${ctx.getWorkflow().id ?? ''}\u0000${ctx.getNode().name}`;
+	const pollGapMs = shortestPollGapMs(ctx.getNodeParameter('pollTimes', {}));
+	rate.join(consumer, maxPerMinute, pollGapMs, Date.now());
+	return { rate, consumer, pollGapMs, gate: requestGate(rate, consumer) };
 }
 
 // ---- which streams a poll reads -------------------------------------------------------------
