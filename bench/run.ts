@@ -35,6 +35,7 @@ import { hostFloorPoll } from './hostFloor';
 import { neverLost } from './neverLost';
 import { closeRawClient, rawDrainAudit, rawDrainEvents, rawQuietRequest } from './raw';
 import { RemoteSimulator } from './remoteSimulator';
+import { runSchedulingScenario, type SchedulingScenario } from './scheduling';
 
 interface Row {
 	measure: string;
@@ -691,6 +692,62 @@ async function errorPaths(): Promise<void> {
 	await sim.stop();
 }
 
+// ---- request scheduler, over simulated minutes ------------------------------------------------
+
+async function scheduling(): Promise<void> {
+	const scenario = (
+		projects: number,
+		active: number,
+		budgetPerMinute: number,
+	): SchedulingScenario => ({
+		projects,
+		active,
+		budgetPerMinute,
+		activeRate: 2,
+		minutes: 60,
+		maxStalenessMs: 10 * 60_000,
+		seed: SEED,
+	});
+	const scenarios: Array<[string, SchedulingScenario]> = [
+		['500 projects (25 busy), 150 requests/min', scenario(500, 25, 150)],
+		['500 projects (25 busy), 100 requests/min (the default)', scenario(500, 25, 100)],
+		['2,000 projects (100 busy), 1,500 requests/min', scenario(2000, 100, 1500)],
+		['2,000 projects (100 busy), 1,000 requests/min', scenario(2000, 100, 1000)],
+	];
+	for (const [label, chosen] of scenarios) {
+		const started = Date.now();
+		const f = await runSchedulingScenario(chosen);
+		const wallS = (Date.now() - started) / 1000;
+		const name = `Scheduler, workspace of ${label}`;
+		const gapS = f.pollGapMs / 1000;
+		row(
+			`${name}: requests per minute`,
+			`at most ${fmt(f.maxRequestsInAMinute)} in any 60 s, ${fmt(f.meanRequestsPerMinute)} a poll on average (${fmt(f.listingRequests)} of all for the project list); every stream listening after ${f.warmUpMinutes} polls, measured from ${chosen.maxStalenessMs / 60_000} minutes later (simulated; ${fmt(wallS, 1)} s wall time)`,
+			`≤ ${fmt(chosen.budgetPerMinute)}`,
+			f.maxRequestsInAMinute <= chosen.budgetPerMinute,
+		);
+		row(
+			`${name}: delivery delay on busy streams`,
+			`max ${fmt(f.maxActiveDelayMs / 1000)} s, median ${fmt(f.medianActiveDelayMs / 1000)} s over ${fmt(f.activeEvents)} events (${chosen.activeRate}/min per busy project, ${chosen.minutes} simulated minutes, one poll a minute)`,
+			`≤ ${2 * gapS} s (2 poll intervals)`,
+			f.maxActiveDelayMs <= 2 * f.pollGapMs,
+		);
+		row(
+			`${name}: worst staleness of quiet streams`,
+			`${fmt(f.worstStalenessMs / 60_000, 1)} min without a read at most; the ${fmt(f.quietEvents)} events on quiet projects came out within ${fmt(f.maxQuietDelayMs / 1000)} s`,
+			`≤ ${chosen.maxStalenessMs / 60_000} min (Max Staleness)`,
+			f.worstStalenessMs <= chosen.maxStalenessMs,
+		);
+		row(
+			`${name}: every event exactly once`,
+			`${fmt(f.emittedOnce)} of ${fmt(f.expected)} once, ${f.repeated} repeated, ${f.missing} missing; static data ${fmt(f.staticDataBytes / 1024)} KB (${fmt(f.staticDataBytes / chosen.projects)} bytes per project)`,
+			'all once',
+			f.emittedOnce === f.expected && f.repeated === 0,
+		);
+		if (f.repeated || f.missing) fail(`${name}: ${f.repeated} repeated, ${f.missing} missing`);
+	}
+}
+
 // ---- report ---------------------------------------------------------------------------------
 
 function table(): string {
@@ -719,6 +776,7 @@ async function main(): Promise<void> {
 		['static', staticDataSize],
 		['errors', errorPaths],
 		['neverLost', () => neverLost({ scan, startSimulator, row, fmt, fail })],
+		['scheduling', scheduling],
 	] as const;
 	// `npm run bench -- throughput concurrency` runs only those sections.
 	const chosen = process.argv.slice(2);

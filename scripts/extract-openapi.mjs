@@ -30,6 +30,11 @@ const PATHS = [
 	'/tasks/{task_gid}/subtasks',
 	'/tasks/{task_gid}/stories',
 	'/workspaces/{workspace_gid}/tasks/search',
+	'/workspaces/{workspace_gid}/teams',
+	'/teams/{team_gid}/projects',
+	'/portfolios',
+	'/portfolios/{portfolio_gid}/items',
+	'/projects',
 ];
 const SCHEMAS = ['AuditLogEvent', 'ErrorResponse', 'GoalCompact'];
 

@@ -70,6 +70,8 @@ const NODES: Record<
 			authentication: 'accessToken',
 			source: 'resources',
 			resources: { items: [{ resource: id(project()) }] },
+			// The harness names every token's credential alike, so all rows here share one rate.
+			options: { maxRequestsPerMinute: 100_000 },
 		}),
 		token: () => sim.tokens.alice,
 		trigger: true,
@@ -199,7 +201,7 @@ const BAD_INPUTS: BadInput[] = [
 		input: 'an unsupported source',
 		parameters: () => ({ source: 'everything' }),
 		field: /^Source: "everything" is not supported/,
-		fix: /Choose "Resources" or "Workspace"/,
+		fix: /Choose "Resources", "Workspace", "All Projects of a Team"/,
 		local: true,
 	},
 	{

@@ -523,7 +523,10 @@ describe('Asana Events Trigger', () => {
 	it('keeps static data under 64 KB after 100,000 events', async () => {
 		const project = sim.createProject('Big');
 		sim.createTask({ name: 'Seed', projectGids: [project.gid] });
-		const params = resourceParams([project.gid], { options: { maxEventsPerPoll: 25_000 } });
+		// 1,000 pages in a few seconds: far more than Asana's rate, which this test is not about.
+		const params = resourceParams([project.gid], {
+			options: { maxEventsPerPoll: 25_000, maxRequestsPerMinute: 100_000 },
+		});
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
 		sim.bulkTaskEvents(project.gid, 100_000);
@@ -578,6 +581,12 @@ describe('Asana Events Trigger', () => {
 			expect(jsonOf((await poll(params, staticData)).items)).toHaveLength(1);
 			const label = `project “Website relaunch” (${project.gid})`;
 
+			sim.expireSyncTokens();
+			const gap = jsonOf((await poll(params, staticData)).items);
+			expect(gap).toHaveLength(1);
+			expect(String(gap[0].message)).toContain(`sync token of ${label} `);
+
+			// Last: the credential asks Asana nothing more until the Retry-After has passed.
 			sim.injectFault({ kind: '429', path: '/events', retryAfterSec: 120 });
 			const deferred = await poll(params, staticData);
 			expect(deferred.logs.filter((line) => line.includes('the rest next poll'))).toEqual([
@@ -587,11 +596,6 @@ describe('Asana Events Trigger', () => {
 					),
 				),
 			]);
-
-			sim.expireSyncTokens();
-			const gap = jsonOf((await poll(params, staticData)).items);
-			expect(gap).toHaveLength(1);
-			expect(String(gap[0].message)).toContain(`sync token of ${label} `);
 		});
 
 		it('names a resource picked from the list by its name before any event', async () => {

@@ -164,7 +164,8 @@ it(
 					},
 					onExpiredSyncToken: 'notify',
 					// Below what a round produces, so pages are cut and backlogs span polls.
-					options: { maxEventsPerPoll: 500, concurrency: 3 },
+					// The storm's 429s lower the credential's rate: from far above what the storm sends.
+					options: { maxEventsPerPoll: 500, concurrency: 3, maxRequestsPerMinute: 100_000 },
 				},
 				token: sim.tokens.alice,
 				faultPath: /^\/events/,
@@ -180,7 +181,7 @@ it(
 					source: 'workspace',
 					workspace: { __rl: true, mode: 'id', value: workspace },
 					onExpiredSyncToken: 'notify',
-					options: { maxEventsPerPoll: 300 },
+					options: { maxEventsPerPoll: 300, maxRequestsPerMinute: 100_000 },
 				},
 				token: sim.tokens.serviceAccount,
 				faultPath: new RegExp(`^/workspaces/${workspace}/events`),

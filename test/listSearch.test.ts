@@ -118,11 +118,13 @@ describe('list searches: registration', () => {
 	it('every exported list search is used by some node, and the object locator lists projects and goals', () => {
 		const used = new Set(allNodes().flatMap((nodeType) => [...namedMethods(nodeType)]));
 		expect(Object.keys(listSearchModule).sort()).toEqual([...used].sort());
-		for (const nodeType of [new AsanaEventsTrigger(), new AsanaEvents()]) {
-			expect(namedMethods(nodeType)).toEqual(
-				new Set(['searchProjectsAndGoals', 'searchWorkspaces']),
-			);
-		}
+		expect(namedMethods(new AsanaEvents())).toEqual(
+			new Set(['searchProjectsAndGoals', 'searchWorkspaces']),
+		);
+		// The events trigger also picks the team or portfolio of its project sources.
+		expect(namedMethods(new AsanaEventsTrigger())).toEqual(
+			new Set(['searchProjectsAndGoals', 'searchWorkspaces', 'searchTeams', 'searchPortfolios']),
+		);
 		for (const nodeType of [new AsanaAuditLogTrigger(), new AsanaAuditLog()]) {
 			expect(namedMethods(nodeType)).toEqual(new Set(['searchWorkspaces']));
 		}
@@ -423,5 +425,37 @@ describe('list searches: credentials', () => {
 				['/api/1.0/workspaces', 401],
 			]);
 		}
+	});
+});
+
+describe('list searches: teams and portfolios', () => {
+	it('lists the teams of the user’s workspaces, and the portfolios the user owns, filtered by the typed name', async () => {
+		const trigger = new AsanaEventsTrigger();
+		const platform = sim.createTeam('Platform');
+		const sales = sim.createTeam('Sales');
+		const beta = sim.addWorkspace('Beta Labs');
+		const design = sim.createTeam('Design', beta.gid);
+		expect((await listSearch(trigger, 'searchTeams')).results).toEqual([
+			{ name: 'Platform (Acme Corp)', value: platform.gid },
+			{ name: 'Sales (Acme Corp)', value: sales.gid },
+			{ name: 'Design (Beta Labs)', value: design.gid },
+		]);
+		expect((await listSearch(trigger, 'searchTeams', { filter: 'PLAT' })).results).toEqual([
+			{ name: 'Platform (Acme Corp)', value: platform.gid },
+		]);
+
+		const bets = sim.createPortfolio('Bets');
+		sim.createPortfolio('Roadmap');
+		expect((await listSearch(trigger, 'searchPortfolios', { filter: 'bet' })).results).toEqual([
+			{ name: 'Bets (Acme Corp)', value: bets.gid },
+		]);
+		// Asana lists a user only the portfolios that user owns: bob owns none.
+		expect(
+			(
+				await listSearch(trigger, 'searchPortfolios', {
+					credentials: tokenCredentials(sim.tokens.bob),
+				})
+			).results,
+		).toEqual([]);
 	});
 });

@@ -159,6 +159,11 @@ const validate = {
 	taskRecord: ajv.compile(
 		(responseSchema('/tasks/{task_gid}', 200).properties as Record<string, Schema>).data,
 	),
+	teams: ajv.compile(responseSchema('/workspaces/{workspace_gid}/teams', 200)),
+	teamProjects: ajv.compile(responseSchema('/teams/{team_gid}/projects', 200)),
+	portfolios: ajv.compile(responseSchema('/portfolios', 200)),
+	portfolioItems: ajv.compile(responseSchema('/portfolios/{portfolio_gid}/items', 200)),
+	projects: ajv.compile(responseSchema('/projects', 200)),
 };
 
 function expectValid(validator: ValidateFunction, value: unknown): void {
@@ -437,6 +442,73 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			const answer = await get(bad);
 			expect(answer.status).toBe(400);
 			expectValid(validate.error, answer.body);
+		}
+	});
+
+	it('lists teams, portfolios and their projects as the OAS describes them, in pages, archived ones on request', async () => {
+		const team = sim.createTeam('Platform');
+		const portfolio = sim.createPortfolio('Bets');
+		const projects = ['One', 'Two', 'Three'].map((name) =>
+			sim.createProject(name, sim.workspaceGid, { teamGid: team.gid, portfolioGid: portfolio.gid }),
+		);
+		sim.archiveProject(projects[1].gid);
+
+		const teams = await get(`/workspaces/${sim.workspaceGid}/teams`);
+		expectValid(validate.teams, teams.body);
+		expect(teams.body.data).toContainEqual({
+			gid: team.gid,
+			resource_type: 'team',
+			name: 'Platform',
+		});
+
+		const first = await get(`/teams/${team.gid}/projects?limit=2`);
+		expectValid(validate.teamProjects, first.body);
+		expect(first.body.data.map((p: Json) => p.gid)).toEqual([projects[0].gid, projects[1].gid]);
+		const second = await get(
+			`/teams/${team.gid}/projects?limit=2&offset=${enc(first.body.next_page.offset)}`,
+		);
+		expectValid(validate.teamProjects, second.body);
+		expect(second.body.data.map((p: Json) => p.gid)).toEqual([projects[2].gid]);
+		expect(second.body.next_page).toBeNull();
+		const active = await get(`/teams/${team.gid}/projects?archived=false`);
+		expect(active.body.data.map((p: Json) => p.gid)).toEqual([projects[0].gid, projects[2].gid]);
+		expect((await get(`/teams/${team.gid}/projects?archived=maybe`)).status).toBe(400);
+
+		const portfolios = await get(`/portfolios?workspace=${sim.workspaceGid}`);
+		expectValid(validate.portfolios, portfolios.body);
+		expect(portfolios.body.data.map((p: Json) => p.gid)).toContain(portfolio.gid);
+		// A user's token lists only the portfolios that user owns.
+		expect(
+			(await get(`/portfolios?workspace=${sim.workspaceGid}`, sim.tokens.bob)).body.data,
+		).toEqual([]);
+		const items = await get(`/portfolios/${portfolio.gid}/items`);
+		expectValid(validate.portfolioItems, items.body);
+		expect(items.body.data).toHaveLength(3);
+		const withArchived = await get(`/portfolios/${portfolio.gid}/items?opt_fields=name,archived`);
+		expect(withArchived.body.data.map((p: Json) => p.archived)).toEqual([false, true, false]);
+
+		const inWorkspace = await get(
+			`/projects?workspace=${sim.workspaceGid}&archived=false&limit=100`,
+		);
+		expectValid(validate.projects, inWorkspace.body);
+		expect(inWorkspace.body.data.map((p: Json) => p.gid)).not.toContain(projects[1].gid);
+		expect((await get(`/teams/99999/projects`)).status).toBe(404);
+	});
+
+	it('answers 429 with Retry-After once a token has used its requests of the minute', async () => {
+		const limited = await AsanaSimulator.start({ rateLimitPerMinute: 3 });
+		try {
+			const ask = (token: string) =>
+				fetch(`${limited.baseUrl}/users/me`, { headers: { Authorization: `Bearer ${token}` } });
+			for (let i = 0; i < 3; i++) expect((await ask(limited.tokens.alice)).status).toBe(200);
+			const refused = await ask(limited.tokens.alice);
+			expect(refused.status).toBe(429);
+			expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+			expectValid(validate.error, await refused.json());
+			// The limit is per token: bob still has his.
+			expect((await ask(limited.tokens.bob)).status).toBe(200);
+		} finally {
+			await limited.stop();
 		}
 	});
 

@@ -991,7 +991,7 @@ describe('simulator: records, lists and search', () => {
 		}
 		sim.deleteTask(task.gid);
 		expect((await get(`/tasks/${task.gid}`)).status).toBe(404);
-		const unknownRoute = await get('/portfolios');
+		const unknownRoute = await get('/custom_types_of_nothing');
 		expect([unknownRoute.status, unknownRoute.body.errors[0].message]).toEqual([
 			404,
 			'No matching route for request',

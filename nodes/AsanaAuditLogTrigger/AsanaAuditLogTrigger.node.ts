@@ -19,6 +19,7 @@ import { AUDIT_LOG_PAGE, TOKEN_CREDENTIAL } from '../shared/asana/constants';
 import { searchWorkspaces } from '../shared/editor/listSearch';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
+import { joinCredentialRate } from '../shared/polling/requestScheduler';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
 import type { AuditLogEvent } from '../shared/asana/types';
@@ -163,6 +164,8 @@ export class AsanaAuditLogTrigger implements INodeType {
 			authentication: 'accessToken',
 			deadline,
 			queryLabels: AUDIT_QUERY_LABELS,
+			// Counted against the Max Requests per Minute of events triggers on the same credential.
+			gate: (await joinCredentialRate(this, 'accessToken')).gate,
 		});
 		if (this.getMode() === 'manual') return await sampleEvents(this, settings, transport, deadline);
 

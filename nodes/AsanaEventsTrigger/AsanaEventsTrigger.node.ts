@@ -17,17 +17,23 @@ import {
 	matchesFilters,
 	type EventFilters,
 } from '../shared/events/eventFilters';
-import { searchProjectsAndGoals, searchWorkspaces } from '../shared/editor/listSearch';
+import {
+	searchPortfolios,
+	searchProjectsAndGoals,
+	searchTeams,
+	searchWorkspaces,
+} from '../shared/editor/listSearch';
 import { projectCustomFields } from '../shared/editor/loadOptions';
 import { locatorValue } from '../shared/editor/parameters';
 import { parseAsanaReference } from '../shared/editor/resourceRef';
 import { pollStreams, type PollResult } from '../shared/events/streamPoll';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { objectLabel } from '../shared/editor/resourceRef';
+import { sourceLabel } from '../shared/events/projectDiscovery';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
-import type { AsanaEvent } from '../shared/asana/types';
+import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { eventsTriggerProperties } from './description';
 import { decideTriggerOn, mayMatch, needsTaskRecord } from '../shared/events/triggerOn';
 import {
@@ -41,6 +47,7 @@ import { readSettings, type EventsTriggerSettings } from './parameters';
 import { recoverGaps } from './recovery';
 import { beginReplay, markReplayed } from './replay';
 import { EventsTriggerState, openState, type StreamGap } from './state';
+import { joinTriggerRate, watchedTargets, type TriggerRate, type Watched } from './watch';
 
 const TEST_EVENT_SAMPLE_SIZE = 10;
 /** How often "Fetch Test Event" asks again while it waits. */
@@ -66,24 +73,31 @@ async function effectiveFilters(
 		: settings.filters;
 }
 
+/** A poll's result, with the watched streams the scheduler left for a later poll. */
+type ScheduledPoll = PollResult & { skipped: StreamTarget[] };
+
 async function runPoll(
 	settings: EventsTriggerSettings,
 	transport: AsanaTransport,
 	state: EventsTriggerState,
 	filters: EventFilters,
 	budget: DrainBudget,
-): Promise<PollResult> {
-	const streams = state.streamsToPoll(settings.targets, (target, label) =>
+	watched: Watched,
+	rate: TriggerRate,
+): Promise<ScheduledPoll> {
+	const streams = state.streamsToPoll(watched.targets, (target, label) =>
 		target.kind === 'workspace'
 			? objectLabel('Workspace', target.gid, target.listedName)
 			: `Resources › ${label}`,
 	);
-	return await pollStreams(transport, streams, state.recentWindow(), {
+	const { read, skipped } = rate.choose(streams, state);
+	const result = await pollStreams(transport, read, state.recentWindow(), {
 		budget,
 		concurrency: settings.concurrency,
 		optFields: EVENT_OPT_FIELDS,
 		wanted: wantedEvents(settings, filters),
 	});
+	return { ...result, skipped };
 }
 
 /** The events a poll holds on to; undefined when every event is wanted, so none needs looking at. */
@@ -114,6 +128,7 @@ async function toItems(
 	result: PollResult,
 	gaps: StreamGap[],
 	deadline: number,
+	changes: INodeExecutionData[] = [],
 ): Promise<INodeExecutionData[] | null> {
 	const { triggerOn, fetchCurrentResource } = settings;
 	const needs = (event: AsanaEvent) =>
@@ -142,6 +157,7 @@ async function toItems(
 	if (settings.onExpired === 'notify') {
 		items.unshift(...gaps.map((gap) => gapNoticeItem(gap, Date.now())));
 	}
+	items.unshift(...changes);
 	return items;
 }
 
@@ -158,24 +174,30 @@ async function fetchTestEvents(
 	const interval = Math.min(TEST_EVENT_MAX_INTERVAL_MS, Math.max(250, waitMs / 4));
 	const waitUntil = Date.now() + waitMs;
 	// Retry waits may last as long as the listening does, plus one poll's budget.
+	const rate = await joinTriggerRate(ctx, settings);
 	const transport = createTransport(ctx, {
 		authentication: settings.authentication,
 		deadline: pollDeadline(ctx) + waitMs,
+		gate: rate.gate,
 	});
 	const state = EventsTriggerState.read(ctx.getWorkflowStaticData('node'));
 	const filters = await effectiveFilters(ctx, settings, transport, state);
 	for (;;) {
 		const deadline = pollDeadline(ctx);
-		const result = await runPoll(settings, transport, state, filters, budgetFor(1000, deadline));
+		const watched = await watchedTargets(settings, transport, state, Date.now());
+		const budget = budgetFor(1000, deadline);
+		const result = await runPoll(settings, transport, state, filters, budget, watched, rate);
 		const gaps = state.gapsIn(result);
 		const items = await toItems(settings, transport, result, gaps, pollDeadline(ctx));
 		// Undecided events are read again on the next try.
-		if (items) state.advance(result, Date.now());
+		if (items) state.advance(result, Date.now(), { skipped: result.skipped, policy: rate.policy });
 		if (items?.length) return [items.slice(-TEST_EVENT_SAMPLE_SIZE)];
 		if (Date.now() >= waitUntil) break;
 		await sleep(Math.min(interval, Math.max(0, waitUntil - Date.now())));
 	}
-	const watched = settings.targets.map((target) => state.label(target)).join(', ');
+	const watched = settings.projects
+		? sourceLabel(settings.projects.source)
+		: settings.targets.map((target) => state.label(target)).join(', ');
 	throw new NodeOperationError(
 		ctx.getNode(),
 		`No new Asana events on ${watched} in the last ${settings.testEventWaitSeconds} seconds`,
@@ -208,11 +230,21 @@ async function pollActive(
 	transport: AsanaTransport,
 	state: EventsTriggerState,
 	deadline: number,
+	rate: TriggerRate,
 ): Promise<INodeExecutionData[][] | null> {
 	const filters = await effectiveFilters(ctx, settings, transport, state);
+	const watched = await watchedTargets(settings, transport, state, Date.now());
 	const budget = budgetFor(settings.maxEventsPerPoll, deadline);
-	const replayNotices = beginReplay(state, settings.targets, settings.replayFrom, Date.now());
-	const result = await runPoll(settings, transport, state, filters, budget);
+	const replayNotices = beginReplay(state, watched.targets, settings.replayFrom, Date.now());
+	let result: ScheduledPoll | undefined;
+	try {
+		result = await runPoll(settings, transport, state, filters, budget, watched, rate);
+	} finally {
+		// A project deleted or made private since the list was read fails its read: the next
+		// poll reads the list again instead of failing on it until the refresh is due. A list
+		// read at this poll is not kept, so the next poll finds its changes again.
+		if (!result && settings.projects && !watched.listed && state.expireProjectList()) state.save();
+	}
 	markReplayed(result, (target) => state.replayOf(target));
 
 	const gaps = state.gapsIn(result);
@@ -225,16 +257,18 @@ async function pollActive(
 		});
 	}
 
-	const items = await toItems(settings, transport, result, gaps, deadline);
+	const items = await toItems(settings, transport, result, gaps, deadline, watched.changes);
 	if (!items) {
 		ctx.logger.info(
 			`${pollOrigin(ctx)}: the tasks Trigger On needs to read did not fit in this poll's time; these events are read again next poll`,
 		);
 		return null;
 	}
-	state.advance(result, Date.now());
+	state.advance(result, Date.now(), { skipped: result.skipped, policy: rate.policy });
 	if (settings.onExpired === 'recover')
-		items.unshift(...(await recoverGaps(transport, state, settings, gaps, Date.now())));
+		items.unshift(
+			...(await recoverGaps(transport, state, settings, watched.targets, gaps, Date.now())),
+		);
 	items.unshift(...replayNotices);
 	state.save();
 	if (result.backlog) {
@@ -269,7 +303,7 @@ export class AsanaEventsTrigger implements INodeType {
 	};
 
 	methods = {
-		listSearch: { searchProjectsAndGoals, searchWorkspaces },
+		listSearch: { searchProjectsAndGoals, searchWorkspaces, searchTeams, searchPortfolios },
 		loadOptions: { getCustomFields },
 	};
 
@@ -277,7 +311,12 @@ export class AsanaEventsTrigger implements INodeType {
 		const settings = readSettings(this);
 		if (this.getMode() === 'manual') return await fetchTestEvents(this, settings);
 		const deadline = pollDeadline(this);
-		const transport = createTransport(this, { authentication: settings.authentication, deadline });
+		const rate = await joinTriggerRate(this, settings);
+		const transport = createTransport(this, {
+			authentication: settings.authentication,
+			deadline,
+			gate: rate.gate,
+		});
 
 		const opened = openState(this);
 		if ('busySince' in opened) {
@@ -285,7 +324,7 @@ export class AsanaEventsTrigger implements INodeType {
 			return null;
 		}
 		try {
-			return await pollActive(this, settings, transport, opened.state, deadline);
+			return await pollActive(this, settings, transport, opened.state, deadline, rate);
 		} finally {
 			opened.release();
 		}

@@ -1,9 +1,11 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { MAX_CONCURRENCY } from '../shared/asana/constants';
+import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/requestScheduler';
 import {
 	asanaObjectLocator,
 	authenticationProperty,
+	containerLocator,
 	maxEventsPerPollProperty,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
@@ -39,6 +41,24 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		type: 'options',
 		options: [
 			{
+				name: 'All Projects in a Portfolio',
+				value: 'portfolioProjects',
+				description:
+					'The events of every project directly in a portfolio (projects of nested portfolios are not included)',
+			},
+			{
+				name: 'All Projects in a Workspace',
+				value: 'workspaceProjects',
+				description:
+					'The events of every project of a workspace the credential’s user can see, on any plan',
+			},
+			{
+				name: 'All Projects of a Team',
+				value: 'teamProjects',
+				description:
+					'The events of every project of a team, on any plan; projects created later are watched from when they are found',
+			},
+			{
 				name: 'Resources',
 				value: 'resources',
 				description:
@@ -69,7 +89,14 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			},
 		],
 	},
-	workspaceLocator({ displayOptions: { show: { source: ['workspace'] } } }),
+	workspaceLocator({ displayOptions: { show: { source: ['workspace', 'workspaceProjects'] } } }),
+	containerLocator('team', 'Team', 'searchTeams', {
+		displayOptions: { show: { source: ['teamProjects'] } },
+	}),
+	containerLocator('portfolio', 'Portfolio', 'searchPortfolios', {
+		description: 'A portfolio the credential’s user owns',
+		displayOptions: { show: { source: ['portfolioProjects'] } },
+	}),
 	{
 		displayName: 'On Expired Sync Token',
 		name: 'onExpiredSyncToken',
@@ -193,6 +220,17 @@ export const eventsTriggerProperties: INodeProperties[] = [
 					'How many streams are read at the same time (Asana allows 50 requests in flight per token)',
 			},
 			{
+				displayName: 'Emit Watch Changes',
+				name: 'emitWatchChanges',
+				type: 'boolean',
+				default: false,
+				displayOptions: {
+					show: { '/source': ['teamProjects', 'portfolioProjects', 'workspaceProjects'] },
+				},
+				description:
+					'Whether to emit one item when a project joins the watch (created or added) or leaves it (archived, deleted, removed or no longer visible)',
+			},
+			{
 				displayName: 'Fetch Current Resource',
 				name: 'fetchCurrentResource',
 				type: 'boolean',
@@ -200,8 +238,47 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				description:
 					'Whether to add the current fields of the changed task, project or goal as "current" to "changed" events that carry no value (Asana sends no value for name, dates, completed and similar fields). One request per resource per poll.',
 			},
+			{
+				displayName: 'Include Archived Projects',
+				name: 'includeArchived',
+				type: 'boolean',
+				default: false,
+				displayOptions: {
+					show: { '/source': ['teamProjects', 'portfolioProjects', 'workspaceProjects'] },
+				},
+				description: 'Whether to watch archived projects too',
+			},
 			maxEventsPerPollProperty,
+			{
+				displayName: 'Max Requests per Minute',
+				name: 'maxRequestsPerMinute',
+				type: 'number',
+				typeOptions: { minValue: 1 },
+				default: DEFAULT_MAX_REQUESTS_PER_MINUTE,
+				description:
+					'The most requests per minute this trigger and every other Asana Events Trigger with the same credential in this n8n process send together (the lowest setting among them counts). Asana allows 150 per minute on free plans and 1,500 on paid ones, per user and shared with the user’s other apps.',
+			},
+			{
+				displayName: 'Max Staleness (Minutes)',
+				name: 'maxStalenessMinutes',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1440 },
+				default: 10,
+				description:
+					'When the request budget does not cover every stream every poll, quiet streams are read less often, but never less than once in this time. Busy streams are read every poll.',
+			},
 			eventFormatProperty(),
+			{
+				displayName: 'Project List Refresh (Minutes)',
+				name: 'projectListRefreshMinutes',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 1440 },
+				default: 10,
+				displayOptions: {
+					show: { '/source': ['teamProjects', 'portfolioProjects', 'workspaceProjects'] },
+				},
+				description: 'How often the list of projects is read again to find new and archived ones',
+			},
 			{
 				displayName: 'Recovery Requests per Poll',
 				name: 'recoveryRequestsPerPoll',

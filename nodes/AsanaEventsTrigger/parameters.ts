@@ -4,12 +4,15 @@ import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/asana/cons
 import { splitList, type EventFilters } from '../shared/events/eventFilters';
 import {
 	invalidParameter,
+	locatorValue,
 	readAsanaObject,
 	readIntegerOption,
 	readMaxEventsPerPoll,
 	readWorkspace,
 } from '../shared/editor/parameters';
 import { GID_PATTERN } from '../shared/editor/resourceRef';
+import type { ProjectSource, ProjectSourceKind } from '../shared/events/projectDiscovery';
+import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/requestScheduler';
 import type { StreamTarget } from '../shared/asana/types';
 import { readEventFormat, type EventFormat } from '../shared/events/eventOutput';
 import { isTriggerOn, type TriggerOnRules } from '../shared/events/triggerOn';
@@ -20,10 +23,26 @@ export type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
 /** A watched stream, with the name it was picked from the list by. */
 export type WatchedTarget = StreamTarget & { listedName?: string };
 
+/** The request scheduler's options. */
+export interface SchedulerSettings {
+	maxRequestsPerMinute: number;
+	maxStalenessMs: number;
+}
+
+/** A source that watches every project of a team, portfolio or workspace. */
+export interface ProjectSourceSettings {
+	source: ProjectSource;
+	refreshMs: number;
+	emitWatchChanges: boolean;
+}
+
 export interface EventsTriggerSettings {
 	authentication: AuthenticationMethod;
+	/** The watched streams; for a project source, read from its project list instead. */
 	targets: WatchedTarget[];
 	triggerOn: TriggerOnRules;
+	projects?: ProjectSourceSettings;
+	scheduler: SchedulerSettings;
 	onExpired: OnExpiredSyncToken;
 	filters: EventFilters;
 	ignoreOwnEvents: boolean;
@@ -37,8 +56,64 @@ export interface EventsTriggerSettings {
 	recoveryRequestsPerPoll: number;
 }
 
+const PROJECT_SOURCES: Record<
+	string,
+	{ kind: ProjectSourceKind; parameter: string; label: string }
+> = {
+	teamProjects: { kind: 'team', parameter: 'team', label: 'Team' },
+	portfolioProjects: { kind: 'portfolio', parameter: 'portfolio', label: 'Portfolio' },
+	workspaceProjects: { kind: 'workspace', parameter: 'workspace', label: 'Workspace' },
+};
+
+/** The team, portfolio or workspace of a project source, by ID or picked from its list. */
+function readProjectSource(
+	ctx: IPollFunctions,
+	source: string,
+	options: IDataObject,
+): ProjectSourceSettings | undefined {
+	const spec = PROJECT_SOURCES[source];
+	if (!spec) return undefined;
+	const raw = ctx.getNodeParameter(spec.parameter, undefined);
+	let picked: { gid: string; name?: string };
+	if (spec.kind === 'workspace') picked = readWorkspace(ctx, raw);
+	else {
+		const value = locatorValue(raw);
+		const gid = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+		if (!GID_PATTERN.test(gid)) {
+			throw invalidParameter(
+				ctx,
+				`${spec.label}: "${gid}" is not a ${spec.kind} ID`,
+				`Pick the ${spec.kind} from the list, or enter its ID (digits only; it is the number in the ${spec.kind}'s URL).`,
+			);
+		}
+		const name = (raw as { mode?: unknown; cachedResultName?: unknown } | undefined)
+			?.cachedResultName;
+		picked = typeof name === 'string' && name ? { gid, name } : { gid };
+	}
+	return {
+		source: {
+			kind: spec.kind,
+			gid: picked.gid,
+			...(picked.name ? { listedName: picked.name } : {}),
+			includeArchived: options.includeArchived === true,
+		},
+		refreshMs:
+			readIntegerOption(
+				ctx,
+				options,
+				'projectListRefreshMinutes',
+				'Project List Refresh (Minutes)',
+				10,
+				1,
+				1440,
+			) * 60_000,
+		emitWatchChanges: options.emitWatchChanges === true,
+	};
+}
+
 function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	const source = ctx.getNodeParameter('source', 'resources') as string;
+	if (Object.hasOwn(PROJECT_SOURCES, source)) return [];
 	if (source === 'workspace') {
 		const { gid, name } = readWorkspace(ctx, ctx.getNodeParameter('workspace', undefined));
 		return [{ kind: 'workspace', gid, ...(name ? { listedName: name } : {}) }];
@@ -47,7 +122,7 @@ function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 		throw invalidParameter(
 			ctx,
 			`Source: "${source}" is not supported`,
-			'Choose "Resources" or "Workspace".',
+			'Choose "Resources", "Workspace", "All Projects of a Team", "All Projects in a Portfolio" or "All Projects in a Workspace".',
 		);
 	}
 
@@ -139,10 +214,34 @@ export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
 			'Enter user IDs (digits only), separated by commas. A user’s ID is in the URL of their profile.',
 		);
 	}
+	const source = ctx.getNodeParameter('source', 'resources') as string;
+	const projects = readProjectSource(ctx, source, options);
 	return {
 		authentication: ctx.getNodeParameter('authentication', 'accessToken') as AuthenticationMethod,
 		targets: readTargets(ctx),
 		triggerOn,
+		...(projects ? { projects } : {}),
+		scheduler: {
+			maxRequestsPerMinute: readIntegerOption(
+				ctx,
+				options,
+				'maxRequestsPerMinute',
+				'Max Requests per Minute',
+				DEFAULT_MAX_REQUESTS_PER_MINUTE,
+				1,
+				100_000,
+			),
+			maxStalenessMs:
+				readIntegerOption(
+					ctx,
+					options,
+					'maxStalenessMinutes',
+					'Max Staleness (Minutes)',
+					10,
+					1,
+					1440,
+				) * 60_000,
+		},
 		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'recover') as OnExpiredSyncToken,
 		filters: {
 			actions,

@@ -58,6 +58,7 @@ export async function recoverGaps(
 	transport: AsanaTransport,
 	state: EventsTriggerState,
 	settings: EventsTriggerSettings,
+	watched: WatchedTarget[],
 	gaps: StreamGap[],
 	now: number,
 ): Promise<INodeExecutionData[]> {
@@ -72,7 +73,7 @@ export async function recoverGaps(
 		state.setRecovery(target, startRecovery({ ...target, resourceType }, gap.lastPollAt, now));
 	}
 	const budget = new RequestBudget(settings.recoveryRequestsPerPoll);
-	for (const { target, progress } of state.recoveries(settings.targets)) {
+	for (const { target, progress } of state.recoveries(watched)) {
 		if (budget.remaining <= 0) break;
 		const round = await recoverChanges(transport, target, progress, budget, {
 			subject: state.label(target),

@@ -19,6 +19,13 @@ import {
 	type Checkpoint,
 } from '../shared/events/checkpoints';
 import type { RecoveryProgress } from '../shared/events/gapRecovery';
+import type { ListedProject } from '../shared/events/projectDiscovery';
+import {
+	scheduleAfterRead,
+	type ReadSchedule,
+	type Schedulable,
+	type SchedulePolicy,
+} from '../shared/polling/requestScheduler';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { streamLabel } from './output';
@@ -45,11 +52,22 @@ export interface StreamRecord {
 	replay?: StreamReplay;
 	/** A gap recovery under way: where it goes on next poll. */
 	recovery?: RecoveryProgress;
+	/** Request scheduling: whether the stream is busy, how long it may go unread. */
+	schedule?: ReadSchedule;
 }
 
 export interface StreamReplay {
 	from: string;
 	until: string;
+}
+
+/** The projects a team, portfolio or workspace source watches (layout 3), and when they were listed. */
+export interface StoredProjectList {
+	/** `sourceKey()` of the source listed: another source starts a new list. */
+	source: string;
+	projects: ListedProject[];
+	/** Epoch ms of the listing. */
+	listedAt: number;
 }
 
 /** What `staticData.eventsTrigger` holds: about 1000 short keys and a record per stream. */
@@ -66,10 +84,12 @@ export interface StoredEventsState {
 	credentialUser?: { credentialId: string; gid: string };
 	/** The Replay From value last acted on, so each value replays once. */
 	replayFrom?: string;
+	/** The project list of a team, portfolio or workspace source. */
+	projectList?: StoredProjectList;
 }
 
-/** Layout version 2: version 3 adds optional fields only (checkpoints, replay, recovery). */
-type StoredV2 = Omit<StoredEventsState, 'version'> & { version: 2 };
+/** Layout version 2: version 3 adds optional fields only (checkpoints, replay, recovery, schedules, the project list). */
+type StoredV2 = Omit<StoredEventsState, 'version' | 'replayFrom' | 'projectList'> & { version: 2 };
 
 /** Layout version 1, as release 0.1 wrote it: a flat stream record, the user beside the state. */
 interface StoredV1 {
@@ -88,8 +108,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 	return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** Layout version 1 to this one: every cursor, the window and the cached user carry over. */
-function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
+/** Layout version 1 to 2: every cursor, the window and the cached user carry over. */
+function fromV1(stored: StoredV1, credentialUser: unknown): StoredV2 {
 	const streams: Record<string, StreamRecord> = {};
 	for (const [key, record] of Object.entries(stored.streams)) {
 		if (!isRecord(record) || typeof record.sync !== 'string') continue;
@@ -100,7 +120,7 @@ function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
 	}
 	const user = isRecord(credentialUser) ? credentialUser : {};
 	return {
-		version: STATE_VERSION,
+		version: 2,
 		streams,
 		recent: Array.isArray(stored.recent) ? [...stored.recent] : [],
 		...(stored.newestEmitted ? { newestEmitted: stored.newestEmitted } : {}),
@@ -112,6 +132,14 @@ function fromV1(stored: StoredV1, credentialUser: unknown): StoredEventsState {
 }
 
 /**
+ * Layout version 2 to this one: everything carries over. Streams have no schedule yet (read
+ * as busy until their next read) and sources no project list (listed at the next poll).
+ */
+function fromV2(stored: StoredV2): StoredEventsState {
+	return { ...stored, version: STATE_VERSION };
+}
+
+/**
  * The stored layout, migrated to the current version; the stored object itself when it is
  * current. A layout this code does not know is read as "no state": every stream starts at now.
  */
@@ -119,8 +147,9 @@ export function readStoredState(staticData: IDataObject): StoredEventsState {
 	const stored = staticData.eventsTrigger;
 	if (!isRecord(stored) || !isRecord(stored.streams)) return emptyState();
 	if (stored.version === STATE_VERSION) return stored as unknown as StoredEventsState;
-	if (stored.version === 2) return { ...(stored as unknown as StoredV2), version: STATE_VERSION };
-	if (stored.version === 1) return fromV1(stored as unknown as StoredV1, staticData.credentialUser);
+	if (stored.version === 2) return fromV2(stored as unknown as StoredV2);
+	if (stored.version === 1)
+		return fromV2(fromV1(stored as unknown as StoredV1, staticData.credentialUser));
 	return emptyState();
 }
 
@@ -232,14 +261,62 @@ export class EventsTriggerState {
 			}));
 	}
 
+	/** The streams to choose from for the request scheduler, each with what it knows of them. */
+	schedulable(streams: StreamToPoll[]): Array<Schedulable<StreamToPoll>> {
+		return streams.map((stream) => {
+			const record = this.state.streams[streamKey(stream.target)];
+			return {
+				stream,
+				started: stream.cursor !== undefined,
+				lastReadAt: record?.lastPollAt,
+				schedule: record?.schedule,
+			};
+		});
+	}
+
+	/** The project list of a source, when it is the list of `source` (a `sourceKey()`). */
+	projectList(source: string): StoredProjectList | undefined {
+		const list = this.state.projectList;
+		return list?.source === source ? list : undefined;
+	}
+
+	/** A new listing of the source's projects: from now on these are watched. Returns it as kept. */
+	replaceProjectList(list: StoredProjectList): StoredProjectList {
+		const projects = list.projects.map(({ gid, name }) =>
+			name ? { gid, name: name.slice(0, MAX_NAME_LENGTH) } : { gid },
+		);
+		const kept = { ...list, projects };
+		this.state = { ...this.state, projectList: kept };
+		return kept;
+	}
+
+	/** Makes the project list due at the next poll; false when there is none. */
+	expireProjectList(): boolean {
+		const list = this.state.projectList;
+		if (!list) return false;
+		this.state = { ...this.state, projectList: { ...list, listedAt: 0 } };
+		return true;
+	}
+
 	/**
 	 * After a poll whose events go out: every stream's new cursor (a stream no longer watched
-	 * is dropped), the names its events gave, the window, and whose turn is next.
+	 * is dropped), the names its events gave, the window, and whose turn is next. With
+	 * `scheduling`, the streams the scheduler left for later keep their records, and each
+	 * stream read gets its next schedule.
 	 */
-	advance(result: PollResult, pollTime: number): void {
+	advance(
+		result: PollResult,
+		pollTime: number,
+		scheduling?: { skipped: StreamTarget[]; policy: SchedulePolicy },
+	): void {
 		const streams: Record<string, StreamRecord> = {};
+		for (const target of scheduling?.skipped ?? []) {
+			const key = streamKey(target);
+			if (this.state.streams[key]) streams[key] = this.state.streams[key];
+		}
+		const count = result.streams.length + (scheduling?.skipped.length ?? 0);
 		// The trigger's share of checkpoints, split between its streams.
-		const maxCheckpoints = Math.floor(CHECKPOINTS_PER_TRIGGER / Math.max(1, result.streams.length));
+		const maxCheckpoints = Math.floor(CHECKPOINTS_PER_TRIGGER / Math.max(1, count));
 		for (const polled of result.streams) {
 			if (!polled.cursor) continue;
 			const key = streamKey(polled.target);
@@ -248,6 +325,15 @@ export class EventsTriggerState {
 				polled.target.kind === 'resource' ? namedIn(polled.events, polled.target.gid) : undefined;
 			const resourceType = learned?.resource_type ?? before?.resourceType;
 			const name = learned?.name?.slice(0, MAX_NAME_LENGTH) ?? before?.name;
+			const schedule =
+				scheduling && !polled.unread
+					? scheduleAfterRead(
+							before?.schedule,
+							polled.events.length > 0,
+							pollTime,
+							scheduling.policy,
+						)
+					: before?.schedule;
 			streams[key] = {
 				cursor: polled.cursor,
 				// A stream that could not be read this time keeps the time of its last successful read.
@@ -255,9 +341,9 @@ export class EventsTriggerState {
 				...(resourceType ? { resourceType } : {}),
 				...(name ? { name } : {}),
 				...historyAfter(before, polled, pollTime, maxCheckpoints),
+				...(schedule ? { schedule } : {}),
 			};
 		}
-		const count = result.streams.length;
 		this.state = {
 			...this.state,
 			streams,

@@ -377,6 +377,26 @@ async function main() {
 	save(neverLostWorkflow);
 	const editorIssueWorkflow = workflowWithIssue('e2eEditorIssue01');
 	save(editorIssueWorkflow);
+	// All Projects of a Team: the team and one project exist before activation, another comes later.
+	const team = await sim.control('teams', { name: 'E2E Team' });
+	await sim.control('projects', { name: 'E2E Team: first', teamGid: team.gid });
+	const teamTrigger = eventsTriggerNode({
+		gids: [],
+		pollTimes: FAST_POLL_TIMES,
+		options: { projectListRefreshMinutes: 1, emitWatchChanges: true },
+	});
+	delete teamTrigger.parameters.resources;
+	Object.assign(teamTrigger.parameters, {
+		source: 'teamProjects',
+		team: { __rl: true, mode: 'id', value: team.gid },
+	});
+	const teamWorkflow = triggerToSink({
+		id: 'e2eTeamSource001',
+		name: 'E2E: all projects of a team every 10 s → sink',
+		url: `${sink.url}/e2e/team`,
+		trigger: teamTrigger,
+	});
+	save(teamWorkflow);
 	add(
 		manualWorkflows,
 		manualWorkflow({
@@ -1174,6 +1194,61 @@ async function main() {
 			return `${last.map((c) => c.text).join('; ')}; slow answers took ${slow.map((r) => fmtMs(r.endedAt - r.startedAt)).join(', ')} (schedule gap ${fmtMs(OVERLAP_POLL_GAP_MS)}); log: ${skipped[0].trim().slice(0, 200)}`;
 		},
 		{ timeoutMs: 150_000 },
+	);
+
+	await check(
+		'All Projects of a Team: a project created in the team after activation is watched from when it is found (one watch-change item), and its events arrive exactly once',
+		async () => {
+			const res = await n8n.activate(teamWorkflow.id);
+			assert(
+				res.ok,
+				`${teamWorkflow.name}: ${res.status} ${JSON.stringify(res.raw).slice(0, 1500)}`,
+			);
+			const listings = async () =>
+				(await sim.requestLog()).filter((r) => r.path === `/api/1.0/teams/${team.gid}/projects`);
+			await waitFor('the first listing of the team', async () => (await listings()).length > 0, {
+				timeoutMs: FAST_POLL_GAP_MS + 15_000,
+				intervalMs: 500,
+			});
+			const later = await sim.control('projects', { name: 'E2E Team: later', teamGid: team.gid });
+			const createdAt = Date.now();
+			const added = await waitFor(
+				'the watch-change item of the new project',
+				() => {
+					const items = sink
+						.bodies('/e2e/team')
+						.filter((b) => b.type === 'watch_change' && b.project?.gid === later.gid);
+					return items.length ? items : null;
+				},
+				{ timeoutMs: 60_000 + 3 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+			);
+			const foundAfter = Date.now() - createdAt;
+			const cursor = await sim.syncToken(later.gid);
+			await sim.activity(5, later.gid);
+			const compare = async () =>
+				compareExactlyOnce(
+					'events of the project created later',
+					(await sim.eventsSince(later.gid, cursor)).events.map(eventKey),
+					sink
+						.bodies('/e2e/team')
+						.filter((b) => b.stream?.gid === later.gid)
+						.map(eventKey),
+				);
+			let last;
+			await waitFor('its events to arrive', async () => (last = await compare()).complete, {
+				timeoutMs: 3 * FAST_POLL_GAP_MS,
+				intervalMs: 1000,
+			}).catch((error) => {
+				throw new Error(`${error.message}\n${last?.text}`);
+			});
+			await sleep(FAST_POLL_GAP_MS);
+			last = await compare();
+			await n8n.deactivate(teamWorkflow.id);
+			assert(last.ok, last.text);
+			assert(added.length === 1, `${added.length} watch-change items for the new project`);
+			return `${last.text}; the new project was watched ${fmtMs(foundAfter)} after it was created (list refresh every minute), ${(await listings()).length} listings of the team`;
+		},
+		{ timeoutMs: 180_000 },
 	);
 
 	let patPublished = false;

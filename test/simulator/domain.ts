@@ -23,10 +23,21 @@ export interface Workspace extends Compact {
 }
 export interface Project extends Compact {
 	workspaceGid: string;
+	/** The team the project belongs to (every project of an organization has one). */
+	teamGid?: string;
 	archived: boolean;
 	ownerGid: string | null;
 	createdAt: string;
 	modifiedAt: string;
+}
+export interface Team extends Compact {
+	workspaceGid: string;
+}
+export interface Portfolio extends Compact {
+	workspaceGid: string;
+	ownerGid: string;
+	/** Projects and portfolios in it, in the order added. */
+	itemGids: string[];
 }
 export interface Task extends Compact {
 	workspaceGid: string;
@@ -742,6 +753,8 @@ export class Domain {
 	readonly users = new Map<string, User>();
 	readonly workspaces = new Map<string, Workspace>();
 	readonly projects = new Map<string, Project>();
+	readonly teams = new Map<string, Team>();
+	readonly portfolios = new Map<string, Portfolio>();
 	readonly tasks = new Map<string, Task>();
 	readonly goals = new Map<string, Goal>();
 	readonly stories = new Map<string, Story>();
@@ -810,6 +823,8 @@ export class Domain {
 		if (this.tasks.has(gid)) return 'task';
 		if (this.projects.has(gid)) return 'project';
 		if (this.goals.has(gid)) return 'goal';
+		if (this.teams.has(gid)) return 'team';
+		if (this.portfolios.has(gid)) return 'portfolio';
 		if (this.users.has(gid)) return 'user';
 		if (this.workspaces.has(gid)) return 'workspace';
 		if (this.stories.has(gid)) return 'story';
@@ -835,13 +850,66 @@ export class Domain {
 		return user;
 	}
 
-	createProject(name: string, workspaceGid: string, ownerGid: string | null = null): Project {
+	createTeam(name: string, workspaceGid: string): Team {
 		this.workspace(workspaceGid);
+		const team: Team = { gid: this.gid(), resource_type: 'team', name, workspaceGid };
+		this.teams.set(team.gid, team);
+		return team;
+	}
+
+	createPortfolio(name: string, workspaceGid: string, ownerGid: string): Portfolio {
+		this.workspace(workspaceGid);
+		const portfolio: Portfolio = {
+			gid: this.gid(),
+			resource_type: 'portfolio',
+			name,
+			workspaceGid,
+			ownerGid,
+			itemGids: [],
+		};
+		this.portfolios.set(portfolio.gid, portfolio);
+		return portfolio;
+	}
+
+	addToPortfolio(portfolioGid: string, itemGid: string): void {
+		const portfolio = this.portfolio(portfolioGid);
+		if (!this.projects.has(itemGid) && !this.portfolios.has(itemGid))
+			throw new Error(`simulator: no project or portfolio ${itemGid}`);
+		if (!portfolio.itemGids.includes(itemGid)) portfolio.itemGids.push(itemGid);
+	}
+
+	removeFromPortfolio(portfolioGid: string, itemGid: string): void {
+		const portfolio = this.portfolio(portfolioGid);
+		portfolio.itemGids = portfolio.itemGids.filter((gid) => gid !== itemGid);
+	}
+
+	archiveProject(projectGid: string, archived: boolean): void {
+		this.project(projectGid).archived = archived;
+	}
+
+	/** Gone from every listing and portfolio; its events endpoint answers 404 from now on. */
+	deleteProject(projectGid: string): void {
+		this.project(projectGid);
+		this.projects.delete(projectGid);
+		for (const portfolio of this.portfolios.values())
+			portfolio.itemGids = portfolio.itemGids.filter((gid) => gid !== projectGid);
+	}
+
+	createProject(
+		name: string,
+		workspaceGid: string,
+		ownerGid: string | null = null,
+		teamGid?: string,
+	): Project {
+		this.workspace(workspaceGid);
+		if (teamGid !== undefined && this.team(teamGid).workspaceGid !== workspaceGid)
+			throw new Error(`simulator: team ${teamGid} is not in workspace ${workspaceGid}`);
 		const project: Project = {
 			gid: this.gid(),
 			resource_type: 'project',
 			name,
 			workspaceGid,
+			...(teamGid !== undefined ? { teamGid } : {}),
 			archived: false,
 			ownerGid,
 			createdAt: this.iso(),
@@ -875,6 +943,16 @@ export class Domain {
 		const project = this.projects.get(gid);
 		if (!project) throw new Error(`simulator: no project ${gid}`);
 		return project;
+	}
+	team(gid: string): Team {
+		const team = this.teams.get(gid);
+		if (!team) throw new Error(`simulator: no team ${gid}`);
+		return team;
+	}
+	portfolio(gid: string): Portfolio {
+		const portfolio = this.portfolios.get(gid);
+		if (!portfolio) throw new Error(`simulator: no portfolio ${gid}`);
+		return portfolio;
 	}
 	task(gid: string): Task {
 		const task = this.tasks.get(gid);

@@ -14,11 +14,13 @@ import {
 	type CustomField,
 	type EventChange,
 	type Goal,
+	type Portfolio,
 	type Project,
 	type Section,
 	type SimEvent,
 	type Story,
 	type Task,
+	type Team,
 	type Tier,
 	type User,
 	type Workspace,
@@ -40,12 +42,14 @@ export type {
 	EventChange,
 	FaultSpec,
 	Goal,
+	Portfolio,
 	Project,
 	RequestRecord,
 	Section,
 	SimEvent,
 	Story,
 	Task,
+	Team,
 	Tier,
 	User,
 	Workspace,
@@ -64,6 +68,8 @@ export interface SimulatorOptions {
 	now?: () => number;
 	/** Seed of the PRNG behind generated activity and audit events. */
 	seed?: number;
+	/** Requests per token per minute before Asana's 429 (default: no limit). */
+	rateLimitPerMinute?: number;
 }
 
 export interface OAuthTokens {
@@ -145,6 +151,7 @@ export class AsanaSimulator {
 	static async start(options: SimulatorOptions = {}): Promise<AsanaSimulator> {
 		const sim = new AsanaSimulator(options);
 		sim.server = await startServer(sim, options.port ?? 0, options.latencyMs ?? 0);
+		sim.server.rateLimitPerMinute = options.rateLimitPerMinute;
 		return sim;
 	}
 
@@ -200,8 +207,50 @@ export class AsanaSimulator {
 		this.domain.workspace(workspaceGid).tier = tier;
 	}
 
-	createProject(name: string, workspaceGid = this.workspaceGid): Project {
-		return this.domain.createProject(name, workspaceGid, this.users.alice.gid);
+	/** A project, in a team and a portfolio when given; its creation is no event of any stream. */
+	createProject(
+		name: string,
+		workspaceGid = this.workspaceGid,
+		place: { teamGid?: string; portfolioGid?: string } = {},
+	): Project {
+		const project = this.domain.createProject(
+			name,
+			workspaceGid,
+			this.users.alice.gid,
+			place.teamGid,
+		);
+		if (place.portfolioGid) this.domain.addToPortfolio(place.portfolioGid, project.gid);
+		return project;
+	}
+
+	createTeam(name: string, workspaceGid = this.workspaceGid): Team {
+		return this.domain.createTeam(name, workspaceGid);
+	}
+
+	/** Owned by alice: a user's token lists only the portfolios that user owns. */
+	createPortfolio(name: string, workspaceGid = this.workspaceGid): Portfolio {
+		return this.domain.createPortfolio(name, workspaceGid, this.users.alice.gid);
+	}
+
+	addToPortfolio(portfolioGid: string, itemGid: string): void {
+		this.domain.addToPortfolio(portfolioGid, itemGid);
+	}
+
+	removeFromPortfolio(portfolioGid: string, itemGid: string): void {
+		this.domain.removeFromPortfolio(portfolioGid, itemGid);
+	}
+
+	archiveProject(projectGid: string, archived = true): void {
+		this.domain.archiveProject(projectGid, archived);
+	}
+
+	deleteProject(projectGid: string): void {
+		this.domain.deleteProject(projectGid);
+	}
+
+	/** Asana's per-token limit: more requests in the last minute answer 429 with Retry-After. */
+	setRateLimit(perMinute: number | undefined): void {
+		this.running.rateLimitPerMinute = perMinute;
 	}
 
 	createGoal(name: string, workspaceGid = this.workspaceGid): Goal {

@@ -11,6 +11,7 @@ import {
 	type Compact,
 	type CustomField,
 	type Domain,
+	type Project,
 	type Task,
 	type User,
 } from './domain';
@@ -58,6 +59,8 @@ export interface SimServer {
 	latencyMs: number;
 	/** Replaces the explaining message of the service-account 403 (Asana itself answers a bare "Forbidden"). */
 	forbiddenMessage?: string;
+	/** Requests per token per minute before a 429 (none when undefined). */
+	rateLimitPerMinute?: number;
 	resetLog(): void;
 	close(): Promise<void>;
 }
@@ -175,6 +178,14 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 	'/_sim/clear-faults': {},
 	'/_sim/forbidden-message': { message: text },
 	'/_sim/latency': { ms: wholeNumber(0) },
+	'/_sim/teams': { name: { ...text, required: true } },
+	'/_sim/projects': { name: { ...text, required: true }, teamGid: gidText, portfolioGid: gidText },
+	'/_sim/portfolios': { name: { ...text, required: true } },
+	'/_sim/archive-project': {
+		projectGid: { ...gidText, required: true },
+		archived: boolean,
+	},
+	'/_sim/rate-limit': { perMinute: wholeNumber(1) },
 	'/_sim/reset-log': {},
 	'/_sim/complete-task': {
 		taskGid: { ...gidText, required: true },
@@ -322,6 +333,26 @@ export async function startServer(
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 		},
 	};
+
+	/** When each token's requests of the last minute arrived, oldest first; rejected ones count too, as at Asana. */
+	const requestTimes = new Map<string, number[]>();
+	const RATE_WINDOW_MS = 60_000;
+
+	/** Seconds until the token may ask again, or undefined when it is under its limit. */
+	function rateLimitedFor(token: string): number | undefined {
+		const limit = running.rateLimitPerMinute;
+		if (limit === undefined) return undefined;
+		const now = domain.now();
+		let times = requestTimes.get(token);
+		if (!times) requestTimes.set(token, (times = []));
+		while (times.length && times[0] <= now - RATE_WINDOW_MS) times.shift();
+		const over = times.length >= limit;
+		times.push(now);
+		if (!over) return undefined;
+		// The request that frees a slot is the one `limit` places back from the newest.
+		const freedAt = times[times.length - 1 - limit] + RATE_WINDOW_MS;
+		return Math.max(1, Math.ceil((freedAt - now) / 1000));
+	}
 
 	function takeFault(path: string): FaultSpec | undefined {
 		const fault = running.faults.find(
@@ -817,8 +848,43 @@ export async function startServer(
 		if (path === '/projects' || path === '/goals') {
 			const workspaceGid = workspaceParam(query.workspace);
 			return path === '/projects'
-				? list(projectsOf(workspaceGid, query.archived), path)
+				? list(
+						projectsOf((p) => p.workspaceGid === workspaceGid, query),
+						path,
+					)
 				: list(goalsOf(workspaceGid), path);
+		}
+		if (path === '/portfolios') {
+			const workspaceGid = workspaceParam(query.workspace);
+			// A user's token lists only the portfolios its user owns.
+			const owned = [...domain.portfolios.values()].filter(
+				(p) =>
+					p.workspaceGid === workspaceGid && (user.isServiceAccount || p.ownerGid === user.gid),
+			);
+			return list(
+				owned.map((p) => domain.compact(p)),
+				path,
+			);
+		}
+		if (parts[0] === 'teams' && parts.length === 3 && parts[2] === 'projects') {
+			const teamGid = gidParam(parts[1], 'team');
+			if (!domain.teams.has(teamGid)) throw new HttpError(404, `team: Unknown object: ${teamGid}`);
+			return list(
+				projectsOf((p) => p.teamGid === teamGid, query),
+				path,
+			);
+		}
+		if (parts[0] === 'portfolios' && parts.length === 3 && parts[2] === 'items') {
+			const portfolioGid = gidParam(parts[1], 'portfolio');
+			const portfolio = domain.portfolios.get(portfolioGid);
+			if (!portfolio) throw new HttpError(404, `portfolio: Unknown object: ${portfolioGid}`);
+			const items = portfolio.itemGids.flatMap((gid) => {
+				const project = domain.projects.get(gid);
+				if (project) return [query.opt_fields ? listedProject(project) : domain.compact(project)];
+				const nested = domain.portfolios.get(gid);
+				return nested ? [domain.compact(nested)] : [];
+			});
+			return list(items, path);
 		}
 		if (parts[0] === 'workspaces' && parts.length >= 2 && parts.length <= 3) {
 			const workspaceGid = workspaceParam(parts[1], 'workspace');
@@ -826,7 +892,17 @@ export async function startServer(
 				case undefined:
 					return ok(workspaceRecord(workspaceGid));
 				case 'projects':
-					return list(projectsOf(workspaceGid, query.archived), path);
+					return list(
+						projectsOf((p) => p.workspaceGid === workspaceGid, query),
+						path,
+					);
+				case 'teams':
+					return list(
+						[...domain.teams.values()]
+							.filter((t) => t.workspaceGid === workspaceGid)
+							.map((t) => domain.compact(t)),
+						path,
+					);
 				case 'typeahead':
 					return ok(typeahead(workspaceGid, query));
 				case 'events':
@@ -857,14 +933,22 @@ export async function startServer(
 		throw new HttpError(404, 'No matching route for request');
 	}
 
-	function projectsOf(workspaceGid: string, archived: string | undefined): Compact[] {
+	/** A project as a listing shows it: compact, or with the fields `opt_fields` asks for. */
+	function listedProject(project: Project): Record<string, unknown> {
+		return { ...domain.compact(project), archived: project.archived };
+	}
+
+	/** A project listing: `archived` true or false keeps only those; compact unless `opt_fields` asks for more. */
+	function projectsOf(
+		belongs: (project: Project) => boolean,
+		query: Record<string, string>,
+	): unknown[] {
+		const { archived } = query;
+		if (archived !== undefined && archived !== 'true' && archived !== 'false')
+			throw new HttpError(400, `archived: Must be true or false, got "${archived}".`);
 		return [...domain.projects.values()]
-			.filter(
-				(p) =>
-					p.workspaceGid === workspaceGid &&
-					(archived === undefined || String(p.archived) === archived),
-			)
-			.map((p) => domain.compact(p));
+			.filter((p) => belongs(p) && (archived === undefined || String(p.archived) === archived))
+			.map((p) => (query.opt_fields ? listedProject(p) : domain.compact(p)));
 	}
 
 	function goalsOf(workspaceGid: string): Compact[] {
@@ -934,6 +1018,17 @@ export async function startServer(
 				: undefined;
 			if (!user) throw new HttpError(401, 'Not Authorized');
 			entry.userGid = user.gid;
+			const retryAfter = rateLimitedFor(header.slice(7).trim());
+			if (retryAfter !== undefined) {
+				finish(429);
+				entry.fault = 'rate-limit';
+				return sendJson(
+					res,
+					429,
+					errorBody('You have made too many requests recently. Please, be chill.'),
+					{ 'retry-after': String(retryAfter) },
+				);
+			}
 			const { status, body } = route(req.method ?? 'GET', path, query, user);
 			if (fault?.kind === 'malformed') {
 				const text = JSON.stringify(body);
@@ -1022,8 +1117,31 @@ export async function startServer(
 		const body = await readControlBody(req, path, fields);
 		if (path === '/_sim/oauth-tokens')
 			return sendJson(res, 200, oauthTokensForAlice(body.expired === true));
+		/** What a creating route answers besides ok: the new object's gid. */
+		let created: string | undefined;
 		try {
 			switch (path) {
+				case '/_sim/teams':
+					created = sim.createTeam(body.name as string).gid;
+					break;
+				case '/_sim/portfolios':
+					created = sim.createPortfolio(body.name as string).gid;
+					break;
+				case '/_sim/projects':
+					created = sim.createProject(body.name as string, sim.workspaceGid, {
+						teamGid: body.teamGid as string | undefined,
+						portfolioGid: body.portfolioGid as string | undefined,
+					}).gid;
+					break;
+				case '/_sim/archive-project':
+					sim.archiveProject(
+						body.projectGid as string,
+						(body.archived as boolean | undefined) ?? true,
+					);
+					break;
+				case '/_sim/rate-limit':
+					sim.setRateLimit(body.perMinute as number | undefined);
+					break;
 				case '/_sim/activity':
 					sim.generateActivity((body.count as number | undefined) ?? 1, {
 						projectGid: body.projectGid as string | undefined,
@@ -1064,7 +1182,7 @@ export async function startServer(
 			// Bad input from the driver (unknown project ...), not a simulator bug.
 			throw new HttpError(400, (error as Error).message);
 		}
-		sendJson(res, 200, { ok: true });
+		sendJson(res, 200, created ? { ok: true, gid: created } : { ok: true });
 	}
 
 	const server = createServer((req, res) => {

@@ -47,6 +47,14 @@ export interface AsanaTransport {
 	get<T>(path: string, query?: Query, options?: RequestOptions): Promise<AsanaReply<T>>;
 }
 
+/** The credential's request rate, asked before every request (see polling/requestScheduler.ts). */
+export interface RequestGate {
+	/** Waits for a free slot until `deadline`; false when there is none by then and the request is not sent. */
+	take(deadline?: number): Promise<boolean>;
+	/** Asana answered 429, asking to wait `retryAfterMs`. */
+	rateLimited(retryAfterMs?: number): void;
+}
+
 export interface RetryPolicy {
 	/** Attempts for 5xx, timeouts, resets and malformed bodies. */
 	maxAttempts: number;
@@ -81,6 +89,8 @@ export interface TransportOptions {
 	random?: () => number;
 	/** Node parameter behind each query parameter, named in a 400 that blames it. */
 	queryLabels?: Record<string, string>;
+	/** The credential's request rate, which every request of this transport counts against. */
+	gate?: RequestGate;
 }
 
 /** Asana starts a 400 message with the query parameter at fault, e.g. "actor_type: …". */
@@ -240,7 +250,10 @@ function authorisationFailure(authentication: AuthenticationMethod): FailedAttem
 }
 
 /** Authentication names a credential type the node has none of. */
-function missingCredential(ctx: AsanaContext, options: TransportOptions): Error {
+function missingCredential(
+	ctx: AsanaContext,
+	options: Pick<TransportOptions, 'authentication' | 'itemIndex'>,
+): Error {
 	const [chosen, other] =
 		options.authentication === 'oAuth2' ? ['OAuth2', 'Access Token'] : ['Access Token', 'OAuth2'];
 	return invalidParameter(
@@ -319,6 +332,23 @@ function parseBody(raw: unknown): unknown {
 	}
 }
 
+/** The API root the credential points at: its Base URL, or Asana's. */
+export async function asanaBaseUrl(
+	ctx: AsanaContext,
+	options: Pick<TransportOptions, 'authentication' | 'itemIndex'>,
+): Promise<string> {
+	const credentials = await ctx
+		.getCredentials(credentialTypeFor(options.authentication), options.itemIndex ?? 0)
+		.catch((error: unknown) => {
+			// The credential is read here first: n8n's error for a missing one names neither field nor fix.
+			throw error instanceof Error && /does not have any credentials set/.test(error.message)
+				? missingCredential(ctx, options)
+				: error;
+		});
+	const configured = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
+	return (configured || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
 /**
  * The one place that talks HTTP to Asana. Every request goes through
  * `httpRequestWithAuthentication`, so credentials are injected (and OAuth2 tokens
@@ -331,18 +361,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 	let baseUrl: string | undefined;
 
 	async function resolveBaseUrl(): Promise<string> {
-		if (baseUrl === undefined) {
-			const credentials = await ctx
-				.getCredentials(credentialType, options.itemIndex ?? 0)
-				.catch((error: unknown) => {
-					// The credential is read here first: n8n's error for a missing one names neither field nor fix.
-					throw error instanceof Error && /does not have any credentials set/.test(error.message)
-						? missingCredential(ctx, options)
-						: error;
-				});
-			const configured = typeof credentials.baseUrl === 'string' ? credentials.baseUrl.trim() : '';
-			baseUrl = (configured || DEFAULT_BASE_URL).replace(/\/+$/, '');
-		}
+		baseUrl ??= await asanaBaseUrl(ctx, options);
 		return baseUrl;
 	}
 
@@ -426,6 +445,12 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 			let rateLimited = 0;
 			let waitedMs = 0;
 			for (;;) {
+				if (options.gate && !(await options.gate.take(options.deadline))) {
+					return {
+						kind: 'deferred',
+						reason: `the credential's Max Requests per Minute is used up for now (${path})`,
+					};
+				}
 				const result = await attempt<T>(url, requestOptions.accept);
 				if (result.ok) return { kind: 'ok', status: result.status, body: result.body };
 				const errorContext = {
@@ -440,6 +465,7 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 
 				let waitMs: number;
 				if (result.status === 429) {
+					options.gate?.rateLimited(result.waitMs);
 					rateLimited++;
 					if (rateLimited >= policy.maxRateLimitAttempts) {
 						throw asanaApiError(ctx.getNode(), result.status, result.detail, {

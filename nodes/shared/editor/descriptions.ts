@@ -117,3 +117,36 @@ export function workspaceLocator(overrides: Partial<INodeProperties> = {}): INod
 		...overrides,
 	};
 }
+
+/** An Asana container (team, portfolio) by ID or picked from a searchable list. */
+export function containerLocator(
+	name: string,
+	displayName: string,
+	searchListMethod: string,
+	overrides: Partial<INodeProperties> = {},
+): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: `Select a ${displayName.toLowerCase()}…`,
+				typeOptions: { searchListMethod, searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: '1201234567890123',
+				validation: digitsOnly(displayName),
+			},
+		],
+		...overrides,
+	};
+}

@@ -122,3 +122,72 @@ export async function searchProjectsAndGoals(
 	}
 	return { results, paginationToken: offset };
 }
+
+/** Asana's largest page of teams or portfolios: one page per workspace is listed. */
+const CONTAINER_PAGE = 100;
+
+/**
+ * Teams or portfolios whose names match the typed text, from every workspace of the user
+ * (labelled with the workspace when there are several); the token is Asana's offset of
+ * the next batch of workspaces.
+ */
+async function searchPerWorkspace(
+	ctx: ILoadOptionsFunctions,
+	filter: string | undefined,
+	paginationToken: string | undefined,
+	listing: (workspace: AsanaCompact) => { path: string; query: Record<string, string | number> },
+	subject: string,
+): Promise<INodeListSearchResult> {
+	const transport = transportFor(ctx);
+	const page = await workspacePage(transport, WORKSPACES_PER_BATCH, paginationToken, subject);
+	const several = page.workspaces.length > 1 || page.next !== undefined || !!paginationToken;
+	const found = await mapWithConcurrency(
+		page.workspaces,
+		page.workspaces.length,
+		async (workspace) => {
+			const { path, query } = listing(workspace);
+			const reply = await transport.get<{ data?: AsanaCompact[] }>(
+				path,
+				{ ...query, limit: CONTAINER_PAGE },
+				{ subject },
+			);
+			return (reply.kind === 'ok' ? (reply.body.data ?? []) : [])
+				.filter((item) => matches(item.name, filter))
+				.map((item) => ({
+					name: `${item.name ?? item.gid}${several ? ` (${workspace.name ?? workspace.gid})` : ''}`,
+					value: item.gid,
+				}));
+		},
+	);
+	return { results: found.flat(), paginationToken: page.next };
+}
+
+/** Teams of the user's workspaces, for the "All Projects of a Team" source. */
+export async function searchTeams(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
+	return await searchPerWorkspace(
+		this,
+		filter,
+		paginationToken,
+		(workspace) => ({ path: `/workspaces/${workspace.gid}/teams`, query: {} }),
+		'Team list',
+	);
+}
+
+/** Portfolios the user owns, for the "All Projects in a Portfolio" source. */
+export async function searchPortfolios(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+): Promise<INodeListSearchResult> {
+	return await searchPerWorkspace(
+		this,
+		filter,
+		paginationToken,
+		(workspace) => ({ path: '/portfolios', query: { workspace: workspace.gid, owner: 'me' } }),
+		'Portfolio list',
+	);
+}

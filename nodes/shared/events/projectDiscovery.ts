@@ -1,0 +1,157 @@
+/**
+ * The projects of a team, a portfolio or a workspace, as the events trigger watches them:
+ * read from Asana's project listings page by page, compared with the list watched so far.
+ */
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import type { AsanaTransport } from '../asana/transport';
+import { objectLabel } from '../editor/resourceRef';
+
+/** Asana's largest page of a listing. */
+const LISTING_PAGE = 100;
+
+export type ProjectSourceKind = 'team' | 'portfolio' | 'workspace';
+
+export interface ProjectSource {
+	kind: ProjectSourceKind;
+	gid: string;
+	/** The name it was picked from the list by. */
+	listedName?: string;
+	includeArchived: boolean;
+}
+
+export interface ListedProject {
+	gid: string;
+	name?: string;
+}
+
+/** A project that joined or left the watch. */
+export interface WatchChange {
+	change: 'added' | 'removed';
+	project: ListedProject;
+}
+
+const SOURCE_TYPES: Record<ProjectSourceKind, string> = {
+	team: 'Team',
+	portfolio: 'Portfolio',
+	workspace: 'Workspace',
+};
+
+/** The source in words, e.g. Team “Platform” (1200000000000005). */
+export function sourceLabel(source: ProjectSource): string {
+	return objectLabel(SOURCE_TYPES[source.kind], source.gid, source.listedName);
+}
+
+/** Identifies the source in the trigger's state: a new source starts a new list. */
+export function sourceKey(source: ProjectSource): string {
+	return `${source.kind}:${source.gid}${source.includeArchived ? ':archived' : ''}`;
+}
+
+interface ListedItem {
+	gid: string;
+	name?: string;
+	resource_type?: string;
+	archived?: boolean;
+}
+
+interface ListingPage {
+	data?: ListedItem[];
+	next_page?: { offset?: string } | null;
+}
+
+/**
+ * The request for one page of the source's projects. A team's and a workspace's listing
+ * filter archived projects on Asana's side; a portfolio's items (projects and portfolios)
+ * carry `archived` to filter on here.
+ */
+function listingRequest(
+	source: ProjectSource,
+	offset: string | undefined,
+): { path: string; query: Record<string, string | number | undefined> } {
+	const archived = source.includeArchived ? undefined : 'false';
+	const page = { limit: LISTING_PAGE, offset };
+	switch (source.kind) {
+		case 'team':
+			return {
+				path: `/teams/${source.gid}/projects`,
+				query: { ...page, archived, opt_fields: 'name' },
+			};
+		case 'workspace':
+			return {
+				path: '/projects',
+				query: { ...page, workspace: source.gid, archived, opt_fields: 'name' },
+			};
+		case 'portfolio':
+			return {
+				path: `/portfolios/${source.gid}/items`,
+				query: { ...page, opt_fields: 'name,resource_type,archived' },
+			};
+	}
+}
+
+/**
+ * Every project of the source, in Asana's order; undefined when a page could not be read
+ * within the time budget (the list watched so far stays).
+ */
+export async function listProjects(
+	transport: AsanaTransport,
+	source: ProjectSource,
+	subject: string,
+): Promise<ListedProject[] | undefined> {
+	const projects: ListedProject[] = [];
+	let offset: string | undefined;
+	do {
+		const { path, query } = listingRequest(source, offset);
+		const reply = await transport.get<ListingPage>(path, query, { subject });
+		if (reply.kind !== 'ok') return undefined;
+		for (const item of reply.body.data ?? []) {
+			if (item.resource_type !== undefined && item.resource_type !== 'project') continue;
+			if (item.archived === true && !source.includeArchived) continue;
+			projects.push(item.name ? { gid: item.gid, name: item.name } : { gid: item.gid });
+		}
+		offset = reply.body.next_page?.offset || undefined;
+	} while (offset);
+	return projects;
+}
+
+/** Projects that joined the watch, then those that left it. */
+export function watchChanges(before: ListedProject[], after: ListedProject[]): WatchChange[] {
+	const was = new Set(before.map((project) => project.gid));
+	const is = new Set(after.map((project) => project.gid));
+	return [
+		...after
+			.filter((project) => !was.has(project.gid))
+			.map((project) => ({ change: 'added' as const, project })),
+		...before
+			.filter((project) => !is.has(project.gid))
+			.map((project) => ({ change: 'removed' as const, project })),
+	];
+}
+
+/** The item "Emit Watch Changes" adds for a project that joined or left the watch. */
+export function watchChangeItem(
+	change: WatchChange,
+	source: ProjectSource,
+	at: number,
+): INodeExecutionData {
+	const json: IDataObject = {
+		type: 'watch_change',
+		change: change.change,
+		project: {
+			gid: change.project.gid,
+			resource_type: 'project',
+			name: change.project.name ?? null,
+		},
+		source: {
+			type: source.kind,
+			gid: source.gid,
+			...(source.listedName ? { name: source.listedName } : {}),
+		},
+		message:
+			change.change === 'added'
+				? `Project ${change.project.name ?? change.project.gid} is watched from now on`
+				: `Project ${change.project.name ?? change.project.gid} is no longer watched (archived, deleted, moved or no longer visible); its events are not read any more`,
+		detected_at: new Date(at).toISOString(),
+	};
+	return { json };
+}
