@@ -291,7 +291,8 @@ export class AsanaEventsTrigger implements INodeType {
 		icon: { light: 'file:../../icons/asana.svg', dark: 'file:../../icons/asana.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{$parameter["source"] === "workspace" ? "Workspace events" : "Resource events"}}',
+		subtitle:
+			'={{ {"workspace": "Workspace events", "teamProjects": "All projects of a team", "portfolioProjects": "All projects in a portfolio", "workspaceProjects": "All projects in a workspace"}[$parameter["source"]] ?? "Resource events" }}',
 		description:
 			'Starts the workflow when tasks, projects or goals change in Asana, polling Asana’s Events API with durable sync tokens (no public webhook URL needed)',
 		defaults: { name: 'Asana Events Trigger' },
