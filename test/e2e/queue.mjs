@@ -6,7 +6,9 @@
 // What it proves: both triggers and the Asana Events action node deliver every event exactly
 // once through a main SIGTERM, a main SIGKILL and a worker SIGTERM. What it shows, and
 // asserts: a worker killed (SIGKILL) in the middle of an execution loses that execution's
-// events, and a worker without the package fails every execution and loses those events.
+// events, and Replay From set to a time before it brings them back (with the events of the
+// window delivered since, all marked `replayed`); a worker without the package fails every
+// execution and loses those events.
 //
 // Environment:
 //   E2E_KEEP=1                keep the work folder (logs of every process) after success
@@ -223,8 +225,13 @@ async function main() {
 	const cursors = { P1: await sim.syncToken(P1), P2: await sim.syncToken(P2) };
 	const auditBefore = new Set((await sim.auditEvents()).map((e) => e.gid));
 	await sleep(1500);
-	/** Events of project 1 that are known lost (the worker kill and the package-less worker). */
+	/** Events of project 1 never delivered live (the worker kill and the package-less worker). */
 	const lost = new Set();
+	/** The events trigger's items as the sink got them: live ones, and those a replay sent again. */
+	const eventItems = {
+		live: () => sink.bodies(sinkPath.events).filter((b) => b.replayed !== true),
+		replayed: () => sink.bodies(sinkPath.events).filter((b) => b.replayed === true),
+	};
 
 	const comparisons = async () => {
 		const p1 = (await sim.eventsSince(P1, cursors.P1)).events.map(eventKey);
@@ -234,7 +241,7 @@ async function main() {
 			compareExactlyOnce(
 				'events trigger',
 				p1.filter((k) => !lost.has(k)),
-				sink.bodies(sinkPath.events).map(eventKey),
+				eventItems.live().map(eventKey),
 			),
 			compareExactlyOnce(
 				'audit log trigger',
@@ -307,8 +314,8 @@ async function main() {
 			);
 			assert(
 				stored.length === 2 &&
-					/"node:Trigger":\{"auditTrigger":\{"version":2/.test(stored[0][1]) &&
-					/"node:Trigger":\{"eventsTrigger":\{"version":2/.test(stored[1][1]),
+					/"node:Trigger":\{"auditTrigger":\{"version":\d+/.test(stored[0][1]) &&
+					/"node:Trigger":\{"eventsTrigger":\{"version":\d+/.test(stored[1][1]),
 				`workflow_entity."staticData": ${JSON.stringify(stored).slice(0, 600)}`,
 			);
 			return `${text}; executions per worker: ${started.map((l) => l.length).join(' + ')}; both triggers' cursors are in workflow_entity."staticData"`;
@@ -433,6 +440,8 @@ async function main() {
 			const [spare, victim] = workers;
 			await spare.stop();
 			const cursor = await sim.syncToken(P1);
+			const replayFrom = new Date().toISOString();
+			await sleep(1000);
 			const marks = logMarks();
 			await generate(5, 0, 0);
 			const [, id] = await eventsExecutionStarted(marks, [victim]);
@@ -465,7 +474,7 @@ async function main() {
 				.flat()
 				.filter((x) => x === id);
 			assert(again.length === 1, `execution ${id} was started ${again.length} times`);
-			killed = { id, status: execution.status, lost: stillLost.length };
+			killed = { id, status: execution.status, lost: stillLost, cursor, replayFrom };
 			const said = main
 				.fullLog()
 				.split('\n')
@@ -475,13 +484,68 @@ async function main() {
 		{ timeoutMs: DELIVERY_TIMEOUT + 180_000 },
 	);
 
-	// Replay: the place where Replay From brings the killed execution's events back.
-	await check("Replay From brings back the events of the killed worker's execution", async () => {
-		if (!killed) skip('no execution was lost (the worker SIGKILL check failed)');
-		skip(
-			`Replay From is not part of this suite yet: execution ${killed.id} (${killed.status}) lost ${killed.lost} events`,
-		);
-	});
+	let replay;
+	await check(
+		"Replay From set to a time before the killed worker's execution (parameter changed, workflow published again) → its lost events arrive once, marked replayed; so do the events delivered after it (the window reaches the last read), with the same event_id; nothing else twice",
+		async () => {
+			if (!killed) skip('no execution was lost (the worker SIGKILL check failed)');
+			const liveBefore = eventItems.live();
+			// The window: every event of project 1 from Replay From to the trigger's last read.
+			const window = await madeSince(killed.cursor);
+			const published = await main.changeNodeParameters(WF.events, 'Trigger', (parameters) => ({
+				...parameters,
+				options: { ...parameters.options, replayFrom: killed.replayFrom },
+			}));
+			assert(published.ok, `${published.status} ${JSON.stringify(published.raw).slice(0, 800)}`);
+			let sent;
+			await waitFor(
+				'the replayed events',
+				() =>
+					(sent = compareExactlyOnce('replayed', window, eventItems.replayed().map(eventKey)))
+						.complete,
+				{ timeoutMs: DELIVERY_TIMEOUT, intervalMs: 1000 },
+			).catch((error) => {
+				throw new Error(`${error.message}
+${sent?.text}`);
+			});
+			// Later events go out live, once; a late second replay would show up within a poll.
+			const after = await sim.syncToken(P1);
+			await generate(3, 0, 0);
+			await waitFor(
+				'the events made after the replay',
+				async () => (await lostOf(after)).length === 0,
+				{
+					timeoutMs: DELIVERY_TIMEOUT,
+					intervalMs: 1000,
+				},
+			);
+			await sleep(POLL_GAP_MS + 2000);
+			sent = compareExactlyOnce('replayed', window, eventItems.replayed().map(eventKey));
+			assert(sent.ok, sent.text);
+			const [live] = await comparisons();
+			assert(live.ok, live.text);
+			const notices = sink.bodies(sinkPath.events).filter((b) => b.replay_notice);
+			assert(!notices.length, `replay notices: ${JSON.stringify(notices).slice(0, 600)}`);
+			// Delivered twice, live and replayed: exactly the window's events that were not lost.
+			const lostKeys = new Set(killed.lost);
+			const deliveredBefore = window.filter((k) => !lostKeys.has(k));
+			const liveIds = new Map(liveBefore.map((b) => [eventKey(b), b.event_id]));
+			assert(
+				deliveredBefore.every((k) => liveIds.has(k)),
+				`events of the window never delivered live but not lost: ${deliveredBefore.filter((k) => !liveIds.has(k)).join(', ')}`,
+			);
+			const changedIds = eventItems
+				.replayed()
+				.filter((b) => liveIds.has(eventKey(b)) && liveIds.get(eventKey(b)) !== b.event_id);
+			assert(
+				!changedIds.length,
+				`event_id differs between the live and the replayed item: ${changedIds.map(eventKey).join(', ')}`,
+			);
+			replay = { lost: killed.lost.length, again: deliveredBefore.length };
+			return `${sent.text}: the ${killed.lost.length} events execution ${killed.id} lost and the ${deliveredBefore.length} delivered live after it (same event_id); live items: ${live.text}`;
+		},
+		{ timeoutMs: 2 * DELIVERY_TIMEOUT + 60_000 },
+	);
 
 	await check(
 		'a worker without the package → every execution it takes fails with "Unrecognized node type" and its events are lost',
@@ -526,7 +590,7 @@ async function main() {
 	);
 
 	await check(
-		'in the end, every event of project 1 but the lost ones arrived exactly once',
+		'in the end, every event of project 1 but the lost ones arrived live exactly once, and Replay From sent its window once',
 		async () => {
 			await generate(3, 0, 0);
 			const [events] = await timed('final deliveries', () =>
@@ -540,7 +604,12 @@ async function main() {
 				),
 			);
 			assert(events.ok, events.text);
-			return `${events.text} (${lost.size} lost)`;
+			const replayed = eventItems.replayed().length;
+			assert(
+				!replay || replayed === replay.lost + replay.again,
+				`${replayed} replayed items, ${replay?.lost} + ${replay?.again} expected`,
+			);
+			return `${events.text} (${lost.size} lost live, ${replay?.lost ?? 0} of them brought back by Replay From; ${replayed} replayed items)`;
 		},
 	);
 }

@@ -294,6 +294,24 @@ export class N8n {
 		return this.rest('POST', `/rest/workflows/${workflowId}/activate`, { versionId: wf.versionId });
 	}
 
+	/**
+	 * Changes one node's parameters and publishes the workflow again, as the editor does
+	 * (the parameter changed, then "Publish"); resolves the answer to the publish.
+	 */
+	async changeNodeParameters(workflowId, nodeName, change) {
+		const wf = await this.restOk('GET', `/rest/workflows/${workflowId}`);
+		const nodes = wf.nodes.map((node) =>
+			node.name === nodeName ? { ...node, parameters: change(node.parameters) } : node,
+		);
+		await this.restOk('PATCH', `/rest/workflows/${workflowId}`, {
+			versionId: wf.versionId,
+			name: wf.name,
+			nodes,
+			connections: wf.connections,
+		});
+		return this.activate(workflowId);
+	}
+
 	/** Runs a workflow as the editor does; n8n 1.x wants the workflow itself in the body. */
 	async runManually(workflowId, body) {
 		const workflowData =
