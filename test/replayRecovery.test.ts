@@ -199,6 +199,33 @@ describe('Replay From (events trigger)', () => {
 		expect(names(jsonOf((await poll(params(), staticData)).items))).toEqual(['E']);
 	});
 
+	it('gives an event the same event_id live, read again after a restart, and replayed after a restart', async () => {
+		const project = sim.seeded.projects[0];
+		const params = (options: IDataObject = {}) => resourceParams([project.gid], options);
+		const staticData: IDataObject = {};
+		await poll(params(), staticData);
+		await pause(30);
+		const replayFrom = new Date().toISOString();
+		await pause(30);
+		sim.generateActivity(30, { projectGid: project.gid });
+		// A restart: n8n reads the static data back from its database into a new node; one
+		// before the live poll is what a crash after emitting leaves.
+		const restart = (saved: string) => JSON.parse(saved) as IDataObject;
+		const beforeLive = JSON.stringify(staticData);
+		const live = jsonOf((await poll(params(), staticData)).items);
+		expect(live.length).toBeGreaterThan(20);
+		const reread = jsonOf((await poll(params(), restart(beforeLive))).items);
+		const stored = restart(JSON.stringify(staticData));
+		const replayed = jsonOf((await poll(params({ replayFrom }), stored)).items);
+
+		const ids = (items: IDataObject[]) => items.map((i) => [i.event_id, i.created_at, i.action]);
+		expect(new Set(live.map((i) => i.event_id)).size).toBe(live.length);
+		expect(ids(reread)).toEqual(ids(live));
+		expect(ids(replayed)).toEqual(ids(live));
+		for (const item of replayed) expect(item.replayed).toBe(true);
+		expect((await poll(params({ replayFrom }), stored)).items).toBeNull();
+	});
+
 	it('passes over the events between the checkpoint it starts from and the time', async () => {
 		const project = sim.seeded.projects[0];
 		const [a, b] = sim.seeded.tasks;
