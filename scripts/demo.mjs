@@ -6,12 +6,13 @@
 //   ASANA_TOKEN=… ASANA_WORKSPACE_GID=… [ASANA_PROJECT_GID=…] npm run demo
 //
 // Environment: DEMO_PORT (5678), DEMO_EMAIL / DEMO_PASSWORD (owner login),
-// DEMO_DIR (its work folder, emptied at start; default next to the n8n runtime),
 // DEMO_POLL_CRON (e.g. "0,20,40 * * * * *" to poll more often than n8n's every minute),
-// SLACK_WEBHOOK_URL / SIEM_URL (real receivers instead of the local sink).
+// SLACK_WEBHOOK_URL / SIEM_URL (real receivers instead of the local sink), DEMO_DIR (the
+// working folder; default a new temporary one per run, so demos can run side by side).
 // Ctrl-C, SIGTERM (also to the npm process: package.json execs this script) and SIGHUP stop n8n,
 // the simulator and the sink, and wait until they are gone.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { N8n } from '../test/e2e/lib/n8n.mjs';
@@ -29,7 +30,7 @@ import {
 	eventsTriggerNode,
 	T,
 } from '../test/e2e/lib/workflows.mjs';
-import { ensureRuntime, runtimeDir } from './n8n-runtime.mjs';
+import { ensureRuntime } from './n8n-runtime.mjs';
 
 const started = Date.now();
 const timings = {};
@@ -52,10 +53,15 @@ const OWNER = {
 const REAL = !!process.env.ASANA_TOKEN;
 const ASANA_API = 'https://app.asana.com/api/1.0';
 
+/** Marks a folder as the demo's, so that a DEMO_DIR of an earlier run may be emptied. */
+const DEMO_MARK = '.n8n-nodes-asana-events-demo';
+
 let sim;
 let sink;
 let n8n;
 let stopping;
+/** The working folder: n8n's data and log, the simulator's log, the packed tarball. */
+let demoDir;
 
 /**
  * Stops what the demo started, once, whoever asks first: n8n's and the simulator's process
@@ -75,6 +81,11 @@ function stopEverything(code) {
 		]);
 		// The exit handler below kills whatever has not exited by now.
 		say(clean ? 'stopped' : 'stopped (killed what had not exited within 30 s)');
+		// A temporary folder goes, unless the demo failed (its logs are there); DEMO_DIR stays.
+		if (demoDir && !process.env.DEMO_DIR) {
+			if (code === 1) log(`kept the demo folder for inspection: ${demoDir}`);
+			else fs.rmSync(demoDir, { recursive: true, force: true });
+		}
 		process.exit(code);
 	})();
 	return stopping;
@@ -146,11 +157,7 @@ async function main() {
 		throw new Error(`port ${PORT} is in use: stop what runs there or set DEMO_PORT`);
 	const runtime = await time('n8n runtime', () => ensureRuntime());
 
-	const demoDir = process.env.DEMO_DIR
-		? path.resolve(process.env.DEMO_DIR)
-		: path.join(path.dirname(runtimeDir()), 'demo');
-	fs.rmSync(demoDir, { recursive: true, force: true });
-	fs.mkdirSync(demoDir, { recursive: true });
+	demoDir = prepareDemoDir(process.env.DEMO_DIR);
 	log(`building and packing the package (demo folder: ${demoDir}) …`);
 	const packed = await time('build + pack', () => buildAndPack(demoDir));
 
@@ -348,6 +355,25 @@ async function main() {
 	if (stopping) return;
 	log(`n8n exited (${exit.code ?? exit.signal}); see ${n8n.logFile}`);
 	await stopEverything(1);
+}
+
+/**
+ * The demo's own folder: DEMO_DIR when set (created, or emptied when an earlier demo made it;
+ * any other folder with files in it is refused), else a new temporary one.
+ */
+function prepareDemoDir(named) {
+	if (!named) return fs.mkdtempSync(path.join(os.tmpdir(), 'asana-events-demo-'));
+	const dir = path.resolve(named);
+	if (fs.existsSync(dir) && fs.readdirSync(dir).length) {
+		if (!fs.existsSync(path.join(dir, DEMO_MARK)))
+			throw new Error(
+				`DEMO_DIR: ${dir} holds files of something else: name a new or empty folder, or unset DEMO_DIR for a temporary one`,
+			);
+		fs.rmSync(dir, { recursive: true, force: true });
+	}
+	fs.mkdirSync(dir, { recursive: true });
+	fs.writeFileSync(path.join(dir, DEMO_MARK), '');
+	return dir;
 }
 
 main().catch(async (error) => {
