@@ -14,6 +14,7 @@ import path from 'node:path';
 
 import { ensureRuntime } from '../../scripts/n8n-runtime.mjs';
 import { runEditorCheck, workflowWithIssue } from './lib/browser.mjs';
+import { assert, compareExactlyOnce, createRunner, skip } from './lib/checks.mjs';
 import { N8n, flattedParser, randomPassword } from './lib/n8n.mjs';
 import { REPO_ROOT, buildAndPack } from './lib/pack.mjs';
 import { fmtMs, freePort, installCleanup, log, portIsFree, sleep, waitFor } from './lib/procs.mjs';
@@ -33,9 +34,7 @@ import {
 	triggerToSink,
 } from './lib/workflows.mjs';
 
-const suiteStarted = Date.now();
-const timings = {};
-const results = [];
+const { check, timed, summary } = createRunner();
 const DELIVERY_TIMEOUT = Number(process.env.E2E_DELIVERY_TIMEOUT_MS || 110_000);
 const POLL_TIMES = process.env.E2E_POLL_CRON
 	? { item: [{ mode: 'custom', cronExpression: process.env.E2E_POLL_CRON }] }
@@ -88,83 +87,6 @@ const cleanupAll = async () => {
 	await sink?.close().catch(() => {});
 };
 installCleanup(cleanupAll);
-
-// ---- tiny runner -------------------------------------------------------------------------
-
-class Skip extends Error {}
-const skip = (why) => {
-	throw new Skip(why);
-};
-
-async function check(name, fn, { timeoutMs = 300_000 } = {}) {
-	const started = Date.now();
-	let timer;
-	try {
-		const detail = await Promise.race([
-			fn(),
-			new Promise((_, reject) => {
-				timer = setTimeout(
-					() => reject(new Error(`step timed out after ${fmtMs(timeoutMs)}`)),
-					timeoutMs,
-				);
-			}),
-		]);
-		results.push({ name, status: 'pass', ms: Date.now() - started, detail });
-		log(`PASS ${name} (${fmtMs(Date.now() - started)})${detail ? ` — ${detail}` : ''}`);
-		return true;
-	} catch (error) {
-		if (error instanceof Skip) {
-			results.push({ name, status: 'skip', ms: Date.now() - started, detail: error.message });
-			log(`SKIP ${name} — ${error.message}`);
-			return false;
-		}
-		results.push({
-			name,
-			status: 'fail',
-			ms: Date.now() - started,
-			detail: error.stack ?? String(error),
-		});
-		log(
-			`FAIL ${name} (${fmtMs(Date.now() - started)})\n${String(error.stack ?? error).replace(/^/gm, '     ')}`,
-		);
-		return false;
-	} finally {
-		clearTimeout(timer);
-	}
-}
-
-function assert(condition, message) {
-	if (!condition) throw new Error(message);
-}
-
-function timed(label, fn) {
-	const started = Date.now();
-	return Promise.resolve(fn()).finally(() => {
-		timings[label] = (timings[label] ?? 0) + (Date.now() - started);
-	});
-}
-
-/** Compares what arrived with what was expected: every key exactly once. */
-function compareExactlyOnce(label, expectedKeys, receivedKeys) {
-	const counts = new Map();
-	for (const key of receivedKeys) counts.set(key, (counts.get(key) ?? 0) + 1);
-	const expected = new Set(expectedKeys);
-	const missing = [...expected].filter((k) => !counts.has(k));
-	const duplicated = [...counts].filter(([, n]) => n > 1).map(([k, n]) => `${k} ×${n}`);
-	const unexpected = [...counts.keys()].filter((k) => !expected.has(k));
-	const problems = [];
-	if (missing.length)
-		problems.push(`${missing.length} missing (e.g. ${missing.slice(0, 3).join(', ')})`);
-	if (duplicated.length)
-		problems.push(`${duplicated.length} duplicated (e.g. ${duplicated.slice(0, 3).join(', ')})`);
-	if (unexpected.length)
-		problems.push(`${unexpected.length} unexpected (e.g. ${unexpected.slice(0, 3).join(', ')})`);
-	return {
-		ok: problems.length === 0,
-		complete: missing.length === 0,
-		text: `${label}: ${problems.length ? problems.join('; ') : `all ${expected.size} exactly once`}`,
-	};
-}
 
 // ---- main --------------------------------------------------------------------------------
 
@@ -1390,25 +1312,11 @@ async function main() {
 			const window = (await sim.eventsSince(P2, atReplayFrom)).events.map(eventKey);
 			await deliveredOnce('events of the window', [...before, ...window], liveEvents);
 
-			const wf = await n8n.restOk('GET', `/rest/workflows/${neverLostWorkflow.id}`);
-			const nodes = wf.nodes.map((node) =>
-				node.name === 'Trigger'
-					? {
-							...node,
-							parameters: {
-								...node.parameters,
-								options: { ...node.parameters.options, replayFrom },
-							},
-						}
-					: node,
+			const published = await n8n.changeNodeParameters(
+				neverLostWorkflow.id,
+				'Trigger',
+				(parameters) => ({ ...parameters, options: { ...parameters.options, replayFrom } }),
 			);
-			await n8n.restOk('PATCH', `/rest/workflows/${neverLostWorkflow.id}`, {
-				versionId: wf.versionId,
-				name: wf.name,
-				nodes,
-				connections: wf.connections,
-			});
-			const published = await n8n.activate(neverLostWorkflow.id);
 			assert(published.ok, `${published.status} ${JSON.stringify(published.raw).slice(0, 800)}`);
 			const replayed = (bodies) => bodies.filter((b) => b.replayed === true).map(eventKey);
 			const replayText = await deliveredOnce('replayed events', window, replayed);
@@ -1581,36 +1489,23 @@ async function demoStopsOnSigterm() {
 			() => 'refused',
 		);
 		assert(answer === 'refused', 'the simulator is gone');
-		return `${started.length} processes under npm, all gone after SIGTERM to npm`;
+		// Its own temporary folder, removed on stop: demos in two checkouts do not collide.
+		const folder = /\(demo folder: (.+)\) …/.exec(output)?.[1];
+		assert(
+			folder?.startsWith(path.join(os.tmpdir(), 'asana-events-demo-')) && !fs.existsSync(folder),
+			`the demo's folder should be a temporary one of its own, gone after the stop: ${folder}`,
+		);
+		return `${started.length} processes under npm, all gone after SIGTERM to npm; its folder ${folder} removed`;
 	} finally {
 		if (npm.exitCode === null) process.kill(-npm.pid, 'SIGKILL');
 	}
-}
-
-function summary() {
-	const pass = results.filter((r) => r.status === 'pass').length;
-	const fail = results.filter((r) => r.status === 'fail').length;
-	const skipped = results.filter((r) => r.status === 'skip').length;
-	const lines = ['', '──────── e2e summary ────────'];
-	for (const r of results)
-		lines.push(
-			`${r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : 'SKIP'}  ${r.name} (${fmtMs(r.ms)})${r.status === 'skip' ? ` — ${r.detail}` : ''}`,
-		);
-	lines.push('', 'timings:');
-	for (const [label, ms] of Object.entries(timings))
-		lines.push(`  ${label.padEnd(28)} ${fmtMs(ms)}`);
-	lines.push(`  ${'total'.padEnd(28)} ${fmtMs(Date.now() - suiteStarted)}`);
-	lines.push('', `${pass} passed, ${fail} failed, ${skipped} skipped`);
-	process.stderr.write(lines.join('\n') + '\n');
-	return fail;
 }
 
 let exitCode = 0;
 try {
 	await main();
 } catch (error) {
-	results.push({ name: 'suite set-up', status: 'fail', ms: 0, detail: error.stack });
-	log(`FAIL suite set-up\n${error.stack ?? error}`);
+	await check('suite set-up', () => Promise.reject(error));
 }
 await cleanupAll();
 // After the suite's own n8n has stopped: the demo starts one of its own.
@@ -1619,7 +1514,7 @@ await check(
 	demoStopsOnSigterm,
 	{ timeoutMs: 360_000 },
 );
-const failures = summary();
+const failures = summary('e2e summary');
 exitCode = failures ? 1 : 0;
 if (failures || process.env.E2E_KEEP === '1') {
 	log(
