@@ -79,13 +79,14 @@ function stopEverything(code) {
 			})(),
 			sleep(30_000).then(() => false),
 		]);
-		// The exit handler below kills whatever has not exited by now.
-		say(clean ? 'stopped' : 'stopped (killed what had not exited within 30 s)');
-		// A temporary folder goes, unless the demo failed (its logs are there); DEMO_DIR stays.
+		// A temporary folder goes, unless the demo failed or left a process (its logs are
+		// there); DEMO_DIR stays.
 		if (demoDir && !process.env.DEMO_DIR) {
-			if (code === 1) log(`kept the demo folder for inspection: ${demoDir}`);
+			if (code === 1 || !clean) log(`kept the demo folder for inspection: ${demoDir}`);
 			else fs.rmSync(demoDir, { recursive: true, force: true });
 		}
+		// The exit handler below kills whatever has not exited by now.
+		say(clean ? 'stopped' : 'stopped (killed what had not exited within 30 s)');
 		process.exit(code);
 	})();
 	return stopping;
