@@ -7,8 +7,8 @@
 //
 //   node editor-check.mjs <plan.json> <result.json>
 //
-// The plan: { baseUrl, owner: { email, password }, chromium, screenshotDir?, requireTypes?,
-//   workflows: [{ id, expectIssues? }],
+// The plan: { baseUrl, owner: { email, password }, chromium, n8nMajor, screenshotDir?,
+//   requireTypes?, workflows: [{ id, expectIssues? }],
 //   screenshots?: { panel?: { workflowId, nodeType, file },
 //                   execution?: { workflowId, nodeType, file, waitMs? },
 //                   slack?: { url, file, minMessages?, waitMs? } } }
@@ -147,19 +147,36 @@ function rest(page, urlPath) {
 const nodeSelector = (type, name) =>
 	`[data-test-id="canvas-node"][data-node-type="${type}"]${name ? `[data-node-name=${JSON.stringify(name)}]` : ''}`;
 
-async function openWorkflow(page, watch, urlPath) {
-	await page.goto(`${plan.baseUrl}${urlPath}`, { waitUntil: 'domcontentloaded' });
-	await page.waitForSelector('[data-test-id="canvas-node"]', { visible: true, timeout: 60_000 });
-	await watch.settled();
+/**
+ * Where n8n draws an execution (the one thing of the editor this check meets that differs by
+ * major version): on the page's own canvas in 2.x; in 1.x in a preview iframe, an editor of its
+ * own (/workflows/demo) with the same canvas and panels.
+ */
+async function executionCanvas(page) {
+	if (plan.n8nMajor >= 2) return page;
+	const preview = await page.waitForSelector('[data-test-id="workflow-preview-iframe"]', {
+		visible: true,
+		timeout: 60_000,
+	});
+	return preview.contentFrame();
 }
 
-async function openPanel(page, watch, type, name) {
-	const node = await page.waitForSelector(nodeSelector(type, name), {
+/** Opens `urlPath` and returns the page or frame whose canvas shows the workflow. */
+async function openWorkflow(page, watch, urlPath, canvasOf = async () => page) {
+	await page.goto(`${plan.baseUrl}${urlPath}`, { waitUntil: 'domcontentloaded' });
+	const canvas = await canvasOf(page);
+	await canvas.waitForSelector('[data-test-id="canvas-node"]', { visible: true, timeout: 60_000 });
+	await watch.settled();
+	return canvas;
+}
+
+async function openPanel(canvas, watch, type, name) {
+	const node = await canvas.waitForSelector(nodeSelector(type, name), {
 		visible: true,
 		timeout: 15_000,
 	});
 	await node.click({ count: 2 });
-	await page.waitForSelector('[data-test-id="ndv"] [data-test-id="node-parameters"]', {
+	await canvas.waitForSelector('[data-test-id="ndv"] [data-test-id="node-parameters"]', {
 		visible: true,
 		timeout: 15_000,
 	});
@@ -167,9 +184,9 @@ async function openPanel(page, watch, type, name) {
 	await watch.settled();
 }
 
-async function closePanel(page) {
+async function closePanel(page, canvas = page) {
 	await page.keyboard.press('Escape');
-	await page
+	await canvas
 		.waitForSelector('[data-test-id="ndv"]', { hidden: true, timeout: 5000 })
 		.catch(() => {});
 }
@@ -211,9 +228,9 @@ function shownIssues(page, nodeName) {
 	}, nodeName);
 }
 
-async function screenshot(page, selector, file) {
+async function screenshot(page, selector, file, canvas = page) {
 	const target = path.join(plan.screenshotDir, file);
-	const element = selector ? await page.waitForSelector(selector, { visible: true }) : page;
+	const element = selector ? await canvas.waitForSelector(selector, { visible: true }) : page;
 	await element.screenshot({ path: target });
 	result.screenshots.push(target);
 	say(`screenshot ${target}`);
@@ -266,7 +283,10 @@ async function checkWorkflow(page, watch, { id, expectIssues = false }) {
 	}
 }
 
-/** The trigger's output in the executions list: the execution with the most data among the last ones. */
+/**
+ * The trigger's output in the executions list: the execution with the most data among the last
+ * ones (1.x lists no sizes: the newest).
+ */
 async function executionShot(page, watch, { workflowId, nodeType, file, waitMs = 60_000 }) {
 	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['success'] }));
 	const deadline = Date.now() + waitMs;
@@ -281,18 +301,23 @@ async function executionShot(page, watch, { workflowId, nodeType, file, waitMs =
 		await sleep(2000);
 	}
 	const [biggest] = executions.sort((a, b) => (b.jsonSizeBytes ?? 0) - (a.jsonSizeBytes ?? 0));
-	await openWorkflow(page, watch, `/workflow/${workflowId}/executions/${biggest.id}`);
-	await openPanel(page, watch, nodeType);
+	const canvas = await openWorkflow(
+		page,
+		watch,
+		`/workflow/${workflowId}/executions/${biggest.id}`,
+		executionCanvas,
+	);
+	await openPanel(canvas, watch, nodeType);
 	// The items as JSON: readable whatever their shape.
-	await page.click('[data-test-id="ndv"] [data-test-id="radio-button-json"]');
+	await canvas.click('[data-test-id="ndv"] [data-test-id="radio-button-json"]');
 	await watch.settled(300);
-	const count = await page
+	const count = await canvas
 		.waitForSelector('[data-test-id="ndv"] [data-test-id="ndv-items-count"]', { timeout: 15_000 })
 		.then((el) => el.evaluate((e) => e.textContent?.trim()));
 	if (!/[1-9]/.test(count ?? ''))
 		result.problems.push(`execution ${biggest.id}: the output panel shows "${count}"`);
-	await screenshot(page, '[data-test-id="ndv"]', file);
-	await closePanel(page);
+	await screenshot(page, '[data-test-id="ndv"]', file, canvas);
+	await closePanel(page, canvas);
 	return `execution ${biggest.id} (${count})`;
 }
 
@@ -326,7 +351,7 @@ try {
 		defaultViewport: VIEWPORT,
 		protocolTimeout: 120_000,
 	});
-	say(`${await browser.version()}, n8n at ${plan.baseUrl}`);
+	say(`${await browser.version()}, n8n ${plan.n8nMajor}.x at ${plan.baseUrl}`);
 	const page = await browser.newPage();
 	page.on('dialog', (dialog) => void dialog.dismiss());
 	const watch = new PageWatch(page, new URL(plan.baseUrl).origin);

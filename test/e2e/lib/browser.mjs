@@ -25,6 +25,9 @@ export async function ensureChromium() {
 /** Every node type of this package: the editor check must open a panel of each. */
 export const PACKAGE_NODE_TYPES = Object.values(T);
 
+/** The runtime's n8n major version: the editor check finds a few things elsewhere in 1.x. */
+const n8nMajor = (runtime) => Number(String(runtime.n8nVersion).split('.')[0]);
+
 /**
  * Runs the editor check with `plan` (see editor-check.mjs) and returns its result; the
  * browser's log goes to `<workDir>/editor-check.log`.
@@ -37,7 +40,11 @@ export async function runEditorCheck({ runtime, workDir, plan, timeoutMs = 600_0
 	fs.rmSync(resultFile, { force: true });
 	fs.writeFileSync(
 		planFile,
-		JSON.stringify({ chromium, requireTypes: PACKAGE_NODE_TYPES, ...plan }, null, 2),
+		JSON.stringify(
+			{ chromium, n8nMajor: n8nMajor(runtime), requireTypes: PACKAGE_NODE_TYPES, ...plan },
+			null,
+			2,
+		),
 		{ mode: 0o600 },
 	);
 	const logFile = path.join(workDir, 'editor-check.log');
