@@ -133,16 +133,19 @@ async function toItems(
 	const { triggerOn, fetchCurrentResource } = settings;
 	const needs = (event: AsanaEvent) =>
 		(fetchCurrentResource && needsCurrentResource(event)) || needsTaskRecord(event, triggerOn);
-	const events = result.streams.flatMap((stream) => stream.events);
-	const records = events.some(needs)
-		? await fetchCurrentResources(
-				transport,
-				events,
-				settings.concurrency,
-				() => Date.now() >= deadline,
-				needs,
-			)
-		: undefined;
+	// Under Any Event without Fetch Current Resource no event needs a record: no pass over them.
+	const mayNeed = fetchCurrentResource || !triggerOn.options.has('anyEvent');
+	const events = mayNeed ? result.streams.flatMap((stream) => stream.events) : [];
+	const records =
+		mayNeed && events.some(needs)
+			? await fetchCurrentResources(
+					transport,
+					events,
+					settings.concurrency,
+					() => Date.now() >= deadline,
+					needs,
+				)
+			: undefined;
 	const streams: StreamEvents[] = [];
 	for (const stream of result.streams) {
 		const decision = decideTriggerOn(stream.events, records ?? new Map(), triggerOn);

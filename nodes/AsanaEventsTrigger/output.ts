@@ -5,7 +5,12 @@ import { byCreatedAt } from '../shared/events/eventStream';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { objectLabel } from '../shared/editor/resourceRef';
-import { eventAdditions, simplifyEvent, type EventFormat } from '../shared/events/eventOutput';
+import {
+	addEventFields,
+	simplifyEvent,
+	type EventContext,
+	type EventFormat,
+} from '../shared/events/eventOutput';
 import type { TriggerOnMatch } from '../shared/events/triggerOn';
 import type { WatchedTarget } from './parameters';
 import type { StreamGap } from './state';
@@ -63,17 +68,20 @@ export function eventItems(
 	for (const { target, matched } of streams) {
 		// One `stream` object per stream, shared by its items (as `current` is by a resource's).
 		const stream = describeStream(target);
+		// One context per stream, its per-event fields set for each event: no object per event.
+		const context: EventContext = { target, streamName: target.listedName };
 		for (const { event, on } of matched) {
 			if (event.created_at < previous) inOrder = false;
 			previous = event.created_at;
 			const record = records?.get(event.resource?.gid);
-			const context = { target, record, on, streamName: target.listedName };
+			context.record = record;
+			context.on = on;
 			if (format === 'simplified') {
 				items.push({ json: simplifyEvent(event, context) });
 				continue;
 			}
 			// Each event object was parsed for this poll alone: extending it spares a copy per event.
-			const json = Object.assign(event as unknown as IDataObject, eventAdditions(event, context));
+			const json = addEventFields(event as unknown as IDataObject, event, context);
 			json.stream = stream;
 			if (attachCurrent && record !== undefined && needsCurrentResource(event))
 				json.current = record;

@@ -5,7 +5,7 @@
  */
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
-import type { AsanaCompact, AsanaEvent, StreamTarget } from '../asana/types';
+import type { AsanaCompact, AsanaEvent, AsanaEventChange, StreamTarget } from '../asana/types';
 import { streamEventKey } from './eventKey';
 import { streamKey } from './streamPoll';
 import type { TriggerOn } from './triggerOn';
@@ -58,9 +58,13 @@ export interface EventContext {
 	on?: TriggerOn;
 	/** The watched object's name, when known. */
 	streamName?: string;
+	/** The event's key in its stream, when the poll computed it already: `event_id` is the same. */
+	key?: string;
 }
 
 const APP = 'https://app.asana.com/0';
+
+const UNDERSCORES = /_/g;
 
 function quoted(name: string | undefined, fallback: string): string {
 	return name ? `“${name}”` : fallback;
@@ -75,7 +79,8 @@ function recordProject(
 	record: IDataObject | null | undefined,
 	target: StreamTarget,
 ): AsanaCompact | undefined {
-	const projects = Array.isArray(record?.projects) ? record.projects.map(compactOf) : [];
+	if (!Array.isArray(record?.projects)) return undefined;
+	const projects = record.projects.map(compactOf);
 	return projects.find((project) => project?.gid === target.gid) ?? projects[0];
 }
 
@@ -90,8 +95,8 @@ function projectOf(event: AsanaEvent, context: EventContext): AsanaCompact | und
 
 function objectName(compact: AsanaCompact | null | undefined): string {
 	if (!compact) return 'an object';
-	const type = (compact.resource_type ?? 'object').replace(/_/g, ' ');
 	if (compact.resource_type === 'task') return quoted(compact.name, `a task (${compact.gid})`);
+	const type = (compact.resource_type ?? 'object').replace(UNDERSCORES, ' ');
 	return compact.name ? `${type} “${compact.name}”` : `${type} ${compact.gid}`;
 }
 
@@ -101,8 +106,10 @@ function actorOf(event: AsanaEvent): string {
 	return event.user.name ?? `User ${event.user.gid}`;
 }
 
+const NO_CHANGE: AsanaEventChange = {};
+
 function changedPhrase(event: AsanaEvent, context: EventContext): string {
-	const change = event.change ?? {};
+	const change = event.change ?? NO_CHANGE;
 	const target = objectName(event.resource);
 	const value = compactOf(change.new_value) ?? compactOf(change.added_value);
 	switch (change.field) {
@@ -138,7 +145,7 @@ function changedPhrase(event: AsanaEvent, context: EventContext): string {
 		case 'current_status_update':
 			return `posted a status update on ${target}`;
 		default:
-			return `changed ${(change.field ?? 'a field').replace(/_/g, ' ')} of ${target}`;
+			return `changed ${(change.field ?? 'a field').replace(UNDERSCORES, ' ')} of ${target}`;
 	}
 }
 
@@ -179,8 +186,15 @@ function actionPhrase(event: AsanaEvent, context: EventContext): string {
 
 /** Who did what to which object, where: `Bo Builder completed “Write launch post” in Website relaunch`. */
 export function eventSummary(event: AsanaEvent, context: EventContext): string {
+	return summaryIn(event, context, projectOf(event, context));
+}
+
+function summaryIn(
+	event: AsanaEvent,
+	context: EventContext,
+	project: AsanaCompact | undefined,
+): string {
 	const phrase = actionPhrase(event, context);
-	const project = projectOf(event, context);
 	// "in <project>" unless the phrase already names it.
 	const where =
 		project?.name && event.parent?.gid !== project.gid && event.resource?.gid !== project.gid
@@ -191,16 +205,22 @@ export function eventSummary(event: AsanaEvent, context: EventContext): string {
 
 /** The object's link in Asana: the fetched record's `permalink_url`, else built from gids. */
 export function eventUrl(event: AsanaEvent, context: EventContext): string | null {
+	return urlIn(event, context, projectOf(event, context));
+}
+
+function urlIn(
+	event: AsanaEvent,
+	context: EventContext,
+	project: AsanaCompact | undefined,
+): string | null {
 	const permalink = context.record?.permalink_url;
 	if (typeof permalink === 'string' && permalink) return permalink;
 	const { resource, parent } = event;
-	const project = projectOf(event, context);
-	const taskUrl = (gid: string) => `${APP}/${project?.gid ?? 0}/${gid}`;
 	switch (resource?.resource_type) {
 		case 'task':
-			return taskUrl(resource.gid);
+			return `${APP}/${project?.gid ?? 0}/${resource.gid}`;
 		case 'story':
-			return parent?.resource_type === 'task' ? taskUrl(parent.gid) : null;
+			return parent?.resource_type === 'task' ? `${APP}/${project?.gid ?? 0}/${parent.gid}` : null;
 		case 'project':
 			return `${APP}/${resource.gid}`;
 		case 'goal':
@@ -215,14 +235,26 @@ export function eventUrl(event: AsanaEvent, context: EventContext): string | nul
 	}
 }
 
+/**
+ * Gives `json` the fields every raw event item gains, in place: a trigger extends the event
+ * it parsed for this poll alone, without an object per event.
+ */
+export function addEventFields(
+	json: IDataObject,
+	event: AsanaEvent,
+	context: EventContext,
+): IDataObject {
+	const project = projectOf(event, context);
+	json.event_id = context.key ?? eventId(context.target, event);
+	json.summary = summaryIn(event, context, project);
+	json.url = urlIn(event, context, project);
+	if (context.on) json.trigger_on = context.on;
+	return json;
+}
+
 /** The fields every raw event item gains. */
 export function eventAdditions(event: AsanaEvent, context: EventContext): IDataObject {
-	return {
-		event_id: eventId(context.target, event),
-		summary: eventSummary(event, context),
-		url: eventUrl(event, context),
-		...(context.on ? { trigger_on: context.on } : {}),
-	};
+	return addEventFields({}, event, context);
 }
 
 /** One flat level of fields, the same for every event, for chat and sheets. */
@@ -234,10 +266,10 @@ export function simplifyEvent(event: AsanaEvent, context: EventContext): IDataOb
 		compactOf(change?.removed_value);
 	const project = projectOf(event, context);
 	return {
-		event_id: eventId(context.target, event),
+		event_id: context.key ?? eventId(context.target, event),
 		time: event.created_at,
-		summary: eventSummary(event, context),
-		url: eventUrl(event, context),
+		summary: summaryIn(event, context, project),
+		url: urlIn(event, context, project),
 		trigger_on: context.on ?? null,
 		action: event.action,
 		field: change?.field ?? null,
