@@ -90,35 +90,17 @@ export function asanaObjectLocator(overrides: Partial<INodeProperties>): INodePr
 	};
 }
 
+/** The workspace, by ID or picked from the user's workspaces. */
 export function workspaceLocator(overrides: Partial<INodeProperties> = {}): INodeProperties {
-	const displayName = overrides.displayName ?? 'Workspace';
-	return {
-		displayName,
-		name: 'workspace',
-		type: 'resourceLocator',
-		default: { mode: 'list', value: '' },
-		required: true,
-		modes: [
-			{
-				displayName: 'From List',
-				name: 'list',
-				type: 'list',
-				placeholder: 'Select a workspace…',
-				typeOptions: { searchListMethod: 'searchWorkspaces', searchable: true },
-			},
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: '1201234567890123',
-				validation: digitsOnly(displayName),
-			},
-		],
-		...overrides,
-	};
+	return containerLocator(
+		'workspace',
+		overrides.displayName ?? 'Workspace',
+		'searchWorkspaces',
+		overrides,
+	);
 }
 
-/** An Asana container (team, portfolio) by ID or picked from a searchable list. */
+/** An Asana container (workspace, team, portfolio) by ID or picked from a searchable list. */
 export function containerLocator(
 	name: string,
 	displayName: string,
