@@ -36,7 +36,7 @@ const PATHS = [
 	'/portfolios/{portfolio_gid}/items',
 	'/projects',
 ];
-const SCHEMAS = ['AuditLogEvent', 'ErrorResponse', 'GoalCompact'];
+const SCHEMAS = ['AuditLogEvent', 'ErrorResponse', 'GoalCompact', 'StoryResponse'];
 
 const OUTPUT = path.join(
 	path.dirname(fileURLToPath(import.meta.url)),

@@ -148,6 +148,8 @@ const validate = {
 	project: ajv.compile(responseSchema('/projects/{project_gid}', 200)),
 	goal: ajv.compile(responseSchema('/goals/{goal_gid}', 200)),
 	goalCompact: ajv.compile(resolve(oas.components.schemas.GoalCompact) as Schema),
+	/** A story with opt_fields: each item of the list holds the fields asked for of StoryResponse. */
+	storyRecord: ajv.compile(resolve(oas.components.schemas.StoryResponse) as Schema),
 	customFieldSettings: ajv.compile(
 		responseSchema('/projects/{project_gid}/custom_field_settings', 200),
 	),
@@ -257,7 +259,18 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		sim.setCustomFieldValue(task.gid, sim.addCustomField(project.gid, 'Priority').gid);
 		sim.postStatusUpdate(project.gid, 'On track');
 		sim.postStatusUpdate(goal.gid, 'At risk');
+		sim.completeTask(task.gid);
+		sim.reopenTask(task.gid);
+		sim.changeTask(task.gid, 'due_on', '2026-12-24');
+		sim.touchTask(task.gid);
 		sim.generateActivity(200, { projectGid: project.gid });
+		// As webhooks deliver them: no names anywhere.
+		sim.setWebhookStyleEvents(true);
+		const bare = (await get(`/events?resource=${project.gid}&sync=${enc(starts.project.sync)}`))
+			.body;
+		sim.setWebhookStyleEvents(false);
+		expectValid(validate.events, bare);
+		expect(bare.data.every((e: Json) => e.resource.name === undefined)).toBe(true);
 
 		const drain = async (
 			path: string,
@@ -329,14 +342,23 @@ describe('simulator conformance to asana_oas.yaml', () => {
 			'task/default_task/added/section//user',
 			'status_update/project_status_update/added/project//user',
 			'status_update/goal_status_update/added/goal//user',
+			'project//changed//new_value/user', // its current_status_update, with the update
+			'story/marked_complete/added/task//user',
+			'story/marked_incomplete/added/task//user',
+			'story/section_changed/added/task//user',
+			'story/added_to_project/added/task//user',
+			'story/due_date_changed/added/task//user',
+			'story/assigned/added/task//user',
 		]) {
 			expect([...shapes]).toContain(shape);
 		}
 		for (const event of [...projectEvents, ...goalEvents, ...wsEvents]) {
 			expect(event.type).toBe(event.resource.resource_type);
 			expect(event.parent === null).toBe(!['added', 'removed'].includes(event.action));
-			expect('change' in event).toBe(event.action === 'changed');
+			if ('change' in event) expect(event.action).toBe('changed');
 		}
+		// Asana reports some changes without a change block.
+		expect(projectEvents.some((e) => e.action === 'changed' && !('change' in e))).toBe(true);
 	});
 
 	it('serves audit log pages whose events validate as AuditLogEvent', async () => {
@@ -427,6 +449,22 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		const stories = await get(`/tasks/${changed.gid}/stories`);
 		expectValid(validate.stories, stories.body);
 		expect(stories.body.data[0].text).toBe('New comment');
+		// System stories, with the details a client asks for.
+		sim.completeTask(changed.gid);
+		sim.changeTask(changed.gid, 'due_on', '2026-12-24');
+		const section = sim.createSection(project.gid, 'Done');
+		sim.moveTaskToSection(changed.gid, section.gid);
+		const detailed = await get(
+			`/tasks/${changed.gid}/stories?opt_fields=resource_subtype,created_at,type,text,new_dates,old_dates,new_section,old_section,project,assignee`,
+		);
+		expect(detailed.status).toBe(200);
+		for (const story of detailed.body.data) expectValid(validate.storyRecord, story);
+		expect(detailed.body.data.map((story: Json) => story.resource_subtype)).toEqual([
+			'comment_added',
+			'marked_complete',
+			'due_date_changed',
+			'section_changed',
+		]);
 		const search = await get(
 			`/workspaces/${sim.workspaceGid}/tasks/search?modified_at.after=${enc(since)}&sort_by=modified_at&sort_ascending=true&limit=100`,
 		);

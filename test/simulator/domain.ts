@@ -45,9 +45,14 @@ export interface Task extends Compact {
 	parentGid?: string;
 	assigneeGid?: string;
 	completed: boolean;
+	/** When it was completed last; null while incomplete. */
+	completedAt: string | null;
 	due_on: string | null;
+	due_at: string | null;
 	notes: string;
 	deleted: boolean;
+	/** The section the task is in, by project. */
+	sections: Map<string, string>;
 	/** Made private since: reading the task answers 403, its events still flow to streams that had them. */
 	restricted?: boolean;
 	followers: Set<string>;
@@ -74,6 +79,72 @@ export interface Story extends Compact {
 	taskGid: string;
 	createdAt: string;
 	createdByGid: string | null;
+	/** A system story's details, as Asana's StoryResponse names them (its conditional fields). */
+	details?: StoryDetails;
+}
+
+export interface StoryDates {
+	due_on?: string;
+	due_at: string | null;
+}
+
+export interface StoryDetails {
+	/** As Asana's StoryResponseDates: `due_on` absent when there is no due day. */
+	old_dates?: StoryDates;
+	new_dates?: StoryDates;
+	old_section?: Compact;
+	new_section?: Compact;
+	project?: Compact;
+	assignee?: Compact | null;
+	custom_field?: Compact;
+}
+
+/**
+ * What happened in the simulated Asana, one entry per change a person (or the system) made,
+ * whatever events and stories it produced: the record an oracle judges a poller against.
+ * Kinds are the simulator's own words, not the pack's.
+ */
+export interface RealChange {
+	kind:
+		| 'task_created'
+		| 'subtask_created'
+		| 'task_added_to_project'
+		| 'task_removed_from_project'
+		| 'task_moved_to_section'
+		| 'task_completed'
+		| 'task_reopened'
+		| 'task_assigned'
+		| 'task_unassigned'
+		| 'due_date_changed'
+		| 'task_renamed'
+		| 'notes_changed'
+		| 'follower_added'
+		| 'follower_removed'
+		| 'custom_field_changed'
+		| 'task_field_changed'
+		| 'task_touched'
+		| 'comment_added'
+		| 'task_deleted'
+		| 'task_undeleted'
+		| 'status_update_posted'
+		| 'goal_changed';
+	/** The instant of all its events. */
+	at: string;
+	byGid: string | null;
+	taskGid?: string;
+	/** The project a task was created in, added to or removed from; the section's project. */
+	projectGids?: string[];
+	sectionGid?: string;
+	parentGid?: string;
+	/** The comment, system story or status update it made. */
+	storyGid?: string;
+	assigneeGid?: string;
+	customFieldGid?: string;
+	/** A due date change: the dates after it. */
+	due?: { due_on: string | null; due_at: string | null };
+	field?: string;
+	/** The streams its events reached, each with the position of its first event there. */
+	streams: Array<{ stream: string; position: number }>;
 }
 
 export interface EventChange {
@@ -967,19 +1038,27 @@ export class Domain {
 
 	// ---- events ------------------------------------------------------------------------
 
-	private nextEventTime(): string {
+	/** What happened, one entry per change, in order (see RealChange). */
+	readonly changes: RealChange[] = [];
+
+	/**
+	 * The instant of the next change. Asana writes every event and system story of one change
+	 * at one instant (a completion: `completed`, `completed_at` and a `marked_complete` story);
+	 * changes get distinct, rising instants here, so that no two changes share a composite key.
+	 */
+	private nextInstant(): string {
 		this.lastEventMs = Math.max(this.now(), this.lastEventMs + 1);
 		return this.iso(this.lastEventMs);
 	}
 
-	private event(draft: EventDraft): SimEvent {
+	private event(draft: EventDraft, at: string): SimEvent {
 		const event: SimEvent = {
 			user: draft.user,
 			resource: draft.resource,
 			type: draft.resource.resource_type,
 			action: draft.action,
 			parent: draft.parent ?? null,
-			created_at: this.nextEventTime(),
+			created_at: at,
 		};
 		if (draft.change) event.change = draft.change;
 		return event;
@@ -989,6 +1068,23 @@ export class Domain {
 		let list = this.streams.get(stream);
 		if (!list) this.streams.set(stream, (list = []));
 		list.push(event);
+	}
+
+	/** Emits the events of one change into `streams`; returns where the change starts in each. */
+	private emit(streams: string[], drafts: EventDraft[], at: string): RealChange['streams'] {
+		const positions = streams.map((stream) => ({
+			stream,
+			position: this.streams.get(stream)?.length ?? 0,
+		}));
+		for (const draft of drafts) {
+			const event = this.event(draft, at);
+			for (const stream of streams) this.push(stream, event);
+		}
+		return positions;
+	}
+
+	private record(change: Omit<RealChange, 'streams'>, streams: RealChange['streams']): void {
+		this.changes.push({ ...change, streams });
 	}
 
 	/**
@@ -1019,10 +1115,69 @@ export class Domain {
 		return [...streams];
 	}
 
-	private emitTask(task: Task, draft: EventDraft): void {
-		const event = this.event(draft);
-		task.modifiedAt = event.created_at;
-		for (const stream of this.taskStreams(task)) this.push(stream, event);
+	/** The events of one change on a task, at one instant, into every stream the task reaches then. */
+	private emitTask(task: Task, drafts: EventDraft[], at: string): RealChange['streams'] {
+		task.modifiedAt = at;
+		return this.emit(this.taskStreams(task), drafts, at);
+	}
+
+	/**
+	 * A system story, as Asana writes one with a change: listed among the task's stories, and an
+	 * `added` story event (parent: the task) of the change.
+	 */
+	private systemStory(
+		task: Task,
+		subtype: string,
+		text: string,
+		by: string | null,
+		at: string,
+		details?: StoryDetails,
+	): EventDraft {
+		const story: Story = {
+			gid: this.gid(),
+			resource_type: 'story',
+			resource_subtype: subtype,
+			name: text,
+			text,
+			taskGid: task.gid,
+			createdAt: at,
+			createdByGid: by,
+			...(details ? { details } : {}),
+		};
+		this.stories.set(story.gid, story);
+		return {
+			user: this.userCompact(by),
+			resource: this.compact(story),
+			action: 'added',
+			parent: this.compact(task),
+		};
+	}
+
+	/** The sections of a project, in the order created. */
+	sectionsOf(projectGid: string): Section[] {
+		return [...this.sections.values()].filter((section) => section.projectGid === projectGid);
+	}
+
+	/**
+	 * Where a task lands in a project it joins: `sectionGid` if it is one of the project's,
+	 * else the project's first section; none when the project has no sections. Asana reports
+	 * the landing as an `added` event with the section as parent.
+	 */
+	private placeInProject(task: Task, projectGid: string, sectionGid?: string): EventDraft[] {
+		const section =
+			sectionGid && this.section(sectionGid).projectGid === projectGid
+				? this.section(sectionGid)
+				: this.sectionsOf(projectGid)[0];
+		if (!section) return [];
+		task.sections.set(projectGid, section.gid);
+		return [
+			{
+				user: null,
+				resource: this.compact(task),
+				action: 'added',
+				parent: this.compact(section),
+			},
+		];
 	}
 
 	createTask(opts: {
@@ -1031,13 +1186,14 @@ export class Domain {
 		parentGid?: string;
 		assigneeGid?: string;
 		resourceSubtype?: string;
-		/** A section of one of the projects: the task lands in it (an 'added' event, parent section). */
+		/** A section of one of the projects: the task lands in it (else in each project's first section). */
 		sectionGid?: string;
 		workspaceGid: string;
 		by: string | null;
 	}): Task {
 		const parent = opts.parentGid ? this.task(opts.parentGid) : undefined;
 		for (const projectGid of opts.projectGids ?? []) this.project(projectGid);
+		const at = this.nextInstant();
 		const task: Task = {
 			gid: this.gid(),
 			resource_type: 'task',
@@ -1052,38 +1208,44 @@ export class Domain {
 			parentGid: opts.parentGid,
 			assigneeGid: opts.assigneeGid,
 			completed: false,
+			completedAt: null,
 			due_on: null,
+			due_at: null,
 			notes: '',
 			deleted: false,
+			sections: new Map(),
 			followers: new Set(opts.by ? [opts.by] : []),
-			createdAt: this.iso(),
+			createdAt: at,
 			createdByGid: opts.by,
-			modifiedAt: this.iso(),
+			modifiedAt: at,
 		};
 		this.tasks.set(task.gid, task);
 		const user = this.userCompact(opts.by);
+		const added = (parentObject: Compact): EventDraft => ({
+			user,
+			resource: this.compact(task),
+			action: 'added',
+			parent: this.compact(parentObject),
+		});
+		const drafts: EventDraft[] = [];
 		for (const projectGid of task.projectGids) {
-			this.emitTask(task, {
-				user,
-				resource: this.compact(task),
-				action: 'added',
-				parent: this.compact(this.project(projectGid)),
-			});
+			drafts.push(added(this.project(projectGid)));
+			drafts.push(...this.placeInProject(task, projectGid, opts.sectionGid));
 		}
-		if (parent)
-			this.emitTask(task, {
-				user,
-				resource: this.compact(task),
-				action: 'added',
-				parent: this.compact(parent),
-			});
-		if (opts.sectionGid)
-			this.emitTask(task, {
-				user,
-				resource: this.compact(task),
-				action: 'added',
-				parent: this.compact(this.section(opts.sectionGid)),
-			});
+		if (parent) drafts.push(added(parent));
+		const streams = this.emitTask(task, drafts, at);
+		this.record(
+			parent
+				? { kind: 'subtask_created', at, byGid: opts.by, taskGid: task.gid, parentGid: parent.gid }
+				: {
+						kind: 'task_created',
+						at,
+						byGid: opts.by,
+						taskGid: task.gid,
+						projectGids: [...task.projectGids],
+					},
+			streams,
+		);
 		return task;
 	}
 
@@ -1100,16 +1262,52 @@ export class Domain {
 		return section;
 	}
 
-	/** Like Asana: the task is 'added' to the section (parent: the section). */
+	/**
+	 * Like Asana: the task is `added` to the new section and `removed` from the one it was in,
+	 * with a `section_changed` story. A task not in the section's project joins the project
+	 * there instead (an add to the project, landing in that section).
+	 */
 	moveTaskToSection(taskGid: string, sectionGid: string, by: string | null): void {
 		const task = this.task(taskGid);
 		const section = this.section(sectionGid);
-		this.emitTask(task, {
-			user: this.userCompact(by),
-			resource: this.compact(task),
-			action: 'added',
-			parent: this.compact(section),
-		});
+		if (!task.projectGids.has(section.projectGid)) {
+			this.addTaskToProject(taskGid, section.projectGid, by, sectionGid);
+			return;
+		}
+		const before = task.sections.get(section.projectGid);
+		if (before === section.gid) return;
+		const at = this.nextInstant();
+		const user = this.userCompact(by);
+		const drafts: EventDraft[] = [
+			{ user, resource: this.compact(task), action: 'added', parent: this.compact(section) },
+		];
+		if (before)
+			drafts.push({
+				user,
+				resource: this.compact(task),
+				action: 'removed',
+				parent: this.compact(this.section(before)),
+			});
+		drafts.push(
+			this.systemStory(task, 'section_changed', `moved this task to ${section.name}`, by, at, {
+				...(before ? { old_section: this.compact(this.section(before)) } : {}),
+				new_section: this.compact(section),
+				project: this.compact(this.project(section.projectGid)),
+			}),
+		);
+		task.sections.set(section.projectGid, section.gid);
+		const streams = this.emitTask(task, drafts, at);
+		this.record(
+			{
+				kind: 'task_moved_to_section',
+				at,
+				byGid: by,
+				taskGid,
+				sectionGid,
+				projectGids: [section.projectGid],
+			},
+			streams,
+		);
 	}
 
 	/** A custom field definition added to a project's fields. */
@@ -1138,8 +1336,9 @@ export class Domain {
 	}
 
 	/**
-	 * A status update posted on a project or goal: an 'added' status_update whose parent is the
-	 * project or goal, in that object's stream and the workspace's.
+	 * A status update posted on a project or goal: an `added` status_update whose parent is the
+	 * project or goal, and the parent's `current_status_update` changed, at one instant, in
+	 * that object's stream and the workspace's.
 	 */
 	postStatusUpdate(parentGid: string, title: string, by: string | null): Compact {
 		const parent = this.projects.get(parentGid) ?? this.goal(parentGid);
@@ -1150,59 +1349,151 @@ export class Domain {
 				parent.resource_type === 'goal' ? 'goal_status_update' : 'project_status_update',
 			name: title,
 		};
-		const event = this.event({
-			user: this.userCompact(by),
-			resource: update,
-			action: 'added',
-			parent: this.compact(parent),
-		});
-		this.push(parent.gid, event);
-		this.push(parent.workspaceGid, event);
+		const at = this.nextInstant();
+		const user = this.userCompact(by);
+		const streams = this.emit(
+			[parent.gid, parent.workspaceGid],
+			[
+				{ user, resource: update, action: 'added', parent: this.compact(parent) },
+				{
+					user,
+					resource: this.compact(parent),
+					action: 'changed',
+					change: { field: 'current_status_update', action: 'changed', new_value: update },
+				},
+			],
+			at,
+		);
+		this.record(
+			{ kind: 'status_update_posted', at, byGid: by, parentGid: parent.gid, storyGid: update.gid },
+			streams,
+		);
 		return update;
 	}
 
 	/**
 	 * A field change. Like Asana, only resource values are carried: users for `assignee` and
 	 * `followers` (a follower is added, or removed when already following), or any
-	 * `{gid, resource_type}` object (e.g. a custom field). Plain fields carry no value.
+	 * `{gid, resource_type}` object (e.g. a custom field). Plain fields carry no value; the
+	 * changes Asana writes a system story for (completion, assignee, due dates, name, custom
+	 * fields) come with it. Completing a completed task changes nothing and emits nothing.
 	 */
 	changeTask(taskGid: string, field: string, value: unknown, by: string | null): void {
 		const task = this.task(taskGid);
+		const at = this.nextInstant();
+		const user = this.userCompact(by);
 		const change: EventChange = { field, action: 'changed' };
+		const drafts: EventDraft[] = [];
+		const changed: Omit<RealChange, 'streams'> = {
+			kind: 'task_field_changed',
+			at,
+			byGid: by,
+			taskGid,
+			field,
+		};
 		const resourceValue = isResource(value) ? value : undefined;
 		if (field === 'assignee') {
 			task.assigneeGid = typeof value === 'string' ? value : undefined;
 			if (task.assigneeGid) change.new_value = this.userCompact(task.assigneeGid);
+			const assignee = this.userCompact(task.assigneeGid);
+			drafts.push(
+				assignee
+					? this.systemStory(task, 'assigned', `assigned to ${assignee.name}`, by, at, { assignee })
+					: this.systemStory(task, 'unassigned', 'unassigned this task', by, at),
+			);
+			changed.kind = assignee ? 'task_assigned' : 'task_unassigned';
+			if (task.assigneeGid) changed.assigneeGid = task.assigneeGid;
 		} else if (field === 'followers' && typeof value === 'string') {
 			if (task.followers.delete(value)) {
 				change.action = 'removed';
 				change.removed_value = this.userCompact(value);
+				changed.kind = 'follower_removed';
 			} else {
 				task.followers.add(value);
 				change.action = 'added';
 				change.added_value = this.userCompact(value);
+				changed.kind = 'follower_added';
 			}
+		} else if (field === 'custom_fields') {
+			if (resourceValue) change.new_value = resourceValue;
+			const custom = resourceValue && this.customFields.get(resourceValue.gid);
+			drafts.push(
+				this.systemStory(
+					task,
+					`${custom?.resource_subtype ?? 'enum'}_custom_field_changed`,
+					`changed ${custom?.name ?? 'a custom field'}`,
+					by,
+					at,
+					custom ? { custom_field: this.compact(custom) } : undefined,
+				),
+			);
+			changed.kind = 'custom_field_changed';
+			if (custom) changed.customFieldGid = custom.gid;
 		} else if (resourceValue) {
 			change.new_value = resourceValue;
 		} else if (field === 'name' && typeof value === 'string') {
 			task.name = value;
+			drafts.push(this.systemStory(task, 'name_changed', `changed the name to ${value}`, by, at));
+			changed.kind = 'task_renamed';
 		} else if (field === 'completed') {
-			task.completed = value === undefined ? true : Boolean(value);
-		} else if (field === 'due_on' && (typeof value === 'string' || value === null)) {
-			task.due_on = value;
+			const completed = value === undefined ? true : Boolean(value);
+			if (completed === task.completed) return;
+			task.completed = completed;
+			task.completedAt = completed ? at : null;
+			drafts.push({
+				user,
+				resource: this.compact(task),
+				action: 'changed',
+				change: { field: 'completed_at', action: 'changed' },
+			});
+			drafts.push(
+				completed
+					? this.systemStory(task, 'marked_complete', 'marked this task complete', by, at)
+					: this.systemStory(task, 'marked_incomplete', 'marked this task incomplete', by, at),
+			);
+			changed.kind = completed ? 'task_completed' : 'task_reopened';
+		} else if (field === 'due_on' || field === 'due_at') {
+			const old_dates = storyDates(task);
+			const given = typeof value === 'string' ? value : null;
+			// A due time sets the day too; a due day clears the time.
+			task.due_at = field === 'due_at' ? given : null;
+			task.due_on = field === 'due_at' ? (given?.slice(0, 10) ?? null) : given;
+			const new_dates = storyDates(task);
+			drafts.push(
+				this.systemStory(
+					task,
+					'due_date_changed',
+					new_dates.due_on ? `changed the due date to ${new_dates.due_on}` : 'removed the due date',
+					by,
+					at,
+					{ old_dates, new_dates },
+				),
+			);
+			changed.kind = 'due_date_changed';
+			changed.due = { due_on: task.due_on, due_at: task.due_at };
 		} else if (field === 'notes' && typeof value === 'string') {
 			task.notes = value;
+			changed.kind = 'notes_changed';
 		}
-		this.emitTask(task, {
-			user: this.userCompact(by),
-			resource: this.compact(task),
-			action: 'changed',
-			change,
-		});
+		drafts.unshift({ user, resource: this.compact(task), action: 'changed', change });
+		this.record(changed, this.emitTask(task, drafts, at));
+	}
+
+	/** A change Asana reports as `changed` with no `change` block at all. */
+	touchTask(taskGid: string, by: string | null): void {
+		const task = this.task(taskGid);
+		const at = this.nextInstant();
+		const streams = this.emitTask(
+			task,
+			[{ user: this.userCompact(by), resource: this.compact(task), action: 'changed' }],
+			at,
+		);
+		this.record({ kind: 'task_touched', at, byGid: by, taskGid }, streams);
 	}
 
 	addComment(taskGid: string, text: string, by: string | null): Story {
 		const task = this.task(taskGid);
+		const at = this.nextInstant();
 		const story: Story = {
 			gid: this.gid(),
 			resource_type: 'story',
@@ -1210,76 +1501,144 @@ export class Domain {
 			name: text.slice(0, 40),
 			text,
 			taskGid,
-			createdAt: this.iso(Math.max(this.now(), this.lastEventMs + 1)),
+			createdAt: at,
 			createdByGid: by,
 		};
 		this.stories.set(story.gid, story);
-		this.emitTask(task, {
-			user: this.userCompact(by),
-			resource: this.compact(story),
-			action: 'added',
-			parent: this.compact(task),
-		});
+		const streams = this.emitTask(
+			task,
+			[
+				{
+					user: this.userCompact(by),
+					resource: this.compact(story),
+					action: 'added',
+					parent: this.compact(task),
+				},
+			],
+			at,
+		);
+		this.record({ kind: 'comment_added', at, byGid: by, taskGid, storyGid: story.gid }, streams);
 		return story;
 	}
 
-	addTaskToProject(taskGid: string, projectGid: string, by: string | null): void {
+	/**
+	 * An existing task joins another project: `added` (parent: the project), its landing in a
+	 * section of it, and an `added_to_project` story, at one instant.
+	 */
+	addTaskToProject(
+		taskGid: string,
+		projectGid: string,
+		by: string | null,
+		sectionGid?: string,
+	): void {
 		const task = this.task(taskGid);
 		const project = this.project(projectGid);
 		if (task.projectGids.has(projectGid)) return;
+		const at = this.nextInstant();
 		task.projectGids.add(projectGid);
-		this.emitTask(task, {
-			user: this.userCompact(by),
-			resource: this.compact(task),
-			action: 'added',
-			parent: this.compact(project),
-		});
+		const streams = this.emitTask(
+			task,
+			[
+				{
+					user: this.userCompact(by),
+					resource: this.compact(task),
+					action: 'added',
+					parent: this.compact(project),
+				},
+				...this.placeInProject(task, projectGid, sectionGid),
+				this.systemStory(task, 'added_to_project', `added this task to ${project.name}`, by, at, {
+					project: this.compact(project),
+				}),
+			],
+			at,
+		);
+		this.record(
+			{
+				kind: 'task_added_to_project',
+				at,
+				byGid: by,
+				taskGid,
+				projectGids: [projectGid],
+				...(task.sections.has(projectGid) ? { sectionGid: task.sections.get(projectGid) } : {}),
+			},
+			streams,
+		);
 	}
 
 	removeTaskFromProject(taskGid: string, projectGid: string, by: string | null): void {
 		const task = this.task(taskGid);
 		const project = this.project(projectGid);
 		if (!task.projectGids.has(projectGid)) return;
+		const at = this.nextInstant();
 		// Emitted while the task is still in the project, so that project's stream sees it leave.
-		this.emitTask(task, {
-			user: this.userCompact(by),
-			resource: this.compact(task),
-			action: 'removed',
-			parent: this.compact(project),
-		});
+		const streams = this.emitTask(
+			task,
+			[
+				{
+					user: this.userCompact(by),
+					resource: this.compact(task),
+					action: 'removed',
+					parent: this.compact(project),
+				},
+				this.systemStory(
+					task,
+					'removed_from_project',
+					`removed this task from ${project.name}`,
+					by,
+					at,
+					{ project: this.compact(project) },
+				),
+			],
+			at,
+		);
 		task.projectGids.delete(projectGid);
+		task.sections.delete(projectGid);
+		this.record(
+			{ kind: 'task_removed_from_project', at, byGid: by, taskGid, projectGids: [projectGid] },
+			streams,
+		);
 	}
 
 	deleteTask(taskGid: string, by: string | null): void {
 		const task = this.task(taskGid);
 		task.deleted = true;
-		this.emitTask(task, {
-			user: this.userCompact(by),
-			resource: this.compact(task),
-			action: 'deleted',
-		});
+		const at = this.nextInstant();
+		const streams = this.emitTask(
+			task,
+			[{ user: this.userCompact(by), resource: this.compact(task), action: 'deleted' }],
+			at,
+		);
+		this.record({ kind: 'task_deleted', at, byGid: by, taskGid }, streams);
 	}
 
 	undeleteTask(taskGid: string, by: string | null): void {
 		const task = this.task(taskGid);
 		task.deleted = false;
-		this.emitTask(task, {
-			user: this.userCompact(by),
-			resource: this.compact(task),
-			action: 'undeleted',
-		});
+		const at = this.nextInstant();
+		const streams = this.emitTask(
+			task,
+			[{ user: this.userCompact(by), resource: this.compact(task), action: 'undeleted' }],
+			at,
+		);
+		this.record({ kind: 'task_undeleted', at, byGid: by, taskGid }, streams);
 	}
 
 	changeGoal(goalGid: string, field: string, by: string | null): void {
 		const goal = this.goal(goalGid);
-		const event = this.event({
-			user: this.userCompact(by),
-			resource: this.compact(goal),
-			action: 'changed',
-			change: { field, action: 'changed' },
-		});
-		this.push(goal.gid, event);
-		this.push(goal.workspaceGid, event);
+		const at = this.nextInstant();
+		const streams = this.emit(
+			[goal.gid, goal.workspaceGid],
+			[
+				{
+					user: this.userCompact(by),
+					resource: this.compact(goal),
+					action: 'changed',
+					change: { field, action: 'changed' },
+				},
+			],
+			at,
+		);
+		this.record({ kind: 'goal_changed', at, byGid: by, parentGid: goal.gid, field }, streams);
 	}
 
 	/** A realistic, seeded mix of task creation, edits, comments, moves, deletions and goal updates. */
@@ -1727,6 +2086,10 @@ function isResource(value: unknown): value is Compact {
 		typeof (value as Compact).gid === 'string' &&
 		typeof (value as Compact).resource_type === 'string'
 	);
+}
+
+function storyDates(task: Task): StoryDates {
+	return task.due_on ? { due_on: task.due_on, due_at: task.due_at } : { due_at: task.due_at };
 }
 
 function pickPerson(user: User): { gid: string; name?: string; email: string } {

@@ -16,6 +16,7 @@ import {
 	type Goal,
 	type Portfolio,
 	type Project,
+	type RealChange,
 	type Section,
 	type SimEvent,
 	type Story,
@@ -44,6 +45,7 @@ export type {
 	Goal,
 	Portfolio,
 	Project,
+	RealChange,
 	RequestRecord,
 	Section,
 	SimEvent,
@@ -248,6 +250,11 @@ export class AsanaSimulator {
 		this.domain.deleteProject(projectGid);
 	}
 
+	/** Events as webhooks deliver them from now on: gids and types, no names (true), or with names. */
+	setWebhookStyleEvents(on: boolean): void {
+		this.running.webhookStyleEvents = on;
+	}
+
 	/** Asana's per-token limit: more requests in the last minute answer 429 with Retry-After. */
 	setRateLimit(perMinute: number | undefined): void {
 		this.running.rateLimitPerMinute = perMinute;
@@ -293,8 +300,21 @@ export class AsanaSimulator {
 	twinLastTaskEvent(taskGid: string): void {
 		this.domain.twinLastTaskEvent(taskGid);
 	}
+	/** `changed completed`, `changed completed_at` and a `marked_complete` story, at one instant. */
 	completeTask(taskGid: string, by?: string | null): void {
 		this.domain.changeTask(taskGid, 'completed', true, this.actor(by));
+	}
+	/** The same three, with a `marked_incomplete` story. */
+	reopenTask(taskGid: string, by?: string | null): void {
+		this.domain.changeTask(taskGid, 'completed', false, this.actor(by));
+	}
+	/** `changed` with no `change` block, as Asana reports some changes. */
+	touchTask(taskGid: string, by?: string | null): void {
+		this.domain.touchTask(taskGid, this.actor(by));
+	}
+	/** What happened so far, one entry per change, whatever events it produced. */
+	get changes(): readonly RealChange[] {
+		return this.domain.changes;
 	}
 	assignTask(taskGid: string, userGid: string, by?: string | null): void {
 		this.domain.changeTask(taskGid, 'assignee', userGid, this.actor(by));
@@ -327,7 +347,7 @@ export class AsanaSimulator {
 	createSection(projectGid: string, name: string): Section {
 		return this.domain.createSection(projectGid, name);
 	}
-	/** Emits 'added' with the section as parent. */
+	/** Emits 'added' with the section as parent, 'removed' from the one before, a `section_changed` story. */
 	moveTaskToSection(taskGid: string, sectionGid: string, by?: string | null): void {
 		this.domain.moveTaskToSection(taskGid, sectionGid, this.actor(by));
 	}

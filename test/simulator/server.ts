@@ -12,6 +12,8 @@ import {
 	type CustomField,
 	type Domain,
 	type Project,
+	type SimEvent,
+	type Story,
 	type Task,
 	type User,
 } from './domain';
@@ -61,6 +63,11 @@ export interface SimServer {
 	forbiddenMessage?: string;
 	/** Requests per token per minute before a 429 (none when undefined). */
 	rateLimitPerMinute?: number;
+	/**
+	 * Events as Asana's webhooks deliver them: resource, parent, user and values carry their
+	 * gid and type, no name.
+	 */
+	webhookStyleEvents?: boolean;
 	resetLog(): void;
 	close(): Promise<void>;
 }
@@ -294,6 +301,28 @@ function select(value: unknown, tree: FieldTree | undefined): unknown {
 	return out;
 }
 
+/** An object reference as webhooks give it: gid and type. */
+function bare(value: unknown): unknown {
+	if (!value || typeof value !== 'object' || !('gid' in value)) return value;
+	const { gid, resource_type } = value as Compact;
+	return { gid, resource_type };
+}
+
+function withoutNames(event: SimEvent): SimEvent {
+	const stripped: SimEvent = {
+		...event,
+		user: bare(event.user) as Compact | null,
+		resource: bare(event.resource) as Compact,
+		parent: bare(event.parent) as Compact | null,
+	};
+	if (event.change) {
+		stripped.change = { ...event.change };
+		for (const key of ['new_value', 'added_value', 'removed_value'] as const)
+			if (key in event.change) stripped.change[key] = bare(event.change[key]);
+	}
+	return stripped;
+}
+
 // ---- server --------------------------------------------------------------------------------
 
 export async function startServer(
@@ -493,11 +522,17 @@ export async function startServer(
 			resource_subtype: task.resource_subtype,
 			name: task.name,
 			completed: task.completed,
+			completed_at: task.completedAt,
 			due_on: task.due_on,
+			due_at: task.due_at,
 			notes: task.notes,
 			assignee: domain.userCompact(task.assigneeGid),
 			followers: [...task.followers].map((f) => domain.userCompact(f)),
 			projects: [...task.projectGids].map((p) => compactOf(p, domain.projects)),
+			memberships: [...task.projectGids].map((p) => {
+				const section = compactOf(task.sections.get(p), domain.sections);
+				return { project: compactOf(p, domain.projects), ...(section ? { section } : {}) };
+			}),
 			parent: compactOf(task.parentGid, domain.tasks),
 			workspace: compactOf(task.workspaceGid, domain.workspaces),
 			created_at: task.createdAt,
@@ -618,17 +653,26 @@ export async function startServer(
 		return { status: 200, body: paginate(taskItems(tasks, query), '/tasks', query) };
 	}
 
-	function storyItems(taskGid: string): unknown[] {
-		return [...domain.stories.values()]
-			.filter((story) => story.taskGid === taskGid)
-			.map((story) => ({
-				gid: story.gid,
-				resource_type: 'story',
-				created_at: story.createdAt,
-				created_by: domain.userCompact(story.createdByGid),
-				resource_subtype: story.resource_subtype,
-				text: story.text,
-			}));
+	/** A task's stories, oldest first: StoryCompact, or with opt_fields the fields of the full record. */
+	function storyItems(taskGid: string, query: Record<string, string>): unknown[] {
+		const stories = [...domain.stories.values()].filter((story) => story.taskGid === taskGid);
+		const compact = (story: Story) => ({
+			gid: story.gid,
+			resource_type: 'story',
+			created_at: story.createdAt,
+			created_by: domain.userCompact(story.createdByGid),
+			resource_subtype: story.resource_subtype,
+			text: story.text,
+		});
+		if (!query.opt_fields) return stories.map(compact);
+		return select(
+			stories.map((story) => ({
+				...compact(story),
+				type: story.resource_subtype === 'comment_added' ? 'comment' : 'system',
+				...story.details,
+			})),
+			parseOptFields(query.opt_fields),
+		) as unknown[];
 	}
 
 	const SEARCH_SORTS = [
@@ -712,10 +756,11 @@ export async function startServer(
 	): { status: number; body: unknown } {
 		const page = domain.eventsPage(stream, query.sync || undefined, pageSize);
 		if (!page.ok) throw new HttpError(412, SYNC_EXPIRED, { sync: page.sync });
+		const data = running.webhookStyleEvents ? page.data.map(withoutNames) : page.data;
 		return {
 			status: 200,
 			body: {
-				data: select(page.data, parseOptFields(query.opt_fields)),
+				data: select(data, parseOptFields(query.opt_fields)),
 				sync: page.sync,
 				has_more: page.has_more,
 			},
@@ -834,7 +879,7 @@ export async function startServer(
 						),
 						path,
 					)
-				: list(storyItems(taskGid), path);
+				: list(storyItems(taskGid, query), path);
 		}
 		if (
 			parts[0] === 'workspaces' &&
