@@ -1,7 +1,14 @@
-import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
+import type {
+	IDataObject,
+	INodeExecutionData,
+	INodeParameters,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { AsanaAuditLog } from '../nodes/AsanaAuditLog/AsanaAuditLog.node';
 import { runWorkflow } from './harness';
+import { ecsErrors } from './schemas/ecs';
+import { ocsfErrors } from './schemas/ocsf';
 import { AsanaSimulator } from './simulator';
 
 let sim: AsanaSimulator;
@@ -42,6 +49,52 @@ const auditRequests = () => sim.requestLog.filter((r) => r.path.endsWith('/audit
 const gidsOf = (items: INodeExecutionData[]) => items.map((i) => i.json.gid);
 const pairedOf = (items: INodeExecutionData[]) =>
 	items.map((i) => (i.pairedItem as { item: number }).item);
+
+type OutputFormat = 'asana' | 'simplified' | 'ocsf' | 'ecs';
+type Output = 'eachEvent' | 'allEvents';
+
+/** Where the node's descriptions say an item keeps the offset to continue from. */
+const RESUME_EXPRESSION: Record<Output, Record<OutputFormat, string>> = {
+	eachEvent: {
+		asana: '{{ $json.next_offset }}',
+		simplified: '{{ $json.next_offset }}',
+		ocsf: '{{ $json.unmapped.next_offset }}',
+		ecs: '{{ $json.asana.next_offset }}',
+	},
+	allEvents: {
+		asana: '{{ $json.next_offset }}',
+		simplified: '{{ $json.next_offset }}',
+		ocsf: '{{ $json.next_offset }}',
+		ecs: '{{ $json.next_offset }}',
+	},
+};
+
+const eventIdOf: Record<OutputFormat, (document: IDataObject) => unknown> = {
+	asana: (document) => document.gid,
+	simplified: (document) => document.gid,
+	ocsf: (document) => (document.metadata as IDataObject).uid,
+	ecs: (document) => (document.event as IDataObject).id,
+};
+
+const schemaErrors: Partial<Record<OutputFormat, (document: IDataObject) => string[]>> = {
+	ocsf: ocsfErrors,
+	ecs: ecsErrors,
+};
+
+/** The event documents of a run: the items, or the "events" list of the one item that has it. */
+function documentsOf(items: INodeExecutionData[], output: Output): IDataObject[] {
+	if (output === 'allEvents' || (items.length === 1 && 'events' in items[0].json)) {
+		expect(items).toHaveLength(1);
+		return items[0].json.events as IDataObject[];
+	}
+	return items.map((item) => item.json);
+}
+
+const auditOptionProperty = (name: string) =>
+	(
+		new AsanaAuditLog().description.properties.find((p) => p.name === 'options')
+			?.options as INodeProperties[]
+	).find((p) => p.name === name) as INodeProperties;
 
 describe('Asana Audit Log node', () => {
 	it('Return All reads 1,050 events in pages of 100 until an empty page, oldest first', async () => {
@@ -92,6 +145,64 @@ describe('Asana Audit Log node', () => {
 			events.slice(7).map((e) => e.gid),
 		);
 		expect(auditRequests().map((r) => r.query.limit)).toEqual(['100', '100']);
+	});
+
+	describe.each(['asana', 'simplified', 'ocsf', 'ecs'] as const)('Output Format %s', (format) => {
+		it.each(['eachEvent', 'allEvents'] as const)(
+			"Output %s: an item's offset, read with the documented expression, continues exactly after its run, also from the item of a run without events",
+			async (output) => {
+				const expression = RESUME_EXPRESSION[output][format];
+				const ids = (items: INodeExecutionData[]) =>
+					documentsOf(items, output).map(eventIdOf[format]);
+				const runFrom = async (item: IDataObject | undefined, extra: INodeParameters) => {
+					const offset = item ? { offset: `=${expression}` } : {};
+					const result = await run(
+						params({ outputFormat: format, ...extra, options: { output, ...offset } }),
+						[item ?? {}],
+					);
+					expect(result.error).toBeUndefined();
+					const check = schemaErrors[format];
+					const invalid = check
+						? documentsOf(result.items, output).flatMap((document) => check(document))
+						: [];
+					expect(invalid).toEqual([]);
+					return result.items;
+				};
+				const events = sim.generateAuditEvents(12);
+				const first = await runFrom(undefined, { limit: 5 });
+				expect(ids(first)).toEqual(events.slice(0, 5).map((e) => e.gid));
+
+				const rest = await runFrom(first[first.length - 1].json, { returnAll: true });
+				expect(ids(rest)).toEqual(events.slice(5).map((e) => e.gid));
+
+				const none = await runFrom(rest[rest.length - 1].json, { returnAll: true });
+				expect(ids(none)).toEqual([]);
+
+				const later = [sim.addAuditEvent(), sim.addAuditEvent({ event_type: 'user_logged_out' })];
+				const next = await runFrom(none[0].json, { returnAll: true });
+				expect(ids(next)).toEqual(later.map((e) => e.gid));
+			},
+		);
+	});
+
+	it('Starting Offset and Output say which expression reads the offset in each Output Format', () => {
+		const offset = auditOptionProperty('offset');
+		expect(offset.placeholder).toBe('e.g. {{ $json.next_offset }}');
+		for (const expression of new Set([
+			...Object.values(RESUME_EXPRESSION.eachEvent),
+			...Object.values(RESUME_EXPRESSION.allEvents),
+		])) {
+			expect(offset.hint).toContain(expression);
+		}
+		const outputs = auditOptionProperty('output').options as Array<{
+			value: Output;
+			description: string;
+		}>;
+		for (const output of outputs) {
+			for (const expression of Object.values(RESUME_EXPRESSION[output.value])) {
+				expect(output.description).toContain(expression.replace(/^{{ \$json\.| }}$/g, ''));
+			}
+		}
 	});
 
 	it('sends the API filters as query parameters and applies categories itself, per item via expressions', async () => {

@@ -298,30 +298,28 @@ describe('Audit Output Format', () => {
 		expectOcsf(events, await triggerItems(triggerParams({ outputFormat: 'ocsf' })));
 	});
 
-	it('OCSF: the action node maps every documented type the same way', async () => {
-		const events = everyDocumentedType();
-		const result = await getMany({ outputFormat: 'ocsf' });
-		expect(result.error).toBeUndefined();
-		const items = result.items.map((item) => {
-			const { next_offset: nextOffset, ...event } = item.json;
-			expect(nextOffset).toEqual(expect.any(String));
-			return event;
-		});
-		expectOcsf(events, items);
-	});
-
 	it('ECS: the trigger maps every documented type, every field in the ECS field set', async () => {
 		const events = everyDocumentedType();
 		expectEcs(events, await triggerItems(triggerParams({ outputFormat: 'ecs' })));
 	});
 
-	it('ECS: the action node maps every documented type the same way (One Item with All Events)', async () => {
-		const events = everyDocumentedType();
-		const result = await getMany({ outputFormat: 'ecs', options: { output: 'allEvents' } });
-		expect(result.error).toBeUndefined();
-		expect(result.items).toHaveLength(1);
-		expectEcs(events, result.items[0].json.events as IDataObject[]);
-	});
+	it.each([
+		['ocsf', 'eachEvent'],
+		['ocsf', 'allEvents'],
+		['ecs', 'eachEvent'],
+		['ecs', 'allEvents'],
+	] as const)(
+		'%s: the action node maps every documented type the same way, every document valid (Output %s)',
+		async (format, output) => {
+			const events = everyDocumentedType();
+			const result = await getMany({ outputFormat: format, options: { output } });
+			expect(result.error).toBeUndefined();
+			const items = result.items.map((item) => item.json);
+			if (output === 'allEvents') expect(items).toHaveLength(1);
+			const documents = output === 'eachEvent' ? items : (items[0].events as IDataObject[]);
+			(format === 'ocsf' ? expectOcsf : expectEcs)(events, documents);
+		},
+	);
 
 	it('fills actor, source IP, user agent, status and product from the Asana event', async () => {
 		sim.addAuditEvent({

@@ -97,12 +97,12 @@ export const getManyDescription: INodeProperties[] = [
 						name: 'One Item per Event',
 						value: 'eachEvent',
 						description:
-							'Each event is an item carrying "next_offset". Without events: one item with an empty "events" list and "next_offset".',
+							'Each event is an item carrying the offset to continue from: "next_offset", in OCSF "unmapped.next_offset", in Elastic Common Schema "asana.next_offset" (where the schema allows it). Without events: one item with an empty "events" list and the offset at the same place.',
 					},
 					{
 						name: 'One Item with All Events',
 						value: 'allEvents',
-						description: 'One item with "events" and "next_offset"',
+						description: 'One item with "events" and "next_offset", in every Output Format',
 					},
 				],
 				default: 'eachEvent',
@@ -116,11 +116,31 @@ export const getManyDescription: INodeProperties[] = [
 				default: '',
 				placeholder: 'e.g. {{ $json.next_offset }}',
 				description:
-					'The "next_offset" of an earlier run with the same workspace and filters: continues right after the events that run returned. Empty: start at the oldest matching event.',
+					'The offset an earlier run with the same workspace and filters returned: continues right after the events that run returned. Empty: start at the oldest matching event.',
+				hint: 'From an item of that run: {{ $json.next_offset }}; with One Item per Event and Output Format OCSF {{ $json.unmapped.next_offset }}, Elastic Common Schema {{ $json.asana.next_offset }}',
 			},
 		],
 	},
 ];
+
+/**
+ * Where One Item per Event puts the offset: OCSF and ECS documents take no top-level
+ * field of their own, so there it goes where each schema allows the source's own data.
+ */
+const NEXT_OFFSET_PARENT: Partial<Record<AuditOutputFormat, string>> = {
+	ocsf: 'unmapped',
+	ecs: 'asana',
+};
+
+function withNextOffset(
+	item: IDataObject,
+	format: AuditOutputFormat,
+	nextOffset: string | null,
+): IDataObject {
+	const parent = NEXT_OFFSET_PARENT[format];
+	if (!parent) return { ...item, next_offset: nextOffset };
+	return { ...item, [parent]: { ...(item[parent] as IDataObject), next_offset: nextOffset } };
+}
 
 interface GetManySettings {
 	workspaceGid: string;
@@ -291,7 +311,7 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 	}
 
 	const shaped = events.map((event) => formatAuditEvent(event, settings.outputFormat));
-	if (settings.eachEvent && shaped.length)
-		return shaped.map((event) => ({ ...event, next_offset: nextOffset }));
-	return [{ events: shaped, next_offset: nextOffset }];
+	if (!settings.eachEvent) return [{ events: shaped, next_offset: nextOffset }];
+	const items = shaped.length ? shaped : [{ events: [] }];
+	return items.map((item) => withNextOffset(item, settings.outputFormat, nextOffset));
 }
