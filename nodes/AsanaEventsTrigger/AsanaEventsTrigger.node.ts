@@ -2,9 +2,7 @@ import {
 	NodeConnectionTypes,
 	NodeOperationError,
 	sleep,
-	type ILoadOptionsFunctions,
 	type INodeExecutionData,
-	type INodePropertyOptions,
 	type INodeType,
 	type INodeTypeDescription,
 	type IPollFunctions,
@@ -23,9 +21,7 @@ import {
 	searchTeams,
 	searchWorkspaces,
 } from '../shared/editor/listSearch';
-import { projectCustomFields } from '../shared/editor/loadOptions';
-import { locatorValue } from '../shared/editor/parameters';
-import { parseAsanaReference } from '../shared/editor/resourceRef';
+import { getCustomFields } from './customFields';
 import { pollStreams, type PollResult } from '../shared/events/streamPoll';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { objectLabel } from '../shared/editor/resourceRef';
@@ -209,21 +205,6 @@ async function fetchTestEvents(
 				'Asana only reports events from the moment a listener starts. Click "Fetch Test Event" again and, while it waits, make a change in Asana (rename a task, add a comment, complete a task) that matches the filters. Or activate the workflow: from then on every event is emitted.',
 		},
 	);
-}
-
-/** Custom Field Names or IDs: the fields of the watched projects. */
-async function getCustomFields(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
-	const collection = this.getNodeParameter('resources', {}) as {
-		items?: Array<{ resource?: unknown }>;
-	};
-	const projects = new Set<string>();
-	for (const item of collection.items ?? []) {
-		const reference = parseAsanaReference(locatorValue(item.resource));
-		// A bare ID may be a project; Asana answers 404 for one that is not.
-		if ('gid' in reference && (reference.type ?? 'project') === 'project')
-			projects.add(reference.gid);
-	}
-	return await projectCustomFields(this, [...projects]);
 }
 
 /** A scheduled poll, holding the poll lock: emits what is new and saves where each stream got to. */

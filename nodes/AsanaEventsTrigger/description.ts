@@ -12,6 +12,7 @@ import {
 import { eventFormatProperty } from '../shared/events/eventOutput';
 import { TRIGGER_ON_OPTIONS } from '../shared/events/triggerOn';
 import { replayFromProperty } from '../shared/replay/replayFrom';
+import { CUSTOM_FIELD_LIST_DEPENDS_ON, CUSTOM_FIELD_PROJECTS } from './customFields';
 
 export const eventsTriggerProperties: INodeProperties[] = [
 	{
@@ -28,10 +29,12 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		displayName: 'Custom Field Names or IDs',
 		name: 'customFields',
 		type: 'multiOptions',
-		typeOptions: { loadOptionsMethod: 'getCustomFields', loadOptionsDependsOn: ['resources'] },
+		typeOptions: {
+			loadOptionsMethod: 'getCustomFields',
+			loadOptionsDependsOn: CUSTOM_FIELD_LIST_DEPENDS_ON,
+		},
 		default: [],
-		description:
-			'Only changes of these fields start the workflow; none picked means any custom field. Listed from the watched projects. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
+		description: `Only changes of these fields start the workflow; none picked means any custom field. Listed from the fields of the watched projects (the picked ones, or those of the team, portfolio or workspace in Asana's order), reading the first ${CUSTOM_FIELD_PROJECTS} projects only: a field only later projects have is not listed. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.`,
 		displayOptions: { show: { triggerOn: ['customFieldChanged'] } },
 	},
 	authenticationProperty,

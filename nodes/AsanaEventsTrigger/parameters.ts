@@ -1,4 +1,4 @@
-import type { IDataObject, IPollFunctions } from 'n8n-workflow';
+import type { IDataObject, INode, IPollFunctions } from 'n8n-workflow';
 
 import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/asana/constants';
 import { splitList, type EventFilters } from '../shared/events/eventFilters';
@@ -56,16 +56,41 @@ export interface EventsTriggerSettings {
 	recoveryRequestsPerPoll: number;
 }
 
-const PROJECT_SOURCES: Record<
-	string,
-	{ kind: ProjectSourceKind; parameter: string; label: string }
-> = {
+/** A source that lists its projects: the kind of container and the parameter that names it. */
+export interface ProjectSourceSpec {
+	kind: ProjectSourceKind;
+	parameter: string;
+	label: string;
+}
+
+export const PROJECT_SOURCES: Record<string, ProjectSourceSpec> = {
 	teamProjects: { kind: 'team', parameter: 'team', label: 'Team' },
 	portfolioProjects: { kind: 'portfolio', parameter: 'portfolio', label: 'Portfolio' },
 	workspaceProjects: { kind: 'workspace', parameter: 'workspace', label: 'Workspace' },
 };
 
-/** The team, portfolio or workspace of a project source, by ID or picked from its list. */
+/** The team, portfolio or workspace of a source's locator, by ID or picked from its list. */
+export function readSourceContainer(
+	ctx: { getNode(): INode },
+	spec: ProjectSourceSpec,
+	raw: unknown,
+): { gid: string; name?: string } {
+	if (spec.kind === 'workspace') return readWorkspace(ctx, raw);
+	const value = locatorValue(raw);
+	const gid = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
+	if (!GID_PATTERN.test(gid)) {
+		throw invalidParameter(
+			ctx,
+			`${spec.label}: "${gid}" is not a ${spec.kind} ID`,
+			`Pick the ${spec.kind} from the list, or enter its ID (digits only; it is the number in the ${spec.kind}'s URL).`,
+		);
+	}
+	const name = (raw as { mode?: unknown; cachedResultName?: unknown } | undefined)
+		?.cachedResultName;
+	return typeof name === 'string' && name ? { gid, name } : { gid };
+}
+
+/** The team, portfolio or workspace of a project source, with the options of its project list. */
 function readProjectSource(
 	ctx: IPollFunctions,
 	source: string,
@@ -73,23 +98,7 @@ function readProjectSource(
 ): ProjectSourceSettings | undefined {
 	const spec = PROJECT_SOURCES[source];
 	if (!spec) return undefined;
-	const raw = ctx.getNodeParameter(spec.parameter, undefined);
-	let picked: { gid: string; name?: string };
-	if (spec.kind === 'workspace') picked = readWorkspace(ctx, raw);
-	else {
-		const value = locatorValue(raw);
-		const gid = typeof value === 'string' || typeof value === 'number' ? String(value).trim() : '';
-		if (!GID_PATTERN.test(gid)) {
-			throw invalidParameter(
-				ctx,
-				`${spec.label}: "${gid}" is not a ${spec.kind} ID`,
-				`Pick the ${spec.kind} from the list, or enter its ID (digits only; it is the number in the ${spec.kind}'s URL).`,
-			);
-		}
-		const name = (raw as { mode?: unknown; cachedResultName?: unknown } | undefined)
-			?.cachedResultName;
-		picked = typeof name === 'string' && name ? { gid, name } : { gid };
-	}
+	const picked = readSourceContainer(ctx, spec, ctx.getNodeParameter(spec.parameter, undefined));
 	return {
 		source: {
 			kind: spec.kind,
@@ -111,6 +120,15 @@ function readProjectSource(
 	};
 }
 
+/** A Source value the trigger has no option for, e.g. set by an expression. */
+export function unsupportedSource(ctx: { getNode(): INode }, source: string): Error {
+	return invalidParameter(
+		ctx,
+		`Source: "${source}" is not supported`,
+		'Choose "Resources", "Workspace", "All Projects of a Team", "All Projects in a Portfolio" or "All Projects in a Workspace".',
+	);
+}
+
 function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	const source = ctx.getNodeParameter('source', 'resources') as string;
 	if (Object.hasOwn(PROJECT_SOURCES, source)) return [];
@@ -118,13 +136,7 @@ function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 		const { gid, name } = readWorkspace(ctx, ctx.getNodeParameter('workspace', undefined));
 		return [{ kind: 'workspace', gid, ...(name ? { listedName: name } : {}) }];
 	}
-	if (source !== 'resources') {
-		throw invalidParameter(
-			ctx,
-			`Source: "${source}" is not supported`,
-			'Choose "Resources", "Workspace", "All Projects of a Team", "All Projects in a Portfolio" or "All Projects in a Workspace".',
-		);
-	}
+	if (source !== 'resources') throw unsupportedSource(ctx, source);
 
 	const collection = ctx.getNodeParameter('resources', {}) as {
 		items?: Array<{ resource?: unknown }>;

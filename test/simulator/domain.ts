@@ -1321,11 +1321,18 @@ export class Domain {
 			workspaceGid: project.workspaceGid,
 		};
 		this.customFields.set(field.gid, field);
+		this.addCustomFieldSetting(projectGid, field.gid);
+		return field;
+	}
+
+	/** An existing custom field added to a project's fields too, as Asana's addCustomFieldSetting does. */
+	addCustomFieldSetting(projectGid: string, fieldGid: string): void {
+		this.project(projectGid);
+		if (!this.customFields.has(fieldGid)) throw new Error(`simulator: no custom field ${fieldGid}`);
 		this.projectCustomFields.set(projectGid, [
 			...(this.projectCustomFields.get(projectGid) ?? []),
-			{ gid: this.gid(), fieldGid: field.gid },
+			{ gid: this.gid(), fieldGid },
 		]);
-		return field;
 	}
 
 	/** A custom field's value set on a task: `changed` custom_fields with the field as new_value. */

@@ -355,6 +355,10 @@ export class AsanaSimulator {
 	addCustomField(projectGid: string, name: string, type?: string): CustomField {
 		return this.domain.addCustomField(projectGid, name, type);
 	}
+	/** An existing custom field on another project too: one field, a setting per project. */
+	addCustomFieldSetting(projectGid: string, fieldGid: string): void {
+		this.domain.addCustomFieldSetting(projectGid, fieldGid);
+	}
 	/** Emits 'changed' custom_fields with the field as new_value. */
 	setCustomFieldValue(taskGid: string, customFieldGid: string, by?: string | null): void {
 		this.domain.setCustomFieldValue(taskGid, customFieldGid, this.actor(by));

@@ -90,13 +90,14 @@ function listingRequest(
 }
 
 /**
- * Every project of the source, in Asana's order; undefined when a page could not be read
- * within the time budget (the list watched so far stays).
+ * Every project of the source, in Asana's order, or the first `max` of them; undefined when
+ * a page could not be read within the time budget (the list watched so far stays).
  */
 export async function listProjects(
 	transport: AsanaTransport,
 	source: ProjectSource,
 	subject: string,
+	max = Number.POSITIVE_INFINITY,
 ): Promise<ListedProject[] | undefined> {
 	const projects: ListedProject[] = [];
 	let offset: string | undefined;
@@ -110,8 +111,8 @@ export async function listProjects(
 			projects.push(item.name ? { gid: item.gid, name: item.name } : { gid: item.gid });
 		}
 		offset = reply.body.next_page?.offset || undefined;
-	} while (offset);
-	return projects;
+	} while (offset && projects.length < max);
+	return projects.slice(0, max);
 }
 
 /** Projects that joined the watch, then those that left it. */
