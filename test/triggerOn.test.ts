@@ -10,7 +10,7 @@ import {
 } from 'n8n-workflow';
 
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { TRIGGER_ON_OPTIONS, type TriggerOn } from '../nodes/shared/events/triggerOn';
+import { TRIGGER_ON_OPTIONS, type TriggerOn } from '../nodes/AsanaEventsTrigger/triggerOn';
 import { editorContext, runPoll } from './harness';
 import { AsanaSimulator, type Project, type Task } from './simulator';
 
@@ -136,9 +136,8 @@ function mixedSequence(w: World): Array<{ label: string; on?: TriggerOn }> {
 	step('effort', 'customFieldChanged', () => sim.setCustomFieldValue(existing.gid, w.effort));
 	step('project status', 'statusUpdate', () => sim.postStatusUpdate(w.project.gid, 'On track'));
 	step('goal status', 'statusUpdate', () => sim.postStatusUpdate(w.goalGid, 'At risk'));
-	step('goal status field', 'statusUpdate', () =>
-		sim.changeGoal(w.goalGid, 'current_status_update'),
-	);
+	// A goal's current status changed with no status update posted (one was deleted): no update.
+	step('goal status field', undefined, () => sim.changeGoal(w.goalGid, 'current_status_update'));
 	step('goal field', undefined, () => sim.changeGoal(w.goalGid, 'due_on'));
 	step('deleted', 'taskDeleted', () => sim.deleteTask(w.doomed.gid));
 	step('restored', undefined, () => sim.undeleteTask(w.doomed.gid));
@@ -189,26 +188,23 @@ describe('Trigger On', () => {
 		]);
 	});
 
-	it('tells completed from reopened across polls, reading each task once per poll', async () => {
+	it('tells completed from reopened by the story Asana writes with each, reading nothing more', async () => {
 		const w = world();
 		const parameters = params([w.project.gid], { triggerOn: ['taskCompleted'] });
 		const staticData: IDataObject = {};
 		await poll(parameters, staticData);
 		sim.completeTask(w.existing.gid);
 		sim.completeTask(w.doomed.gid);
-		sim.changeTask(w.doomed.gid, 'completed', false);
+		sim.reopenTask(w.doomed.gid);
 		sim.resetLog();
 		const first = jsonOf((await poll(parameters, staticData)).items);
 		expect(first.map((item) => (item.resource as IDataObject).gid)).toEqual([
 			w.existing.gid,
 			w.doomed.gid,
 		]);
-		const reads = sim.requestLog.filter((r) => r.path.includes('/tasks/'));
-		expect(reads.map((r) => r.path).sort()).toEqual(
-			[`/api/1.0/tasks/${w.existing.gid}`, `/api/1.0/tasks/${w.doomed.gid}`].sort(),
-		);
+		expect(sim.requestLog.filter((r) => r.path.includes('/tasks/'))).toHaveLength(0);
 
-		sim.changeTask(w.existing.gid, 'completed', false);
+		sim.reopenTask(w.existing.gid);
 		expect((await poll(parameters, staticData)).items).toBeNull();
 		sim.completeTask(w.existing.gid);
 		expect(jsonOf((await poll(parameters, staticData)).items)).toHaveLength(1);
@@ -236,46 +232,60 @@ describe('Trigger On', () => {
 		]);
 	});
 
-	it('Any Event keeps every event and the Filters; the other options leave the Filters out', async () => {
+	it('applies the Filters to every Trigger On choice, after the intent: the loop guard under a preset', async () => {
 		const w = world();
-		const filters = { actions: ['deleted'] };
-		const any = params(w.watched, { triggerOn: ['anyEvent'], filters });
-		const completed = params(w.watched, { triggerOn: ['taskCompleted'], filters });
-		const anyData: IDataObject = {};
-		const completedData: IDataObject = {};
-		await poll(any, anyData);
-		await poll(completed, completedData);
-		sim.completeTask(w.existing.gid);
-		sim.deleteTask(w.doomed.gid);
-		expect(jsonOf((await poll(any, anyData)).items).map((i) => i.action)).toEqual(['deleted']);
-		expect(jsonOf((await poll(completed, completedData)).items).map((i) => i.action)).toEqual([
-			'changed',
-		]);
+		const bob = sim.users.bob.gid;
+		const assigned = params(w.watched, {
+			triggerOn: ['taskAssigned'],
+			filters: { ignoreOwnEvents: true },
+		});
+		const byUsers = params(w.watched, {
+			triggerOn: ['taskCompleted', 'taskReopened'],
+			filters: { ignoredUserGids: bob },
+		});
+		const assignedData: IDataObject = {};
+		const byUsersData: IDataObject = {};
+		await poll(assigned, assignedData);
+		await poll(byUsers, byUsersData);
+		// Alice is the credential's user: "assigned, not by me" keeps Bob's assignment only.
+		sim.assignTask(w.existing.gid, bob, sim.users.alice.gid);
+		sim.assignTask(w.doomed.gid, sim.users.alice.gid, bob);
+		sim.completeTask(w.existing.gid, bob);
+		sim.completeTask(w.doomed.gid, sim.users.alice.gid);
+		expect(
+			jsonOf((await poll(assigned, assignedData)).items).map((i) => [i.trigger_on, i.summary]),
+		).toEqual([['taskAssigned', 'Bob Builder assigned “Old draft” to Alice Admin']]);
+		expect(
+			jsonOf((await poll(byUsers, byUsersData)).items).map((i) => [i.trigger_on, i.summary]),
+		).toEqual([['taskCompleted', 'Alice Admin completed “Old draft”']]);
 	});
 
-	it('emits nothing and keeps the cursors when a task it must read cannot be read, then emits it', async () => {
+	it('waits at a completion whose story it must read but cannot, emitting what came before it, then emits it', async () => {
 		const w = world();
-		const parameters = params([w.project.gid], { triggerOn: ['taskCompleted'] });
+		const parameters = params([w.project.gid], {
+			triggerOn: ['taskCompleted', 'commentAdded'],
+			options: { maxEventsPerPoll: 2 },
+		});
 		const staticData: IDataObject = {};
 		await poll(parameters, staticData);
+		// The completion is the last event of a page, its story the first of the next one, which
+		// the cap leaves for the next poll.
+		sim.bulkTaskEvents(w.project.gid, 98);
+		sim.addComment(w.existing.gid, 'Before');
 		sim.completeTask(w.existing.gid);
-		const before = JSON.stringify(staticData);
-		sim.injectFault({ kind: '500', path: `/tasks/${w.existing.gid}`, times: 10 });
-		const failed = await runPoll({
-			nodeType: new AsanaEventsTrigger(),
-			parameters,
-			credentials: { asanaEventsApi: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl } },
-			staticData,
-		});
-		expect(failed.error).toBeDefined();
-		expect(JSON.stringify(staticData)).toBe(before);
+		sim.addComment(w.existing.gid, 'After');
+		// Asana asks to wait longer than the poll has.
+		sim.injectFault({ kind: '429', path: '/stories', retryAfterSec: 120 });
+		const held = await poll(parameters, staticData);
+		expect(jsonOf(held.items).map((i) => i.trigger_on)).toEqual(['commentAdded']);
 		sim.clearFaults();
-		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
-			'taskCompleted',
-		]);
+		const rest: unknown[] = [];
+		for (let polls = 0; polls < 5; polls++)
+			rest.push(...jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on));
+		expect(rest).toEqual(['taskCompleted', 'commentAdded']);
 	});
 
-	it('leaves out a completion whose task is gone when read, and moves on', async () => {
+	it('emits the completion of a task deleted since: the story Asana wrote with it tells', async () => {
 		const w = world();
 		const parameters = params([w.project.gid], { triggerOn: ['taskCompleted', 'taskDeleted'] });
 		const staticData: IDataObject = {};
@@ -283,32 +293,35 @@ describe('Trigger On', () => {
 		sim.completeTask(w.doomed.gid);
 		sim.deleteTask(w.doomed.gid);
 		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
-			'taskDeleted',
-		]);
-		sim.completeTask(w.existing.gid);
-		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
 			'taskCompleted',
+			'taskDeleted',
 		]);
 	});
 
-	it('emits nothing and keeps the cursors when the poll’s time ran out before the task was read', async () => {
+	it('waits when the poll’s time runs out before a story it needs is read, and emits it next poll', async () => {
 		const w = world();
-		// Every second: a budget of one second, which a slow events page uses up.
+		// Every second: a budget of one second, which a slow stories page uses up.
 		const parameters = params([w.project.gid], {
 			triggerOn: ['taskCompleted'],
 			pollTimes: { item: [{ mode: 'custom', cronExpression: '* * * * * *' }] },
+			options: { maxEventsPerPoll: 1 },
 		});
 		const staticData: IDataObject = {};
 		await poll(parameters, staticData);
+		sim.bulkTaskEvents(w.project.gid, 99);
 		sim.completeTask(w.existing.gid);
-		const before = JSON.stringify(staticData);
+		const cursor = () =>
+			JSON.stringify(
+				(staticData.eventsTrigger as IDataObject).streams as Record<string, { cursor: unknown }>,
+				['cursor', 'sync', 'handled', `resource:${w.project.gid}`],
+			);
+		const before = cursor();
+		// The page takes the poll's whole time: no time is left to read the task's stories.
 		sim.injectFault({ kind: 'slow', path: '/events', delayMs: 1500 });
-		sim.resetLog();
 		const late = await poll(parameters, staticData);
 		expect(late.items).toBeNull();
-		expect(sim.requestLog.filter((r) => r.path.includes('/tasks/'))).toHaveLength(0);
 		expect(late.logs.some((line) => line.includes('read again next poll'))).toBe(true);
-		expect(JSON.stringify(staticData)).toBe(before);
+		expect(cursor()).toBe(before);
 		expect(jsonOf((await poll(parameters, staticData)).items).map((i) => i.trigger_on)).toEqual([
 			'taskCompleted',
 		]);
@@ -336,7 +349,7 @@ describe('Trigger On', () => {
 		const result = await pending;
 		expect(result.error).toBeUndefined();
 		expect(jsonOf(result.items).map((i) => [i.trigger_on, i.summary])).toEqual([
-			['taskCompleted', 'Alice Admin completed “Not this one” in Website relaunch'],
+			['taskCompleted', 'Alice Admin completed “Not this one”'],
 		]);
 		expect(JSON.stringify(staticData)).toBe(before);
 	});

@@ -19,12 +19,12 @@ import { AUDIT_LOG_PAGE, TOKEN_CREDENTIAL } from '../shared/asana/constants';
 import { searchWorkspaces } from '../shared/editor/listSearch';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
-import { joinCredentialRate } from '../shared/polling/requestScheduler';
+import { joinCredentialRate } from '../shared/polling/credentialRate';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
 import type { AuditLogEvent } from '../shared/asana/types';
 import { auditTriggerProperties } from './description';
-import { readSettings, type AuditTriggerSettings } from './parameters';
+import { readAuditTriggerSettings, type AuditTriggerSettings } from './settings';
 import { replayAuditLog } from './replay';
 import { openState, type AuditStateSession } from './state';
 
@@ -158,7 +158,7 @@ export class AsanaAuditLogTrigger implements INodeType {
 	methods = { listSearch: { searchWorkspaces } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const settings = readSettings(this);
+		const settings = readAuditTriggerSettings(this);
 		const deadline = pollDeadline(this);
 		const transport = createTransport(this, {
 			authentication: 'accessToken',

@@ -4,7 +4,7 @@ import { auditOutputFormatProperty, legacySimplifyOption } from '../shared/audit
 import { auditLogFilterOptions } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/descriptions';
-import { replayFromProperty } from '../shared/replay/replayFrom';
+import { replayFromProperty } from '../shared/editor/replayFromOption';
 
 export const auditTriggerProperties: INodeProperties[] = [
 	workspaceLocator({

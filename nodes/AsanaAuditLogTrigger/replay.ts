@@ -11,7 +11,7 @@ import { drainAuditLog, type AuditCursor } from '../shared/audit/auditStream';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AuditLogEvent } from '../shared/asana/types';
 import type { DrainBudget } from '../shared/polling/drainBudget';
-import type { AuditTriggerSettings } from './parameters';
+import type { AuditTriggerSettings } from './settings';
 import type { AuditReplay } from './state';
 
 const DAY_MS = 24 * 3600 * 1000;

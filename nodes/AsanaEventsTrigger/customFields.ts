@@ -11,8 +11,8 @@ import type { AsanaCompact } from '../shared/asana/types';
 import { transportFor } from '../shared/editor/editorTransport';
 import { locatorValue } from '../shared/editor/parameters';
 import { parseAsanaReference } from '../shared/editor/resourceRef';
-import { listProjects, sourceLabel, type ProjectSource } from '../shared/events/projectDiscovery';
-import { PROJECT_SOURCES, readSourceContainer, unsupportedSource } from './parameters';
+import { listProjects, sourceLabel, type ProjectSource } from './projectList';
+import { PROJECT_SOURCES, readSourceContainer, unsupportedSource } from './settings';
 
 /** The projects whose fields are listed: the first ones of the source, in its order. */
 export const CUSTOM_FIELD_PROJECTS = 50;

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { MAX_CONCURRENCY } from '../shared/asana/constants';
-import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/requestScheduler';
+import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/credentialRate';
 import {
 	asanaObjectLocator,
 	authenticationProperty,
@@ -9,9 +9,9 @@ import {
 	maxEventsPerPollProperty,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
-import { eventFormatProperty } from '../shared/events/eventOutput';
-import { TRIGGER_ON_OPTIONS } from '../shared/events/triggerOn';
-import { replayFromProperty } from '../shared/replay/replayFrom';
+import { eventFormatProperty } from '../shared/events/eventShape';
+import { TRIGGER_ON_OPTIONS } from './triggerOn';
+import { replayFromProperty } from '../shared/editor/replayFromOption';
 import { CUSTOM_FIELD_LIST_DEPENDS_ON, CUSTOM_FIELD_PROJECTS } from './customFields';
 
 export const eventsTriggerProperties: INodeProperties[] = [
@@ -23,7 +23,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		default: ['anyEvent'],
 		required: true,
 		description:
-			'What starts the workflow. Any Event emits every event, narrowed by the Filters below.',
+			'What starts the workflow: one item per change, however many watched streams report it. The Filters below narrow every choice.',
 	},
 	{
 		displayName: 'Custom Field Names or IDs',
@@ -138,7 +138,8 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Filter',
 		default: {},
-		displayOptions: { show: { triggerOn: ['anyEvent'] } },
+		description:
+			'Applied to what Trigger On matched, e.g. Task Assigned with Ignore Events by the Credential’s User: assigned, not by this workflow',
 		options: [
 			{
 				displayName: 'Actions',
@@ -256,7 +257,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				displayName: 'Max Requests per Minute',
 				name: 'maxRequestsPerMinute',
 				type: 'number',
-				typeOptions: { minValue: 1 },
+				typeOptions: { minValue: 1, maxValue: 100_000 },
 				default: DEFAULT_MAX_REQUESTS_PER_MINUTE,
 				description:
 					'The most requests per minute this trigger and every other Asana Events Trigger with the same credential in this n8n process send together (the lowest setting among them counts). Asana allows 150 per minute on free plans and 1,500 on paid ones, per user and shared with the user’s other apps.',

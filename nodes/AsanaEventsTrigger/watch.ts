@@ -1,55 +1,105 @@
 /**
- * What one poll of the events trigger watches and reads: the streams of its source (for a
- * team, portfolio or workspace, its project list, listed again when due), and of those the
- * ones the request scheduler has requests for.
+ * What a poll watches: the streams the user named, or those of a team's, portfolio's or
+ * workspace's projects (listed at the first poll, and again when the refresh is due), and how
+ * each is called in items, errors and log lines.
  */
-import type { INodeExecutionData, IPollFunctions } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import type { AsanaTransport, RequestGate } from '../shared/asana/transport';
-import type { StreamTarget } from '../shared/asana/types';
+import type { AsanaTransport } from '../shared/asana/transport';
+import { objectLabel } from '../shared/editor/resourceRef';
+import { noticeFields, streamUrl } from './items';
 import {
 	listProjects,
 	sourceKey,
 	sourceLabel,
-	watchChangeItem,
 	watchChanges,
-} from '../shared/events/projectDiscovery';
-import type { StreamToPoll } from '../shared/events/streamPoll';
-import {
-	joinCredentialRate,
-	planReads,
-	type CredentialRate,
-	type SchedulePolicy,
-} from '../shared/polling/requestScheduler';
-import type { EventsTriggerSettings, WatchedTarget } from './parameters';
-import type { EventsTriggerState } from './state';
+	type ListedProject,
+	type ProjectSource,
+	type WatchChange,
+} from './projectList';
+import type { EventsTriggerSettings, WatchedTarget } from './settings';
+
+/** The projects a team, portfolio or workspace source watches, and when they were listed. */
+export interface StoredProjectList {
+	/** `sourceKey()` of the source listed: another source starts a new list. */
+	source: string;
+	projects: ListedProject[];
+	/** Epoch ms of the listing. */
+	listedAt: number;
+}
+
+/** Names are kept for messages only: a long one is cut, so static data stays small. */
+const MAX_NAME_LENGTH = 100;
 
 export interface Watched {
 	targets: WatchedTarget[];
 	/** "Emit Watch Changes": an item per project that joined or left the watch. */
 	changes: INodeExecutionData[];
-	/** The project list was read at this poll. */
-	listed: boolean;
+	/** The project list to keep, when it was read at this poll. */
+	projectList?: StoredProjectList;
+}
+
+/**
+ * A stream in words: `project “Website relaunch” (1200000000000005)` with the type and name
+ * Asana gave (its record) or the name it was picked from the list by, `resource
+ * 1200000000000005` when only the id is known.
+ */
+export function streamLabel(
+	target: WatchedTarget,
+	known?: { resourceType?: string; name?: string },
+): string {
+	const type =
+		target.kind === 'workspace'
+			? 'workspace'
+			: (known?.resourceType ?? target.resourceType ?? 'resource');
+	return objectLabel(type, target.gid, known?.name ?? target.listedName);
+}
+
+/** The item "Emit Watch Changes" adds for a project that joined or left the watch. */
+function watchChangeItem(change: WatchChange, source: ProjectSource, at: number): INodeExecutionData {
+	const name = change.project.name ?? change.project.gid;
+	const message =
+		change.change === 'added'
+			? `Project ${name} is watched from now on`
+			: `Project ${name} is no longer watched (archived, deleted, moved or no longer visible); its events are not read any more`;
+	const json: IDataObject = {
+		type: 'watch_change',
+		change: change.change,
+		project: { gid: change.project.gid, resource_type: 'project', name: change.project.name ?? null },
+		source: {
+			type: source.kind,
+			gid: source.gid,
+			...(source.listedName ? { name: source.listedName } : {}),
+		},
+		message,
+		detected_at: new Date(at).toISOString(),
+		...noticeFields(
+			`watch|${change.change}|${change.project.gid}|${at}`,
+			message,
+			streamUrl({ kind: 'resource', gid: change.project.gid }, 'project'),
+		),
+	};
+	return { json };
 }
 
 /**
  * The streams to watch. A project source lists its projects at the first poll and again
- * when the refresh is due; a project found starts listening at this poll, one no longer
- * listed is no longer read and its cursor is dropped with it. When a listing cannot be read
- * within the time budget, the list watched so far stays.
+ * when the refresh is due (or `expired` says the list is out of date); a project found starts
+ * listening at this poll, one no longer listed is no longer read and its cursor is dropped
+ * with it. When a listing cannot be read within the time budget, the list watched so far stays.
  */
 export async function watchedTargets(
 	settings: Pick<EventsTriggerSettings, 'targets' | 'projects'>,
 	transport: AsanaTransport,
-	state: EventsTriggerState,
+	stored: StoredProjectList | undefined,
 	now: number,
 ): Promise<Watched> {
 	const projects = settings.projects;
-	if (!projects) return { targets: settings.targets, changes: [], listed: false };
+	if (!projects) return { targets: settings.targets, changes: [] };
 	const key = sourceKey(projects.source);
-	let list = state.projectList(key);
+	let list = stored?.source === key ? stored : undefined;
 	const changes: INodeExecutionData[] = [];
-	let listed = false;
+	let listed: StoredProjectList | undefined;
 	if (!list || now - list.listedAt >= projects.refreshMs) {
 		const found = await listProjects(
 			transport,
@@ -62,71 +112,22 @@ export async function watchedTargets(
 				for (const change of watchChanges(list.projects, found))
 					changes.push(watchChangeItem(change, projects.source, now));
 			}
-			list = state.replaceProjectList({ source: key, projects: found, listedAt: now });
-			listed = true;
+			listed = list = {
+				source: key,
+				projects: found.map(({ gid, name }) =>
+					name ? { gid, name: name.slice(0, MAX_NAME_LENGTH) } : { gid },
+				),
+				listedAt: now,
+			};
 		}
 	}
-	const targets = (list?.projects ?? []).map((project): WatchedTarget => ({
-		kind: 'resource',
-		gid: project.gid,
-		resourceType: 'project',
-		...(project.name ? { listedName: project.name } : {}),
-	}));
-	return { targets, changes, listed };
-}
-
-/** Of `streams`, those the trigger's allowance of the credential's rate reads at `now`, and the others. */
-export function chooseStreams(
-	rate: CredentialRate,
-	consumer: string,
-	policy: SchedulePolicy,
-	streams: StreamToPoll[],
-	state: EventsTriggerState,
-	now: number,
-): { read: StreamToPoll[]; skipped: StreamTarget[] } {
-	const allowance = rate.allowance(consumer, policy.pollGapMs, now);
-	const read = planReads(state.schedulable(streams), allowance, now, policy);
-	const chosen = new Set(read);
-	const skipped = streams.filter((stream) => !chosen.has(stream)).map((stream) => stream.target);
-	return { read, skipped };
-}
-
-/** The trigger's part in its credential's request rate, for one poll. */
-export interface TriggerRate {
-	/** For the transport: every request of the poll counts. */
-	gate: RequestGate;
-	policy: SchedulePolicy;
-	/** Of `streams`, the ones to read now; the others, for `advance()`. */
-	choose(
-		streams: StreamToPoll[],
-		state: EventsTriggerState,
-	): {
-		read: StreamToPoll[];
-		skipped: StreamTarget[];
-	};
-}
-
-/** Joins the credential's rate with this trigger's Max Requests per Minute and Max Staleness. */
-export async function joinTriggerRate(
-	ctx: IPollFunctions,
-	settings: EventsTriggerSettings,
-): Promise<TriggerRate> {
-	const { rate, consumer, pollGapMs, gate } = await joinCredentialRate(
-		ctx,
-		settings.authentication,
-		settings.scheduler.maxRequestsPerMinute,
+	const targets = (list?.projects ?? []).map(
+		(project): WatchedTarget => ({
+			kind: 'resource',
+			gid: project.gid,
+			resourceType: 'project',
+			...(project.name ? { listedName: project.name } : {}),
+		}),
 	);
-	const policy = { pollGapMs, maxStalenessMs: settings.scheduler.maxStalenessMs };
-	return {
-		gate,
-		policy,
-		choose(streams, state) {
-			const chosen = chooseStreams(rate, consumer, policy, streams, state, Date.now());
-			if (chosen.skipped.length)
-				ctx.logger.debug(
-					`${chosen.read.length} of ${streams.length} streams read this poll; the others wait for the credential's Max Requests per Minute`,
-				);
-			return chosen;
-		},
-	};
+	return { targets, changes, ...(listed ? { projectList: listed } : {}) };
 }

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { invalidParameter } from '../editor/parameters';
+import { invalidParameter } from '../asana/errors';
 
 export type Operation = (ctx: IExecuteFunctions, itemIndex: number) => Promise<IDataObject[]>;
 

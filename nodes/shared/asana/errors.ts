@@ -1,4 +1,4 @@
-import { NodeApiError, type INode, type JsonObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError, type INode, type JsonObject } from 'n8n-workflow';
 
 import type { AuthenticationMethod } from './constants';
 
@@ -175,5 +175,25 @@ export function asanaApiError(
 		description: parts.join('\n'),
 		httpCode: status ? String(status) : undefined,
 		itemIndex: context.itemIndex,
+	});
+}
+
+/** A message about one input item of an action node starts with "Item N: "; a trigger's has no item. */
+export function forItem(message: string, itemIndex?: number): string {
+	return itemIndex === undefined ? message : `Item ${itemIndex}: ${message}`;
+}
+
+/**
+ * A parameter the node cannot use. The message names it and gives the fix: where activation
+ * fails, n8n shows the message alone.
+ */
+export function invalidParameter(
+	ctx: { getNode(): INode },
+	message: string,
+	fix: string,
+	itemIndex?: number,
+): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), forItem(`${message}. ${fix}`, itemIndex), {
+		itemIndex,
 	});
 }

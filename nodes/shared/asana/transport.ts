@@ -20,7 +20,7 @@ import {
 	type AsanaErrorDetail,
 	type ErrorHint,
 } from './errors';
-import { invalidParameter } from '../editor/parameters';
+import { invalidParameter } from './errors';
 
 export type AsanaContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
@@ -47,7 +47,7 @@ export interface AsanaTransport {
 	get<T>(path: string, query?: Query, options?: RequestOptions): Promise<AsanaReply<T>>;
 }
 
-/** The credential's request rate, asked before every request (see polling/requestScheduler.ts). */
+/** The credential's request rate, asked before every request (see polling/credentialRate.ts). */
 export interface RequestGate {
 	/** Waits for a free slot until `deadline`; false when there is none by then and the request is not sent. */
 	take(deadline?: number): Promise<boolean>;

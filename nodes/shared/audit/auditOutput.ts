@@ -1,7 +1,7 @@
 import type { IDataObject, INode, INodeProperties } from 'n8n-workflow';
 
 import type { AuditLogEvent } from '../asana/types';
-import { invalidParameter } from '../editor/parameters';
+import { invalidParameter } from '../asana/errors';
 import { simplifyAuditEvent } from './auditFormat';
 import { toEcs } from './ecs';
 import { toOcsf } from './ocsf';

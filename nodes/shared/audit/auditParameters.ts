@@ -7,7 +7,7 @@ import {
 } from './auditFormat';
 import type { AuditClientFilters, AuditServerFilters } from './auditStream';
 import { splitList } from '../events/eventFilters';
-import { invalidParameter } from '../editor/parameters';
+import { invalidParameter } from '../asana/errors';
 import { GID_PATTERN } from '../editor/resourceRef';
 
 /** Which node parameter each audit-log query parameter comes from, for Asana's 400s. */

@@ -1,5 +1,4 @@
 import { AUDIT_LOG_PAGE } from '../asana/constants';
-import { RecentKeys } from '../events/eventKey';
 import { readAsanaError } from '../asana/errors';
 import type { DrainBudget } from '../polling/drainBudget';
 import type { AsanaReply, AsanaTransport } from '../asana/transport';
@@ -75,6 +74,39 @@ export interface AuditCursor {
 /** Gids remembered: ten pages, far more than one page can repeat. */
 export const AUDIT_RECENT_CAPACITY = 1000;
 
+/** The gids emitted lately, oldest first, at most `capacity`: a page read again is not emitted twice. */
+class RecentGids {
+	private gids: string[];
+
+	private readonly held: Set<string>;
+
+	constructor(
+		stored: unknown,
+		private readonly capacity: number,
+	) {
+		this.gids = Array.isArray(stored)
+			? stored.filter((gid): gid is string => typeof gid === 'string').slice(-capacity)
+			: [];
+		this.held = new Set(this.gids);
+	}
+
+	has(gid: string): boolean {
+		return this.held.has(gid);
+	}
+
+	add(gid: string): void {
+		this.gids.push(gid);
+		this.held.add(gid);
+		// Trimmed in batches: shifting one gid per add would make a long drain quadratic.
+		if (this.gids.length > this.capacity * 2)
+			for (const old of this.gids.splice(0, this.gids.length - this.capacity)) this.held.delete(old);
+	}
+
+	toJSON(): string[] {
+		return this.gids.slice(-this.capacity);
+	}
+}
+
 export interface AuditDrainResult {
 	events: AuditLogEvent[];
 	cursor: AuditCursor;
@@ -97,7 +129,7 @@ export async function drainAuditLog(
 	filters: { server: AuditServerFilters; client: AuditClientFilters },
 	options: { subject?: string } = {},
 ): Promise<AuditDrainResult> {
-	const recent = new RecentKeys(cursor.recent, AUDIT_RECENT_CAPACITY);
+	const recent = new RecentGids(cursor.recent, AUDIT_RECENT_CAPACITY);
 	const events: AuditLogEvent[] = [];
 	let { offset, offsetStartAt, resumeAt } = cursor;
 	let requests = 0;

@@ -1,31 +1,12 @@
-import { NodeOperationError, type IDataObject, type INode } from 'n8n-workflow';
+import type { IDataObject, INode } from 'n8n-workflow';
 
+import { invalidParameter } from '../asana/errors';
 import {
 	GID_PATTERN,
 	parseAsanaReference,
 	readListedLabel,
 	type AsanaObjectType,
 } from './resourceRef';
-
-/** A message about one input item of an action node starts with "Item N: "; a trigger's has no item. */
-export function forItem(message: string, itemIndex?: number): string {
-	return itemIndex === undefined ? message : `Item ${itemIndex}: ${message}`;
-}
-
-/**
- * A parameter the node cannot use. The message names it and gives the fix: where activation
- * fails, n8n shows the message alone.
- */
-export function invalidParameter(
-	ctx: { getNode(): INode },
-	message: string,
-	fix: string,
-	itemIndex?: number,
-): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), forItem(`${message}. ${fix}`, itemIndex), {
-		itemIndex,
-	});
-}
 
 /** A resource locator's value, whether n8n handed over the locator or the value it extracted. */
 export function locatorValue(raw: unknown): unknown {

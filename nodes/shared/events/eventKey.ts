@@ -10,7 +10,8 @@ function valueGid(value: unknown): string {
 
 /**
  * Events carry no id, so identity is the combination of everything that tells two
- * events apart: time, resource, action, changed field, parent, actor and value.
+ * events apart: time, resource, action, changed field, parent, actor and value. The stream is
+ * not part of it: one change that reaches several streams is one event.
  */
 export function eventIdentity(event: AsanaEvent): string {
 	const change = event.change ?? undefined;
@@ -34,73 +35,18 @@ export function shortKey(identity: string): string {
 	return sha256(identity).slice(0, 12);
 }
 
-/**
- * An event's key within a stream: an event that reaches two watched streams (a task and its
- * project) is one item per stream.
- */
-export function streamEventKey(stream: string, event: AsanaEvent): string {
-	return shortKey(`${stream}|${eventIdentity(event)}`);
-}
-
 export function eventKey(event: AsanaEvent): string {
 	return shortKey(eventIdentity(event));
 }
 
 /**
- * The most recent keys, oldest first, bounded so static data stays small. Lives in
- * static data as a plain array. A key may be held more than once: two identical events
- * (the same field changed twice in one millisecond) are two emitted events.
+ * The key of each occurrence of an event: two identical events (the same field changed twice
+ * in one millisecond) are two real events, the first keyed as the event, the n-th by its
+ * number. `occurrences` counts the events keyed so far, and is updated.
  */
-export class RecentKeys {
-	private keys: string[];
-
-	/** How often each key is held. */
-	private readonly counts = new Map<string, number>();
-
-	constructor(
-		stored: unknown,
-		private readonly capacity: number,
-	) {
-		this.keys = Array.isArray(stored)
-			? stored.filter((k): k is string => typeof k === 'string')
-			: [];
-		this.keys = this.keys.slice(-capacity);
-		for (const key of this.keys) this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-	}
-
-	has(key: string): boolean {
-		return this.counts.has(key);
-	}
-
-	count(key: string): number {
-		return this.counts.get(key) ?? 0;
-	}
-
-	add(key: string): void {
-		this.keys.push(key);
-		this.counts.set(key, this.count(key) + 1);
-		this.trim();
-	}
-
-	toJSON(): string[] {
-		return this.keys.slice(-this.capacity);
-	}
-
-	/** Trims in batches: shifting one key per add would make a long drain quadratic. */
-	private trim(): void {
-		if (this.keys.length <= this.capacity * 2) return;
-		for (const key of this.keys.splice(0, this.keys.length - this.capacity)) {
-			const left = this.count(key) - 1;
-			if (left > 0) this.counts.set(key, left);
-			else this.counts.delete(key);
-		}
-	}
-}
-
-/** How often each key occurs in `keys`. */
-export function countKeys(keys: readonly string[] | undefined): Map<string, number> | undefined {
-	if (!keys?.length) return undefined;
-	const counts = new Map<string, number>();
-	for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
-	return counts;
+export function occurrenceKey(event: AsanaEvent, occurrences: Map<string, number>): string {
+	const key = eventKey(event);
+	const count = (occurrences.get(key) ?? 0) + 1;
+	occurrences.set(key, count);
+	return count === 1 ? key : shortKey(`${key}|${count}`);
 }

@@ -1,30 +1,47 @@
 import { RESOURCE_EVENTS_PAGE, WORKSPACE_EVENTS_PAGE } from '../asana/constants';
-import { countKeys, eventKey } from './eventKey';
+import { occurrenceKey } from './eventKey';
 import type { DrainBudget } from '../polling/drainBudget';
 import type { AsanaReply, AsanaTransport } from '../asana/transport';
 import type { AsanaEvent, EventsPage, StreamTarget } from '../asana/types';
 
 /**
- * Where a stream stands: `sync` is the token to ask with next. When a page was only
- * partly emitted (the per-poll cap ran out inside it), `sync` is that page's own token and
- * `emitted` lists the keys already emitted from it, so asking again skips exactly those.
+ * Where a stream stands: `sync` is the token to ask with next. When a page was only partly
+ * taken (the per-poll cap, or a decision that must wait, ended inside it), `sync` is that
+ * page's own token and `handled` lists the keys of its events already dealt with, so asking
+ * again skips exactly those.
  */
 export interface StreamCursor {
 	sync: string;
-	emitted?: string[];
+	handled?: string[];
+}
+
+/** A page a drain read: the token it was read with, and where its events end in `events`. */
+export interface DrainedPage {
+	token: string;
+	/** Keys of the page's events dealt with before this drain (the cursor's `handled`). */
+	handledBefore?: string[];
+	end: number;
 }
 
 export interface DrainResult {
+	/** The events taken, page by page. */
 	events: AsanaEvent[];
+	/** Each event's key (`occurrenceKey`), at the same index. */
+	keys: string[];
+	pages: DrainedPage[];
+	/** The events `evidence` picked from every page read, past the cap too. */
+	evidence: AsanaEvent[];
 	/** Where the stream stands after `events`. */
 	cursor: StreamCursor;
 	/** True when events may remain that were not fetched because of the cap or the deadline. */
 	backlog: boolean;
-	/** The stored token had expired: `cursor` now starts at Asana's fresh token. */
+	/** The stored token had expired: `cursor` now starts at Asana's fresh one. */
 	expired: boolean;
 	requests: number;
 	/** Why draining stopped early without an error (time budget during a retry wait). */
 	deferred?: string;
+	/** `stopAfter` was passed: the stream holds events past it. */
+	stopped?: boolean;
 }
 
 /** Orders events by `created_at`: ISO times of one format sort as text, far cheaper than localeCompare. */
@@ -80,10 +97,9 @@ export async function startStream(
 
 /**
  * Drains one stream from `cursor`: one request per page, stops at `has_more: false`, or
- * when the budget allows no further page. Events emitted before (the cursor's `emitted`, or
- * as often as `emittedBefore` says) are dropped, and so are events `wanted` refuses: the
- * cursor passes them, the budget does not pay for them. The cursor never moves past an
- * event that is neither in `events` nor dropped.
+ * when the budget allows no further page. Events the cursor lists as handled are skipped,
+ * and so are events `wanted` refuses: the cursor passes them, the budget does not pay for
+ * them. The cursor never moves past an event that is neither in `events` nor refused.
  */
 export async function drainStream(
 	transport: AsanaTransport,
@@ -93,28 +109,34 @@ export async function drainStream(
 	options: StreamRequestOptions & {
 		/** False drops an event on purpose (the node's filters). */
 		wanted?: (event: AsanaEvent) => boolean;
-		/** How many events with this key were emitted before this drain (recent polls). */
-		emittedBefore?: (key: string) => number;
-		/** False when an event cannot be one emitted before, which spares computing its key. */
-		mayRepeat?: (event: AsanaEvent) => boolean;
-		/** The key that `emittedBefore` and the cursor's `emitted` use; `eventKey` unless given. */
-		keyOf?: (event: AsanaEvent) => string;
+		/** Events to hand back as `evidence`, taken or not. */
+		evidence?: (event: AsanaEvent) => boolean;
+		/** No page is asked for after one that holds an event created after this (ISO); such events are not taken. */
+		stopAfter?: string;
 		maxPages?: number;
 	} = {},
 ): Promise<DrainResult> {
-	const keyOf = options.keyOf ?? eventKey;
 	const pageSize = pageSizeOf(target);
 	const events: AsanaEvent[] = [];
+	const keys: string[] = [];
+	const pages: DrainedPage[] = [];
+	const evidence: AsanaEvent[] = [];
+	const occurrences = new Map<string, number>();
 	let current: StreamCursor = cursor;
 	let requests = 0;
 	let expired = false;
+	let stopped = false;
 	const result = (backlog: boolean, deferred?: string): DrainResult => ({
 		events,
+		keys,
+		pages,
+		evidence,
 		cursor: current,
 		backlog,
 		expired,
 		requests,
 		deferred,
+		...(stopped ? { stopped } : {}),
 	});
 
 	const maxPages = options.maxPages ?? Number.POSITIVE_INFINITY;
@@ -128,6 +150,8 @@ export async function drainStream(
 	};
 	/** The page after the one being read, asked for before reading it. */
 	let next: ReturnType<typeof ask> | undefined;
+	const { wanted, stopAfter } = options;
+	const isEvidence = options.evidence;
 
 	for (;;) {
 		if (!next) {
@@ -150,8 +174,10 @@ export async function drainStream(
 
 		const data = reply.body.data ?? [];
 		budget.countRead(data.length);
+		stopped = !!stopAfter && data.some((event) => event.created_at > stopAfter);
 		if (
 			reply.body.has_more &&
+			!stopped &&
 			budget.remaining > data.length &&
 			budget.mayAsk() &&
 			requests < maxPages
@@ -164,42 +190,43 @@ export async function drainStream(
 			budget.release(data.length);
 		}
 
-		// Identical events are counted, not merely recognised: the n-th event of a key is dropped
-		// only if at least n were emitted before. Two events of one page may share a key (same
-		// field changed twice in one millisecond) and both are real.
-		const alreadyEmitted = countKeys(current.emitted);
+		const handled = current.handled?.length ? new Set(current.handled) : undefined;
 		const room = Math.max(0, budget.remaining);
 		const firstOfPage = events.length;
 		let cut = false;
-		const { wanted, emittedBefore, mayRepeat } = options;
-		const seen = new Map<string, number>();
 		for (const event of data) {
-			// A dropped event is never emitted, so it cannot be one emitted before: it needs no key.
+			// Evidence is looked at past the cut too: it may decide an event taken before it.
+			if (isEvidence?.(event)) evidence.push(event);
+			if (cut) continue;
 			if (wanted && !wanted(event)) continue;
-			const mayBeRecent = !!emittedBefore && mayRepeat?.(event) !== false;
-			if (alreadyEmitted || mayBeRecent) {
-				const key = keyOf(event);
-				const occurrence = (seen.get(key) ?? 0) + 1;
-				seen.set(key, occurrence);
-				const before = mayBeRecent ? (emittedBefore?.(key) ?? 0) : 0;
-				if (occurrence <= Math.max(alreadyEmitted?.get(key) ?? 0, before)) continue;
-			}
+			if (stopAfter && event.created_at > stopAfter) continue;
+			// Every occurrence is counted, handled or not, so that a page read again keys alike.
+			const key = occurrenceKey(event, occurrences);
+			if (handled?.has(key)) continue;
 			if (events.length - firstOfPage === room) {
 				cut = true;
-				break;
+				continue;
 			}
 			events.push(event);
+			keys.push(key);
 		}
 		budget.spend(events.length - firstOfPage);
+		pages.push({
+			token: current.sync,
+			...(current.handled?.length ? { handledBefore: current.handled } : {}),
+			end: events.length,
+		});
 
 		if (cut) {
-			// The cap ends inside this page: stay on its token and remember what was emitted.
-			const taken = events.slice(firstOfPage).map(keyOf);
-			if (taken.length)
-				current = { sync: current.sync, emitted: [...(current.emitted ?? []), ...taken] };
+			// The cap ends inside this page: stay on its token and remember what was taken.
+			current = {
+				sync: current.sync,
+				handled: [...(current.handled ?? []), ...keys.slice(firstOfPage)],
+			};
 			return result(true);
 		}
 		current = { sync: reply.body.sync };
+		if (stopped) return result(false);
 		if (!reply.body.has_more) return result(false);
 	}
 }

@@ -21,7 +21,8 @@ import {
 } from '../../../shared/audit/auditStream';
 import { AUDIT_LOG_PAGE } from '../../../shared/asana/constants';
 import { workspaceLocator } from '../../../shared/editor/descriptions';
-import { forItem, invalidParameter, readWorkspace } from '../../../shared/editor/parameters';
+import { forItem, invalidParameter } from '../../../shared/asana/errors';
+import { readWorkspace } from '../../../shared/editor/parameters';
 import { createTransport, type AsanaTransport } from '../../../shared/asana/transport';
 import type { AuditLogEvent, AuditLogPage } from '../../../shared/asana/types';
 

@@ -11,13 +11,13 @@ import {
 } from '../../../shared/events/eventStream';
 import { DrainBudget } from '../../../shared/polling/drainBudget';
 import { createTransport } from '../../../shared/asana/transport';
-import { invalidParameter } from '../../../shared/editor/parameters';
+import { invalidParameter } from '../../../shared/asana/errors';
 import {
 	eventAdditions,
 	eventFormatProperty,
 	readEventFormat,
 	simplifyEvent,
-} from '../../../shared/events/eventOutput';
+} from '../../../shared/events/eventShape';
 import { recoverChangesProperties, recoverForExpiredToken } from './recoverChanges';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
@@ -109,7 +109,7 @@ export const getEventsDescription: INodeProperties[] = [
 const EMITTED_SUFFIX = /~((?:[\w-]{12}(?:\.[\w-]{12})*)?)$/;
 
 export function encodeSyncToken(cursor: StreamCursor): string {
-	const keys = cursor.emitted?.join('.') ?? '';
+	const keys = cursor.handled?.join('.') ?? '';
 	return keys || EMITTED_SUFFIX.test(cursor.sync) ? `${cursor.sync}~${keys}` : cursor.sync;
 }
 
@@ -117,7 +117,7 @@ export function decodeSyncToken(token: string): StreamCursor {
 	const suffix = EMITTED_SUFFIX.exec(token);
 	if (!suffix) return { sync: token };
 	const sync = token.slice(0, suffix.index);
-	return suffix[1] ? { sync, emitted: suffix[1].split('.') } : { sync };
+	return suffix[1] ? { sync, handled: suffix[1].split('.') } : { sync };
 }
 
 /**
@@ -213,13 +213,15 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 		{ subject, optFields: EVENT_OPT_FIELDS, maxPages: onePage ? 1 : undefined },
 	);
 	const sync = encodeSyncToken(result.cursor);
-	// Asana does not document the order inside a page: make it explicit.
-	const events = [...result.events]
-		.sort(byCreatedAt)
-		.map((event) =>
+	// Asana does not document the order inside a page: make it explicit. Each event's key is its
+	// `event_id`, the same the trigger gives the event under Any Event.
+	const events = result.events
+		.map((event, index) => ({ event, key: result.keys[index] }))
+		.sort((a, b) => byCreatedAt(a.event, b.event))
+		.map(({ event, key }) =>
 			format === 'simplified'
-				? simplifyEvent(event, { target })
-				: { ...(event as unknown as IDataObject), ...eventAdditions(event, { target }) },
+				? simplifyEvent(event, { target, key })
+				: { ...(event as unknown as IDataObject), ...eventAdditions(event, { target, key }) },
 		);
 	const recovery =
 		result.expired && ctx.getNodeParameter('recoverChanges', itemIndex, false) === true

@@ -6,8 +6,8 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { AsanaTransport } from '../../../shared/asana/transport';
 import type { StreamTarget } from '../../../shared/asana/types';
-import { invalidParameter } from '../../../shared/editor/parameters';
-import { recoverChanges, RequestBudget, startRecovery } from '../../../shared/events/gapRecovery';
+import { invalidParameter } from '../../../shared/asana/errors';
+import { recoverChanges, RequestBudget, startRecovery } from '../../../shared/events/changedSince';
 
 const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
 /** How long Asana keeps a sync token: the earliest a gap can have begun. */

@@ -1,12 +1,8 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { asanaObjectLocator, workspaceLocator } from '../../../shared/editor/descriptions';
-import {
-	forItem,
-	invalidParameter,
-	readAsanaObject,
-	readWorkspace,
-} from '../../../shared/editor/parameters';
+import { forItem, invalidParameter } from '../../../shared/asana/errors';
+import { readAsanaObject, readWorkspace } from '../../../shared/editor/parameters';
 import type { StreamTarget } from '../../../shared/asana/types';
 
 const showForEventOperations = { resource: ['event'], operation: ['getEvents', 'getSyncToken'] };

@@ -5,9 +5,10 @@ import { readAuditOutputFormat, type AuditOutputFormat } from '../shared/audit/a
 import { readAuditFilters } from '../shared/audit/auditParameters';
 import type { AuditClientFilters, AuditServerFilters } from '../shared/audit/auditStream';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
-import { invalidParameter, readMaxEventsPerPoll, readWorkspace } from '../shared/editor/parameters';
+import { invalidParameter } from '../shared/asana/errors';
+import { readMaxEventsPerPoll, readWorkspace } from '../shared/editor/parameters';
 import { objectLabel } from '../shared/editor/resourceRef';
-import { readReplayFrom, type ReplayFrom } from '../shared/replay/replayFrom';
+import { readReplayFrom, type ReplayFrom } from '../shared/editor/replayFromOption';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -83,7 +84,7 @@ function streamKey(
 		.slice(0, 16);
 }
 
-export function readSettings(ctx: IPollFunctions): AuditTriggerSettings {
+export function readAuditTriggerSettings(ctx: IPollFunctions): AuditTriggerSettings {
 	const workspace = readWorkspace(ctx, ctx.getNodeParameter('workspace', undefined));
 	const workspaceGid = workspace.gid;
 	const start = ctx.getNodeParameter('start', 'now') as AuditStart;

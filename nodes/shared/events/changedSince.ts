@@ -27,6 +27,22 @@ export const RECOVERED_TASK_FIELDS = [
 	'permalink_url',
 ].join(',');
 
+/**
+ * Fields of a story as a recovered item shows it: who, when, what kind, and the details Asana
+ * gives a system story (the due dates, the assignee, the project, the section, the field).
+ */
+export const RECOVERED_STORY_FIELDS = [
+	'resource_subtype',
+	'created_at',
+	'created_by.name',
+	'text',
+	'new_dates',
+	'assignee.name',
+	'project.name',
+	'new_section.name',
+	'custom_field.name',
+].join(',');
+
 type Step =
 	'identify' | 'projectTasks' | 'project' | 'task' | 'subtasks' | 'stories' | 'goal' | 'search';
 
@@ -160,7 +176,7 @@ export async function recoverChanges(
 			const query =
 				step === 'projectTasks'
 					? { project: gid, modified_since: since, opt_fields: RECOVERED_TASK_FIELDS }
-					: { opt_fields: step === 'subtasks' ? RECOVERED_TASK_FIELDS : undefined };
+					: { opt_fields: step === 'subtasks' ? RECOVERED_TASK_FIELDS : RECOVERED_STORY_FIELDS };
 			const reply = await get(path, { ...query, limit: String(LIST_PAGE), offset });
 			if (reply.kind === 'deferred') return { changes, progress, requests };
 			if (reply.status === 200) {

@@ -1,9 +1,8 @@
 /**
- * How many requests the triggers of this pack send to Asana with one credential, and which
- * streams a poll reads with them. Asana counts requests per token per minute, shared with
- * every other app of the token's user; this module keeps the pack's share under the lowest
- * Max Requests per Minute of the triggers using the credential, lowers it after a 429, and
- * spends it on busy streams first without letting a quiet one go unread past Max Staleness.
+ * How many requests the triggers of this pack send to Asana with one credential. Asana counts
+ * requests per token per minute, shared with every other app of the token's user; this module
+ * keeps the pack's share under the lowest Max Requests per Minute of the triggers using the
+ * credential, and lowers it after a 429.
  *
  * Per process: the registry is module state, like the poll lock. In queue mode only the main
  * process polls, so that is the whole instance.
@@ -188,81 +187,4 @@ export async function joinCredentialRate(
 	const pollGapMs = shortestPollGapMs(ctx.getNodeParameter('pollTimes', {}));
 	rate.join(consumer, maxPerMinute, pollGapMs, Date.now());
 	return { rate, consumer, pollGapMs, gate: requestGate(rate, consumer) };
-}
-
-// ---- which streams a poll reads -------------------------------------------------------------
-
-/** What the scheduler keeps per stream, in the trigger's state. */
-export interface ReadSchedule {
-	/** The last read brought events: the stream is read every poll. */
-	busy: boolean;
-	/** How long a quiet stream may go unread; grows with each quiet read, up to Max Staleness. */
-	backoffMs: number;
-	/** Epoch ms of the last read that brought events: a stream busy lately is likelier to be again. */
-	busyAt?: number;
-}
-
-export interface SchedulePolicy {
-	pollGapMs: number;
-	maxStalenessMs: number;
-}
-
-export interface Schedulable<T> {
-	stream: T;
-	/** The stream has a cursor: it is listened to. */
-	started: boolean;
-	/** Epoch ms of its last read. */
-	lastReadAt?: number;
-	schedule?: ReadSchedule;
-}
-
-/**
- * The streams to read now, at most `allowance` of them, in this order: streams not listened
- * to yet (a new project listens from when it is found); quiet streams that would pass Max
- * Staleness before the next poll, oldest first; busy streams, least lately read first; quiet
- * streams whose backoff is over, the latest busy first; then, while the allowance lasts,
- * the other quiet streams in the same order, so a budget that covers every stream reads
- * every stream every poll.
- */
-export function planReads<T>(
-	streams: Array<Schedulable<T>>,
-	allowance: number,
-	now: number,
-	policy: SchedulePolicy,
-): T[] {
-	const tiers: Array<Array<{ stream: T; order: number; then: number }>> = [[], [], [], [], []];
-	for (const candidate of streams) {
-		const { stream, schedule } = candidate;
-		const readAt = candidate.lastReadAt ?? 0;
-		if (!candidate.started) tiers[0].push({ stream, order: 0, then: 0 });
-		else if (now + policy.pollGapMs - readAt > policy.maxStalenessMs)
-			tiers[1].push({ stream, order: readAt, then: 0 });
-		// Busy streams the budget did not cover last time go first: no busy stream waits twice.
-		else if (!schedule || schedule.busy) tiers[2].push({ stream, order: readAt, then: 0 });
-		else {
-			// The latest busy first: likeliest to have events again. Then the longest due.
-			const dueAt = readAt + schedule.backoffMs;
-			tiers[dueAt <= now ? 3 : 4].push({ stream, order: -(schedule.busyAt ?? 0), then: dueAt });
-		}
-	}
-	// Sorts are stable: streams of one order keep the order given (the trigger's rotation).
-	return tiers
-		.flatMap((tier) => tier.sort((a, b) => a.order - b.order || a.then - b.then))
-		.slice(0, Math.max(0, allowance))
-		.map((entry) => entry.stream);
-}
-
-/** The schedule after a read at `at`: busy when it brought events; otherwise the backoff doubles, from one poll gap up to Max Staleness. */
-export function scheduleAfterRead(
-	before: ReadSchedule | undefined,
-	hadEvents: boolean,
-	at: number,
-	policy: SchedulePolicy,
-): ReadSchedule {
-	if (hadEvents) return { busy: true, backoffMs: 0, busyAt: at };
-	const busyAt = before?.busyAt !== undefined ? { busyAt: before.busyAt } : {};
-	// A stream just started has nothing to show yet: read it next poll.
-	if (!before) return { busy: false, backoffMs: 0 };
-	const doubled = Math.max(policy.pollGapMs, 2 * before.backoffMs);
-	return { busy: false, backoffMs: Math.min(policy.maxStalenessMs, doubled), ...busyAt };
 }

@@ -6,9 +6,6 @@
 import type { IDataObject, INodeProperties } from 'n8n-workflow';
 
 import type { AsanaCompact, AsanaEvent, AsanaEventChange, StreamTarget } from '../asana/types';
-import { streamEventKey } from './eventKey';
-import { streamKey } from './streamPoll';
-import type { TriggerOn } from './triggerOn';
 
 export type EventFormat = 'raw' | 'simplified';
 
@@ -41,25 +38,27 @@ export function readEventFormat(value: unknown): EventFormat {
 	return value === 'simplified' ? 'simplified' : 'raw';
 }
 
-/**
- * Stable across polls, restarts and replays: derived only from the stream and the event's own
- * content, the same key the poll de-duplicates with.
- */
-export function eventId(target: StreamTarget, event: AsanaEvent): string {
-	return streamEventKey(streamKey(target), event);
+/** What a change was, as the system story Asana wrote with it tells. */
+export interface ChangeMeaning {
+	/** The intent Trigger On decided, e.g. `taskCompleted`. */
+	on?: string;
+	/** The due dates after a due date change. */
+	dueDates?: { due_on?: string | null; due_at?: string | null };
 }
 
 /** What is known about an event beyond itself. */
 export interface EventContext {
 	target: StreamTarget;
+	/**
+	 * The event's `event_id`: the key of the change it reports, equal whichever stream or poll
+	 * brings it, and the key the trigger de-duplicates with.
+	 */
+	key: string;
 	/** The changed object's current record, when fetched (null: gone or not visible). */
 	record?: IDataObject | null;
-	/** What Trigger On matched it as. */
-	on?: TriggerOn;
+	meaning?: ChangeMeaning;
 	/** The watched object's name, when known. */
 	streamName?: string;
-	/** The event's key in its stream, when the poll computed it already: `event_id` is the same. */
-	key?: string;
 }
 
 const APP = 'https://app.asana.com/0';
@@ -95,7 +94,7 @@ function projectOf(event: AsanaEvent, context: EventContext): AsanaCompact | und
 
 function objectName(compact: AsanaCompact | null | undefined): string {
 	if (!compact) return 'an object';
-	if (compact.resource_type === 'task') return quoted(compact.name, `a task (${compact.gid})`);
+	if (compact.resource_type === 'task') return quoted(compact.name, `task ${compact.gid}`);
 	const type = (compact.resource_type ?? 'object').replace(UNDERSCORES, ' ');
 	return compact.name ? `${type} “${compact.name}”` : `${type} ${compact.gid}`;
 }
@@ -108,28 +107,35 @@ function actorOf(event: AsanaEvent): string {
 
 const NO_CHANGE: AsanaEventChange = {};
 
+/** A due date change: the date it set (from its story), else the date it has now (from the record). */
+function duePhrase(target: string, context: EventContext): string {
+	const dates = context.meaning?.dueDates;
+	if (dates) {
+		const due = dates.due_at ?? dates.due_on;
+		return due ? `changed the due date of ${target} to ${due}` : `cleared the due date of ${target}`;
+	}
+	const now = context.record?.due_at ?? context.record?.due_on;
+	return typeof now === 'string'
+		? `changed the due date of ${target} (due ${now} now)`
+		: `changed the due date of ${target}`;
+}
+
 function changedPhrase(event: AsanaEvent, context: EventContext): string {
 	const change = event.change ?? NO_CHANGE;
 	const target = objectName(event.resource);
 	const value = compactOf(change.new_value) ?? compactOf(change.added_value);
 	switch (change.field) {
 		case 'completed':
-			if (context.on === 'taskCompleted') return `completed ${target}`;
-			if (context.on === 'taskReopened') return `reopened ${target}`;
-			if (typeof context.record?.completed === 'boolean')
-				return `${context.record.completed ? 'completed' : 'reopened'} ${target}`;
+			if (context.meaning?.on === 'taskCompleted') return `completed ${target}`;
+			if (context.meaning?.on === 'taskReopened') return `reopened ${target}`;
 			return `changed the completion of ${target}`;
 		case 'assignee':
 			return value
 				? `assigned ${target} to ${value.name ?? `user ${value.gid}`}`
 				: `unassigned ${target}`;
 		case 'due_on':
-		case 'due_at': {
-			const due = context.record?.[change.field];
-			return typeof due === 'string'
-				? `changed the due date of ${target} to ${due}`
-				: `changed the due date of ${target}`;
-		}
+		case 'due_at':
+			return duePhrase(target, context);
 		case 'custom_fields':
 			return value?.name
 				? `changed custom field “${value.name}” of ${target}`
@@ -141,7 +147,10 @@ function changedPhrase(event: AsanaEvent, context: EventContext): string {
 				? `added ${value.name ?? 'a follower'} as a follower of ${target}`
 				: `changed the followers of ${target}`;
 		case 'name':
-			return `renamed ${event.resource?.resource_type ?? 'object'} to ${quoted(event.resource?.name, 'a new name')}`;
+			// The name an event carries is the new one; webhook-style events carry none.
+			return event.resource?.name
+				? `renamed ${(event.resource.resource_type ?? 'object').replace(UNDERSCORES, ' ')} to “${event.resource.name}”`
+				: `renamed ${objectName(event.resource)}`;
 		case 'current_status_update':
 			return `posted a status update on ${target}`;
 		default:
@@ -160,8 +169,10 @@ function addedPhrase(event: AsanaEvent, context: EventContext): string {
 		if (parent?.resource_type === 'task')
 			return `added subtask ${objectName(resource)} to ${objectName(parent)}`;
 		if (parent?.resource_type === 'section')
-			return `moved ${objectName(resource)} to section ${quoted(parent.name, parent.gid)}`;
-		if (parent?.resource_type === 'project' && context.on === 'taskCreated')
+			return context.meaning?.on === 'taskMovedToSection'
+				? `moved ${objectName(resource)} to section ${quoted(parent.name, parent.gid)}`
+				: `added ${objectName(resource)} to section ${quoted(parent.name, parent.gid)}`;
+		if (parent?.resource_type === 'project' && context.meaning?.on === 'taskCreated')
 			return `created ${objectName(resource)} in ${parent.name ?? `project ${parent.gid}`}`;
 	}
 	return `added ${objectName(resource)}${parent ? ` to ${objectName(parent)}` : ''}`;
@@ -185,10 +196,6 @@ function actionPhrase(event: AsanaEvent, context: EventContext): string {
 }
 
 /** Who did what to which object, where: `Bo Builder completed “Write launch post” in Website relaunch`. */
-export function eventSummary(event: AsanaEvent, context: EventContext): string {
-	return summaryIn(event, context, projectOf(event, context));
-}
-
 function summaryIn(
 	event: AsanaEvent,
 	context: EventContext,
@@ -204,10 +211,6 @@ function summaryIn(
 }
 
 /** The object's link in Asana: the fetched record's `permalink_url`, else built from gids. */
-export function eventUrl(event: AsanaEvent, context: EventContext): string | null {
-	return urlIn(event, context, projectOf(event, context));
-}
-
 function urlIn(
 	event: AsanaEvent,
 	context: EventContext,
@@ -245,10 +248,10 @@ export function addEventFields(
 	context: EventContext,
 ): IDataObject {
 	const project = projectOf(event, context);
-	json.event_id = context.key ?? eventId(context.target, event);
+	json.event_id = context.key;
 	json.summary = summaryIn(event, context, project);
 	json.url = urlIn(event, context, project);
-	if (context.on) json.trigger_on = context.on;
+	if (context.meaning?.on) json.trigger_on = context.meaning.on;
 	return json;
 }
 
@@ -266,11 +269,11 @@ export function simplifyEvent(event: AsanaEvent, context: EventContext): IDataOb
 		compactOf(change?.removed_value);
 	const project = projectOf(event, context);
 	return {
-		event_id: context.key ?? eventId(context.target, event),
+		event_id: context.key,
 		time: event.created_at,
 		summary: summaryIn(event, context, project),
 		url: urlIn(event, context, project),
-		trigger_on: context.on ?? null,
+		trigger_on: context.meaning?.on ?? null,
 		action: event.action,
 		field: change?.field ?? null,
 		actor_name: event.user ? (event.user.name ?? null) : 'Asana',

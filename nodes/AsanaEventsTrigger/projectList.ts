@@ -2,10 +2,8 @@
  * The projects of a team, a portfolio or a workspace, as the events trigger watches them:
  * read from Asana's project listings page by page, compared with the list watched so far.
  */
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
-
-import type { AsanaTransport } from '../asana/transport';
-import { objectLabel } from '../editor/resourceRef';
+import type { AsanaTransport } from '../shared/asana/transport';
+import { objectLabel } from '../shared/editor/resourceRef';
 
 /** Asana's largest page of a listing. */
 const LISTING_PAGE = 100;
@@ -127,32 +125,4 @@ export function watchChanges(before: ListedProject[], after: ListedProject[]): W
 			.filter((project) => !is.has(project.gid))
 			.map((project) => ({ change: 'removed' as const, project })),
 	];
-}
-
-/** The item "Emit Watch Changes" adds for a project that joined or left the watch. */
-export function watchChangeItem(
-	change: WatchChange,
-	source: ProjectSource,
-	at: number,
-): INodeExecutionData {
-	const json: IDataObject = {
-		type: 'watch_change',
-		change: change.change,
-		project: {
-			gid: change.project.gid,
-			resource_type: 'project',
-			name: change.project.name ?? null,
-		},
-		source: {
-			type: source.kind,
-			gid: source.gid,
-			...(source.listedName ? { name: source.listedName } : {}),
-		},
-		message:
-			change.change === 'added'
-				? `Project ${change.project.name ?? change.project.gid} is watched from now on`
-				: `Project ${change.project.name ?? change.project.gid} is no longer watched (archived, deleted, moved or no longer visible); its events are not read any more`,
-		detected_at: new Date(at).toISOString(),
-	};
-	return { json };
 }

@@ -4,7 +4,7 @@
  */
 import type { IDataObject, INode, INodeProperties } from 'n8n-workflow';
 
-import { invalidParameter } from '../editor/parameters';
+import { invalidParameter } from '../asana/errors';
 
 export function replayFromProperty(description: string): INodeProperties {
 	return {

@@ -1,27 +1,36 @@
+/**
+ * The events trigger's settings, read from its parameters once per poll. A value the trigger
+ * cannot use fails here, before any request, with a message that names the field and the fix.
+ */
 import type { IDataObject, INode, IPollFunctions } from 'n8n-workflow';
 
 import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/asana/constants';
-import { splitList, type EventFilters } from '../shared/events/eventFilters';
+import { invalidParameter } from '../shared/asana/errors';
+import type { StreamTarget } from '../shared/asana/types';
 import {
-	invalidParameter,
 	locatorValue,
 	readAsanaObject,
 	readIntegerOption,
 	readMaxEventsPerPoll,
 	readWorkspace,
 } from '../shared/editor/parameters';
+import { readReplayFrom, type ReplayFrom } from '../shared/editor/replayFromOption';
 import { GID_PATTERN } from '../shared/editor/resourceRef';
-import type { ProjectSource, ProjectSourceKind } from '../shared/events/projectDiscovery';
-import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/requestScheduler';
-import type { StreamTarget } from '../shared/asana/types';
-import { readEventFormat, type EventFormat } from '../shared/events/eventOutput';
-import { isTriggerOn, type TriggerOnRules } from '../shared/events/triggerOn';
-import { readReplayFrom, type ReplayFrom } from '../shared/replay/replayFrom';
+import { splitList, type EventFilters } from '../shared/events/eventFilters';
+import { readEventFormat, type EventFormat } from '../shared/events/eventShape';
+import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/credentialRate';
+import type { ProjectSource, ProjectSourceKind } from './projectList';
+import { isTriggerOn, type TriggerOnRules } from './triggerOn';
 
 export type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
 
 /** A watched stream, with the name it was picked from the list by. */
 export type WatchedTarget = StreamTarget & { listedName?: string };
+
+/** A stream's identity, the same in every poll: the key of its record in the trigger's state. */
+export function recordKey(target: StreamTarget): string {
+	return `${target.kind}:${target.gid}`;
+}
 
 /** The request scheduler's options. */
 export interface SchedulerSettings {
@@ -200,12 +209,10 @@ function readTriggerOn(ctx: IPollFunctions): TriggerOnRules {
 /** Every action Asana's events carry. */
 const EVENT_ACTIONS = ['added', 'changed', 'deleted', 'removed', 'undeleted'];
 
-export function readSettings(ctx: IPollFunctions): EventsTriggerSettings {
+export function readEventsTriggerSettings(ctx: IPollFunctions): EventsTriggerSettings {
 	const triggerOn = readTriggerOn(ctx);
-	// The Filters belong to Any Event: the other options name their events themselves.
-	const filters = triggerOn.options.has('anyEvent')
-		? (ctx.getNodeParameter('filters', {}) as IDataObject)
-		: {};
+	// The Filters apply to what every Trigger On choice matches: "Task Assigned, not by me".
+	const filters = ctx.getNodeParameter('filters', {}) as IDataObject;
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
 	// An action no event has would filter out every event, and the cursors would move past them.
 	const actions = splitList(filters.actions);

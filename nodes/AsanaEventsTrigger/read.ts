@@ -1,0 +1,121 @@
+/**
+ * Reads the pages of the streams a poll reads, in parallel up to its concurrency, under one
+ * budget: each stream from its cursor, each replay under way from its own cursor. A stream
+ * not listened to yet gets its first token.
+ */
+import { mapWithConcurrency } from '../shared/asana/concurrency';
+import type { AsanaTransport } from '../shared/asana/transport';
+import type { AsanaEvent } from '../shared/asana/types';
+import { EVENT_OPT_FIELDS } from '../shared/events/eventFilters';
+import {
+	drainStream,
+	startStream,
+	type DrainResult,
+	type StreamCursor,
+} from '../shared/events/eventStream';
+import type { DrainBudget } from '../shared/polling/drainBudget';
+import type { WatchedTarget } from './settings';
+
+/** One read of a poll: a stream from its cursor, or a replay under way from the replay's. */
+export interface StreamRead {
+	target: WatchedTarget;
+	/** Absent for a stream not listened to yet: it gets a token. */
+	cursor?: StreamCursor;
+	/** Names the stream in errors, in the words of the node's parameters. */
+	subject: string;
+	/** A replay: events from `from` up to `until` (ISO) are taken, none after. */
+	replay?: { from: string; until: string };
+}
+
+/** What one read got. */
+export interface ReadOutcome {
+	/** The read, its target with the type and name its events gave the watched object. */
+	read: StreamRead;
+	/** The pages read; absent for a new stream and for one nothing could be read from. */
+	drained?: DrainResult;
+	/** A new stream's first token: it listens from now. */
+	started?: string;
+	/** Its first request waited past the time budget: nothing was read. */
+	unread: boolean;
+}
+
+export interface ReadResult {
+	outcomes: ReadOutcome[];
+	requests: number;
+	/** Events were left for the next poll (cap, read bound or time budget). */
+	backlog: boolean;
+}
+
+export interface ReadOptions {
+	/** Shared by every read of the poll. */
+	budget: DrainBudget;
+	concurrency: number;
+	/** False passes an event over on purpose: the cursor moves past it. */
+	wanted: (event: AsanaEvent) => boolean;
+	/** Events that may decide others: handed back whether taken or not. */
+	evidence: (event: AsanaEvent) => boolean;
+}
+
+/** Names are kept for messages only: a long one is cut, so static data stays small. */
+const MAX_NAME_LENGTH = 100;
+
+/** The watched object with the type and name the events give it: as their resource, or as the parent of an added task. */
+function namedTarget(target: WatchedTarget, events: AsanaEvent[]): WatchedTarget {
+	if (target.kind !== 'resource') return target;
+	for (let i = events.length - 1; i >= 0; i--) {
+		const { resource, parent } = events[i];
+		const named = resource?.gid === target.gid ? resource : parent?.gid === target.gid ? parent : undefined;
+		if (named?.name)
+			return {
+				...target,
+				...(named.resource_type ? { resourceType: named.resource_type } : {}),
+				listedName: named.name.slice(0, MAX_NAME_LENGTH),
+			};
+	}
+	return target;
+}
+
+async function readOne(
+	transport: AsanaTransport,
+	read: StreamRead,
+	options: ReadOptions,
+): Promise<{ outcome: ReadOutcome; requests: number }> {
+	const { target, cursor, subject, replay } = read;
+	if (!cursor) {
+		const sync = await startStream(transport, target, { subject });
+		return {
+			outcome: { read, ...(sync !== undefined ? { started: sync } : {}), unread: sync === undefined },
+			requests: 1,
+		};
+	}
+	const drained = await drainStream(transport, target, cursor, options.budget, {
+		optFields: EVENT_OPT_FIELDS,
+		subject,
+		wanted: replay ? (event) => event.created_at >= replay.from && options.wanted(event) : options.wanted,
+		evidence: options.evidence,
+		...(replay ? { stopAfter: replay.until } : {}),
+	});
+	const unread = drained.deferred !== undefined && drained.requests <= 1;
+	const named = { ...read, target: namedTarget(target, drained.events) };
+	return {
+		outcome: { read: named, ...(unread ? {} : { drained }), unread },
+		requests: drained.requests,
+	};
+}
+
+export async function readStreams(
+	transport: AsanaTransport,
+	reads: StreamRead[],
+	options: ReadOptions,
+): Promise<ReadResult> {
+	const done = await mapWithConcurrency(reads, options.concurrency, (read) =>
+		readOne(transport, read, options),
+	);
+	return {
+		outcomes: done.map((one) => one.outcome),
+		requests: done.reduce((sum, one) => sum + one.requests, 0),
+		backlog: done.some(
+			(one) => one.outcome.unread || (one.outcome.drained?.backlog ?? false),
+		),
+	};
+}

@@ -1,0 +1,194 @@
+/**
+ * Which streams a poll reads: the trigger's allowance of its credential's request rate, spent
+ * on busy streams first without letting a quiet one go unread past Max Staleness; and, for
+ * each, what it reads from (its cursor, and a replay's cursor while one is under way).
+ */
+import type { IPollFunctions } from 'n8n-workflow';
+
+import type { RequestGate } from '../shared/asana/transport';
+import type { StreamCursor } from '../shared/events/eventStream';
+import { joinCredentialRate } from '../shared/polling/credentialRate';
+import type { StreamRead } from './read';
+import type { StreamReplay } from './replay';
+import type { EventsTriggerSettings, WatchedTarget } from './settings';
+
+/** What the scheduler keeps per stream, in the trigger's state. */
+export interface ReadSchedule {
+	/** The last read brought events: the stream is read every poll. */
+	busy: boolean;
+	/** How long a quiet stream may go unread; grows with each quiet read, up to Max Staleness. */
+	backoffMs: number;
+	/** Epoch ms of the last read that brought events: a stream busy lately is likelier to be again. */
+	busyAt?: number;
+}
+
+export interface SchedulePolicy {
+	pollGapMs: number;
+	maxStalenessMs: number;
+}
+
+export interface Schedulable<T> {
+	stream: T;
+	/** The stream has a cursor: it is listened to. */
+	started: boolean;
+	/** Epoch ms of its last read. */
+	lastReadAt?: number;
+	schedule?: ReadSchedule;
+}
+
+/**
+ * The streams to read now, at most `allowance` of them, in this order: streams not listened
+ * to yet (a new project listens from when it is found); quiet streams that would pass Max
+ * Staleness before the next poll, oldest first; busy streams, least lately read first; quiet
+ * streams whose backoff is over, the latest busy first; then, while the allowance lasts,
+ * the other quiet streams in the same order, so a budget that covers every stream reads
+ * every stream every poll.
+ */
+export function planReads<T>(
+	streams: Array<Schedulable<T>>,
+	allowance: number,
+	now: number,
+	policy: SchedulePolicy,
+): T[] {
+	const tiers: Array<Array<{ stream: T; order: number; then: number }>> = [[], [], [], [], []];
+	for (const candidate of streams) {
+		const { stream, schedule } = candidate;
+		const readAt = candidate.lastReadAt ?? 0;
+		if (!candidate.started) tiers[0].push({ stream, order: 0, then: 0 });
+		else if (now + policy.pollGapMs - readAt > policy.maxStalenessMs)
+			tiers[1].push({ stream, order: readAt, then: 0 });
+		// Busy streams the budget did not cover last time go first: no busy stream waits twice.
+		else if (!schedule || schedule.busy) tiers[2].push({ stream, order: readAt, then: 0 });
+		else {
+			// The latest busy first: likeliest to have events again. Then the longest due.
+			const dueAt = readAt + schedule.backoffMs;
+			tiers[dueAt <= now ? 3 : 4].push({ stream, order: -(schedule.busyAt ?? 0), then: dueAt });
+		}
+	}
+	// Sorts are stable: streams of one order keep the order given (the trigger's rotation).
+	return tiers
+		.flatMap((tier) => tier.sort((a, b) => a.order - b.order || a.then - b.then))
+		.slice(0, Math.max(0, allowance))
+		.map((entry) => entry.stream);
+}
+
+/** The schedule after a read at `at`: busy when it brought events; otherwise the backoff doubles, from one poll gap up to Max Staleness. */
+export function scheduleAfterRead(
+	before: ReadSchedule | undefined,
+	hadEvents: boolean,
+	at: number,
+	policy: SchedulePolicy,
+): ReadSchedule {
+	if (hadEvents) return { busy: true, backoffMs: 0, busyAt: at };
+	const busyAt = before?.busyAt !== undefined ? { busyAt: before.busyAt } : {};
+	// A stream just started has nothing to show yet: read it next poll.
+	if (!before) return { busy: false, backoffMs: 0 };
+	const doubled = Math.max(policy.pollGapMs, 2 * before.backoffMs);
+	return { busy: false, backoffMs: Math.min(policy.maxStalenessMs, doubled), ...busyAt };
+}
+
+/** The trigger's part in its credential's request rate, for one poll. */
+export interface TriggerRate {
+	/** For the transport: every request of the poll counts. */
+	gate: RequestGate;
+	policy: SchedulePolicy;
+	/** How many streams the trigger may read at `now`. */
+	allowance(now: number): number;
+}
+
+/** Joins the credential's rate with this trigger's Max Requests per Minute and Max Staleness. */
+export async function joinTriggerRate(
+	ctx: IPollFunctions,
+	settings: EventsTriggerSettings,
+): Promise<TriggerRate> {
+	const { rate, consumer, pollGapMs, gate } = await joinCredentialRate(
+		ctx,
+		settings.authentication,
+		settings.scheduler.maxRequestsPerMinute,
+	);
+	const policy = { pollGapMs, maxStalenessMs: settings.scheduler.maxStalenessMs };
+	return { gate, policy, allowance: (now) => rate.allowance(consumer, policy.pollGapMs, now) };
+}
+
+/** What the plan needs of a stream's record. */
+interface Scheduled {
+	cursor: StreamCursor;
+	lastPollAt: number;
+	schedule?: ReadSchedule;
+	replay?: StreamReplay;
+	/** The watched object's type and name, as Asana gave them. */
+	resourceType?: string;
+	name?: string;
+}
+
+/** The target with the type and name Asana gave it, for its items' summaries and links. */
+function known(target: WatchedTarget, record: Scheduled | undefined): WatchedTarget {
+	if (target.kind === 'workspace' || !record) return target;
+	const resourceType = record.resourceType ?? target.resourceType;
+	const listedName = record.name ?? target.listedName;
+	return {
+		...target,
+		...(resourceType ? { resourceType } : {}),
+		...(listedName ? { listedName } : {}),
+	};
+}
+
+/** The reads of one poll, and the watched streams left for a later one. */
+export interface ReadPlan {
+	reads: StreamRead[];
+	skipped: WatchedTarget[];
+}
+
+/**
+ * The reads of this poll. Among streams of equal need the one whose turn it is (`rotation`)
+ * goes first; every replay under way is read too.
+ */
+export function planPoll(
+	targets: WatchedTarget[],
+	recordOf: (target: WatchedTarget) => Scheduled | undefined,
+	rotation: number,
+	allowance: number,
+	now: number,
+	policy: SchedulePolicy,
+	subjectOf: (target: WatchedTarget) => string,
+): ReadPlan {
+	const turn = targets.length ? rotation % targets.length : 0;
+	const rotated = [...targets.slice(turn), ...targets.slice(0, turn)];
+	const chosen = new Set(
+		planReads(
+			rotated.map((target) => {
+				const record = recordOf(target);
+				return {
+					stream: target,
+					started: record !== undefined,
+					lastReadAt: record?.lastPollAt,
+					schedule: record?.schedule,
+				};
+			}),
+			allowance,
+			now,
+			policy,
+		),
+	);
+	const reads: StreamRead[] = rotated
+		.filter((target) => chosen.has(target))
+		.map((target) => {
+			const record = recordOf(target);
+			return {
+				target: known(target, record),
+				...(record ? { cursor: record.cursor } : {}),
+				subject: subjectOf(target),
+			};
+		});
+	for (const target of rotated) {
+		const record = recordOf(target);
+		if (record?.replay)
+			reads.push({
+				target: known(target, record),
+				cursor: record.replay.cursor,
+				subject: `${subjectOf(target)} (replay)`,
+				replay: { from: record.replay.from, until: record.replay.until },
+			});
+	}
+	return { reads, skipped: rotated.filter((target) => !chosen.has(target)) };
+}

@@ -1,0 +1,102 @@
+/**
+ * What Asana stated about the tasks a poll's events are about: their system stories among the
+ * events read, the tasks that joined a project, and, for the tasks a decision asks for, their
+ * stories as Asana lists them (one request per page of a task's stories).
+ */
+import type { AsanaTransport } from '../shared/asana/transport';
+import { mapWithConcurrency } from '../shared/asana/concurrency';
+import type { AsanaEvent } from '../shared/asana/types';
+import { decidingStory, joinsProject, type SystemStory, type TaskEvidence } from './triggerOn';
+
+/** Asana's largest page of a task's stories. */
+const STORIES_PAGE = 100;
+const STORY_FIELDS = 'resource_subtype,created_at,new_dates';
+
+interface StoryPage {
+	data?: Array<{
+		gid: string;
+		resource_subtype?: string;
+		created_at?: string;
+		new_dates?: SystemStory['new_dates'];
+	}>;
+	next_page?: { offset?: string } | null;
+}
+
+/** Gone or no longer visible: the task's stories cannot tell anything. */
+const gone = (status: number) => status === 404 || status === 403;
+
+export class TaskStories implements TaskEvidence {
+	/** Deciding stories among the events read, by task and instant. */
+	private readonly seen = new Map<string, SystemStory[]>();
+
+	/** Tasks added to a project, by task and instant, among the events read. */
+	private readonly joined = new Set<string>();
+
+	private readonly read = new Map<string, SystemStory[] | null>();
+
+	/** Takes what `events` state: the stories they carry, the tasks that joined a project. */
+	constructor(events: Iterable<AsanaEvent>) {
+		for (const event of events) {
+			const story = decidingStory(event);
+			if (story) {
+				const key = `${event.parent?.gid ?? ''}|${event.created_at}`;
+				const list = this.seen.get(key);
+				if (list) list.push(story);
+				else this.seen.set(key, [story]);
+			} else if (joinsProject(event)) this.joined.add(`${event.resource.gid}|${event.created_at}`);
+		}
+	}
+
+	storiesAt(taskGid: string, instant: string): readonly SystemStory[] {
+		return this.seen.get(`${taskGid}|${instant}`) ?? [];
+	}
+
+	joinedProjectAt(taskGid: string, instant: string): boolean {
+		return this.joined.has(`${taskGid}|${instant}`);
+	}
+
+	stories(taskGid: string): readonly SystemStory[] | null | undefined {
+		return this.read.get(taskGid);
+	}
+
+	/**
+	 * Reads the stories of `taskGids`, page after page, a few tasks at a time, while time is
+	 * left; a task not read by then stays unknown.
+	 */
+	async readStories(
+		transport: AsanaTransport,
+		taskGids: Iterable<string>,
+		concurrency: number,
+		isOutOfTime: () => boolean,
+	): Promise<void> {
+		const wanted = [...new Set(taskGids)].filter((gid) => !this.read.has(gid));
+		await mapWithConcurrency(wanted, concurrency, async (gid) => {
+			const stories: SystemStory[] = [];
+			let offset: string | undefined;
+			do {
+				if (isOutOfTime()) return;
+				const reply = await transport.get<StoryPage>(
+					`/tasks/${gid}/stories`,
+					{ opt_fields: STORY_FIELDS, limit: STORIES_PAGE, offset },
+					{ accept: gone, subject: `Stories of task ${gid}` },
+				);
+				if (reply.kind === 'deferred') return;
+				if (gone(reply.status)) {
+					this.read.set(gid, null);
+					return;
+				}
+				for (const story of reply.body.data ?? []) {
+					if (!story.resource_subtype || !story.created_at) continue;
+					stories.push({
+						gid: story.gid,
+						subtype: story.resource_subtype,
+						created_at: story.created_at,
+						...(story.new_dates ? { new_dates: story.new_dates } : {}),
+					});
+				}
+				offset = reply.body.next_page?.offset || undefined;
+			} while (offset);
+			this.read.set(gid, stories);
+		});
+	}
+}
