@@ -205,7 +205,7 @@ describe('Asana Events node', () => {
 		const byUrl = (value: string) => ({ asanaObject: { __rl: true, mode: 'url', value } });
 		const url = `https://app.asana.com/1/${sim.workspaceGid}/project/${project.gid}/task/${task.gid}`;
 		const started = await run(params('getSyncToken', byUrl(url)), [{}]);
-		sim.renameTask(task.gid, 'Hero image v2');
+		sim.changeTask(task.gid, 'notes', 'Hero image v2');
 		const got = await run(params('getEvents', { ...byUrl(url), output: 'allEvents' }), [
 			{ sync: started.items[0].json.sync },
 		]);
@@ -236,9 +236,12 @@ describe('Asana Events node', () => {
 			false,
 			sim.tokens.serviceAccount,
 		);
-		expect((wsEvents.items[0].json.events as AsanaEvent[]).map((e) => e.change?.field)).toEqual([
-			'completed',
-		]);
+		// A completion, as Asana reports it: the field, its time and the story, at one instant.
+		expect(
+			(wsEvents.items[0].json.events as AsanaEvent[]).map(
+				(e) => e.change?.field ?? e.resource.resource_subtype,
+			),
+		).toEqual(['completed', 'completed_at', 'marked_complete']);
 	});
 
 	it('with "continue on fail" turns a bad item into an error item and runs the others', async () => {

@@ -213,34 +213,67 @@ describe('drainStream', () => {
 		});
 	});
 
-	it('keeps the token of a page the cap cut, with the keys it emitted, and skips them next time', async () => {
+	it('keeps the token of a page the cap cut, with the keys it took, and skips them next time', async () => {
 		const events = Array.from({ length: 150 }, (_, i) => change(i));
 		const asana = eventsApi(events);
 		const budget = new DrainBudget(120, Infinity);
 		const first = await drainStream(asana, target, { sync: 't0' }, budget);
 		expect(first.events).toHaveLength(120);
 		expect(first.cursor.sync).toBe('t100');
-		expect(first.cursor.emitted).toHaveLength(20);
+		expect(first.cursor.handled).toEqual(first.keys.slice(100));
 		expect(budget.remaining).toBe(0);
 		const rest = await drainStream(asana, target, first.cursor, openBudget());
 		expect([...first.events, ...rest.events]).toEqual(events);
 		expect(rest.cursor).toEqual({ sync: 't150' });
 	});
 
-	it('emits two identical events of one page, which are two real changes', async () => {
+	it('takes two identical events of one page, which are two real changes, each with its own key', async () => {
 		const twice = [change(1), change(1)];
 		const result = await drainStream(eventsApi(twice), target, { sync: 't0' }, openBudget());
 		expect(result.events).toHaveLength(2);
+		expect(result.keys[0]).toBe(eventKey(twice[0]));
+		expect(result.keys[1]).not.toBe(result.keys[0]);
 	});
 
-	it('drops events the caller already emitted and returns the budget it did not use', async () => {
-		const events = [change(1), change(2), change(3)];
+	it('skips the events its cursor lists as handled, the second of two twins included, and charges only the rest', async () => {
+		const events = [change(1), change(2), change(2), change(3)];
+		const whole = await drainStream(eventsApi(events), target, { sync: 't0' }, openBudget());
 		const budget = openBudget();
-		const result = await drainStream(eventsApi(events), target, { sync: 't0' }, budget, {
-			emittedBefore: (key) => (key === eventKey(events[1]) ? 1 : 0),
-		});
-		expect(result.events).toEqual([events[0], events[2]]);
+		const result = await drainStream(
+			eventsApi(events),
+			target,
+			{ sync: 't0', handled: [whole.keys[1], whole.keys[2]] },
+			budget,
+		);
+		expect(result.events).toEqual([events[0], events[3]]);
+		expect(result.keys).toEqual([whole.keys[0], whole.keys[3]]);
 		expect(budget.remaining).toBe(998);
+	});
+
+	it('hands back the evidence asked for past the cap, and stops after a time for a replay', async () => {
+		const story = (i: number): AsanaEvent => ({
+			...change(i),
+			action: 'added',
+			resource: { gid: `s${i}`, resource_type: 'story', resource_subtype: 'marked_complete' },
+			parent: { gid: '100', resource_type: 'task' },
+			change: undefined,
+		});
+		const events = [change(1), change(2), story(3), change(4)];
+		const isStory = (event: AsanaEvent) => event.resource.resource_type === 'story';
+		const capped = await drainStream(
+			eventsApi(events),
+			target,
+			{ sync: 't0' },
+			new DrainBudget(1, Infinity),
+			{ wanted: (event) => !isStory(event), evidence: isStory },
+		);
+		expect(capped.events).toEqual([events[0]]);
+		expect(capped.evidence).toEqual([events[2]]);
+		const replay = await drainStream(eventsApi(events), target, { sync: 't0' }, openBudget(), {
+			stopAfter: events[1].created_at,
+		});
+		expect(replay.events).toEqual([events[0], events[1]]);
+		expect(replay.stopped).toBe(true);
 	});
 
 	it('passes over what `wanted` refuses without charging the budget, and stops at the read bound', async () => {

@@ -106,7 +106,7 @@ describe('Events Trigger: all projects of a team, portfolio or workspace', () =>
 		expect(eventsOf(later.gid)).toHaveLength(1);
 
 		const task = sim.createTask({ name: 'Pay button', projectGids: [later.gid] });
-		sim.renameTask(task.gid, 'Pay now button');
+		sim.changeTask(task.gid, 'notes', 'Pay now');
 		const items = jsonOf((await poll(params, staticData)).items);
 		expect(items.map((item) => [item.action, (item.stream as IDataObject).gid])).toEqual([
 			['added', later.gid],
@@ -255,10 +255,10 @@ describe('Events Trigger: the request scheduler', () => {
 		});
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
-		sim.renameTask(task.gid, 'Renamed again');
+		sim.changeTask(task.gid, 'notes', 'Changed');
 		const second = await poll(params, staticData);
 		expect(jsonOf(second.items)).toEqual([
-			expect.objectContaining({ current: expect.objectContaining({ name: 'Renamed again' }) }),
+			expect.objectContaining({ current: expect.objectContaining({ notes: 'Changed' }) }),
 		]);
 		// The listing, the first token, the page and the task: the minute's 4 requests.
 		expect(sim.requestLog.map((r) => r.path.replace(/\/\d{6,}/g, '/…'))).toEqual([
@@ -267,7 +267,7 @@ describe('Events Trigger: the request scheduler', () => {
 			'/api/1.0/events',
 			'/api/1.0/tasks/…',
 		]);
-		sim.renameTask(task.gid, 'And again');
+		sim.changeTask(task.gid, 'notes', 'And again');
 		expect((await poll(params, staticData)).items).toBeNull();
 		expect(sim.requestLog).toHaveLength(4);
 	});
@@ -360,8 +360,8 @@ describe('Events Trigger: the request scheduler', () => {
 		const WAKE_AT = 15;
 		for (let i = 0; i < POLLS; i++) {
 			if (i >= WAKE_AT) {
-				renames.push(`rename ${i}`);
-				sim.renameTask(task.gid, `rename ${i}`);
+				renames.push(`change ${i}`);
+				sim.changeTask(task.gid, 'notes', `change ${i}`);
 			}
 			sim.resetLog();
 			const result = await poll(params, staticData);
@@ -398,8 +398,8 @@ describe('Events Trigger: the request scheduler', () => {
 	});
 });
 
-describe('Events Trigger state: layout 3', () => {
-	it('migrates layout 2: cursors, names, window and user carry over; schedules and the project list start empty', () => {
+describe('Events Trigger state: layout 4', () => {
+	it('migrates layout 2: cursors, names and user carry over; keys of events per stream do not', () => {
 		const v2 = {
 			version: 2,
 			streams: {
@@ -416,9 +416,20 @@ describe('Events Trigger state: layout 3', () => {
 			credentialUser: { credentialId: 'c1', gid: '1200000000000002' },
 		};
 		const migrated = readStoredState({ eventsTrigger: v2 });
-		expect(STATE_VERSION).toBe(3);
-		expect(migrated).toEqual({ ...v2, version: 3 });
-		expect(migrated.projectList).toBeUndefined();
-		expect(migrated.streams['resource:1200000000000005'].schedule).toBeUndefined();
+		expect(STATE_VERSION).toBe(4);
+		expect(migrated).toEqual({
+			version: 4,
+			streams: {
+				'resource:1200000000000005': {
+					cursor: { sync: 'abc:1' },
+					lastPollAt: 1_700_000_000_000,
+					resourceType: 'project',
+					name: 'Website relaunch',
+				},
+			},
+			seen: { minutes: [] },
+			rotation: 3,
+			credentialUser: { credentialId: 'c1', gid: '1200000000000002' },
+		});
 	});
 });

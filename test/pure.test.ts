@@ -1,4 +1,4 @@
-import { eventIdentity, eventKey, RecentKeys, shortKey } from '../nodes/shared/events/eventKey';
+import { eventIdentity, eventKey, shortKey } from '../nodes/shared/events/eventKey';
 import { matchesFilters, splitList, type EventFilters } from '../nodes/shared/events/eventFilters';
 import { parseAsanaReference } from '../nodes/shared/editor/resourceRef';
 import {
@@ -8,8 +8,8 @@ import {
 	retryAfterMs,
 } from '../nodes/shared/asana/transport';
 import { mapWithConcurrency } from '../nodes/shared/asana/concurrency';
-import type { AsanaEvent, StreamTarget } from '../nodes/shared/asana/types';
-import { eventItems } from '../nodes/AsanaEventsTrigger/output';
+import type { AsanaEvent } from '../nodes/shared/asana/types';
+import { SEEN_CAPACITY, SeenChanges } from '../nodes/AsanaEventsTrigger/seen';
 
 describe('parseAsanaReference', () => {
 	it.each([
@@ -106,63 +106,45 @@ describe('event identity', () => {
 		const identity =
 			'2026-01-01T00:00:00.000Z|1200000000000015|changed|notes|changed||1200000000000002|';
 		expect(shortKey(identity)).toBe('38jYS1oQi-3q');
-		expect(shortKey(`resource:1200000000000015|${identity}`)).toBe('uAGmkAV-Sndr');
 	});
 });
 
-describe('eventItems', () => {
-	const project: StreamTarget = { kind: 'resource', gid: '20', resourceType: 'project' };
-	const task: StreamTarget = { kind: 'resource', gid: '10', resourceType: 'task' };
-	const at = (second: number) => ({
-		...structuredClone(baseEvent),
-		created_at: `2026-01-01T00:00:0${second}.000Z`,
-	});
+describe('SeenChanges', () => {
+	const MINUTE = 60_000;
+	const key = (n: number) => `key-${String(n).padStart(8, '0')}`;
 
-	const matched = (...events: AsanaEvent[]) => events.map((event) => ({ event }));
-	const raw = { attachCurrent: false, format: 'raw' } as const;
-
-	it('orders the events of several streams by time', () => {
-		const items = eventItems(
-			[
-				{ target: project, matched: matched(at(1), at(4)) },
-				{ target: task, matched: matched(at(2), at(3)) },
+	it('keeps what was seen across a reload, by minute of the change', () => {
+		const seen = new SeenChanges(undefined);
+		seen.add(key(1), 5 * MINUTE);
+		seen.add(key(2), 5 * MINUTE + 1);
+		seen.add(key(3), 7 * MINUTE);
+		const stored = seen.toStored();
+		expect(stored).toEqual({
+			minutes: [
+				[5, `${key(1)}${key(2)}`],
+				[7, key(3)],
 			],
-			raw,
-		);
-		expect(items.map((i) => [i.json.created_at, (i.json.stream as { gid: string }).gid])).toEqual([
-			['2026-01-01T00:00:01.000Z', '20'],
-			['2026-01-01T00:00:02.000Z', '10'],
-			['2026-01-01T00:00:03.000Z', '10'],
-			['2026-01-01T00:00:04.000Z', '20'],
+			newest: 7 * MINUTE,
+		});
+		const reloaded = new SeenChanges(JSON.parse(JSON.stringify(stored)));
+		expect([1, 2, 3, 4].map((n) => reloaded.has(key(n)))).toEqual([true, true, true, false]);
+	});
+
+	it('forgets the minutes before a time, then the oldest beyond its capacity', () => {
+		const seen = new SeenChanges(undefined);
+		const total = SEEN_CAPACITY + 110;
+		for (let n = 0; n < total; n++) seen.add(key(n), (10 + Math.floor(n / 100)) * MINUTE);
+		// Minute 10 goes by time; of the rest, the 10 oldest go by capacity.
+		seen.prune(11 * MINUTE);
+		expect([99, 100, 109, 110, total - 1].map((n) => seen.has(key(n)))).toEqual([
+			false,
+			false,
+			false,
+			true,
+			true,
 		]);
-	});
-
-	it('keeps events already in order as they are, ties included', () => {
-		const streams = [
-			{ target: task, matched: matched(at(1)) },
-			{ target: project, matched: matched(at(1), at(2)) },
-		];
-		const events = streams.flatMap((s) => s.matched.map((m) => m.event));
-		expect(eventItems(streams, raw).map((i) => i.json)).toEqual(events);
-	});
-});
-
-describe('RecentKeys', () => {
-	it('forgets the oldest keys beyond its capacity', () => {
-		const recent = new RecentKeys([], 3);
-		for (const key of ['a', 'b', 'c', 'd', 'e', 'f', 'g']) recent.add(key);
-		expect(recent.toJSON()).toEqual(['e', 'f', 'g']);
-		const reloaded = new RecentKeys(recent.toJSON(), 3);
-		expect(reloaded.has('g')).toBe(true);
-		expect(reloaded.has('a')).toBe(false);
-	});
-	it('counts a key held twice, also after trimming and reloading', () => {
-		const recent = new RecentKeys([], 3);
-		for (const key of ['a', 'b', 'b', 'c', 'd', 'b', 'b']) recent.add(key);
-		expect(recent.toJSON()).toEqual(['d', 'b', 'b']);
-		expect(recent.count('b')).toBe(2);
-		expect(new RecentKeys(recent.toJSON(), 3).count('b')).toBe(2);
-		expect(recent.count('a')).toBe(0);
+		const kept = seen.toStored().minutes.reduce((sum, [, keys]) => sum + keys.length / 12, 0);
+		expect(kept).toBe(SEEN_CAPACITY);
 	});
 });
 

@@ -3,9 +3,15 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { AsanaEvents } from '../nodes/AsanaEvents/AsanaEvents.node';
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
+import {
+	addCheckpoint,
+	replayStart,
+	type Checkpoint,
+} from '../nodes/AsanaEventsTrigger/checkpoints';
+import { advanceStreams } from '../nodes/AsanaEventsTrigger/cursors';
+import type { ReadResult } from '../nodes/AsanaEventsTrigger/read';
+import { SEEN_CAPACITY, SeenChanges } from '../nodes/AsanaEventsTrigger/seen';
 import { EventsTriggerState, readStoredState } from '../nodes/AsanaEventsTrigger/state';
-import { addCheckpoint, replayStart, type Checkpoint } from '../nodes/shared/events/checkpoints';
-import type { PollResult } from '../nodes/shared/events/streamPoll';
 import { runPoll, runWorkflow } from './harness';
 import { AsanaSimulator } from './simulator';
 
@@ -50,9 +56,11 @@ function jsonOf(items: INodeExecutionData[][] | null): IDataObject[] {
 
 const pause = async (ms: number) => await new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Names of the tasks the items' events are about, in order. */
+/** The names renames gave, in order. */
 const names = (items: IDataObject[]) =>
-	items.filter((i) => i.resource).map((i) => (i.resource as IDataObject).name);
+	items
+		.filter((i) => (i.change as IDataObject | undefined)?.field === 'name')
+		.map((i) => (i.resource as IDataObject).name);
 
 describe('checkpoints', () => {
 	it('keeps every one-minute poll of the last 15 minutes (one per 30 seconds of faster ones), one per 5 minutes to 2 hours, one per 15 minutes to 24 hours', () => {
@@ -103,7 +111,7 @@ describe('checkpoints', () => {
 		[5, MINUTE],
 		[50, MINUTE],
 	])(
-		'static data of %i streams after 24 hours of polls every %i ms stays under 64 KB',
+		'static data of %i streams after 24 hours of polls every %i ms, its window of changes full, stays under 100 KB',
 		(count, every) => {
 			const staticData: IDataObject = {};
 			const targets = Array.from({ length: count }, (_, i) => ({
@@ -112,55 +120,53 @@ describe('checkpoints', () => {
 			}));
 			const start = Date.parse('2026-11-01T00:00:00Z');
 			let serial = 0;
+			// Asana's tokens are 32 hex digits and a serial.
+			const token = () => `${'f'.repeat(32)}:${++serial}`;
+			const seen = new SeenChanges(undefined);
 			for (let time = start; time <= start + 24 * HOUR; time += every) {
 				const state = EventsTriggerState.read(staticData);
-				const recent = Array.from(
-					{ length: 1000 },
-					(_, i) => `k${String(serial + i).padStart(11, '0')}`,
-				);
-				const result: PollResult = {
-					streams: targets.map((target) => ({
-						target,
-						// Asana's tokens are 32 hex digits and a serial.
-						cursor: { sync: `${'f'.repeat(32)}:${++serial}` },
-						events: [],
-						expired: false,
-						unread: false,
-					})),
-					emitted: 0,
+				const read: ReadResult = {
+					outcomes: targets.map((target) =>
+						time === start
+							? { read: { target, subject: '' }, unread: false, started: token() }
+							: {
+									read: { target, cursor: { sync: 'x' }, subject: '' },
+									unread: false,
+									drained: {
+										events: [],
+										keys: [],
+										pages: [],
+										evidence: [],
+										cursor: { sync: token() },
+										backlog: false,
+										expired: false,
+										requests: 1,
+									},
+								},
+					),
+					requests: count,
 					backlog: false,
-					requests: 5,
-					recent: { keys: recent, newestEmitted: new Date(time).toISOString() },
 				};
-				state.advance(result, time);
+				const streams = advanceStreams(targets, state.stored.streams, {
+					read,
+					holds: new Map(),
+					pollTime: time,
+					policy: { pollGapMs: every, maxStalenessMs: 10 * MINUTE },
+				});
+				// A busy trigger: the window holds all it may.
+				for (let i = 0; i < SEEN_CAPACITY / 10; i++)
+					seen.add(`k${String(serial * 1000 + i).padStart(11, '0')}`, time);
+				seen.prune(time - 20 * MINUTE);
+				state.update({ streams, seen: seen.toStored() });
 				state.save();
 			}
 			const stored = readStoredState(staticData);
 			for (const record of Object.values(stored.streams))
 				expect(record.checkpoints?.length).toBeGreaterThanOrEqual(Math.min(100, 700 / count));
 			const bytes = Buffer.byteLength(JSON.stringify(staticData));
-			expect(bytes).toBeLessThanOrEqual(64 * 1024);
+			expect(bytes).toBeLessThanOrEqual(100 * 1024);
 		},
 	);
-
-	it('reads layout version 2 as version 3, every field kept', () => {
-		const v2 = {
-			version: 2,
-			streams: {
-				'resource:1': {
-					cursor: { sync: 'a:1' },
-					lastPollAt: 5,
-					resourceType: 'project',
-					name: 'P',
-				},
-			},
-			recent: ['k1'],
-			newestEmitted: '2026-01-01T00:00:00.000Z',
-			rotation: 3,
-			credentialUser: { credentialId: 'c', gid: '9' },
-		};
-		expect(readStoredState({ eventsTrigger: v2 })).toEqual({ ...v2, version: 3 });
-	});
 });
 
 describe('Replay From (events trigger)', () => {
@@ -245,15 +251,17 @@ describe('Replay From (events trigger)', () => {
 
 	it('stays within Max Events per Poll, and the rest of the window follows next poll', async () => {
 		const { staticData, params, replayFrom } = await history();
-		const first = jsonOf(
-			(await poll(params({ replayFrom, maxEventsPerPoll: 1 }), staticData)).items,
-		);
-		expect(names(first)).toEqual(['B']);
-		const second = jsonOf(
-			(await poll(params({ replayFrom, maxEventsPerPoll: 1 }), staticData)).items,
-		);
-		expect(names(second)).toEqual(['C']);
-		expect(second[0].replayed).toBe(true);
+		// Each rename and the story Asana wrote with it: four events, one a poll.
+		const replayed: IDataObject[] = [];
+		for (let i = 0; i < 4; i++) {
+			const items = jsonOf(
+				(await poll(params({ replayFrom, maxEventsPerPoll: 1 }), staticData)).items,
+			);
+			expect(items).toHaveLength(1);
+			expect(items[0].replayed).toBe(true);
+			replayed.push(...items);
+		}
+		expect(names(replayed)).toEqual(['B', 'C']);
 		expect((await poll(params({ replayFrom, maxEventsPerPoll: 1 }), staticData)).items).toBeNull();
 	});
 
@@ -270,13 +278,45 @@ describe('Replay From (events trigger)', () => {
 		expect(String(items[0].message)).toMatch(/cannot be replayed/);
 		expect(items.filter((item) => item.replay_notice)).toHaveLength(1);
 		expect(names(items)).toEqual(['A', 'B', 'C']);
+		for (const item of items)
+			expect(item).toMatchObject({ summary: expect.any(String), event_id: expect.any(String) });
 	});
 
-	it('a token Asana refuses: the gap is told, never silently skipped', async () => {
-		const { staticData, params, replayFrom } = await history();
-		sim.expireSyncTokens();
-		const items = jsonOf((await poll(params({ replayFrom }), staticData)).items ?? null);
-		expect(items[0]).toMatchObject({ gap_notice: true, reason: 'sync_token_expired' });
+	it('a start token Asana refuses: one notice says what was not replayed, and live events go on untouched', async () => {
+		// Tokens live 30 minutes here: the replay's checkpoint expires, the live cursor does not.
+		await sim.stop();
+		sim = await AsanaSimulator.start({ syncTokenMaxAgeMs: 30 * MINUTE });
+		const project = sim.seeded.projects[0];
+		const [a, b] = sim.seeded.tasks;
+		const staticData: IDataObject = {};
+		const params = (options: IDataObject = {}) => resourceParams([project.gid], options);
+		await poll(params(), staticData);
+		await pause(30);
+		const replayFrom = new Date().toISOString();
+		await pause(30);
+		sim.renameTask(a.gid, 'A');
+		expect(names(jsonOf((await poll(params(), staticData)).items))).toEqual(['A']);
+		sim.advanceClock(20 * MINUTE);
+		sim.renameTask(b.gid, 'B');
+		expect(names(jsonOf((await poll(params(), staticData)).items))).toEqual(['B']);
+		sim.advanceClock(20 * MINUTE);
+		// Made while the replay begins: the live cursor, 20 minutes old, still reads them.
+		sim.renameTask(a.gid, 'live 1');
+		sim.renameTask(b.gid, 'live 2');
+		const items = jsonOf((await poll(params({ replayFrom }), staticData)).items);
+		expect(items.filter((item) => item.replay_notice)).toEqual([
+			expect.objectContaining({
+				reason: 'refused',
+				stream: { type: 'resource', gid: project.gid },
+				summary: expect.stringContaining('were not replayed'),
+				event_id: expect.any(String),
+			}),
+		]);
+		expect(items.filter((item) => item.gap_notice)).toEqual([]);
+		expect(names(items)).toEqual(['live 1', 'live 2']);
+		for (const item of items.filter((i) => i.change)) expect(item.replayed).toBeUndefined();
+		expect(readStoredState(staticData).streams[`resource:${project.gid}`].replay).toBeUndefined();
+		expect((await poll(params({ replayFrom }), staticData)).items).toBeNull();
 	});
 });
 
@@ -315,7 +355,7 @@ describe('Recover Changes (events trigger)', () => {
 		expect((await poll(params, staticData)).items).toBeNull();
 		sim.renameTask(tasks[0].gid, 'After the gap');
 		const next = jsonOf((await poll(params, staticData)).items);
-		expect(next.map((i) => (i.resource as IDataObject).name)).toEqual(['After the gap']);
+		expect(names(next)).toEqual(['After the gap']);
 		expect((await poll(params, staticData)).items).toBeNull();
 	});
 
@@ -519,5 +559,60 @@ describe('Asana Events › Get Events: Recover Changes on Expired Token', () => 
 				}),
 			],
 		});
+	});
+});
+
+describe('Recover Changes under Trigger On (events trigger)', () => {
+	it('Task Completed: the completions of the gap, as the live items would have said them; a task only reassigned is not one', async () => {
+		const project = sim.createProject('Recovering');
+		const [done, reassigned, doneTwice, earlier] = ['Done', 'Reassigned', 'Twice', 'Earlier'].map(
+			(name) => sim.createTask({ name, projectGids: [project.gid] }),
+		);
+		const params = resourceParams([project.gid], {}, { triggerOn: ['taskCompleted'] });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.completeTask(earlier.gid);
+		expect(jsonOf((await poll(params, staticData)).items)).toHaveLength(1);
+		await pause(20);
+		sim.completeTask(done.gid, sim.users.bob.gid);
+		sim.assignTask(reassigned.gid, sim.users.bob.gid);
+		sim.completeTask(doneTwice.gid);
+		sim.reopenTask(doneTwice.gid);
+		sim.completeTask(doneTwice.gid);
+		sim.expireSyncTokens();
+
+		const items = jsonOf((await poll(params, staticData)).items);
+		expect(items[0]).toMatchObject({ gap_notice: true, recovery: 'recovering' });
+		expect(items[0]).toMatchObject({ summary: expect.any(String), event_id: expect.any(String) });
+		const recovered = items.slice(1);
+		expect(recovered.map((i) => [i.trigger_on, i.summary])).toEqual([
+			['taskCompleted', 'Bob Builder completed “Done”'],
+			['taskCompleted', 'Alice Admin completed “Twice”'],
+			['taskCompleted', 'Alice Admin completed “Twice”'],
+		]);
+		for (const item of recovered) {
+			expect(item).toMatchObject({ recovered: true, event_id: expect.any(String) });
+			expect(String(item.url)).toMatch(/^https:\/\/app\.asana\.com\/0\/\d+\/\d+$/);
+		}
+		expect(new Set(recovered.map((i) => i.event_id)).size).toBe(3);
+		expect((await poll(params, staticData)).items).toBeNull();
+	});
+
+	it('Comment Added: the comments of the gap, each once, though two watched projects report them', async () => {
+		const [one, two] = [sim.createProject('One'), sim.createProject('Two')];
+		const task = sim.createTask({ name: 'Shared', projectGids: [one.gid, two.gid] });
+		const params = resourceParams([one.gid, two.gid], {}, { triggerOn: ['commentAdded'] });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		await pause(20);
+		const comments = [sim.addComment(task.gid, 'First'), sim.addComment(task.gid, 'Second')];
+		sim.changeTask(task.gid, 'notes', 'Not a comment');
+		sim.expireSyncTokens();
+		const items = jsonOf((await poll(params, staticData)).items).filter((i) => i.recovered);
+		expect(items.map((i) => (i.resource as IDataObject).gid)).toEqual(comments.map((c) => c.gid));
+		expect(items.map((i) => i.summary)).toEqual([
+			'Alice Admin commented on “Shared”: “First”',
+			'Alice Admin commented on “Shared”: “Second”',
+		]);
 	});
 });

@@ -1,11 +1,13 @@
 import {
-	CredentialRate,
 	planReads,
-	RATE_PENALTY_MS,
-	RATE_WINDOW_MS,
 	scheduleAfterRead,
 	type Schedulable,
-} from '../nodes/shared/polling/requestScheduler';
+} from '../nodes/AsanaEventsTrigger/schedule';
+import {
+	CredentialRate,
+	RATE_PENALTY_MS,
+	RATE_WINDOW_MS,
+} from '../nodes/shared/polling/credentialRate';
 
 const MINUTE = 60_000;
 const policy = { pollGapMs: MINUTE, maxStalenessMs: 10 * MINUTE };

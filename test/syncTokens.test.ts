@@ -156,9 +156,9 @@ describe('sync tokens are opaque', () => {
 			'a.b~c.d',
 		]) {
 			expect(decodeSyncToken(encodeSyncToken({ sync }))).toEqual({ sync });
-			expect(decodeSyncToken(encodeSyncToken({ sync, emitted: keys }))).toEqual({
+			expect(decodeSyncToken(encodeSyncToken({ sync, handled: keys }))).toEqual({
 				sync,
-				emitted: keys,
+				handled: keys,
 			});
 		}
 		// Asana's tokens as Asana hands them out are read as they are.

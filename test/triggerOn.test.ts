@@ -10,7 +10,8 @@ import {
 } from 'n8n-workflow';
 
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
-import { TRIGGER_ON_OPTIONS, type TriggerOn } from '../nodes/AsanaEventsTrigger/triggerOn';
+import { TRIGGER_ON_OPTIONS } from '../nodes/AsanaEventsTrigger/triggerOn';
+import type { TriggerOn } from '../nodes/shared/events/intent';
 import { editorContext, runPoll } from './harness';
 import { AsanaSimulator, type Project, type Task } from './simulator';
 

@@ -158,29 +158,31 @@ describe('Events trigger: editing the resource list', () => {
 		);
 		const tokenOfB = readStoredState(staticData).streams[`resource:${b.gid}`].cursor.sync;
 
-		sim.renameTask(taskA.gid, 'A1');
-		sim.renameTask(taskA.gid, 'A2');
-		sim.renameTask(taskB.gid, 'B1');
-		sim.completeTask(taskB.gid);
-		sim.assignTask(taskB.gid, sim.users.bob.gid);
+		sim.changeTask(taskA.gid, 'notes', 'A1');
+		sim.changeTask(taskA.gid, 'notes', 'A2');
+		sim.changeTask(taskB.gid, 'notes', 'B1');
+		sim.changeTask(taskB.gid, 'followers', sim.users.bob.gid);
+		sim.changeTask(taskB.gid, 'due_at');
 		// Before C is watched: its stream starts after this, so this is never emitted.
-		sim.renameTask(taskC.gid, 'C before watching');
+		sim.changeTask(taskC.gid, 'notes', 'C before watching');
 
 		sim.resetLog();
 		const edited = await pollEvents(eventsParams([b.gid, c.gid]), staticData);
 		expect(edited.error).toBeUndefined();
 		const items = jsonOf(edited.items);
-		// B's three events since its stored token: not lost, not restarted from now.
+		// B's three changes since its stored token: not lost, not restarted from now.
 		expect(
-			items.map((item) => [
-				(item.stream as IDataObject).gid,
-				(item.resource as IDataObject).gid,
-				(item.change as IDataObject).field,
-			]),
+			items
+				.filter((item) => item.change)
+				.map((item) => [
+					(item.stream as IDataObject).gid,
+					(item.resource as IDataObject).gid,
+					(item.change as IDataObject).field,
+				]),
 		).toEqual([
-			[b.gid, taskB.gid, 'name'],
-			[b.gid, taskB.gid, 'completed'],
-			[b.gid, taskB.gid, 'assignee'],
+			[b.gid, taskB.gid, 'notes'],
+			[b.gid, taskB.gid, 'followers'],
+			[b.gid, taskB.gid, 'due_at'],
 		]);
 		const byResource = (gid: string) => eventRequests().filter((r) => r.query.resource === gid);
 		expect(byResource(b.gid).map((r) => r.query.sync)).toEqual([tokenOfB]);
@@ -192,8 +194,8 @@ describe('Events trigger: editing the resource list', () => {
 			[`resource:${b.gid}`, `resource:${c.gid}`].sort(),
 		);
 
-		sim.renameTask(taskC.gid, 'C after watching');
-		sim.renameTask(taskA.gid, 'A while unwatched');
+		sim.changeTask(taskC.gid, 'notes', 'C after watching');
+		sim.changeTask(taskA.gid, 'notes', 'A while unwatched');
 		const next = jsonOf((await pollEvents(eventsParams([b.gid, c.gid]), staticData)).items);
 		expect(
 			next.map((item) => [(item.stream as IDataObject).gid, (item.resource as IDataObject).gid]),
@@ -211,14 +213,11 @@ describe('Events trigger: editing the resource list', () => {
 });
 
 describe('Events trigger: a workflow upgraded from 0.1', () => {
-	/** The simulator's clock for this scenario: event times, and so event keys, are the ones 0.1 saw. */
-	const clock = () => Date.parse('2026-11-20T09:00:00.000Z');
-
 	/**
-	 * Static data as 0.1 left it, captured from 0.1 running this scenario: the first poll took
-	 * `firstToken`, the second emitted "v1" to "v3" of five renames by bob under a cap of 3 and
-	 * stayed on that page with the keys it emitted; "Ignore Events by the Credential’s User"
-	 * had cached alice beside the state. Only the token differs from run to run.
+	 * Static data as 0.1 left it: the first poll took `firstToken`, the second emitted three of
+	 * five changes by bob under a cap of 3 and stayed on that page with the keys it emitted
+	 * (keys of 0.1 name the stream too); "Ignore Events by the Credential’s User" had cached
+	 * alice beside the state.
 	 */
 	const storedBy01 = (firstToken: string): IDataObject => ({
 		credentialUser: { credentialId: 'cred-asanaEventsApi', gid: '1200000000000002' },
@@ -237,55 +236,50 @@ describe('Events trigger: a workflow upgraded from 0.1', () => {
 		},
 	});
 
-	it('continues where 0.1 stopped: no event lost, none emitted again, the cached user kept', async () => {
-		const old = await AsanaSimulator.start({ now: clock });
-		try {
-			const project = old.createProject('Website relaunch 0.1');
-			const task = old.createTask({ name: 'Migrate me', projectGids: [project.gid] });
-			expect([project.gid, old.users.alice.gid]).toEqual(['1200000000000014', '1200000000000002']);
-			const firstToken = old.domain.eventsPage(project.gid, undefined, 100).sync;
-			for (let i = 1; i <= 5; i++) old.renameTask(task.gid, `v${i}`, old.users.bob.gid);
-			const staticData = storedBy01(firstToken);
-			const parameters = eventsParams([project.gid], {
-				filters: { ignoreOwnEvents: true },
-				options: { maxEventsPerPoll: 3 },
+	it('continues from 0.1’s cursor: no event lost, the half-taken page read again from its start, the cached user kept', async () => {
+		const project = sim.createProject('Website relaunch 0.1');
+		const task = sim.createTask({ name: 'Migrate me', projectGids: [project.gid] });
+		expect([project.gid, sim.users.alice.gid]).toEqual(['1200000000000014', '1200000000000002']);
+		const firstToken = sim.domain.eventsPage(project.gid, undefined, 100).sync;
+		for (let i = 1; i <= 5; i++) sim.changeTask(task.gid, 'notes', `v${i}`, sim.users.bob.gid);
+		const staticData = storedBy01(firstToken);
+		const parameters = eventsParams([project.gid], {
+			filters: { ignoreOwnEvents: true },
+			options: { maxEventsPerPoll: 10 },
+		});
+		const pollOld = async () =>
+			await runPoll({
+				nodeType: new AsanaEventsTrigger(),
+				parameters,
+				credentials: { asanaEventsApi: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl } },
+				staticData,
 			});
-			const pollOld = async () =>
-				await runPoll({
-					nodeType: new AsanaEventsTrigger(),
-					parameters,
-					credentials: { asanaEventsApi: { accessToken: old.tokens.alice, baseUrl: old.baseUrl } },
-					staticData,
-				});
-			const names = (items: INodeExecutionData[][] | null) =>
-				jsonOf(items).map((item) => (item.resource as IDataObject).name);
+		const notes = (items: INodeExecutionData[][] | null) =>
+			jsonOf(items).map((item) => (item.resource as IDataObject).gid);
 
-			const upgraded = await pollOld();
-			expect(upgraded.error).toBeUndefined();
-			expect(names(upgraded.items)).toEqual(['v4', 'v5']);
-			// The credential's user came from the cache 0.1 kept.
-			expect(old.requestLog.filter((r) => r.path.endsWith('/users/me'))).toHaveLength(0);
-			const state = readStoredState(staticData);
-			expect(state).toMatchObject({
-				version: 3,
-				credentialUser: { credentialId: 'cred-asanaEventsApi', gid: old.users.alice.gid },
-			});
-			expect(state.recent.slice(0, 3)).toEqual(['VVyWnqHZnkHK', 'NF7GGGAGEftP', 'FA_O6SX7Comn']);
-			expect(staticData.credentialUser).toBeUndefined();
+		const upgraded = await pollOld();
+		expect(upgraded.error).toBeUndefined();
+		// 0.1's keys name the stream, a change's keys do not: the page is read from its start.
+		expect(notes(upgraded.items)).toHaveLength(5);
+		// The credential's user came from the cache 0.1 kept.
+		expect(sim.requestLog.filter((r) => r.path.endsWith('/users/me'))).toHaveLength(0);
+		const state = readStoredState(staticData);
+		expect(state).toMatchObject({
+			version: 4,
+			credentialUser: { credentialId: 'cred-asanaEventsApi', gid: sim.users.alice.gid },
+		});
+		expect(staticData.credentialUser).toBeUndefined();
 
-			old.renameTask(task.gid, 'by alice');
-			old.renameTask(task.gid, 'by bob', old.users.bob.gid);
-			expect(names((await pollOld()).items)).toEqual(['by bob']);
-			expect((await pollOld()).items).toBeNull();
+		sim.changeTask(task.gid, 'notes', 'by alice');
+		sim.changeTask(task.gid, 'notes', 'by bob', sim.users.bob.gid);
+		expect(notes((await pollOld()).items)).toHaveLength(1);
+		expect((await pollOld()).items).toBeNull();
 
-			// Asana repeats the page of 0.1's token: the keys 0.1 stored still recognise its events.
-			readStoredState(staticData).streams[`resource:${project.gid}`].cursor = { sync: firstToken };
-			old.resetLog();
-			expect((await pollOld()).items).toBeNull();
-			expect(old.requestLog.map((r) => r.query.sync)).toEqual([firstToken]);
-		} finally {
-			await old.stop();
-		}
+		// Asana repeats the page of 0.1's token: the changes are known now, none goes out again.
+		readStoredState(staticData).streams[`resource:${project.gid}`].cursor = { sync: firstToken };
+		sim.resetLog();
+		expect((await pollOld()).items).toBeNull();
+		expect(sim.requestLog.map((r) => r.query.sync)).toEqual([firstToken]);
 	});
 });
 
@@ -344,16 +338,16 @@ describe('Events trigger: Fetch Test Event', () => {
 		const active = eventsParams([project.gid], { options: { maxEventsPerPoll: 3 } });
 		const staticData: IDataObject = {};
 		await pollEvents(active, staticData);
-		for (let i = 0; i < 5; i++) sim.renameTask(task.gid, `v${i}`, sim.users.bob.gid);
+		for (let i = 0; i < 5; i++) sim.changeTask(task.gid, 'notes', `v${i}`, sim.users.bob.gid);
 		const expected = (sim.domain.streams.get(project.gid) ?? []).slice(-5).map(identity);
-		// The cap of 3 ends inside the page: the cursor holds the page's token and the keys emitted from it.
+		// The cap of 3 ends inside the page: the cursor holds the page's token and the keys taken from it.
 		expect(jsonOf((await pollEvents(active, staticData)).items).map(identity)).toEqual(
 			expected.slice(0, 3),
 		);
 		expect(
-			readStoredState(staticData).streams[`resource:${project.gid}`].cursor.emitted,
+			readStoredState(staticData).streams[`resource:${project.gid}`].cursor.handled,
 		).toHaveLength(3);
-		sim.renameTask(task.gid, 'v5', sim.users.bob.gid);
+		sim.changeTask(task.gid, 'notes', 'v5', sim.users.bob.gid);
 		const pending = [
 			...expected.slice(3),
 			identity((sim.domain.streams.get(project.gid) ?? []).slice(-1)[0]),

@@ -4,14 +4,23 @@
  * it. An event whose intent cannot be decided within the poll's time waits: its stream emits
  * nothing from it on, and its cursor stays before it.
  */
+import type { IDataObject } from 'n8n-workflow';
+
 import { shortKey } from '../shared/events/eventKey';
 import type { StreamCursor } from '../shared/events/eventStream';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent } from '../shared/asana/types';
 import type { ReadOutcome, ReadResult } from './read';
 import type { SeenChanges } from './seen';
-import { TaskStories } from './taskStories';
-import { decide, type Decision, type SystemStory, type TriggerOn, type TriggerOnRules } from './triggerOn';
+import {
+	decide,
+	intentOf,
+	type Decision,
+	type SystemStory,
+	type TriggerOn,
+	type TriggerOnRules,
+} from '../shared/events/intent';
+import { TaskStories } from '../shared/events/taskStories';
 import type { WatchedTarget } from './settings';
 
 /** A change to emit. */
@@ -24,10 +33,16 @@ export interface Change {
 	target: WatchedTarget;
 	/** What Trigger On decided it is; absent under Any Event. */
 	on?: TriggerOn;
-	/** The system story that told it. */
-	story?: SystemStory;
+	/** Under Any Event: what the events read tell it is, where they do. */
+	is?: TriggerOn;
+	/** A due date change: the dates after it, as its story tells. */
+	dueDates?: SystemStory['new_dates'];
 	/** Sent again by a replay. */
 	replayed?: boolean;
+	/** Recovered after a gap (ISO): read from Asana's state, not its events. */
+	recovered?: { from: string; to: string };
+	/** The task's record, where a recovery read it. */
+	current?: IDataObject;
 }
 
 /** Where a read waits, at an event not decided in time. */
@@ -113,9 +128,7 @@ export async function oneItemPerChange(read: ReadResult, options: ChangeOptions)
 		]),
 	);
 	const judge = (outcome: ReadOutcome): Decision[] =>
-		anyEvent
-			? []
-			: (outcome.drained?.events ?? []).map((event) => decide(event, rules, evidence));
+		anyEvent ? [] : (outcome.drained?.events ?? []).map((event) => decide(event, rules, evidence));
 	let judged: Judged[] = read.outcomes.map((outcome) => ({ outcome, decisions: judge(outcome) }));
 
 	const needed = judged.flatMap(({ decisions }) =>
@@ -147,12 +160,14 @@ export async function oneItemPerChange(read: ReadResult, options: ChangeOptions)
 			const key = anyEvent ? drained.keys[i] : keyOfEvent(decision.on, event);
 			if (seen.has(key)) continue;
 			seen.add(key, Date.parse(event.created_at));
+			const is = anyEvent ? intentOf(event, evidence) : undefined;
 			changes.push({
 				event,
 				key,
 				target: outcome.read.target,
 				...(anyEvent ? {} : { on: decision.on }),
-				...(decision.story ? { story: decision.story } : {}),
+				...(is ? { is } : {}),
+				...(decision.story?.new_dates ? { dueDates: decision.story.new_dates } : {}),
 				...(replayed ? { replayed } : {}),
 			});
 		}

@@ -20,6 +20,7 @@ export interface PollOutcome {
 
 /** A live read's record after the poll. */
 function afterLiveRead(
+	watched: WatchedTarget,
 	before: StreamRecord | undefined,
 	outcome: ReadOutcome,
 	hold: Hold | undefined,
@@ -31,15 +32,18 @@ function afterLiveRead(
 		return {
 			cursor: { sync: outcome.started },
 			lastPollAt: pollTime,
+			checkpoints: [[pollTime, outcome.started]],
 			schedule: scheduleAfterRead(undefined, false, pollTime, policy),
 		};
 	const drained = outcome.drained;
-	if (!drained || !before) return before;
+	if (!drained || !before || outcome.unread) return before;
 	const cursor = hold?.cursor ?? drained.cursor;
-	// The type and name the events gave the watched object (see read.ts).
-	const target = outcome.read.target;
-	const resourceType = (target.kind === 'resource' ? target.resourceType : undefined) ?? before.resourceType;
-	const name = target.listedName ?? before.name;
+	// What the events told of the watched object (see read.ts), kept where the settings do not say it.
+	const learned = outcome.read.target;
+	const typeOf = (target: WatchedTarget) =>
+		target.kind === 'resource' ? target.resourceType : undefined;
+	const resourceType = typeOf(learned) !== typeOf(watched) ? typeOf(learned) : before.resourceType;
+	const name = learned.listedName !== watched.listedName ? learned.listedName : before.name;
 	// Read up to its newest event taken, when it was not read to its end.
 	const left = !!hold || drained.backlog;
 	const newest = drained.events[(hold?.taken ?? drained.events.length) - 1]?.created_at;
@@ -99,13 +103,15 @@ export function advanceStreams(
 		const record = records[recordKey(target)];
 		if (record) next[recordKey(target)] = record;
 	}
+	const watchedBy = new Map(targets.map((target) => [recordKey(target), target]));
 	poll.read.outcomes.forEach((outcome, index) => {
 		const key = recordKey(outcome.read.target);
-		if (!(key in next) && outcome.started === undefined) return;
+		const watched = watchedBy.get(key);
+		if (!watched || (!(key in next) && outcome.started === undefined)) return;
 		const hold = poll.holds.get(index);
 		const record = outcome.read.replay
 			? afterReplayRead(next[key], outcome, hold)
-			: afterLiveRead(next[key], outcome, hold, poll, maxCheckpoints);
+			: afterLiveRead(watched, next[key], outcome, hold, poll, maxCheckpoints);
 		if (record) next[key] = record;
 	});
 	return next;

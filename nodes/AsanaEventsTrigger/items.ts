@@ -70,23 +70,30 @@ export function changeItems(changes: Change[], options: ChangeItemsOptions): INo
 			key: change.key,
 			record,
 			streamName: target.listedName,
+			...(change.on ? { on: change.on } : {}),
 			meaning: {
-				...(change.on ? { on: change.on } : {}),
-				...(change.story?.new_dates ? { dueDates: change.story.new_dates } : {}),
+				...(change.on || change.is ? { is: change.on ?? change.is } : {}),
+				...(change.dueDates ? { dueDates: change.dueDates } : {}),
 			},
 		};
-		if (format === 'simplified') {
-			const json = simplifyEvent(event, context);
-			if (change.replayed) json.replayed = true;
-			return { json };
-		}
 		// Each event object was parsed for this poll alone: extending it spares a copy per event.
-		const json = addEventFields(event as unknown as IDataObject, event, context);
-		let stream = streams.get(target);
-		if (!stream) streams.set(target, (stream = describeStream(target)));
-		json.stream = stream;
-		if (attachCurrent && record !== undefined && needsCurrentResource(event)) json.current = record;
+		const json =
+			format === 'simplified'
+				? simplifyEvent(event, context)
+				: addEventFields(event as unknown as IDataObject, event, context);
+		if (format === 'raw') {
+			let stream = streams.get(target);
+			if (!stream) streams.set(target, (stream = describeStream(target)));
+			json.stream = stream;
+			if (attachCurrent && record !== undefined && needsCurrentResource(event))
+				json.current = record;
+		}
 		if (change.replayed) json.replayed = true;
+		if (change.recovered) {
+			json.recovered = true;
+			json.gap = change.recovered;
+			if (change.current) json.current = change.current;
+		}
 		return { json };
 	});
 }

@@ -15,7 +15,9 @@ import {
 } from 'n8n-workflow';
 
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
+import { objectLabel } from '../shared/editor/resourceRef';
 import { matchesFilters, type EventFilters } from '../shared/events/eventFilters';
+import { decidingStory, joinsProject, mayMatch } from '../shared/events/intent';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
@@ -30,7 +32,6 @@ import { joinTriggerRate, planPoll, type TriggerRate } from './schedule';
 import { DELIVERY_LAG_MS, SeenChanges } from './seen';
 import { recordKey, type EventsTriggerSettings, type WatchedTarget } from './settings';
 import { EventsTriggerState, openState, type StateParts, type StreamRecord } from './state';
-import { decidingStory, joinsProject, mayMatch } from './triggerOn';
 import { streamLabel, watchedTargets } from './watch';
 
 /**
@@ -108,10 +109,11 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 	const watched = await watchedTargets(settings, transport, state.stored.projectList, now);
 	if (watched.projectList) state.update({ projectList: watched.projectList });
 	const labelOf = (target: WatchedTarget) => streamLabel(target, state.record(target));
+	// Errors name a stream in the words of the node's parameters.
 	const subjectOf = (target: WatchedTarget) =>
-		target.kind === 'workspace' || !settings.projects
-			? labelOf(target)
-			: `${sourceLabel(settings.projects.source)} › ${labelOf(target)}`;
+		target.kind === 'workspace'
+			? objectLabel('Workspace', target.gid, target.listedName)
+			: `${settings.projects ? sourceLabel(settings.projects.source) : 'Resources'} › ${labelOf(target)}`;
 
 	// A new Replay From value: each stream's replay reads with a cursor of its own.
 	const notices: INodeExecutionData[] = [];
@@ -234,14 +236,17 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 	if (settings.onExpired === 'recover' && !run.test) {
 		const recovered = await recoverGaps(watched.targets, streams, gaps, {
 			transport,
-			settings,
+			recoveryRequestsPerPoll: settings.recoveryRequestsPerPoll,
 			rules: settings.triggerOn,
 			filters,
 			seen,
 			labelOf,
 			now: pollTime,
 		});
-		items.unshift(...recovered.items);
+		items.unshift(
+			...recovered.items,
+			...changeItems(recovered.changes, { attachCurrent: false, format: settings.format }),
+		);
 		streams = recovered.streams;
 	}
 	seen.prune(oldestPosition(streams, pollTime) - DELIVERY_LAG_MS);
@@ -280,9 +285,13 @@ function failOnGaps(
 	state.update({ streams });
 	state.save();
 	const notices = gaps.map((gap) => gapNoticeItem(gap, now).json.message).join('\n');
-	throw new NodeOperationError(run.ctx.getNode(), 'Asana sync token expired: events may be missing', {
-		description: `${notices}\nThe next poll continues from now. Choose "Emit a Gap Notice Item" under "On Expired Sync Token" to be told without failing.`,
-	});
+	throw new NodeOperationError(
+		run.ctx.getNode(),
+		'Asana sync token expired: events may be missing',
+		{
+			description: `${notices}\nThe next poll continues from now. Choose "Emit a Gap Notice Item" under "On Expired Sync Token" to be told without failing.`,
+		},
+	);
 }
 
 /** Operators see why a poll stopped early; the reasons hold paths and statuses, never a token. */

@@ -7,6 +7,7 @@ import { mapWithConcurrency } from '../shared/asana/concurrency';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent } from '../shared/asana/types';
 import { EVENT_OPT_FIELDS } from '../shared/events/eventFilters';
+import { namedIn } from '../shared/events/eventShape';
 import {
 	drainStream,
 	startStream,
@@ -31,7 +32,7 @@ export interface StreamRead {
 export interface ReadOutcome {
 	/** The read, its target with the type and name its events gave the watched object. */
 	read: StreamRead;
-	/** The pages read; absent for a new stream and for one nothing could be read from. */
+	/** The pages read; absent for a new stream. */
 	drained?: DrainResult;
 	/** A new stream's first token: it listens from now. */
 	started?: string;
@@ -56,25 +57,6 @@ export interface ReadOptions {
 	evidence: (event: AsanaEvent) => boolean;
 }
 
-/** Names are kept for messages only: a long one is cut, so static data stays small. */
-const MAX_NAME_LENGTH = 100;
-
-/** The watched object with the type and name the events give it: as their resource, or as the parent of an added task. */
-function namedTarget(target: WatchedTarget, events: AsanaEvent[]): WatchedTarget {
-	if (target.kind !== 'resource') return target;
-	for (let i = events.length - 1; i >= 0; i--) {
-		const { resource, parent } = events[i];
-		const named = resource?.gid === target.gid ? resource : parent?.gid === target.gid ? parent : undefined;
-		if (named?.name)
-			return {
-				...target,
-				...(named.resource_type ? { resourceType: named.resource_type } : {}),
-				listedName: named.name.slice(0, MAX_NAME_LENGTH),
-			};
-	}
-	return target;
-}
-
 async function readOne(
 	transport: AsanaTransport,
 	read: StreamRead,
@@ -84,21 +66,27 @@ async function readOne(
 	if (!cursor) {
 		const sync = await startStream(transport, target, { subject });
 		return {
-			outcome: { read, ...(sync !== undefined ? { started: sync } : {}), unread: sync === undefined },
+			outcome: {
+				read,
+				...(sync !== undefined ? { started: sync } : {}),
+				unread: sync === undefined,
+			},
 			requests: 1,
 		};
 	}
 	const drained = await drainStream(transport, target, cursor, options.budget, {
 		optFields: EVENT_OPT_FIELDS,
 		subject,
-		wanted: replay ? (event) => event.created_at >= replay.from && options.wanted(event) : options.wanted,
+		wanted: replay
+			? (event) => event.created_at >= replay.from && options.wanted(event)
+			: options.wanted,
 		evidence: options.evidence,
 		...(replay ? { stopAfter: replay.until } : {}),
 	});
 	const unread = drained.deferred !== undefined && drained.requests <= 1;
-	const named = { ...read, target: namedTarget(target, drained.events) };
+	const named = { ...read, target: { ...target, ...namedIn(target, drained.events) } };
 	return {
-		outcome: { read: named, ...(unread ? {} : { drained }), unread },
+		outcome: { read: named, drained, unread },
 		requests: drained.requests,
 	};
 }
@@ -114,8 +102,6 @@ export async function readStreams(
 	return {
 		outcomes: done.map((one) => one.outcome),
 		requests: done.reduce((sum, one) => sum + one.requests, 0),
-		backlog: done.some(
-			(one) => one.outcome.unread || (one.outcome.drained?.backlog ?? false),
-		),
+		backlog: done.some((one) => one.outcome.unread || (one.outcome.drained?.backlog ?? false)),
 	};
 }

@@ -17,13 +17,12 @@ import {
 	type RecoveryProgress,
 } from '../shared/events/changedSince';
 import { matchesFilters, type EventFilters } from '../shared/events/eventFilters';
-import type { Change } from './changes';
-import { changeKey } from './changes';
-import { changeItems, describeStream, noticeFields, streamUrl, type ChangeItemsOptions } from './items';
+import type { TriggerOn, TriggerOnRules } from '../shared/events/intent';
+import { changeKey, type Change } from './changes';
+import { describeStream, noticeFields, streamUrl } from './items';
 import type { ReadResult } from './read';
 import type { SeenChanges } from './seen';
-import { recordKey, type EventsTriggerSettings, type WatchedTarget } from './settings';
-import type { TriggerOn, TriggerOnRules } from './triggerOn';
+import { recordKey, type WatchedTarget } from './settings';
 
 /** A gap recovery under way, kept in the stream's record between polls. */
 export interface GapRecovery {
@@ -96,29 +95,29 @@ export function gapNoticeItem(
 			message,
 			...noticeFields(
 				`gap|${recordKey(gap.target)}|${since ?? ''}`,
-				`Asana dropped the events of ${gap.label} ${since ? `since ${since}` : ''} (sync token expired)`.replace(
-					'  ',
-					' ',
-				),
+				`Asana dropped the events of ${gap.label}${since ? ` since ${since}` : ''} (sync token expired)`,
 				streamUrl(gap.target, gap.resourceType),
 			),
 		},
 	};
 }
 
-/** A story of the gap as the event Asana would have sent, and what it is under Trigger On. */
-interface StoryChange {
+/** A change of the gap, as its live event would have said it, and what it is under Trigger On. */
+interface FoundChange {
 	on: TriggerOn;
 	event: AsanaEvent;
+	/** What it became (the assignee, project, section or field), as the change's key has it. */
 	detail: string;
 	dueDates?: { due_on?: string | null; due_at?: string | null };
+	/** The task's record, where it was read. */
+	current?: IDataObject;
 }
 
 const compactOf = (value: unknown): AsanaCompact | undefined =>
 	value && typeof value === 'object' && 'gid' in value ? (value as AsanaCompact) : undefined;
 
-/** The change a story of the task tells, as its live event would have said it. */
-function storyChange(task: AsanaCompact, story: IDataObject): StoryChange | undefined {
+/** The change a story of the task tells. */
+function storyChange(task: AsanaCompact, story: IDataObject): FoundChange | undefined {
 	const subtype = String(story.resource_subtype ?? '');
 	const user = compactOf(story.created_by) ?? null;
 	const created_at = String(story.created_at);
@@ -154,7 +153,7 @@ function storyChange(task: AsanaCompact, story: IDataObject): StoryChange | unde
 				on: 'dueDateChanged',
 				event: changed('due_on'),
 				detail: '',
-				dueDates: (story.new_dates as StoryChange['dueDates']) ?? { due_on: null, due_at: null },
+				dueDates: (story.new_dates as FoundChange['dueDates']) ?? { due_at: null },
 			};
 		case 'comment_added':
 			return {
@@ -186,23 +185,47 @@ function storyChange(task: AsanaCompact, story: IDataObject): StoryChange | unde
 				: undefined;
 		}
 		default: {
+			if (!subtype.endsWith('_custom_field_changed')) return undefined;
 			const field = compactOf(story.custom_field);
-			return subtype.endsWith('_custom_field_changed')
-				? {
-						on: 'customFieldChanged',
-						event: changed('custom_fields', field),
-						detail: field?.gid ?? '',
-					}
-				: undefined;
+			return {
+				on: 'customFieldChanged',
+				event: changed('custom_fields', field),
+				detail: field?.gid ?? '',
+			};
 		}
 	}
 }
 
-/** Whether a record's time falls in the gap. */
+/** A task created in the gap: in a project (Task Created), or under a task (Subtask Added). */
+function creationChange(target: WatchedTarget, record: IDataObject): FoundChange | undefined {
+	const parent = compactOf(record.parent);
+	const projects = Array.isArray(record.projects) ? record.projects.map(compactOf) : [];
+	const home = parent ?? projects.find((p) => p?.gid === target.gid) ?? projects[0];
+	if (!home) return undefined;
+	return {
+		on: parent ? 'subtaskAdded' : 'taskCreated',
+		event: {
+			user: compactOf(record.created_by) ?? null,
+			resource: {
+				gid: String(record.gid),
+				resource_type: 'task',
+				...(typeof record.name === 'string' ? { name: record.name } : {}),
+			},
+			action: 'added',
+			parent: home,
+			created_at: String(record.created_at),
+		},
+		detail: parent?.gid ?? '',
+		current: record,
+	};
+}
+
+/** Whether a time falls in the gap. */
 function inGap(value: unknown, recovery: GapRecovery): boolean {
 	return typeof value === 'string' && value >= recovery.since && value <= recovery.until;
 }
 
+/** The Trigger On choices only a task's stories tell. */
 const STORY_OPTIONS = new Set<TriggerOn>([
 	'taskCompleted',
 	'taskReopened',
@@ -214,82 +237,32 @@ const STORY_OPTIONS = new Set<TriggerOn>([
 	'customFieldChanged',
 ]);
 
-interface RecoveryContext {
-	transport: AsanaTransport;
-	rules: TriggerOnRules;
-	filters: EventFilters;
-	target: WatchedTarget;
-	subject: string;
-	budget: RequestBudget;
-	seen: SeenChanges;
-	emit: (change: Change, recovery: GapRecovery, current?: IDataObject) => void;
-}
-
-/** Emits a change of the gap that Trigger On and the Filters take, once. */
-function offer(
-	context: RecoveryContext,
-	recovery: GapRecovery,
-	found: { on: TriggerOn; event: AsanaEvent; detail: string; dueDates?: StoryChange['dueDates'] },
-	current?: IDataObject,
-): void {
-	const { rules } = context;
-	if (!rules.options.has(found.on)) return;
-	if (
-		found.on === 'customFieldChanged' &&
-		rules.customFieldGids.length &&
-		!rules.customFieldGids.includes(found.detail)
-	)
-		return;
-	if (!matchesFilters(found.event, context.filters)) return;
-	const key = changeKey(found.on, found.event.resource.gid, found.detail, found.event.created_at);
-	if (context.seen.has(key)) return;
-	context.seen.add(key, Date.parse(found.event.created_at));
-	context.emit(
-		{
-			event: found.event,
-			key,
-			target: context.target,
-			on: found.on,
-			...(found.dueDates
-				? { story: { gid: '', subtype: 'due_date_changed', created_at: '', new_dates: found.dueDates } }
-				: {}),
-		},
-		recovery,
-		current,
-	);
-}
-
-/** Reads the stories of the tasks queued, within the budget, and emits the changes of the gap they tell. */
-async function readQueuedStories(context: RecoveryContext, recovery: GapRecovery): Promise<GapRecovery> {
-	const queue = [...(recovery.storiesOf ?? [])];
-	while (queue.length) {
-		const task = queue[0];
-		const stories: IDataObject[] = [];
-		let offset: string | undefined;
-		do {
-			if (!context.budget.take()) return { ...recovery, storiesOf: queue };
-			const reply = await context.transport.get<{
-				data?: IDataObject[];
-				next_page?: { offset?: string } | null;
-			}>(
-				`/tasks/${task.gid}/stories`,
-				{ opt_fields: RECOVERED_STORY_FIELDS, limit: 100, offset },
-				{ accept: (status) => status === 403 || status === 404, subject: context.subject },
-			);
-			if (reply.kind === 'deferred') return { ...recovery, storiesOf: queue };
-			if (reply.status !== 200) break;
-			stories.push(...(reply.body.data ?? []));
-			offset = reply.body.next_page?.offset || undefined;
-		} while (offset);
-		for (const story of stories) {
-			if (!inGap(story.created_at, recovery)) continue;
-			const found = storyChange(task, story);
-			if (found) offer(context, recovery, found);
-		}
-		queue.shift();
-	}
-	const { storiesOf: _read, ...rest } = recovery;
-	return rest;
+/** Reads the stories of one task, page after page within the budget; undefined when it ran out. */
+async function readStories(
+	transport: AsanaTransport,
+	task: AsanaCompact,
+	budget: RequestBudget,
+	subject: string,
+): Promise<IDataObject[] | undefined> {
+	const stories: IDataObject[] = [];
+	let offset: string | undefined;
+	do {
+		if (!budget.take()) return undefined;
+		const reply = await transport.get<{
+			data?: IDataObject[];
+			next_page?: { offset?: string } | null;
+		}>(
+			`/tasks/${task.gid}/stories`,
+			{ opt_fields: RECOVERED_STORY_FIELDS, limit: 100, offset },
+			{ accept: (status) => status === 403 || status === 404, subject },
+		);
+		if (reply.kind === 'deferred') return undefined;
+		// Gone or no longer visible since: nothing to tell.
+		if (reply.status !== 200) return stories;
+		stories.push(...(reply.body.data ?? []));
+		offset = reply.body.next_page?.offset || undefined;
+	} while (offset);
+	return stories;
 }
 
 /** The item of a recovered object under Any Event: what it is now, changed in the gap. */
@@ -299,7 +272,10 @@ function recoveredRecordItem(
 	resourceType: string,
 	record: IDataObject,
 ): INodeExecutionData {
-	const name = typeof record.name === 'string' && record.name ? `“${record.name}”` : `${resourceType} ${String(record.gid)}`;
+	const name =
+		typeof record.name === 'string' && record.name
+			? `“${record.name}”`
+			: `${resourceType} ${String(record.gid)}`;
 	const summary = `${name} changed between ${recovery.since} and ${recovery.until} (recovered from its current state)`;
 	return {
 		json: {
@@ -318,9 +294,32 @@ function recoveredRecordItem(
 	};
 }
 
+function incompleteNotice(
+	target: WatchedTarget,
+	recovery: GapRecovery,
+	subject: string,
+	why: string,
+): INodeExecutionData {
+	const message = `Changes of ${subject} between ${recovery.since} and ${recovery.until} could not all be recovered: ${why}.`;
+	return {
+		json: {
+			gap_notice: true,
+			reason: 'recovery_incomplete',
+			stream: describeStream(target),
+			gap: { from: recovery.since, to: recovery.until },
+			message,
+			...noticeFields(
+				`incomplete|${recordKey(target)}|${recovery.since}`,
+				message,
+				streamUrl(target),
+			),
+		},
+	};
+}
+
 export interface RecoveryOptions {
 	transport: AsanaTransport;
-	settings: Pick<EventsTriggerSettings, 'recoveryRequestsPerPoll' | 'format'>;
+	recoveryRequestsPerPoll: number;
 	rules: TriggerOnRules;
 	filters: EventFilters;
 	seen: SeenChanges;
@@ -328,17 +327,93 @@ export interface RecoveryOptions {
 	now: number;
 }
 
+/** What one poll recovered of one stream's gap. */
+interface RecoveryRound {
+	/** Under way still; absent once the gap is read. */
+	recovery?: GapRecovery;
+	/** Any Event: the objects that changed, as they are now; notices of what could not be read. */
+	items: INodeExecutionData[];
+	/** Under a Trigger On choice: the changes of the gap, as their live events would have said them. */
+	found: FoundChange[];
+}
+
+/**
+ * Reads on with one stream's gap within the budget: Asana's state endpoints first (the tasks,
+ * stories and objects that changed), then, under a Trigger On choice a story tells, the stories
+ * of each task found.
+ */
+async function recoverStream(
+	target: WatchedTarget,
+	start: GapRecovery,
+	budget: RequestBudget,
+	options: RecoveryOptions,
+): Promise<RecoveryRound> {
+	const { rules, transport } = options;
+	const subject = options.labelOf(target);
+	const anyEvent = rules.options.has('anyEvent');
+	const readsStories = [...rules.options].some((on) => STORY_OPTIONS.has(on));
+	const items: INodeExecutionData[] = [];
+	const found: FoundChange[] = [];
+	let { reading, storiesOf = [] } = start;
+	if (reading) {
+		const round = await recoverChanges(transport, target, reading, budget, { subject });
+		reading = round.progress;
+		if (round.unavailable) items.push(incompleteNotice(target, start, subject, round.unavailable));
+		for (const { resource_type, gid, current } of round.changes) {
+			if (anyEvent) {
+				items.push(recoveredRecordItem(target, start, resource_type, current));
+			} else if (resource_type === 'story' && target.kind === 'resource') {
+				// A watched task's own stories: what they tell needs no further read.
+				const task = { gid: target.gid, resource_type: 'task', name: target.listedName };
+				const change = inGap(current.created_at, start) && storyChange(task, current);
+				if (change) found.push(change);
+			} else if (resource_type === 'task') {
+				const created = inGap(current.created_at, start) && creationChange(target, current);
+				if (created) found.push(created);
+				if (readsStories && gid !== target.gid)
+					storiesOf = [...storiesOf, { gid, resource_type, name: String(current.name ?? '') }];
+			}
+		}
+	}
+	while (storiesOf.length) {
+		const stories = await readStories(transport, storiesOf[0], budget, subject);
+		if (!stories) break;
+		for (const story of stories) {
+			const change = inGap(story.created_at, start) && storyChange(storiesOf[0], story);
+			if (change) found.push(change);
+		}
+		storiesOf = storiesOf.slice(1);
+	}
+	const { since, until } = start;
+	const goesOn = reading || storiesOf.length;
+	return {
+		items,
+		found,
+		...(goesOn
+			? {
+					recovery: {
+						since,
+						until,
+						...(reading ? { reading } : {}),
+						...(storiesOf.length ? { storiesOf } : {}),
+					},
+				}
+			: {}),
+	};
+}
+
 /**
  * Starts a recovery for each new gap and goes on with every recovery under way, stream by
- * stream, until the poll's request budget is spent. Returns the notices of the new gaps, then
- * the recovered changes, and the records with where each recovery stands.
+ * stream, until the poll's request budget is spent. Returns the notices of the new gaps and
+ * what was recovered (objects under Any Event, changes under a Trigger On choice, each once,
+ * the Filters applied), and the records with where each recovery stands.
  */
 export async function recoverGaps<R extends { recovery?: GapRecovery }>(
 	watched: WatchedTarget[],
 	records: Readonly<Record<string, R>>,
 	gaps: StreamGap[],
 	options: RecoveryOptions,
-): Promise<{ items: INodeExecutionData[]; streams: Record<string, R> }> {
+): Promise<{ items: INodeExecutionData[]; changes: Change[]; streams: Record<string, R> }> {
 	const { now, rules } = options;
 	const streams = { ...records };
 	const items: INodeExecutionData[] = [];
@@ -358,114 +433,42 @@ export async function recoverGaps<R extends { recovery?: GapRecovery }>(
 			recovery: { since: reading.since, until: reading.until, reading },
 		};
 	}
-	const anyEvent = rules.options.has('anyEvent');
-	const readsStories = [...rules.options].some((on) => STORY_OPTIONS.has(on));
-	const budget = new RequestBudget(options.settings.recoveryRequestsPerPoll);
+	const budget = new RequestBudget(options.recoveryRequestsPerPoll);
 	const changes: Change[] = [];
-	const currentOf = new Map<Change, IDataObject>();
-	const recovered = new Map<Change, GapRecovery>();
 	for (const target of watched) {
 		const key = recordKey(target);
-		let recovery = streams[key]?.recovery;
+		const recovery = streams[key]?.recovery;
 		if (!recovery || budget.remaining <= 0) continue;
-		const subject = options.labelOf(target);
-		const context: RecoveryContext = {
-			transport: options.transport,
-			rules,
-			filters: options.filters,
-			target,
-			subject,
-			budget,
-			seen: options.seen,
-			emit: (change, from, current) => {
-				changes.push(change);
-				recovered.set(change, from);
-				if (current) currentOf.set(change, current);
-			},
-		};
-		if (recovery.reading) {
-			const round = await recoverChanges(options.transport, target, recovery.reading, budget, {
-				subject,
+		const round = await recoverStream(target, recovery, budget, options);
+		items.push(...round.items);
+		for (const found of round.found) {
+			if (!rules.options.has(found.on) || !matchesFilters(found.event, options.filters)) continue;
+			if (
+				found.on === 'customFieldChanged' &&
+				rules.customFieldGids.length &&
+				!rules.customFieldGids.includes(found.detail)
+			)
+				continue;
+			const changeOf = changeKey(
+				found.on,
+				found.event.resource.gid,
+				found.detail,
+				found.event.created_at,
+			);
+			if (options.seen.has(changeOf)) continue;
+			options.seen.add(changeOf, Date.parse(found.event.created_at));
+			changes.push({
+				event: found.event,
+				key: changeOf,
+				target,
+				on: found.on,
+				...(found.dueDates ? { dueDates: found.dueDates } : {}),
+				recovered: { from: recovery.since, to: recovery.until },
+				...(found.current ? { current: found.current } : {}),
 			});
-			const storiesOf = [...(recovery.storiesOf ?? [])];
-			for (const change of round.changes) {
-				if (anyEvent) {
-					items.push(recoveredRecordItem(target, recovery, change.resource_type, change.current));
-					continue;
-				}
-				const record = change.current;
-				const task: AsanaCompact = {
-					gid: change.gid,
-					resource_type: change.resource_type,
-					...(typeof record.name === 'string' ? { name: record.name } : {}),
-				};
-				if (change.resource_type === 'story' && target.kind === 'resource') {
-					// A task stream's own stories: what they tell needs no further read.
-					const found = storyChange({ gid: target.gid, resource_type: 'task', ...(target.listedName ? { name: target.listedName } : {}) }, record);
-					if (found && inGap(record.created_at, recovery)) offer(context, recovery, found);
-					continue;
-				}
-				if (change.resource_type !== 'task') continue;
-				const parent = compactOf(record.parent);
-				if (inGap(record.created_at, recovery)) {
-					const projects = Array.isArray(record.projects) ? record.projects.map(compactOf) : [];
-					const home = parent ?? projects.find((project) => project?.gid === target.gid) ?? projects[0];
-					if (home)
-						offer(
-							context,
-							recovery,
-							{
-								on: parent ? 'subtaskAdded' : 'taskCreated',
-								event: {
-									user: compactOf(record.created_by) ?? null,
-									resource: task,
-									action: 'added',
-									parent: home,
-									created_at: String(record.created_at),
-								},
-								detail: parent?.gid ?? '',
-							},
-							record,
-						);
-				}
-				if (readsStories && !(target.kind === 'resource' && target.gid === change.gid))
-					storiesOf.push(task);
-			}
-			recovery = {
-				...recovery,
-				...(round.progress ? { reading: round.progress } : { reading: undefined }),
-				...(storiesOf.length ? { storiesOf } : {}),
-			};
-			if (!round.progress) delete recovery.reading;
-			if (round.unavailable) {
-				const message = `Changes of ${subject} between ${recovery.since} and ${recovery.until} could not all be recovered: ${round.unavailable}.`;
-				items.push({
-					json: {
-						gap_notice: true,
-						reason: 'recovery_incomplete',
-						stream: describeStream(target),
-						gap: { from: recovery.since, to: recovery.until },
-						message,
-						...noticeFields(`incomplete|${key}|${recovery.since}`, message, streamUrl(target)),
-					},
-				});
-			}
 		}
-		if (recovery.storiesOf?.length) recovery = await readQueuedStories(context, recovery);
 		const { recovery: _before, ...rest } = streams[key];
-		streams[key] = (
-			recovery.reading || recovery.storiesOf?.length ? { ...rest, recovery } : rest
-		) as R;
+		streams[key] = (round.recovery ? { ...rest, recovery: round.recovery } : rest) as R;
 	}
-	const options_: ChangeItemsOptions = { attachCurrent: false, format: options.settings.format };
-	const changeItemsOut = changeItems(changes, options_);
-	changeItemsOut.forEach((item, index) => {
-		const change = changes[index];
-		const gap = recovered.get(change);
-		item.json.recovered = true;
-		if (gap) item.json.gap = { from: gap.since, to: gap.until };
-		const current = currentOf.get(change);
-		if (current) item.json.current = current;
-	});
-	return { items: [...items, ...changeItemsOut], streams };
+	return { items, changes, streams };
 }

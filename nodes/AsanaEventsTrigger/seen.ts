@@ -7,8 +7,8 @@
 
 /** Asana delivers most events within ten minutes, to each stream on its own. */
 export const DELIVERY_LAG_MS = 10 * 60_000;
-/** About 60 KB of static data. */
-export const SEEN_CAPACITY = 5000;
+/** About 48 KB of static data. */
+export const SEEN_CAPACITY = 4000;
 const KEY_LENGTH = 12;
 const MINUTE = 60_000;
 

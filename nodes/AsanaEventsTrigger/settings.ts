@@ -18,9 +18,10 @@ import { readReplayFrom, type ReplayFrom } from '../shared/editor/replayFromOpti
 import { GID_PATTERN } from '../shared/editor/resourceRef';
 import { splitList, type EventFilters } from '../shared/events/eventFilters';
 import { readEventFormat, type EventFormat } from '../shared/events/eventShape';
+import type { TriggerOnRules } from '../shared/events/intent';
 import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/credentialRate';
 import type { ProjectSource, ProjectSourceKind } from './projectList';
-import { isTriggerOn, type TriggerOnRules } from './triggerOn';
+import { isTriggerOn } from './triggerOn';
 
 export type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
 

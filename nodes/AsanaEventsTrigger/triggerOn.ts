@@ -1,29 +1,10 @@
 /**
- * "Trigger On": what a user means ("a task was completed") in terms of Asana's event model
- * (`action: changed`, `change.field: completed`, no value). Where the event alone cannot tell
- * (completed or reopened, created or added to another project, moved to a section or landed
- * in one), the system story Asana writes with the change decides: seen among the events read,
- * or found in the task's stories. Pure: the poll supplies what is known, and reads the
- * stories a decision asks for.
+ * The events trigger's "Trigger On" choices: what a user means, each with the events it
+ * matches (decided in ../shared/events/intent.ts).
  */
 import type { INodePropertyOptions } from 'n8n-workflow';
 
-import type { AsanaEvent } from '../shared/asana/types';
-
-export type TriggerOn =
-	| 'anyEvent'
-	| 'taskCreated'
-	| 'taskCompleted'
-	| 'taskReopened'
-	| 'taskAssigned'
-	| 'dueDateChanged'
-	| 'commentAdded'
-	| 'taskAddedToProject'
-	| 'taskMovedToSection'
-	| 'customFieldChanged'
-	| 'subtaskAdded'
-	| 'taskDeleted'
-	| 'statusUpdate';
+import type { TriggerOn } from '../shared/events/intent';
 
 /** Editor options, in the order people look for them; each description says which events match. */
 export const TRIGGER_ON_OPTIONS: Array<INodePropertyOptions & { value: TriggerOn }> = [
@@ -56,7 +37,8 @@ export const TRIGGER_ON_OPTIONS: Array<INodePropertyOptions & { value: TriggerOn
 	{
 		name: 'Due Date Changed',
 		value: 'dueDateChanged',
-		description: 'The due date (or due time) of a task set, changed or cleared; the item says the new date',
+		description:
+			'The due date (or due time) of a task set, changed or cleared; the item says the new date',
 	},
 	{
 		name: 'Comment Added',
@@ -71,7 +53,8 @@ export const TRIGGER_ON_OPTIONS: Array<INodePropertyOptions & { value: TriggerOn
 	{
 		name: 'Task Moved to Section',
 		value: 'taskMovedToSection',
-		description: 'A task moved to another section of a project, not the section a task lands in when it is created or added to a project',
+		description:
+			'A task moved to another section of a project, not the section a task lands in when it is created or added to a project',
 	},
 	{
 		name: 'Custom Field Changed',
@@ -100,225 +83,4 @@ const TRIGGER_ON_VALUES = new Set<string>(TRIGGER_ON_OPTIONS.map((option) => opt
 
 export function isTriggerOn(value: string): value is TriggerOn {
 	return TRIGGER_ON_VALUES.has(value);
-}
-
-export interface TriggerOnRules {
-	/** Never empty; holds 'anyEvent' alone when every event is wanted. */
-	options: ReadonlySet<TriggerOn>;
-	/** Custom Field Changed: only these fields; empty means any custom field. */
-	customFieldGids: readonly string[];
-}
-
-/** A system story Asana wrote with a change, as an event or the task's stories show it. */
-export interface SystemStory {
-	gid: string;
-	subtype: string;
-	created_at: string;
-	/** Read from the task's stories: the due dates after a due date change. */
-	new_dates?: { due_on?: string | null; due_at?: string | null };
-}
-
-/** The system stories that tell what a change was. */
-const DECIDING_STORIES = new Set([
-	'marked_complete',
-	'marked_incomplete',
-	'section_changed',
-	'added_to_project',
-	'due_date_changed',
-]);
-
-/** A task's system story that may decide another event, as the events carry it. */
-export function decidingStory(event: AsanaEvent): SystemStory | undefined {
-	const { resource, parent } = event;
-	if (event.action !== 'added' || resource?.resource_type !== 'story') return undefined;
-	if (!DECIDING_STORIES.has(resource.resource_subtype ?? '') || parent?.resource_type !== 'task')
-		return undefined;
-	return { gid: resource.gid, subtype: resource.resource_subtype ?? '', created_at: event.created_at };
-}
-
-/** An existing or new task added to a project: the section it lands in comes with it. */
-export function joinsProject(event: AsanaEvent): boolean {
-	return (
-		event.action === 'added' &&
-		event.resource?.resource_type === 'task' &&
-		event.parent?.resource_type === 'project'
-	);
-}
-
-/** What is known, when deciding, of the tasks the events are about. */
-export interface TaskEvidence {
-	/** The task's deciding stories at `instant` among the events read; these may be incomplete. */
-	storiesAt(taskGid: string, instant: string): readonly SystemStory[];
-	/** An event added the task to a project at `instant`, among the events read. */
-	joinedProjectAt(taskGid: string, instant: string): boolean;
-	/** The task's stories as Asana lists them: undefined not read yet, null not readable (gone). */
-	stories(taskGid: string): readonly SystemStory[] | null | undefined;
-}
-
-/**
- * A story of the task's own list belongs to a change when it is the nearest of its kind within
- * this of the event: Asana writes both in one step.
- */
-export const SAME_CHANGE_MS = 1_000;
-
-/** What an event is: an intent, none, or not known until the task's stories are read. */
-export interface Decision {
-	on?: TriggerOn;
-	/** The story that told it. */
-	story?: SystemStory;
-	/** Undecided: the task whose stories must be read. */
-	needsStories?: string;
-}
-
-const NONE: Decision = {};
-
-/** The intents an event may be, judged from the event alone; decided ones are final. */
-type Reading =
-	| { decided: TriggerOn }
-	/** Created, or added to another project: an `added_to_project` story tells. */
-	| { addedToProject: true }
-	/** Moved to a section, or landed in one: a `section_changed` story tells. */
-	| { addedToSection: true }
-	/** Completed or reopened: a `marked_complete` or `marked_incomplete` story tells. */
-	| { completion: true };
-
-const DUE_FIELDS = new Set(['due_on', 'due_at']);
-
-function isTask(compact: AsanaEvent['resource'] | null | undefined): boolean {
-	return compact?.resource_type === 'task';
-}
-
-function valueGidOf(value: unknown): string | undefined {
-	return value && typeof value === 'object' && 'gid' in value
-		? String((value as { gid: unknown }).gid)
-		: undefined;
-}
-
-function readingOf(event: AsanaEvent): Reading | undefined {
-	const { action, resource, parent, change } = event;
-	const type = resource?.resource_type ?? event.type;
-	if (action === 'added') {
-		if (type === 'task') {
-			if (isTask(parent)) return { decided: 'subtaskAdded' };
-			if (parent?.resource_type === 'project') return { addedToProject: true };
-			if (parent?.resource_type === 'section') return { addedToSection: true };
-			return undefined;
-		}
-		if (type === 'story' && resource.resource_subtype === 'comment_added' && isTask(parent))
-			return { decided: 'commentAdded' };
-		// Its project's or goal's `current_status_update` changes with it: the same change.
-		if (type === 'status_update') return { decided: 'statusUpdate' };
-		return undefined;
-	}
-	if (action === 'deleted') return type === 'task' ? { decided: 'taskDeleted' } : undefined;
-	if (action !== 'changed' || !change || type !== 'task') return undefined;
-	if (change.field === 'completed') return { completion: true };
-	if (change.field === 'assignee')
-		return valueGidOf(change.new_value) ? { decided: 'taskAssigned' } : undefined;
-	if (DUE_FIELDS.has(change.field ?? '')) return { decided: 'dueDateChanged' };
-	if (change.field === 'custom_fields') return { decided: 'customFieldChanged' };
-	return undefined;
-}
-
-function couldBe(reading: Reading, rules: TriggerOnRules): boolean {
-	const has = (option: TriggerOn) => rules.options.has(option);
-	if ('addedToProject' in reading) return has('taskCreated') || has('taskAddedToProject');
-	if ('addedToSection' in reading) return has('taskMovedToSection');
-	if ('completion' in reading) return has('taskCompleted') || has('taskReopened');
-	return has(reading.decided);
-}
-
-function customFieldWanted(event: AsanaEvent, rules: TriggerOnRules): boolean {
-	if (!rules.customFieldGids.length) return true;
-	const gid = valueGidOf(event.change?.new_value);
-	return gid !== undefined && rules.customFieldGids.includes(gid);
-}
-
-/**
- * False for an event that cannot be any chosen intent: the poll passes it without holding it.
- * True may still be decided against once its story is known.
- */
-export function mayMatch(event: AsanaEvent, rules: TriggerOnRules): boolean {
-	if (rules.options.has('anyEvent')) return true;
-	const reading = readingOf(event);
-	if (!reading || !couldBe(reading, rules)) return false;
-	if ('decided' in reading && reading.decided === 'customFieldChanged')
-		return customFieldWanted(event, rules);
-	return true;
-}
-
-/**
- * The story of `subtypes` that belongs to the event: at its instant among the events read;
- * else, once the task's stories are read, the nearest within SAME_CHANGE_MS (null: none).
- * Undefined while the stories are not read.
- */
-function storyOf(
-	evidence: TaskEvidence,
-	taskGid: string,
-	instant: string,
-	subtypes: readonly string[],
-): SystemStory | null | undefined {
-	const seen = evidence.storiesAt(taskGid, instant).find((s) => subtypes.includes(s.subtype));
-	if (seen) return seen;
-	const stories = evidence.stories(taskGid);
-	if (stories === undefined) return undefined;
-	const at = Date.parse(instant);
-	let nearest: SystemStory | null = null;
-	let distance = SAME_CHANGE_MS;
-	for (const story of stories ?? []) {
-		if (!subtypes.includes(story.subtype)) continue;
-		const apart = Math.abs(Date.parse(story.created_at) - at);
-		if (apart <= distance) {
-			nearest = story;
-			distance = apart;
-		}
-	}
-	return nearest;
-}
-
-/**
- * What the event is under `rules`, from what Asana stated: the intent with the story that told
- * it, none, or `needsStories` when only the task's stories can tell. The same events give the
- * same decisions however a cap, a page or a poll splits them.
- */
-export function decide(event: AsanaEvent, rules: TriggerOnRules, evidence: TaskEvidence): Decision {
-	const reading = readingOf(event);
-	if (!reading || !couldBe(reading, rules)) return NONE;
-	const task = event.resource.gid;
-	const instant = event.created_at;
-	const has = (on: TriggerOn) => rules.options.has(on);
-	const needs: Decision = { needsStories: task };
-	if ('decided' in reading) {
-		if (reading.decided === 'customFieldChanged' && !customFieldWanted(event, rules)) return NONE;
-		if (reading.decided !== 'dueDateChanged') return { on: reading.decided };
-		// The event carries no date: its story does.
-		const story = storyOf(evidence, task, instant, ['due_date_changed']);
-		if (story === undefined) return needs;
-		return story ? { on: 'dueDateChanged', story } : { on: 'dueDateChanged' };
-	}
-	if ('completion' in reading) {
-		const story = storyOf(evidence, task, instant, ['marked_complete', 'marked_incomplete']);
-		if (story === undefined) return needs;
-		const on: TriggerOn | undefined =
-			story?.subtype === 'marked_complete'
-				? 'taskCompleted'
-				: story?.subtype === 'marked_incomplete'
-					? 'taskReopened'
-					: undefined;
-		return on && story && has(on) ? { on, story } : NONE;
-	}
-	if ('addedToSection' in reading) {
-		// Landing in a section of a project the task just joined is no move.
-		if (evidence.joinedProjectAt(task, instant)) return NONE;
-		const story = storyOf(evidence, task, instant, ['section_changed']);
-		if (story === undefined) return needs;
-		return story ? { on: 'taskMovedToSection', story } : NONE;
-	}
-	// Added to a project: Asana writes `added_to_project` for an existing task, nothing for a new one.
-	const story = storyOf(evidence, task, instant, ['added_to_project']);
-	if (story === undefined) return needs;
-	if (story) return has('taskAddedToProject') ? { on: 'taskAddedToProject', story } : NONE;
-	// A task gone before its stories were read: nothing tells what it was.
-	if (evidence.stories(task) === null) return NONE;
-	return has('taskCreated') ? { on: 'taskCreated' } : NONE;
 }

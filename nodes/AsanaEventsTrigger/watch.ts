@@ -56,7 +56,11 @@ export function streamLabel(
 }
 
 /** The item "Emit Watch Changes" adds for a project that joined or left the watch. */
-function watchChangeItem(change: WatchChange, source: ProjectSource, at: number): INodeExecutionData {
+function watchChangeItem(
+	change: WatchChange,
+	source: ProjectSource,
+	at: number,
+): INodeExecutionData {
 	const name = change.project.name ?? change.project.gid;
 	const message =
 		change.change === 'added'
@@ -65,7 +69,11 @@ function watchChangeItem(change: WatchChange, source: ProjectSource, at: number)
 	const json: IDataObject = {
 		type: 'watch_change',
 		change: change.change,
-		project: { gid: change.project.gid, resource_type: 'project', name: change.project.name ?? null },
+		project: {
+			gid: change.project.gid,
+			resource_type: 'project',
+			name: change.project.name ?? null,
+		},
 		source: {
 			type: source.kind,
 			gid: source.gid,
@@ -121,13 +129,11 @@ export async function watchedTargets(
 			};
 		}
 	}
-	const targets = (list?.projects ?? []).map(
-		(project): WatchedTarget => ({
-			kind: 'resource',
-			gid: project.gid,
-			resourceType: 'project',
-			...(project.name ? { listedName: project.name } : {}),
-		}),
-	);
+	const targets = (list?.projects ?? []).map((project): WatchedTarget => ({
+		kind: 'resource',
+		gid: project.gid,
+		resourceType: 'project',
+		...(project.name ? { listedName: project.name } : {}),
+	}));
 	return { targets, changes, ...(listed ? { projectList: listed } : {}) };
 }

@@ -99,7 +99,8 @@ class RecentGids {
 		this.held.add(gid);
 		// Trimmed in batches: shifting one gid per add would make a long drain quadratic.
 		if (this.gids.length > this.capacity * 2)
-			for (const old of this.gids.splice(0, this.gids.length - this.capacity)) this.held.delete(old);
+			for (const old of this.gids.splice(0, this.gids.length - this.capacity))
+				this.held.delete(old);
 	}
 
 	toJSON(): string[] {

@@ -40,8 +40,8 @@ export function readEventFormat(value: unknown): EventFormat {
 
 /** What a change was, as the system story Asana wrote with it tells. */
 export interface ChangeMeaning {
-	/** The intent Trigger On decided, e.g. `taskCompleted`. */
-	on?: string;
+	/** What the change is, in Trigger On's words, e.g. `taskCompleted`, where it is known. */
+	is?: string;
 	/** The due dates after a due date change. */
 	dueDates?: { due_on?: string | null; due_at?: string | null };
 }
@@ -56,12 +56,39 @@ export interface EventContext {
 	key: string;
 	/** The changed object's current record, when fetched (null: gone or not visible). */
 	record?: IDataObject | null;
+	/** The Trigger On choice it matched: `trigger_on`. */
+	on?: string;
 	meaning?: ChangeMeaning;
 	/** The watched object's name, when known. */
 	streamName?: string;
 }
 
 const APP = 'https://app.asana.com/0';
+
+/** Names are kept for messages only: a long one is cut, so static data stays small. */
+const MAX_NAME_LENGTH = 100;
+
+/**
+ * The watched task, project or goal as its stream's events name it (as their resource, or as
+ * the parent of an added task): its type and name, for summaries and labels.
+ */
+export function namedIn(
+	target: StreamTarget,
+	events: readonly AsanaEvent[],
+): { resourceType?: string; listedName?: string } {
+	if (target.kind !== 'resource') return {};
+	for (let i = events.length - 1; i >= 0; i--) {
+		const { resource, parent } = events[i];
+		const named =
+			resource?.gid === target.gid ? resource : parent?.gid === target.gid ? parent : undefined;
+		if (named?.name)
+			return {
+				...(named.resource_type ? { resourceType: named.resource_type } : {}),
+				listedName: named.name.slice(0, MAX_NAME_LENGTH),
+			};
+	}
+	return {};
+}
 
 const UNDERSCORES = /_/g;
 
@@ -112,7 +139,9 @@ function duePhrase(target: string, context: EventContext): string {
 	const dates = context.meaning?.dueDates;
 	if (dates) {
 		const due = dates.due_at ?? dates.due_on;
-		return due ? `changed the due date of ${target} to ${due}` : `cleared the due date of ${target}`;
+		return due
+			? `changed the due date of ${target} to ${due}`
+			: `cleared the due date of ${target}`;
 	}
 	const now = context.record?.due_at ?? context.record?.due_on;
 	return typeof now === 'string'
@@ -126,9 +155,11 @@ function changedPhrase(event: AsanaEvent, context: EventContext): string {
 	const value = compactOf(change.new_value) ?? compactOf(change.added_value);
 	switch (change.field) {
 		case 'completed':
-			if (context.meaning?.on === 'taskCompleted') return `completed ${target}`;
-			if (context.meaning?.on === 'taskReopened') return `reopened ${target}`;
+			if (context.meaning?.is === 'taskCompleted') return `completed ${target}`;
+			if (context.meaning?.is === 'taskReopened') return `reopened ${target}`;
 			return `changed the completion of ${target}`;
+		case 'completed_at':
+			return `changed the completion time of ${target}`;
 		case 'assignee':
 			return value
 				? `assigned ${target} to ${value.name ?? `user ${value.gid}`}`
@@ -163,16 +194,19 @@ function addedPhrase(event: AsanaEvent, context: EventContext): string {
 	const type = resource.resource_type;
 	if (type === 'story' && resource.resource_subtype === 'comment_added')
 		return `commented on ${objectName(parent)}${resource.name ? `: “${resource.name}”` : ''}`;
+	// A system story's text is what happened, in Asana's words: "marked this task complete".
+	if (type === 'story' && resource.name && parent?.resource_type === 'task')
+		return `${resource.name} on ${objectName(parent)}`;
 	if (type === 'status_update')
 		return `posted a status update${resource.name ? ` “${resource.name}”` : ''} on ${objectName(parent)}`;
 	if (type === 'task') {
 		if (parent?.resource_type === 'task')
 			return `added subtask ${objectName(resource)} to ${objectName(parent)}`;
 		if (parent?.resource_type === 'section')
-			return context.meaning?.on === 'taskMovedToSection'
+			return context.meaning?.is === 'taskMovedToSection'
 				? `moved ${objectName(resource)} to section ${quoted(parent.name, parent.gid)}`
 				: `added ${objectName(resource)} to section ${quoted(parent.name, parent.gid)}`;
-		if (parent?.resource_type === 'project' && context.meaning?.on === 'taskCreated')
+		if (parent?.resource_type === 'project' && context.meaning?.is === 'taskCreated')
 			return `created ${objectName(resource)} in ${parent.name ?? `project ${parent.gid}`}`;
 	}
 	return `added ${objectName(resource)}${parent ? ` to ${objectName(parent)}` : ''}`;
@@ -251,7 +285,7 @@ export function addEventFields(
 	json.event_id = context.key;
 	json.summary = summaryIn(event, context, project);
 	json.url = urlIn(event, context, project);
-	if (context.meaning?.on) json.trigger_on = context.meaning.on;
+	if (context.on) json.trigger_on = context.on;
 	return json;
 }
 
@@ -273,7 +307,7 @@ export function simplifyEvent(event: AsanaEvent, context: EventContext): IDataOb
 		time: event.created_at,
 		summary: summaryIn(event, context, project),
 		url: urlIn(event, context, project),
-		trigger_on: context.meaning?.on ?? null,
+		trigger_on: context.on ?? null,
 		action: event.action,
 		field: change?.field ?? null,
 		actor_name: event.user ? (event.user.name ?? null) : 'Asana',

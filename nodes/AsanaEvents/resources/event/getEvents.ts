@@ -15,9 +15,12 @@ import { invalidParameter } from '../../../shared/asana/errors';
 import {
 	eventAdditions,
 	eventFormatProperty,
+	namedIn,
 	readEventFormat,
 	simplifyEvent,
 } from '../../../shared/events/eventShape';
+import { intentOf } from '../../../shared/events/intent';
+import { TaskStories } from '../../../shared/events/taskStories';
 import { recoverChangesProperties, recoverForExpiredToken } from './recoverChanges';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
@@ -214,15 +217,28 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	);
 	const sync = encodeSyncToken(result.cursor);
 	// Asana does not document the order inside a page: make it explicit. Each event's key is its
-	// `event_id`, the same the trigger gives the event under Any Event.
+	// `event_id`, and what the events tell of it its summary: as the trigger's under Any Event.
+	const evidence = new TaskStories(result.events);
+	const named = namedIn(target, result.events);
+	const stream =
+		target.kind === 'resource' && named.resourceType
+			? { ...target, resourceType: named.resourceType }
+			: target;
 	const events = result.events
 		.map((event, index) => ({ event, key: result.keys[index] }))
 		.sort((a, b) => byCreatedAt(a.event, b.event))
-		.map(({ event, key }) =>
-			format === 'simplified'
-				? simplifyEvent(event, { target, key })
-				: { ...(event as unknown as IDataObject), ...eventAdditions(event, { target, key }) },
-		);
+		.map(({ event, key }) => {
+			const is = intentOf(event, evidence);
+			const context = {
+				target: stream,
+				key,
+				...(named.listedName ? { streamName: named.listedName } : {}),
+				...(is ? { meaning: { is } } : {}),
+			};
+			return format === 'simplified'
+				? simplifyEvent(event, context)
+				: { ...(event as unknown as IDataObject), ...eventAdditions(event, context) };
+		});
 	const recovery =
 		result.expired && ctx.getNodeParameter('recoverChanges', itemIndex, false) === true
 			? await recoverForExpiredToken(ctx, itemIndex, transport, target, subject)

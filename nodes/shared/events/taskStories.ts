@@ -3,10 +3,10 @@
  * events read, the tasks that joined a project, and, for the tasks a decision asks for, their
  * stories as Asana lists them (one request per page of a task's stories).
  */
-import type { AsanaTransport } from '../shared/asana/transport';
-import { mapWithConcurrency } from '../shared/asana/concurrency';
-import type { AsanaEvent } from '../shared/asana/types';
-import { decidingStory, joinsProject, type SystemStory, type TaskEvidence } from './triggerOn';
+import type { AsanaTransport } from '../asana/transport';
+import { mapWithConcurrency } from '../asana/concurrency';
+import type { AsanaEvent } from '../asana/types';
+import { decidingStory, joinsProject, type SystemStory, type TaskEvidence } from './intent';
 
 /** Asana's largest page of a task's stories. */
 const STORIES_PAGE = 100;
