@@ -137,6 +137,7 @@ describe('checkpoints', () => {
 										keys: [],
 										pages: [],
 										evidence: [],
+										newestRead: '',
 										cursor: { sync: token() },
 										backlog: false,
 										expired: false,

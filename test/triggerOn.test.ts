@@ -368,3 +368,107 @@ describe('Trigger On', () => {
 		}
 	});
 });
+
+describe('one real change, one right item', () => {
+	it('a task that lives in two watched projects: one item for its completion, one event_id, under Task Completed and Any Event', async () => {
+		const one = sim.createProject('Project 1');
+		const two = sim.createProject('Project 2');
+		const shared = sim.createTask({ name: 'Task 1', projectGids: [one.gid, two.gid] });
+		clock += MINUTE;
+		const completed = params([one.gid, two.gid], { triggerOn: ['taskCompleted'] });
+		const any = params([one.gid, two.gid], { triggerOn: ['anyEvent'] });
+		const completedData: IDataObject = {};
+		const anyData: IDataObject = {};
+		await poll(completed, completedData);
+		await poll(any, anyData);
+		sim.completeTask(shared.gid, sim.users.bob.gid);
+		const items = jsonOf((await poll(completed, completedData)).items);
+		expect(items.map((i) => [i.trigger_on, (i.resource as IDataObject).gid])).toEqual([
+			['taskCompleted', shared.gid],
+		]);
+		// The change, its time and its story: three events, each once, though both projects report them.
+		const events = jsonOf((await poll(any, anyData)).items);
+		expect(events).toHaveLength(3);
+		expect(new Set(events.map((e) => e.event_id)).size).toBe(3);
+		expect((await poll(completed, completedData)).items).toBeNull();
+	});
+
+	it('a completion and a reopening one event a poll apart are what they were, whatever splits them', async () => {
+		const w = world();
+		const options = { maxEventsPerPoll: 1 };
+		const completed = params([w.project.gid], { triggerOn: ['taskCompleted'], options });
+		const reopened = params([w.project.gid], { triggerOn: ['taskReopened'], options });
+		const completedData: IDataObject = {};
+		const reopenedData: IDataObject = {};
+		await poll(completed, completedData);
+		await poll(reopened, reopenedData);
+		sim.completeTask(w.existing.gid);
+		sim.reopenTask(w.existing.gid);
+		const drain = async (parameters: INodeParameters, staticData: IDataObject) => {
+			const out: unknown[] = [];
+			for (let i = 0; i < 8; i++)
+				out.push(...jsonOf((await poll(parameters, staticData)).items).map((x) => x.trigger_on));
+			return out;
+		};
+		expect(await drain(completed, completedData)).toEqual(['taskCompleted']);
+		expect(await drain(reopened, reopenedData)).toEqual(['taskReopened']);
+	});
+
+	it('an existing task added to a project lands in a section: Task Added to Project, not Task Moved to Section', async () => {
+		const w = world();
+		const board = sim.createProject('Board');
+		const todo = sim.createSection(board.gid, 'To do');
+		const doing = sim.createSection(board.gid, 'Doing');
+		clock += MINUTE;
+		const parameters = params([board.gid, w.project.gid], {
+			triggerOn: ['taskAddedToProject', 'taskMovedToSection', 'taskCreated'],
+		});
+		const staticData: IDataObject = {};
+		await poll(parameters, staticData);
+		sim.addTaskToProject(w.existing.gid, board.gid);
+		// Created in another project, added to the board seconds later: created once, added once.
+		const fresh = sim.createTask({ name: 'Fresh', projectGids: [w.project.gid] });
+		clock += 3000;
+		sim.addTaskToProject(fresh.gid, board.gid);
+		sim.moveTaskToSection(w.existing.gid, doing.gid);
+		const items = jsonOf((await poll(parameters, staticData)).items);
+		expect(items.map((i) => [i.trigger_on, i.summary])).toEqual([
+			['taskAddedToProject', 'Alice Admin added “Write launch post” to project “Board”'],
+			['taskCreated', 'Alice Admin created “Fresh” in Website relaunch'],
+			['taskAddedToProject', 'Alice Admin added “Fresh” to project “Board”'],
+			['taskMovedToSection', 'Alice Admin moved “Write launch post” to section “Doing”'],
+		]);
+		expect(todo.gid).toBeDefined();
+	});
+
+	it('summaries say what is true: the due date or its clearing, which task was renamed without names, a landing section', async () => {
+		const w = world();
+		const todo = sim.createSection(w.project.gid, 'To do');
+		clock += MINUTE;
+		const due = params([w.project.gid], { triggerOn: ['dueDateChanged'] });
+		const any = params([w.project.gid], { triggerOn: ['anyEvent'] });
+		const dueData: IDataObject = {};
+		const anyData: IDataObject = {};
+		await poll(due, dueData);
+		await poll(any, anyData);
+		sim.changeTask(w.existing.gid, 'due_on', '2026-04-01');
+		sim.changeTask(w.existing.gid, 'due_on', null);
+		expect(jsonOf((await poll(due, dueData)).items).map((i) => i.summary)).toEqual([
+			'Alice Admin changed the due date of “Write launch post” to 2026-04-01',
+			'Alice Admin cleared the due date of “Write launch post”',
+		]);
+		await poll(any, anyData);
+		sim.createTask({ name: 'Fresh', projectGids: [w.project.gid] });
+		const landed = jsonOf((await poll(any, anyData)).items).map((i) => i.summary);
+		expect(landed).toContain('Alice Admin added “Fresh” to section “To do”');
+		expect(landed.some((s) => String(s).includes(' moved '))).toBe(false);
+		// As Asana's webhooks deliver events: gids, no names.
+		sim.setWebhookStyleEvents(true);
+		sim.renameTask(w.doomed.gid, 'Renamed');
+		const renamed = jsonOf((await poll(any, anyData)).items).map((i) => i.summary);
+		expect(renamed).toContain(
+			`User ${sim.users.alice.gid} renamed task ${w.doomed.gid} in Website relaunch`,
+		);
+		expect(todo.gid).toBeDefined();
+	});
+});

@@ -12,7 +12,7 @@ import { readReplayFrom, type ReplayFrom } from '../shared/editor/replayFromOpti
 
 const DAY_MS = 24 * 3600 * 1000;
 
-export type AuditStart = 'now' | 'lookBack' | 'fromDate';
+type AuditStart = 'now' | 'lookBack' | 'fromDate';
 
 export interface AuditTriggerSettings {
 	workspaceGid: string;

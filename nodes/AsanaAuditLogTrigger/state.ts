@@ -16,9 +16,9 @@ import { lockPoll, type PollBusy } from '../shared/polling/pollLock';
  *
  * Version 1 (0.1) kept `key` and `cursor` at the top level; it is read as version 2.
  */
-export const STATE_VERSION = 2;
+const STATE_VERSION = 2;
 
-export interface AuditStream {
+interface AuditStream {
 	key: string;
 	cursor: AuditCursor;
 }

@@ -127,8 +127,11 @@ export async function oneItemPerChange(read: ReadResult, options: ChangeOptions)
 			...(outcome.drained?.evidence ?? []),
 		]),
 	);
-	const judge = (outcome: ReadOutcome): Decision[] =>
-		anyEvent ? [] : (outcome.drained?.events ?? []).map((event) => decide(event, rules, evidence));
+	const judge = (outcome: ReadOutcome): Decision[] => {
+		if (anyEvent || !outcome.drained) return [];
+		const known = evidence.ofStream(outcome.drained.newestRead);
+		return outcome.drained.events.map((event) => decide(event, rules, known));
+	};
 	let judged: Judged[] = read.outcomes.map((outcome) => ({ outcome, decisions: judge(outcome) }));
 
 	const needed = judged.flatMap(({ decisions }) =>
@@ -160,7 +163,7 @@ export async function oneItemPerChange(read: ReadResult, options: ChangeOptions)
 			const key = anyEvent ? drained.keys[i] : keyOfEvent(decision.on, event);
 			if (seen.has(key)) continue;
 			seen.add(key, Date.parse(event.created_at));
-			const is = anyEvent ? intentOf(event, evidence) : undefined;
+			const is = anyEvent ? intentOf(event, evidence.ofStream(drained.newestRead)) : undefined;
 			changes.push({
 				event,
 				key,

@@ -8,7 +8,7 @@
 export type Checkpoint = [time: number, sync: string];
 
 /** Asana keeps a sync token for up to 24 hours: older ones are of no use. */
-export const CHECKPOINT_MAX_AGE_MS = 24 * 3600 * 1000;
+const CHECKPOINT_MAX_AGE_MS = 24 * 3600 * 1000;
 
 const MINUTE = 60_000;
 

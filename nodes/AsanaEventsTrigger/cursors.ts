@@ -44,10 +44,19 @@ function afterLiveRead(
 		target.kind === 'resource' ? target.resourceType : undefined;
 	const resourceType = typeOf(learned) !== typeOf(watched) ? typeOf(learned) : before.resourceType;
 	const name = learned.listedName !== watched.listedName ? learned.listedName : before.name;
-	// Read up to its newest event taken, when it was not read to its end.
-	const left = !!hold || drained.backlog;
-	const newest = drained.events[(hold?.taken ?? drained.events.length) - 1]?.created_at;
-	const backlogAt = left ? (newest ? Date.parse(newest) : before.backlogAt) : undefined;
+	// Not read to its end: read up to the event that waits (its instant may hold more), else up
+	// to the newest event taken, else where it stood.
+	const upTo = hold
+		? drained.events[hold.taken].created_at
+		: drained.backlog
+			? drained.events.at(-1)?.created_at
+			: undefined;
+	const backlogAt =
+		hold || drained.backlog
+			? upTo
+				? Date.parse(upTo)
+				: (before.backlogAt ?? before.lastPollAt)
+			: undefined;
 	let checkpoints = before.checkpoints;
 	if (!cursor.handled?.length) {
 		const time = backlogAt !== undefined ? Math.min(pollTime, backlogAt + 1) : pollTime;

@@ -101,7 +101,7 @@ export function changeItems(changes: Change[], options: ChangeItemsOptions): INo
 const FETCHABLE: Record<string, string> = { task: 'tasks', project: 'projects', goal: 'goals' };
 
 /** `changed` events of plain fields carry no value: the current record tells what it became. */
-export function needsCurrentResource(event: AsanaEvent): boolean {
+function needsCurrentResource(event: AsanaEvent): boolean {
 	const change = event.change;
 	return (
 		event.action === 'changed' &&

@@ -17,7 +17,7 @@ import {
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
 import { objectLabel } from '../shared/editor/resourceRef';
 import { matchesFilters, type EventFilters } from '../shared/events/eventFilters';
-import { decidingStory, joinsProject, mayMatch } from '../shared/events/intent';
+import { decidingStory, joinsProject, mayMatch, needsEvidence } from '../shared/events/intent';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
@@ -163,6 +163,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 			concurrency: settings.concurrency,
 			wanted: (event) => mayMatch(event, settings.triggerOn) && matchesFilters(event, filters),
 			evidence: (event) => joinsProject(event) || decidingStory(event) !== undefined,
+			lookAhead: needsEvidence(settings.triggerOn),
 		});
 	} finally {
 		// A project deleted or made private since the list was read fails its read: the next

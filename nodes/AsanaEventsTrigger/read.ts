@@ -55,6 +55,8 @@ export interface ReadOptions {
 	wanted: (event: AsanaEvent) => boolean;
 	/** Events that may decide others: handed back whether taken or not. */
 	evidence: (event: AsanaEvent) => boolean;
+	/** Read on past the last event taken, for what Asana wrote at its instant (see drainStream). */
+	lookAhead: boolean;
 }
 
 async function readOne(
@@ -81,9 +83,12 @@ async function readOne(
 			? (event) => event.created_at >= replay.from && options.wanted(event)
 			: options.wanted,
 		evidence: options.evidence,
+		lookAhead: options.lookAhead,
 		...(replay ? { stopAfter: replay.until } : {}),
 	});
-	const unread = drained.deferred !== undefined && drained.requests <= 1;
+	// Nothing asked (the budget was spent), or the first request waited past the time budget.
+	const unread =
+		drained.requests === 0 || (drained.deferred !== undefined && drained.requests <= 1);
 	const named = { ...read, target: { ...target, ...namedIn(target, drained.events) } };
 	return {
 		outcome: { read: named, drained, unread },

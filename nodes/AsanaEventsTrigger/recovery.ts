@@ -32,7 +32,15 @@ export interface GapRecovery {
 	/** Where reading Asana's state endpoints goes on; absent once read. */
 	reading?: RecoveryProgress;
 	/** Tasks whose stories are still to be read for the changes of the gap. */
-	storiesOf?: AsanaCompact[];
+	storiesOf?: TaskToRead[];
+}
+
+/** A task whose stories tell the changes it had in the gap. */
+interface TaskToRead {
+	gid: string;
+	name?: string;
+	/** Created in the gap: where, when, by whom; its stories tell whether it was created there. */
+	created?: { in: AsanaCompact; at: string; by?: AsanaCompact };
 }
 
 /** A stream whose stored token Asana no longer accepted. */
@@ -68,7 +76,7 @@ export function gapsOf(
 }
 
 /** What reading the current state can never show: said in every notice of a recovery. */
-export const RECOVERY_BLIND_SPOTS =
+const RECOVERY_BLIND_SPOTS =
 	'Recovery reads the current state and the tasks’ stories, so it cannot see deleted tasks, status updates, changes that do not touch a task’s modified_at (a subtask’s change does not count as its parent’s), or, under Any Event, the steps between the gap’s start and now.';
 
 export function gapNoticeItem(
@@ -116,10 +124,16 @@ interface FoundChange {
 const compactOf = (value: unknown): AsanaCompact | undefined =>
 	value && typeof value === 'object' && 'gid' in value ? (value as AsanaCompact) : undefined;
 
+/** A story's object as an event names it, with its type (opt_fields gave its gid and name). */
+const objectOf = (value: unknown, resourceType: string): AsanaCompact | undefined => {
+	const compact = compactOf(value);
+	return compact && { ...compact, resource_type: compact.resource_type ?? resourceType };
+};
+
 /** The change a story of the task tells. */
 function storyChange(task: AsanaCompact, story: IDataObject): FoundChange | undefined {
 	const subtype = String(story.resource_subtype ?? '');
-	const user = compactOf(story.created_by) ?? null;
+	const user = objectOf(story.created_by, 'user') ?? null;
 	const created_at = String(story.created_at);
 	const resource = { ...task, resource_type: 'task' };
 	const changed = (field: string, new_value?: AsanaCompact): AsanaEvent => ({
@@ -143,7 +157,7 @@ function storyChange(task: AsanaCompact, story: IDataObject): FoundChange | unde
 		case 'marked_incomplete':
 			return { on: 'taskReopened', event: changed('completed'), detail: '' };
 		case 'assigned': {
-			const assignee = compactOf(story.assignee);
+			const assignee = objectOf(story.assignee, 'user');
 			return assignee
 				? { on: 'taskAssigned', event: changed('assignee', assignee), detail: assignee.gid }
 				: undefined;
@@ -173,20 +187,20 @@ function storyChange(task: AsanaCompact, story: IDataObject): FoundChange | unde
 				detail: '',
 			};
 		case 'added_to_project': {
-			const project = compactOf(story.project);
+			const project = objectOf(story.project, 'project');
 			return project
 				? { on: 'taskAddedToProject', event: added(project), detail: project.gid }
 				: undefined;
 		}
 		case 'section_changed': {
-			const section = compactOf(story.new_section);
+			const section = objectOf(story.new_section, 'section');
 			return section
 				? { on: 'taskMovedToSection', event: added(section), detail: section.gid }
 				: undefined;
 		}
 		default: {
 			if (!subtype.endsWith('_custom_field_changed')) return undefined;
-			const field = compactOf(story.custom_field);
+			const field = objectOf(story.custom_field, 'custom_field');
 			return {
 				on: 'customFieldChanged',
 				event: changed('custom_fields', field),
@@ -196,28 +210,36 @@ function storyChange(task: AsanaCompact, story: IDataObject): FoundChange | unde
 	}
 }
 
-/** A task created in the gap: in a project (Task Created), or under a task (Subtask Added). */
-function creationChange(target: WatchedTarget, record: IDataObject): FoundChange | undefined {
+/** A task's creation, as the event Asana sent: added to `home` (a project, or its parent task). */
+function creationChange(
+	task: TaskToRead,
+	created: NonNullable<TaskToRead['created']>,
+	current?: IDataObject,
+): FoundChange {
+	const subtask = created.in.resource_type === 'task';
+	return {
+		on: subtask ? 'subtaskAdded' : 'taskCreated',
+		event: {
+			user: created.by ?? null,
+			resource: { gid: task.gid, resource_type: 'task', ...(task.name ? { name: task.name } : {}) },
+			action: 'added',
+			parent: created.in,
+			created_at: created.at,
+		},
+		detail: subtask ? created.in.gid : '',
+		...(current ? { current } : {}),
+	};
+}
+
+/** Where a task of the gap was created: under its parent task, else in the watched project it is in. */
+function createdIn(target: WatchedTarget, record: IDataObject): TaskToRead['created'] {
 	const parent = compactOf(record.parent);
 	const projects = Array.isArray(record.projects) ? record.projects.map(compactOf) : [];
 	const home = parent ?? projects.find((p) => p?.gid === target.gid) ?? projects[0];
-	if (!home) return undefined;
-	return {
-		on: parent ? 'subtaskAdded' : 'taskCreated',
-		event: {
-			user: compactOf(record.created_by) ?? null,
-			resource: {
-				gid: String(record.gid),
-				resource_type: 'task',
-				...(typeof record.name === 'string' ? { name: record.name } : {}),
-			},
-			action: 'added',
-			parent: home,
-			created_at: String(record.created_at),
-		},
-		detail: parent?.gid ?? '',
-		current: record,
-	};
+	const by = compactOf(record.created_by);
+	return home
+		? { in: { ...home }, at: String(record.created_at), ...(by ? { by } : {}) }
+		: undefined;
 }
 
 /** Whether a time falls in the gap. */
@@ -240,7 +262,7 @@ const STORY_OPTIONS = new Set<TriggerOn>([
 /** Reads the stories of one task, page after page within the budget; undefined when it ran out. */
 async function readStories(
 	transport: AsanaTransport,
-	task: AsanaCompact,
+	task: TaskToRead,
 	budget: RequestBudget,
 	subject: string,
 ): Promise<IDataObject[] | undefined> {
@@ -368,20 +390,42 @@ async function recoverStream(
 				const change = inGap(current.created_at, start) && storyChange(task, current);
 				if (change) found.push(change);
 			} else if (resource_type === 'task') {
-				const created = inGap(current.created_at, start) && creationChange(target, current);
-				if (created) found.push(created);
-				if (readsStories && gid !== target.gid)
-					storiesOf = [...storiesOf, { gid, resource_type, name: String(current.name ?? '') }];
+				const task: TaskToRead = {
+					gid,
+					...(typeof current.name === 'string' ? { name: current.name } : {}),
+				};
+				const created = inGap(current.created_at, start) ? createdIn(target, current) : undefined;
+				// A subtask is created under its parent; in a project, the stories tell whether the
+				// task was created there or added to it later.
+				if (created?.in.resource_type === 'task')
+					found.push(creationChange(task, created, current));
+				else if (created) task.created = created;
+				if ((readsStories || task.created) && gid !== target.gid) storiesOf = [...storiesOf, task];
 			}
 		}
 	}
 	while (storiesOf.length) {
-		const stories = await readStories(transport, storiesOf[0], budget, subject);
+		const task = storiesOf[0];
+		const stories = await readStories(transport, task, budget, subject);
 		if (!stories) break;
+		const compact = {
+			gid: task.gid,
+			resource_type: 'task',
+			...(task.name ? { name: task.name } : {}),
+		};
+		// A project's stream carried the task's changes from when the task joined it, not before.
+		const joined = stories.filter(
+			(story) =>
+				story.resource_subtype === 'added_to_project' &&
+				compactOf(story.project)?.gid === target.gid,
+		);
+		const carriedFrom = String(joined.at(-1)?.created_at ?? '');
 		for (const story of stories) {
-			const change = inGap(story.created_at, start) && storyChange(storiesOf[0], story);
+			if (String(story.created_at) < carriedFrom) continue;
+			const change = inGap(story.created_at, start) && storyChange(compact, story);
 			if (change) found.push(change);
 		}
+		if (task.created && !joined.length) found.push(creationChange(task, task.created));
 		storiesOf = storiesOf.slice(1);
 	}
 	const { since, until } = start;

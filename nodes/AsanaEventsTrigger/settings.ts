@@ -23,7 +23,7 @@ import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/credentialRat
 import type { ProjectSource, ProjectSourceKind } from './projectList';
 import { isTriggerOn } from './triggerOn';
 
-export type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
+type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
 
 /** A watched stream, with the name it was picked from the list by. */
 export type WatchedTarget = StreamTarget & { listedName?: string };
@@ -34,13 +34,13 @@ export function recordKey(target: StreamTarget): string {
 }
 
 /** The request scheduler's options. */
-export interface SchedulerSettings {
+interface SchedulerSettings {
 	maxRequestsPerMinute: number;
 	maxStalenessMs: number;
 }
 
 /** A source that watches every project of a team, portfolio or workspace. */
-export interface ProjectSourceSettings {
+interface ProjectSourceSettings {
 	source: ProjectSource;
 	refreshMs: number;
 	emitWatchChanges: boolean;

@@ -6,12 +6,12 @@
  */
 import './environment';
 
-export { activateWorkflow, type ActivationOptions, type ActivationOutcome } from './activation';
+export { activateWorkflow } from './activation';
 export { capturedLogs } from './logs';
 export { countSecretOccurrences } from './leaks';
-export { TestCredentialsHelper, credentialTypes, type HarnessCredentials } from './credentials';
-export { testCredential, type CredentialTestResult } from './credentialTest';
-export { editorContext, type EditorContext } from './editor';
+export { TestCredentialsHelper, type HarnessCredentials } from './credentials';
+export { testCredential } from './credentialTest';
+export { editorContext } from './editor';
 export { InputItems, nodeTypesOf } from './nodeTypes';
-export { PersistentStaticData, runPoll, type PollOptions, type PollOutcome } from './poll';
-export { runWorkflow, type WorkflowRunOptions, type WorkflowRunOutcome } from './workflow';
+export { PersistentStaticData, runPoll, type PollOutcome } from './poll';
+export { runWorkflow } from './workflow';

@@ -17,7 +17,7 @@ interface EcsField {
 
 const FIELDS = EcsFlat as unknown as Record<string, EcsField>;
 export const ECS_FIELD_SET_VERSION = EcsVersion;
-export const CUSTOM_NAMESPACE = 'asana';
+const CUSTOM_NAMESPACE = 'asana';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 	typeof value === 'object' && value !== null && !Array.isArray(value);

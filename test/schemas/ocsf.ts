@@ -189,7 +189,7 @@ function checkObject(
 }
 
 /** The classes kept, by class_uid (category uid × 1000 + class uid). */
-export const OCSF_CLASSES = new Map(
+const OCSF_CLASSES = new Map(
 	[...eventDefs.values()]
 		.filter((def) => def.uid !== undefined)
 		.map((def) => {

@@ -83,7 +83,7 @@ export interface Story extends Compact {
 	details?: StoryDetails;
 }
 
-export interface StoryDates {
+interface StoryDates {
 	due_on?: string;
 	due_at: string | null;
 }
@@ -197,8 +197,8 @@ export interface AuditQuery {
 	resource_gid?: string;
 }
 
-export const AUDIT_LOG_EPOCH = Date.parse('2021-10-08T00:00:00Z');
-export const AUDIT_RETENTION_MS = 90 * 24 * 3600 * 1000;
+const AUDIT_LOG_EPOCH = Date.parse('2021-10-08T00:00:00Z');
+const AUDIT_RETENTION_MS = 90 * 24 * 3600 * 1000;
 export const AUDIT_ACTOR_TYPES = [
 	'user',
 	'asana',
@@ -1163,7 +1163,12 @@ export class Domain {
 	 * else the project's first section; none when the project has no sections. Asana reports
 	 * the landing as an `added` event with the section as parent.
 	 */
-	private placeInProject(task: Task, projectGid: string, sectionGid?: string): EventDraft[] {
+	private placeInProject(
+		task: Task,
+		projectGid: string,
+		by: string | null,
+		sectionGid?: string,
+	): EventDraft[] {
 		const section =
 			sectionGid && this.section(sectionGid).projectGid === projectGid
 				? this.section(sectionGid)
@@ -1172,7 +1177,7 @@ export class Domain {
 		task.sections.set(projectGid, section.gid);
 		return [
 			{
-				user: null,
+				user: this.userCompact(by),
 				resource: this.compact(task),
 				action: 'added',
 				parent: this.compact(section),
@@ -1230,7 +1235,7 @@ export class Domain {
 		const drafts: EventDraft[] = [];
 		for (const projectGid of task.projectGids) {
 			drafts.push(added(this.project(projectGid)));
-			drafts.push(...this.placeInProject(task, projectGid, opts.sectionGid));
+			drafts.push(...this.placeInProject(task, projectGid, opts.by, opts.sectionGid));
 		}
 		if (parent) drafts.push(added(parent));
 		const streams = this.emitTask(task, drafts, at);
@@ -1552,7 +1557,7 @@ export class Domain {
 					action: 'added',
 					parent: this.compact(project),
 				},
-				...this.placeInProject(task, projectGid, sectionGid),
+				...this.placeInProject(task, projectGid, by, sectionGid),
 				this.systemStory(task, 'added_to_project', `added this task to ${project.name}`, by, at, {
 					project: this.compact(project),
 				}),

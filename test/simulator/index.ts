@@ -12,7 +12,6 @@ import {
 	type AuditLogEvent,
 	type Compact,
 	type CustomField,
-	type EventChange,
 	type Goal,
 	type Portfolio,
 	type Project,
@@ -40,7 +39,6 @@ export type {
 	Compact,
 	Counters,
 	CustomField,
-	EventChange,
 	FaultSpec,
 	Goal,
 	Portfolio,
@@ -253,6 +251,11 @@ export class AsanaSimulator {
 	/** Events as webhooks deliver them from now on: gids and types, no names (true), or with names. */
 	setWebhookStyleEvents(on: boolean): void {
 		this.running.webhookStyleEvents = on;
+	}
+
+	/** Resource streams answer pages of at most this many events (Asana's 100 by default). */
+	setResourcePageSize(events: number): void {
+		this.running.resourcePageSize = events;
 	}
 
 	/** Asana's per-token limit: more requests in the last minute answer 429 with Retry-After. */

@@ -68,6 +68,8 @@ export interface SimServer {
 	 * gid and type, no name.
 	 */
 	webhookStyleEvents?: boolean;
+	/** Events per page of a resource stream: Asana's 100 at most, fewer when it likes. */
+	resourcePageSize: number;
 	resetLog(): void;
 	close(): Promise<void>;
 }
@@ -344,6 +346,7 @@ export async function startServer(
 		});
 
 	const running: SimServer = {
+		resourcePageSize: RESOURCE_PAGE,
 		origin: '',
 		log: [],
 		counters: { requests: 0, inFlight: 0, maxInFlight: 0, byStatus: {} },
@@ -780,7 +783,7 @@ export async function startServer(
 				`resource: Events can only be requested for a task, project or goal; ${gid} is a ${kind}.${kind === 'workspace' ? ' Use GET /workspaces/{workspace_gid}/events.' : ''}`,
 			);
 		}
-		return events(gid, query, RESOURCE_PAGE);
+		return events(gid, query, running.resourcePageSize);
 	}
 
 	function auditLog(workspaceGid: string, query: Record<string, string>): unknown {

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 
 import { invalidParameter } from '../asana/errors';
 
-export type Operation = (ctx: IExecuteFunctions, itemIndex: number) => Promise<IDataObject[]>;
+type Operation = (ctx: IExecuteFunctions, itemIndex: number) => Promise<IDataObject[]>;
 
 /** Operations by resource, then by operation value. */
 export type OperationTable = Record<string, Record<string, Operation>>;

@@ -24,7 +24,7 @@ import { invalidParameter } from './errors';
 
 export type AsanaContext = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
-export type QueryValue = string | number | boolean | null | undefined;
+type QueryValue = string | number | boolean | null | undefined;
 /** Array values are sent comma-separated, the way Asana reads `opt_fields`. */
 export type Query = Record<string, QueryValue | string[]>;
 
@@ -110,7 +110,7 @@ function specificHint(
 		: undefined;
 }
 
-export function credentialTypeFor(authentication: AuthenticationMethod): string {
+function credentialTypeFor(authentication: AuthenticationMethod): string {
 	return authentication === 'oAuth2' ? CONNECTED_APP_CREDENTIAL : TOKEN_CREDENTIAL;
 }
 

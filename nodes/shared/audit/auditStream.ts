@@ -72,7 +72,7 @@ export interface AuditCursor {
 }
 
 /** Gids remembered: ten pages, far more than one page can repeat. */
-export const AUDIT_RECENT_CAPACITY = 1000;
+const AUDIT_RECENT_CAPACITY = 1000;
 
 /** The gids emitted lately, oldest first, at most `capacity`: a page read again is not emitted twice. */
 class RecentGids {

@@ -13,7 +13,7 @@ import type { StreamTarget } from '../asana/types';
 const LIST_PAGE = 100;
 
 /** Fields of a task as a recovered item shows it. */
-export const RECOVERED_TASK_FIELDS = [
+const RECOVERED_TASK_FIELDS = [
 	'name',
 	'resource_subtype',
 	'completed',
@@ -95,7 +95,7 @@ function firstStepOf(resourceType: string | undefined): Step {
 }
 
 /** One changed object: its type and its current record. */
-export interface RecoveredChange {
+interface RecoveredChange {
 	resource_type: string;
 	gid: string;
 	current: IDataObject;

@@ -22,11 +22,6 @@ export function splitList(value: unknown): string[] {
 		.filter(Boolean);
 }
 
-/** False when every list is empty: then every event is kept, and none needs looking at. */
-export function anyFilterSet(filters: EventFilters): boolean {
-	return Object.values(filters).some((list: string[]) => list.length > 0);
-}
-
 export function matchesFilters(event: AsanaEvent, filters: EventFilters): boolean {
 	if (filters.actions.length && !filters.actions.includes(event.action)) return false;
 	const type = event.resource?.resource_type ?? event.type ?? '';

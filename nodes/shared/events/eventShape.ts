@@ -39,7 +39,7 @@ export function readEventFormat(value: unknown): EventFormat {
 }
 
 /** What a change was, as the system story Asana wrote with it tells. */
-export interface ChangeMeaning {
+interface ChangeMeaning {
 	/** What the change is, in Trigger On's words, e.g. `taskCompleted`, where it is known. */
 	is?: string;
 	/** The due dates after a due date change. */
@@ -113,6 +113,8 @@ function recordProject(
 /** The project the event happened in, as far as the event, the record and the stream tell. */
 function projectOf(event: AsanaEvent, context: EventContext): AsanaCompact | undefined {
 	if (event.parent?.resource_type === 'project') return event.parent;
+	// A section's project is not the stream's when the task is in several: the event does not say.
+	if (event.parent?.resource_type === 'section') return undefined;
 	const { target } = context;
 	if (target.kind === 'resource' && target.resourceType === 'project')
 		return { gid: target.gid, resource_type: 'project', name: context.streamName };

@@ -16,7 +16,7 @@ export interface StreamCursor {
 }
 
 /** A page a drain read: the token it was read with, and where its events end in `events`. */
-export interface DrainedPage {
+interface DrainedPage {
 	token: string;
 	/** Keys of the page's events dealt with before this drain (the cursor's `handled`). */
 	handledBefore?: string[];
@@ -31,6 +31,11 @@ export interface DrainResult {
 	pages: DrainedPage[];
 	/** The events `evidence` picked from every page read, past the cap too. */
 	evidence: AsanaEvent[];
+	/**
+	 * The newest `created_at` of every event read, past the cap too (ISO; empty before any):
+	 * the stream is read whole up to it, since its pages follow one another in time.
+	 */
+	newestRead: string;
 	/** Where the stream stands after `events`. */
 	cursor: StreamCursor;
 	/** True when events may remain that were not fetched because of the cap or the deadline. */
@@ -64,7 +69,7 @@ function isFreshToken(status: number, body: unknown): boolean {
 	return status === 412 && typeof (body as EventsPage | undefined)?.sync === 'string';
 }
 
-export async function fetchEventsPage(
+async function fetchEventsPage(
 	transport: AsanaTransport,
 	target: StreamTarget,
 	sync: string | undefined,
@@ -113,6 +118,12 @@ export async function drainStream(
 		evidence?: (event: AsanaEvent) => boolean;
 		/** No page is asked for after one that holds an event created after this (ISO); such events are not taken. */
 		stopAfter?: string;
+		/**
+		 * When the budget ends the drain with more in the stream: read on, taking nothing, until
+		 * past the instant of the last event taken, so that `evidence` holds everything Asana wrote
+		 * at that instant (the cursor stays where the taken events end).
+		 */
+		lookAhead?: boolean;
 		maxPages?: number;
 	} = {},
 ): Promise<DrainResult> {
@@ -126,11 +137,13 @@ export async function drainStream(
 	let requests = 0;
 	let expired = false;
 	let stopped = false;
+	let newestRead = '';
 	const result = (backlog: boolean, deferred?: string): DrainResult => ({
 		events,
 		keys,
 		pages,
 		evidence,
+		newestRead,
 		cursor: current,
 		backlog,
 		expired,
@@ -152,10 +165,32 @@ export async function drainStream(
 	let next: ReturnType<typeof ask> | undefined;
 	const { wanted, stopAfter } = options;
 	const isEvidence = options.evidence;
+	/** The token after the last page read, while the stream has more. */
+	let more: string | undefined;
+
+	/** Reads on from `more` for evidence only, within the read bound and the time budget. */
+	const lookAhead = async () => {
+		const instant = events.at(-1)?.created_at;
+		while (options.lookAhead && more && instant && newestRead <= instant && budget.mayRead()) {
+			requests++;
+			const reply = await fetchEventsPage(transport, target, more, options);
+			if (reply.kind === 'deferred' || reply.status === 412) return;
+			const data = reply.body.data ?? [];
+			budget.countRead(data.length);
+			for (const event of data) {
+				if (isEvidence?.(event)) evidence.push(event);
+				if (event.created_at > newestRead) newestRead = event.created_at;
+			}
+			more = reply.body.has_more ? reply.body.sync : undefined;
+		}
+	};
 
 	for (;;) {
 		if (!next) {
-			if (!budget.mayAsk() || requests >= maxPages) return result(true);
+			if (!budget.mayAsk() || requests >= maxPages) {
+				await lookAhead();
+				return result(true);
+			}
 			// Only a known backlog (has_more) reserves a page before asking, so parallel drains never
 			// fetch pages they cannot emit. A first page is not reserved: most streams are quiet, and
 			// a page reserved for each would leave only cap/page streams that may ask at all.
@@ -174,10 +209,10 @@ export async function drainStream(
 
 		const data = reply.body.data ?? [];
 		budget.countRead(data.length);
-		stopped = !!stopAfter && data.some((event) => event.created_at > stopAfter);
+		const pastStop = !!stopAfter && data.some((event) => event.created_at > stopAfter);
 		if (
 			reply.body.has_more &&
-			!stopped &&
+			!pastStop &&
 			budget.remaining > data.length &&
 			budget.mayAsk() &&
 			requests < maxPages
@@ -197,6 +232,7 @@ export async function drainStream(
 		for (const event of data) {
 			// Evidence is looked at past the cut too: it may decide an event taken before it.
 			if (isEvidence?.(event)) evidence.push(event);
+			if (event.created_at > newestRead) newestRead = event.created_at;
 			if (cut) continue;
 			if (wanted && !wanted(event)) continue;
 			if (stopAfter && event.created_at > stopAfter) continue;
@@ -217,15 +253,19 @@ export async function drainStream(
 			end: events.length,
 		});
 
+		more = reply.body.has_more ? reply.body.sync : undefined;
 		if (cut) {
 			// The cap ends inside this page: stay on its token and remember what was taken.
 			current = {
 				sync: current.sync,
 				handled: [...(current.handled ?? []), ...keys.slice(firstOfPage)],
 			};
+			await lookAhead();
 			return result(true);
 		}
 		current = { sync: reply.body.sync };
+		// Taken to its end, a page with events past `stopAfter` ends the drain.
+		stopped = pastStop;
 		if (stopped) return result(false);
 		if (!reply.body.has_more) return result(false);
 	}

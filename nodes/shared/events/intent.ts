@@ -78,13 +78,18 @@ export interface TaskEvidence {
 	joinedProjectAt(taskGid: string, instant: string): boolean;
 	/** The task's stories as Asana lists them: undefined not read yet, null not readable (gone). */
 	stories(taskGid: string): readonly SystemStory[] | null | undefined;
+	/**
+	 * The event's stream was read past `instant`: every event of that instant was among the
+	 * events read, so a story not among them was not written.
+	 */
+	readPast(instant: string): boolean;
 }
 
 /**
  * A story of the task's own list belongs to a change when it is the nearest of its kind within
  * this of the event: Asana writes both in one step.
  */
-export const SAME_CHANGE_MS = 1_000;
+const SAME_CHANGE_MS = 1_000;
 
 /** What an event is: an intent, none, or not known until the task's stories are read. */
 export interface Decision {
@@ -182,9 +187,10 @@ function storyOf(
 	taskGid: string,
 	instant: string,
 	subtypes: readonly string[],
+	fromEventsToo = true,
 ): SystemStory | null | undefined {
 	const seen = evidence.storiesAt(taskGid, instant).find((s) => subtypes.includes(s.subtype));
-	if (seen) return seen;
+	if (seen && fromEventsToo) return seen;
 	const stories = evidence.stories(taskGid);
 	if (stories === undefined) return undefined;
 	const at = Date.parse(instant);
@@ -216,8 +222,8 @@ export function decide(event: AsanaEvent, rules: TriggerOnRules, evidence: TaskE
 	if ('decided' in reading) {
 		if (reading.decided === 'customFieldChanged' && !customFieldWanted(event, rules)) return NONE;
 		if (reading.decided !== 'dueDateChanged') return { on: reading.decided };
-		// The event carries no date: its story does.
-		const story = storyOf(evidence, task, instant, ['due_date_changed']);
+		// The event carries no date, and neither does its story among the events: the task's stories do.
+		const story = storyOf(evidence, task, instant, ['due_date_changed'], false);
 		if (story === undefined) return needs;
 		return story ? { on: 'dueDateChanged', story } : { on: 'dueDateChanged' };
 	}
@@ -236,16 +242,17 @@ export function decide(event: AsanaEvent, rules: TriggerOnRules, evidence: TaskE
 		// Landing in a section of a project the task just joined is no move.
 		if (evidence.joinedProjectAt(task, instant)) return NONE;
 		const story = storyOf(evidence, task, instant, ['section_changed']);
-		if (story === undefined) return needs;
-		return story ? { on: 'taskMovedToSection', story } : NONE;
+		if (story) return { on: 'taskMovedToSection', story };
+		return story === null || evidence.readPast(instant) ? NONE : needs;
 	}
 	// Added to a project: Asana writes `added_to_project` for an existing task, nothing for a new one.
 	const story = storyOf(evidence, task, instant, ['added_to_project']);
-	if (story === undefined) return needs;
 	if (story) return has('taskAddedToProject') ? { on: 'taskAddedToProject', story } : NONE;
-	// A task gone before its stories were read: nothing tells what it was.
-	if (evidence.stories(task) === null) return NONE;
-	return has('taskCreated') ? { on: 'taskCreated' } : NONE;
+	// No such story: among the events of a stream read past the instant, or in the task's stories.
+	const created = evidence.readPast(instant) || (story === null && evidence.stories(task) !== null);
+	if (created) return has('taskCreated') ? { on: 'taskCreated' } : NONE;
+	// Unknown yet, or the task is gone and nothing tells what it was.
+	return story === undefined ? needs : NONE;
 }
 
 /** Every intent there is: what an event is, as far as the events read tell, for its summary. */
@@ -270,4 +277,16 @@ const EVERY_INTENT: TriggerOnRules = {
 /** What the event is where the events read tell it (no story is read for it): for a summary under Any Event. */
 export function intentOf(event: AsanaEvent, evidence: TaskEvidence): TriggerOn | undefined {
 	return decide(event, EVERY_INTENT, evidence).on;
+}
+
+/** Whether deciding under `rules` may need what Asana wrote at an event's instant besides it. */
+export function needsEvidence(rules: TriggerOnRules): boolean {
+	const has = (on: TriggerOn) => rules.options.has(on);
+	return (
+		has('taskCreated') ||
+		has('taskAddedToProject') ||
+		has('taskCompleted') ||
+		has('taskReopened') ||
+		has('taskMovedToSection')
+	);
 }

@@ -25,7 +25,7 @@ interface StoryPage {
 /** Gone or no longer visible: the task's stories cannot tell anything. */
 const gone = (status: number) => status === 404 || status === 403;
 
-export class TaskStories implements TaskEvidence {
+export class TaskStories implements Omit<TaskEvidence, 'readPast'> {
 	/** Deciding stories among the events read, by task and instant. */
 	private readonly seen = new Map<string, SystemStory[]>();
 
@@ -57,6 +57,16 @@ export class TaskStories implements TaskEvidence {
 
 	stories(taskGid: string): readonly SystemStory[] | null | undefined {
 		return this.read.get(taskGid);
+	}
+
+	/** What is known when deciding an event of a stream read up to `newestRead` (ISO). */
+	ofStream(newestRead: string): TaskEvidence {
+		return {
+			storiesAt: (taskGid, instant) => this.storiesAt(taskGid, instant),
+			joinedProjectAt: (taskGid, instant) => this.joinedProjectAt(taskGid, instant),
+			stories: (taskGid) => this.stories(taskGid),
+			readPast: (instant) => newestRead > instant,
+		};
 	}
 
 	/**

@@ -133,7 +133,7 @@ export class CredentialRate {
 /** Every credential's rate in this process, by credential and the Asana it goes to. */
 const rates = new Map<string, CredentialRate>();
 
-export function credentialRate(credentialKey: string): CredentialRate {
+function credentialRate(credentialKey: string): CredentialRate {
 	let rate = rates.get(credentialKey);
 	if (!rate) rates.set(credentialKey, (rate = new CredentialRate()));
 	return rate;
@@ -143,7 +143,7 @@ export function credentialRate(credentialKey: string): CredentialRate {
  * What the transport asks before each request: waits for a free slot of the credential's
  * rate until the deadline (false: the request is not sent), and reports the 429s.
  */
-export function requestGate(rate: CredentialRate, consumer: string): RequestGate {
+function requestGate(rate: CredentialRate, consumer: string): RequestGate {
 	return {
 		async take(deadline) {
 			for (;;) {

@@ -53,6 +53,11 @@ export class DrainBudget {
 		return Date.now() >= this.deadline;
 	}
 
+	/** Whether another page may be read, whatever is left to emit: events left to read, and time left. */
+	mayRead(): boolean {
+		return this.readsLeft > 0 && !this.isOverdue();
+	}
+
 	/** Whether another page may be asked for: events left to emit and to read, and time left. */
 	mayAsk(): boolean {
 		return this.unspent > 0 && this.readsLeft > 0 && !this.isOverdue();

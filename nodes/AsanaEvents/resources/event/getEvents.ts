@@ -228,7 +228,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 		.map((event, index) => ({ event, key: result.keys[index] }))
 		.sort((a, b) => byCreatedAt(a.event, b.event))
 		.map(({ event, key }) => {
-			const is = intentOf(event, evidence);
+			const is = intentOf(event, evidence.ofStream(result.newestRead));
 			const context = {
 				target: stream,
 				key,
