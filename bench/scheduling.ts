@@ -1,10 +1,11 @@
 /**
- * The request scheduler over simulated minutes: a workspace of many projects, few of them
- * busy, watched by the events trigger's own code (project list, scheduler, cursors, state)
- * against the simulator's in-memory Asana, on a virtual clock. One poll a minute; events
- * arrive between polls. Measures requests per minute against the budget, the delay of
- * events on busy streams, the longest any stream went unread, and that every event came
- * out exactly once.
+ * The events trigger over simulated minutes: a workspace's or a team's many projects, few of
+ * them busy, some tasks in two of them, watched by the trigger's own stages (what is watched,
+ * which streams a poll reads, read pages, one item per change, advance cursors, the state in
+ * static data) against the simulator's in-memory Asana, on a virtual clock. One poll a minute;
+ * changes happen between polls. Measures requests per minute against the budget, the delay
+ * of changes on busy streams, the longest any stream went unread, that every real change came
+ * out exactly once, and the static data.
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -15,50 +16,102 @@ import type {
 	RequestOptions,
 } from '../nodes/shared/asana/transport';
 import type { EventsPage } from '../nodes/shared/asana/types';
-import { pollStreams } from '../nodes/shared/events/streamPoll';
+import { matchesFilters, type EventFilters } from '../nodes/shared/events/eventFilters';
+import {
+	decidingStory,
+	joinsProject,
+	mayMatch,
+	type TriggerOnRules,
+} from '../nodes/shared/events/intent';
+import { CredentialRate, RATE_WINDOW_MS } from '../nodes/shared/polling/credentialRate';
 import { DrainBudget } from '../nodes/shared/polling/drainBudget';
-import { CredentialRate, RATE_WINDOW_MS } from '../nodes/shared/polling/requestScheduler';
+import { oneItemPerChange } from '../nodes/AsanaEventsTrigger/changes';
+import { advanceStreams, oldestPosition } from '../nodes/AsanaEventsTrigger/cursors';
+import { readStreams } from '../nodes/AsanaEventsTrigger/read';
+import { nextRotation, planPoll } from '../nodes/AsanaEventsTrigger/schedule';
+import { DELIVERY_LAG_MS, SeenChanges } from '../nodes/AsanaEventsTrigger/seen';
+import type { ProjectSourceSettings } from '../nodes/AsanaEventsTrigger/settings';
 import { EventsTriggerState } from '../nodes/AsanaEventsTrigger/state';
-import { chooseStreams, watchedTargets } from '../nodes/AsanaEventsTrigger/watch';
-import { Domain, seededRandom } from '../test/simulator/domain';
+import { watchedTargets } from '../nodes/AsanaEventsTrigger/watch';
+import { Domain, seededRandom, type RealChange } from '../test/simulator/domain';
 
 const MINUTE = 60_000;
 const TICK_MS = 5_000;
 const LISTING_PAGE = 100;
+const TASKS_PER_PROJECT = 4;
+/** The trigger's defaults: Max Events per Poll, the reads it allows per event emitted, Concurrency. */
+const MAX_EVENTS_PER_POLL = 1000;
+const READS_PER_EMITTED_EVENT = 10;
+const CONCURRENCY = 5;
+/** What the people change, each one item under these Trigger On choices, decided without a request. */
+const TRIGGER_ON: TriggerOnRules = {
+	options: new Set(['taskAssigned', 'commentAdded']),
+	customFieldGids: [],
+};
+const NO_FILTERS: EventFilters = {
+	actions: [],
+	resourceTypes: [],
+	resourceSubtypes: [],
+	changedFields: [],
+	ignoredUserGids: [],
+};
 
 export interface SchedulingScenario {
+	/** Where the projects are listed from: every project of a workspace, or of a team. */
+	source: 'workspace' | 'team';
 	projects: number;
 	active: number;
 	budgetPerMinute: number;
-	/** Events per minute on each active project. */
+	/** Changes per minute on each active project. */
 	activeRate: number;
+	/** Share of the tasks that are in a second watched project too. */
+	multiHomedShare: number;
 	/** Simulated minutes of activity, after every stream listens. */
 	minutes: number;
 	maxStalenessMs: number;
 	seed: number;
 }
 
+/** The static data, by part, in bytes of its JSON. */
+export interface StaticDataSize {
+	total: number;
+	/** The stream records, and of them their checkpoints. */
+	streams: number;
+	checkpoints: number;
+	/** Of the checkpoints, the tokens that are their stream's cursor too. */
+	cursorTokens: number;
+	projectList: number;
+	seen: number;
+}
+
 export interface SchedulingFigures {
 	warmUpMinutes: number;
+	requests: number;
 	maxRequestsInAMinute: number;
 	meanRequestsPerMinute: number;
 	listingRequests: number;
-	activeEvents: number;
+	activeChanges: number;
 	maxActiveDelayMs: number;
 	medianActiveDelayMs: number;
-	quietEvents: number;
+	quietChanges: number;
 	maxQuietDelayMs: number;
 	worstStalenessMs: number;
+	/** Real changes Asana had to deliver: made while one of their watched streams listened. */
 	expected: number;
+	/** Of them, changes that reached two watched streams. */
+	multiStream: number;
+	items: number;
 	emittedOnce: number;
 	repeated: number;
 	missing: number;
+	/** Items that are no real change to deliver. */
+	unexpected: number;
 	pollGapMs: number;
-	/** The trigger's static data at the end, as JSON. */
-	staticDataBytes: number;
+	/** The static data between polls, at its largest. */
+	staticData: StaticDataSize;
 }
 
-/** The Asana API the trigger's code asks, answered by the simulator's domain at the virtual time. */
+/** The Asana API the trigger's stages ask, answered by the simulator's domain at the virtual time. */
 class VirtualAsana implements AsanaTransport {
 	readonly requestTimes: number[] = [];
 	/** Per project, the virtual times it was listened to from (token or page). */
@@ -99,10 +152,11 @@ class VirtualAsana implements AsanaTransport {
 			};
 			return { kind: 'ok', status: 200, body: body as T };
 		}
-		if (path === '/projects') {
+		const team = /^\/teams\/(\d+)\/projects$/.exec(path)?.[1];
+		if (path === '/projects' || team) {
 			this.listingRequests++;
-			const all = [...this.domain.projects.values()].filter(
-				(p) => p.workspaceGid === query.workspace && !p.archived,
+			const all = [...this.domain.projects.values()].filter((p) =>
+				team ? p.teamGid === team : p.workspaceGid === query.workspace && !p.archived,
 			);
 			const start = Number(query.offset ?? 0);
 			const end = Math.min(all.length, start + LISTING_PAGE);
@@ -112,6 +166,7 @@ class VirtualAsana implements AsanaTransport {
 			};
 			return { kind: 'ok', status: 200, body: body as T };
 		}
+		// Stories among them: the changes of this bench are decided without reading any.
 		throw new Error(`bench: no route ${path}`);
 	}
 }
@@ -126,6 +181,30 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 	return most;
 }
 
+function bytesOf(value: unknown): number {
+	return value === undefined ? 0 : Buffer.byteLength(JSON.stringify(value));
+}
+
+function staticDataSize(staticData: IDataObject): StaticDataSize {
+	const stored = EventsTriggerState.read(staticData).stored;
+	const records = Object.values(stored.streams);
+	return {
+		total: bytesOf(staticData),
+		streams: bytesOf(stored.streams),
+		checkpoints: records.reduce((sum, record) => sum + bytesOf(record.checkpoints), 0),
+		cursorTokens: records.reduce(
+			(sum, record) =>
+				sum +
+				(record.checkpoints ?? [])
+					.filter(([, sync]) => sync === record.cursor.sync)
+					.reduce((bytes, [, sync]) => bytes + bytesOf(sync), 0),
+			0,
+		),
+		projectList: bytesOf(stored.projectList),
+		seen: bytesOf(stored.seen),
+	};
+}
+
 export async function runSchedulingScenario(
 	scenario: SchedulingScenario,
 ): Promise<SchedulingFigures> {
@@ -136,93 +215,156 @@ export async function runSchedulingScenario(
 		24 * 3_600_000,
 		Number.POSITIVE_INFINITY,
 	);
-	const random = seededRandom(scenario.seed + 1);
+	// Set-up and activity draw from their own sequences, the same whatever the share of tasks
+	// in two projects: the runs of one seed differ in that share alone.
+	const setUp = seededRandom(scenario.seed + 1);
+	const random = seededRandom(scenario.seed + 2);
 	const workspace = domain.addWorkspace('Bench');
-	const user = domain.addUser('Bench User', 'bench@acme.test', false);
-	const projects = Array.from({ length: scenario.projects }, (_, i) =>
-		domain.createProject(`Project ${i + 1}`, workspace.gid, user.gid),
+	const team = domain.createTeam('Bench team', workspace.gid);
+	const people = ['Bench User', 'Second User', 'Third User'].map((name, i) =>
+		domain.addUser(name, `user${i}@acme.test`, false),
 	);
-	const tasks = projects.map((project) =>
-		domain.createTask({
-			name: `Task of ${project.name}`,
-			projectGids: [project.gid],
-			workspaceGid: workspace.gid,
-			by: user.gid,
+	const user = people[0];
+	const projects = Array.from({ length: scenario.projects }, (_, i) =>
+		domain.createProject(`Project ${i + 1}`, workspace.gid, user.gid, team.gid),
+	);
+	const watched = new Set(projects.map((project) => project.gid));
+	/** Each project's own tasks: where its activity goes; some are in another project too. */
+	const tasks = projects.map((project, index) =>
+		Array.from({ length: TASKS_PER_PROJECT }, (_, n) => {
+			const inTwo = setUp() < scenario.multiHomedShare;
+			const other = (index + 1 + Math.floor(setUp() * (scenario.projects - 1))) % scenario.projects;
+			return domain.createTask({
+				name: `Task ${n + 1} of ${project.name}`,
+				projectGids: inTwo ? [project.gid, projects[other].gid] : [project.gid],
+				workspaceGid: workspace.gid,
+				by: user.gid,
+			});
 		}),
 	);
 	// Spread over the list, so the busy ones are not simply the first the scheduler meets.
 	const activeIndexes = new Set<number>();
 	while (activeIndexes.size < scenario.active)
-		activeIndexes.add(Math.floor(random() * projects.length));
+		activeIndexes.add(Math.floor(setUp() * projects.length));
 
 	const rate = new CredentialRate();
 	const consumer = 'bench workflow';
 	const pollGapMs = MINUTE;
 	const policy = { pollGapMs, maxStalenessMs: scenario.maxStalenessMs };
 	const transport = new VirtualAsana(domain, clock, rate, consumer);
+	const source = scenario.source === 'team' ? team : workspace;
 	const settings = {
 		targets: [],
 		projects: {
-			source: { kind: 'workspace' as const, gid: workspace.gid, includeArchived: false },
+			source: { kind: scenario.source, gid: source.gid, includeArchived: false },
 			refreshMs: 10 * MINUTE,
 			emitWatchChanges: false,
-		},
+		} satisfies ProjectSourceSettings,
 	};
 	const staticData: IDataObject = {};
-	/** Event (stream and time, unique in the domain) → when it was created, and whether its stream is busy. */
+	/** Real change (by its instant, unique in the domain) → when it was made, and whether its project is busy. */
 	const expected = new Map<string, { createdAt: number; active: boolean }>();
+	let multiStream = 0;
 	const delivered = new Map<string, number>();
 	const activeDelays: number[] = [];
 	let maxQuietDelayMs = 0;
-	/** Delays count for events from when the schedules have settled: during the warm-up the budget goes to starting streams. */
+	/** Delays count for changes from when the schedules have settled: during the warm-up the budget goes to starting streams. */
 	let measuredFrom = Number.POSITIVE_INFINITY;
 
+	let largest: StaticDataSize | undefined;
 	let polls = 0;
+	/** One poll, stage by stage as the trigger runs them; returns how many streams do not listen yet. */
 	async function pollOnce(): Promise<number> {
 		polls++;
 		const now = clock.now;
 		const state = EventsTriggerState.read(staticData);
 		rate.join(consumer, scenario.budgetPerMinute, pollGapMs, now);
-		const watched = await watchedTargets(settings, transport, state, now);
-		const streams = state.streamsToPoll(watched.targets, () => '');
-		const { read, skipped } = chooseStreams(rate, consumer, policy, streams, state, now);
-		const result = await pollStreams(transport, read, state.recentWindow(), {
-			budget: new DrainBudget(1000, Number.POSITIVE_INFINITY, 10_000),
-			concurrency: 5,
+
+		const found = await watchedTargets(settings, transport, state.stored.projectList, now);
+		if (found.projectList) state.update({ projectList: found.projectList });
+		const plan = planPoll(
+			found.targets,
+			(target) => state.record(target),
+			state.stored.rotation,
+			rate.allowance(consumer, pollGapMs, now),
+			now,
+			policy,
+			(target) => target.gid,
+		);
+		const read = await readStreams(transport, plan.reads, {
+			budget: new DrainBudget(
+				MAX_EVENTS_PER_POLL,
+				Number.POSITIVE_INFINITY,
+				MAX_EVENTS_PER_POLL * READS_PER_EMITTED_EVENT,
+			),
+			concurrency: CONCURRENCY,
+			wanted: (event) => mayMatch(event, TRIGGER_ON) && matchesFilters(event, NO_FILTERS),
+			evidence: (event) => joinsProject(event) || decidingStory(event) !== undefined,
 		});
-		state.advance(result, now, { skipped, policy });
+		const seen = new SeenChanges(state.stored.seen);
+		const changes = await oneItemPerChange(read, {
+			rules: TRIGGER_ON,
+			transport,
+			concurrency: CONCURRENCY,
+			isOutOfTime: () => false,
+			seen,
+			replayed: new SeenChanges(undefined),
+		});
+		const streams = advanceStreams(found.targets, state.stored.streams, {
+			read,
+			holds: changes.holds,
+			pollTime: now,
+			policy,
+		});
+		seen.prune(oldestPosition(streams, now) - DELIVERY_LAG_MS);
+		state.update({
+			streams,
+			seen: seen.toStored(),
+			rotation: nextRotation(state.stored.rotation, found.targets.length),
+		});
 		state.save();
-		for (const stream of result.streams) {
-			for (const event of stream.events) {
-				const key = `${stream.target.gid}|${event.created_at}`;
-				delivered.set(key, (delivered.get(key) ?? 0) + 1);
-				const origin = expected.get(key);
-				if (!origin || origin.createdAt < measuredFrom) continue;
-				const delay = now - origin.createdAt;
-				if (origin.active) activeDelays.push(delay);
-				else maxQuietDelayMs = Math.max(maxQuietDelayMs, delay);
-			}
+		const size = staticDataSize(staticData);
+		if (!largest || size.total > largest.total) largest = size;
+
+		for (const { event } of changes.changes) {
+			const key = event.created_at;
+			delivered.set(key, (delivered.get(key) ?? 0) + 1);
+			const origin = expected.get(key);
+			if (!origin || origin.createdAt < measuredFrom) continue;
+			const delay = now - origin.createdAt;
+			if (origin.active) activeDelays.push(delay);
+			else maxQuietDelayMs = Math.max(maxQuietDelayMs, delay);
 		}
-		return streams.filter((stream) => stream.cursor === undefined).length;
+		return found.targets.filter((target) => !state.record(target)).length;
 	}
 
-	const quietRate = 0.2; // events per minute over all quiet projects together
-	/** Events between two polls: busy projects all along, now and then a quiet one. */
+	/** A real change on one of the project's tasks: an assignment or a comment. */
+	function change(index: number): RealChange {
+		const task = tasks[index][Math.floor(random() * TASKS_PER_PROJECT)];
+		if (random() < 0.5) {
+			const assignee = people[Math.floor(random() * people.length)];
+			domain.changeTask(task.gid, 'assignee', assignee.gid, user.gid);
+		} else domain.addComment(task.gid, `Comment at ${clock.now}`, user.gid);
+		return domain.changes[domain.changes.length - 1];
+	}
+
+	const quietRate = 0.2; // changes per minute over all quiet projects together
+	/** Changes between two polls: busy projects all along, now and then a quiet one. */
 	function activity(until: number): void {
 		for (let tick = 0; tick < pollGapMs / TICK_MS; tick++) {
 			if (clock.now < until) {
-				projects.forEach((project, index) => {
+				projects.forEach((_, index) => {
 					const active = activeIndexes.has(index);
 					const perMinute = active
 						? scenario.activeRate
 						: quietRate / (scenario.projects - scenario.active);
 					if (random() >= (perMinute * TICK_MS) / MINUTE) return;
-					domain.changeTask(tasks[index].gid, 'name', `Renamed at ${clock.now}`, user.gid);
-					// Only events after the stream started listening are Asana's to deliver.
-					if (!transport.reads.has(project.gid)) return;
-					const list = domain.streams.get(project.gid) ?? [];
-					const created = list[list.length - 1].created_at;
-					expected.set(`${project.gid}|${created}`, { createdAt: Date.parse(created), active });
+					const made = change(index);
+					const reached = made.streams.filter(({ stream }) => watched.has(stream));
+					// Only changes after one of its streams started listening are Asana's to deliver.
+					if (!reached.some(({ stream }) => transport.reads.has(stream))) return;
+					expected.set(made.at, { createdAt: Date.parse(made.at), active });
+					if (reached.length > 1) multiStream++;
 				});
 			}
 			clock.now += TICK_MS;
@@ -274,23 +416,27 @@ export async function runSchedulingScenario(
 		if (count === 1) emittedOnce++;
 		if (count === 0) missing++;
 	}
-	const repeated = [...delivered.values()].filter((count) => count > 1).length;
+	const counts = [...delivered.values()];
 	return {
 		warmUpMinutes,
+		requests: transport.requestTimes.length,
 		maxRequestsInAMinute: maxInAnyWindow(transport.requestTimes, RATE_WINDOW_MS),
 		meanRequestsPerMinute: transport.requestTimes.length / polls,
 		listingRequests: transport.listingRequests,
-		activeEvents: activeDelays.length,
+		activeChanges: activeDelays.length,
 		maxActiveDelayMs: sorted[sorted.length - 1] ?? 0,
 		medianActiveDelayMs: sorted[Math.floor(sorted.length / 2)] ?? 0,
-		quietEvents: [...expected.values()].filter((e) => !e.active).length,
+		quietChanges: [...expected.values()].filter((e) => !e.active).length,
 		maxQuietDelayMs,
 		worstStalenessMs,
 		expected: expected.size,
+		multiStream,
+		items: counts.reduce((sum, count) => sum + count, 0),
 		emittedOnce,
-		repeated,
+		repeated: counts.filter((count) => count > 1).length,
 		missing,
+		unexpected: [...delivered.keys()].filter((key) => !expected.has(key)).length,
 		pollGapMs,
-		staticDataBytes: Buffer.byteLength(JSON.stringify(staticData)),
+		staticData: largest ?? staticDataSize(staticData),
 	};
 }

@@ -125,3 +125,14 @@ export function advanceStreams(
 	});
 	return next;
 }
+
+/** The oldest position the streams were read up to: a change before it comes by no stream again. */
+export function oldestPosition(
+	streams: Readonly<Record<string, StreamRecord>>,
+	now: number,
+): number {
+	let oldest = now;
+	for (const record of Object.values(streams))
+		oldest = Math.min(oldest, record.backlogAt ?? record.lastPollAt);
+	return oldest;
+}

@@ -22,16 +22,16 @@ import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { oneItemPerChange } from './changes';
-import { advanceStreams } from './cursors';
+import { advanceStreams, oldestPosition } from './cursors';
 import { changeItems, readCurrentRecords } from './items';
 import { sourceLabel } from './projectList';
 import { readStreams, type ReadResult } from './read';
 import { gapNoticeItem, gapsOf, recoverGaps, type StreamGap } from './recovery';
 import { beginReplay, refusedReplayNotice } from './replay';
-import { joinTriggerRate, planPoll, type TriggerRate } from './schedule';
+import { joinTriggerRate, nextRotation, planPoll, type TriggerRate } from './schedule';
 import { DELIVERY_LAG_MS, SeenChanges } from './seen';
 import { recordKey, type EventsTriggerSettings, type WatchedTarget } from './settings';
-import { EventsTriggerState, openState, type StateParts, type StreamRecord } from './state';
+import { EventsTriggerState, openState, type StateParts } from './state';
 import { streamLabel, watchedTargets } from './watch';
 
 /**
@@ -88,14 +88,6 @@ async function effectiveFilters(
 			: settings.filters,
 		parts,
 	};
-}
-
-/** The oldest position the streams were read up to: a change before it comes by no stream again. */
-function oldestPosition(streams: Record<string, StreamRecord>, now: number): number {
-	let oldest = now;
-	for (const record of Object.values(streams))
-		oldest = Math.min(oldest, record.backlogAt ?? record.lastPollAt);
-	return oldest;
 }
 
 /** Every stage but the lock and the save. */
@@ -253,7 +245,6 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 	seen.prune(oldestPosition(streams, pollTime) - DELIVERY_LAG_MS);
 	const replaying = Object.values(streams).some((record) => record.replay);
 	replayed.prune(0);
-	const count = watched.targets.length;
 	if (read.backlog) logBacklog(run, read, budget, labelOf);
 	return {
 		items,
@@ -261,7 +252,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 			streams,
 			seen: seen.toStored(),
 			replayed: replaying ? replayed.toStored() : undefined,
-			rotation: (count ? state.stored.rotation % count : 0) + 1,
+			rotation: nextRotation(state.stored.rotation, watched.targets.length),
 		},
 	};
 }

@@ -133,6 +133,11 @@ function known(target: WatchedTarget, record: Scheduled | undefined): WatchedTar
 	};
 }
 
+/** The rotation the next poll starts with: the stream after the one this poll started with. */
+export function nextRotation(rotation: number, streams: number): number {
+	return (streams ? rotation % streams : 0) + 1;
+}
+
 /** The reads of one poll, and the watched streams left for a later one. */
 export interface ReadPlan {
 	reads: StreamRead[];
