@@ -6,7 +6,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { shortKey } from '../shared/events/eventKey';
+import { shortKey, valueGid } from '../shared/events/eventKey';
 import type { StreamCursor } from '../shared/events/eventStream';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent } from '../shared/asana/types';
@@ -89,7 +89,7 @@ export function changeKey(on: TriggerOn, subject: string, detail: string, instan
 function keyOfEvent(on: TriggerOn, event: AsanaEvent): string {
 	const detail =
 		on === 'taskAssigned' || on === 'customFieldChanged'
-			? String((event.change?.new_value as { gid?: unknown } | undefined)?.gid ?? '')
+			? (valueGid(event.change?.new_value) ?? '')
 			: (event.parent?.gid ?? '');
 	return changeKey(on, event.resource.gid, detail, event.created_at);
 }

@@ -2,10 +2,11 @@ import * as crypto from 'crypto';
 
 import type { AsanaEvent } from '../asana/types';
 
-function valueGid(value: unknown): string {
-	if (value && typeof value === 'object' && 'gid' in value)
-		return String((value as { gid: unknown }).gid);
-	return '';
+/** The gid of a change's value when it is an Asana object (a user, a custom field …). */
+export function valueGid(value: unknown): string | undefined {
+	return value && typeof value === 'object' && 'gid' in value
+		? String((value as { gid: unknown }).gid)
+		: undefined;
 }
 
 /**
@@ -16,7 +17,10 @@ function valueGid(value: unknown): string {
 export function eventIdentity(event: AsanaEvent): string {
 	const change = event.change ?? undefined;
 	const value =
-		valueGid(change?.new_value) || valueGid(change?.added_value) || valueGid(change?.removed_value);
+		valueGid(change?.new_value) ??
+		valueGid(change?.added_value) ??
+		valueGid(change?.removed_value) ??
+		'';
 	// One template, not an array joined: this runs for up to a thousand events a poll.
 	return `${event.created_at ?? ''}|${event.resource?.gid ?? ''}|${event.action ?? ''}|${change?.field ?? ''}|${change?.action ?? ''}|${event.parent?.gid ?? ''}|${event.user?.gid ?? ''}|${value}`;
 }

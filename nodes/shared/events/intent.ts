@@ -7,6 +7,7 @@
  * reads the stories a decision asks for.
  */
 import type { AsanaEvent } from '../asana/types';
+import { valueGid } from './eventKey';
 
 export type TriggerOn =
 	| 'anyEvent'
@@ -118,12 +119,6 @@ function isTask(compact: AsanaEvent['resource'] | null | undefined): boolean {
 	return compact?.resource_type === 'task';
 }
 
-function valueGidOf(value: unknown): string | undefined {
-	return value && typeof value === 'object' && 'gid' in value
-		? String((value as { gid: unknown }).gid)
-		: undefined;
-}
-
 function readingOf(event: AsanaEvent): Reading | undefined {
 	const { action, resource, parent, change } = event;
 	const type = resource?.resource_type ?? event.type;
@@ -144,7 +139,7 @@ function readingOf(event: AsanaEvent): Reading | undefined {
 	if (action !== 'changed' || !change || type !== 'task') return undefined;
 	if (change.field === 'completed') return { completion: true };
 	if (change.field === 'assignee')
-		return valueGidOf(change.new_value) ? { decided: 'taskAssigned' } : undefined;
+		return valueGid(change.new_value) ? { decided: 'taskAssigned' } : undefined;
 	if (DUE_FIELDS.has(change.field ?? '')) return { decided: 'dueDateChanged' };
 	if (change.field === 'custom_fields') return { decided: 'customFieldChanged' };
 	return undefined;
@@ -160,7 +155,7 @@ function couldBe(reading: Reading, rules: TriggerOnRules): boolean {
 
 function customFieldWanted(event: AsanaEvent, rules: TriggerOnRules): boolean {
 	if (!rules.customFieldGids.length) return true;
-	const gid = valueGidOf(event.change?.new_value);
+	const gid = valueGid(event.change?.new_value);
 	return gid !== undefined && rules.customFieldGids.includes(gid);
 }
 
