@@ -62,7 +62,7 @@ export class SecretScan {
 	}
 }
 
-export function tokenCredentials(sim: Simulator, token: string) {
+function tokenCredentials(sim: Simulator, token: string) {
 	return { asanaEventsApi: { accessToken: token, baseUrl: sim.baseUrl } };
 }
 

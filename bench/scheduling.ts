@@ -16,18 +16,13 @@ import type {
 	RequestOptions,
 } from '../nodes/shared/asana/transport';
 import type { EventsPage } from '../nodes/shared/asana/types';
-import { matchesFilters, type EventFilters } from '../nodes/shared/events/eventFilters';
-import {
-	decidingStory,
-	joinsProject,
-	mayMatch,
-	type TriggerOnRules,
-} from '../nodes/shared/events/intent';
+import type { EventFilters } from '../nodes/shared/events/eventFilters';
+import type { TriggerOnRules } from '../nodes/shared/events/intent';
 import { CredentialRate, RATE_WINDOW_MS } from '../nodes/shared/polling/credentialRate';
 import { DrainBudget } from '../nodes/shared/polling/drainBudget';
 import { oneItemPerChange } from '../nodes/AsanaEventsTrigger/changes';
 import { advanceStreams, oldestPosition } from '../nodes/AsanaEventsTrigger/cursors';
-import { readStreams } from '../nodes/AsanaEventsTrigger/read';
+import { readStreams, selectionFor } from '../nodes/AsanaEventsTrigger/read';
 import { nextRotation, planPoll } from '../nodes/AsanaEventsTrigger/schedule';
 import { DELIVERY_LAG_MS, SeenChanges } from '../nodes/AsanaEventsTrigger/seen';
 import type { ProjectSourceSettings } from '../nodes/AsanaEventsTrigger/settings';
@@ -73,7 +68,7 @@ export interface SchedulingScenario {
 }
 
 /** The static data, by part, in bytes of its JSON. */
-export interface StaticDataSize {
+interface StaticDataSize {
 	total: number;
 	/** The stream records, and of them their checkpoints. */
 	streams: number;
@@ -298,8 +293,7 @@ export async function runSchedulingScenario(
 				MAX_EVENTS_PER_POLL * READS_PER_EMITTED_EVENT,
 			),
 			concurrency: CONCURRENCY,
-			wanted: (event) => mayMatch(event, TRIGGER_ON) && matchesFilters(event, NO_FILTERS),
-			evidence: (event) => joinsProject(event) || decidingStory(event) !== undefined,
+			...selectionFor(TRIGGER_ON, NO_FILTERS),
 		});
 		const seen = new SeenChanges(state.stored.seen);
 		const changes = await oneItemPerChange(read, {

@@ -16,8 +16,7 @@ import {
 
 import { createTransport, type AsanaTransport } from '../shared/asana/transport';
 import { objectLabel } from '../shared/editor/resourceRef';
-import { matchesFilters, type EventFilters } from '../shared/events/eventFilters';
-import { decidingStory, joinsProject, mayMatch, needsEvidence } from '../shared/events/intent';
+import type { EventFilters } from '../shared/events/eventFilters';
 import { DrainBudget } from '../shared/polling/drainBudget';
 import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
@@ -25,7 +24,7 @@ import { oneItemPerChange } from './changes';
 import { advanceStreams, oldestPosition } from './cursors';
 import { changeItems, readCurrentRecords } from './items';
 import { sourceLabel } from './projectList';
-import { readStreams, type ReadResult } from './read';
+import { readStreams, selectionFor, type ReadResult } from './read';
 import { gapNoticeItem, gapsOf, recoverGaps, type StreamGap } from './recovery';
 import { beginReplay, refusedReplayNotice } from './replay';
 import { joinTriggerRate, nextRotation, planPoll, type TriggerRate } from './schedule';
@@ -153,9 +152,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 		read = await readStreams(transport, reads, {
 			budget,
 			concurrency: settings.concurrency,
-			wanted: (event) => mayMatch(event, settings.triggerOn) && matchesFilters(event, filters),
-			evidence: (event) => joinsProject(event) || decidingStory(event) !== undefined,
-			lookAhead: needsEvidence(settings.triggerOn),
+			...selectionFor(settings.triggerOn, filters),
 		});
 	} finally {
 		// A project deleted or made private since the list was read fails its read: the next

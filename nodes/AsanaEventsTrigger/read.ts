@@ -6,8 +6,15 @@
 import { mapWithConcurrency } from '../shared/asana/concurrency';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent } from '../shared/asana/types';
-import { EVENT_OPT_FIELDS } from '../shared/events/eventFilters';
+import { EVENT_OPT_FIELDS, matchesFilters, type EventFilters } from '../shared/events/eventFilters';
 import { namedIn } from '../shared/events/eventShape';
+import {
+	decidingStory,
+	joinsProject,
+	mayMatch,
+	needsEvidence,
+	type TriggerOnRules,
+} from '../shared/events/intent';
 import {
 	drainStream,
 	startStream,
@@ -47,16 +54,28 @@ export interface ReadResult {
 	backlog: boolean;
 }
 
-export interface ReadOptions {
-	/** Shared by every read of the poll. */
-	budget: DrainBudget;
-	concurrency: number;
+/** Which events a poll's reads hand back, under its Trigger On choices and Filters. */
+export interface ReadSelection {
 	/** False passes an event over on purpose: the cursor moves past it. */
 	wanted: (event: AsanaEvent) => boolean;
 	/** Events that may decide others: handed back whether taken or not. */
 	evidence: (event: AsanaEvent) => boolean;
 	/** Read on past the last event taken, for what Asana wrote at its instant (see drainStream). */
 	lookAhead: boolean;
+}
+
+export function selectionFor(triggerOn: TriggerOnRules, filters: EventFilters): ReadSelection {
+	return {
+		wanted: (event) => mayMatch(event, triggerOn) && matchesFilters(event, filters),
+		evidence: (event) => joinsProject(event) || decidingStory(event) !== undefined,
+		lookAhead: needsEvidence(triggerOn),
+	};
+}
+
+export interface ReadOptions extends ReadSelection {
+	/** Shared by every read of the poll. */
+	budget: DrainBudget;
+	concurrency: number;
 }
 
 async function readOne(

@@ -40,7 +40,7 @@ interface SchedulerSettings {
 }
 
 /** A source that watches every project of a team, portfolio or workspace. */
-interface ProjectSourceSettings {
+export interface ProjectSourceSettings {
 	source: ProjectSource;
 	refreshMs: number;
 	emitWatchChanges: boolean;

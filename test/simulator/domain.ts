@@ -147,7 +147,7 @@ export interface RealChange {
 	streams: Array<{ stream: string; position: number }>;
 }
 
-export interface EventChange {
+interface EventChange {
 	field: string;
 	action: string;
 	new_value?: unknown;
