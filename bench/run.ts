@@ -668,11 +668,12 @@ async function staticDataSize(): Promise<void> {
 	/** Items per change, by the change's `event_id`. */
 	const itemsOf = new Map<string, number>();
 	let largest = 0;
-	for (;;) {
+	// A poll may emit nothing while the project's stream catches up with its tasks' streams.
+	for (let polls = 0; polls < (3 * total) / 1000; polls++) {
 		const poll = await pollEvents(scan, sim, sim.tokens.alice, parameters, eventsState);
 		if (poll.outcome.error) fail(`static data run: ${poll.outcome.error.message}`);
 		largest = Math.max(largest, bytes(eventsState));
-		if (!poll.items) break;
+		if (!poll.items && itemsOf.size === changes) break;
 		for (const item of poll.outcome.items?.[0] ?? []) {
 			const id = String(item.json.event_id);
 			itemsOf.set(id, (itemsOf.get(id) ?? 0) + 1);
@@ -694,10 +695,6 @@ async function staticDataSize(): Promise<void> {
 		`${fmt(changes)} (every change once)`,
 		items === changes,
 	);
-	if (repeated)
-		notes.push(
-			`One item per change in the 100,000-event backlog: the five streams share each poll's 1,000 events about equally, so the project's stream (all 50,000 changes) moves through them at a quarter of the pace of the four task streams together (12,500 each). When it reaches a change, its task's stream brought that change more than ${fmt(SEEN_CAPACITY)} changes before, the most the trigger keeps to recognise a change by, so it goes out again; none is lost.`,
-		);
 
 	await sim.generateAuditEvents(total, Date.now() - 3 * HOUR, Date.now() - HOUR);
 	const auditState: IDataObject = {};

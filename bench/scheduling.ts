@@ -277,15 +277,17 @@ export async function runSchedulingScenario(
 
 		const found = await watchedTargets(settings, transport, state.stored.projectList, now);
 		if (found.projectList) state.update({ projectList: found.projectList });
-		const plan = planPoll(
-			found.targets,
-			(target) => state.record(target),
-			state.stored.rotation,
-			rate.allowance(consumer, pollGapMs, now),
+		const seen = new SeenChanges(state.stored.seen);
+		const plan = planPoll({
+			targets: found.targets,
+			recordOf: (target) => state.record(target),
+			rotation: state.stored.rotation,
+			allowance: rate.allowance(consumer, pollGapMs, now),
 			now,
 			policy,
-			(target) => target.gid,
-		);
+			subjectOf: (target) => target.gid,
+			seenCrowded: seen.isCrowded(),
+		});
 		const read = await readStreams(transport, plan.reads, {
 			budget: new DrainBudget(
 				MAX_EVENTS_PER_POLL,
@@ -295,7 +297,6 @@ export async function runSchedulingScenario(
 			concurrency: CONCURRENCY,
 			...selectionFor(TRIGGER_ON, NO_FILTERS),
 		});
-		const seen = new SeenChanges(state.stored.seen);
 		const changes = await oneItemPerChange(read, {
 			rules: TRIGGER_ON,
 			transport,

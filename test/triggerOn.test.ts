@@ -471,4 +471,28 @@ describe('one real change, one right item', () => {
 		);
 		expect(todo.gid).toBeDefined();
 	});
+	it('a backlog a task stream runs through faster than its project stream still goes out once per change', async () => {
+		const project = sim.createProject('Busy');
+		const tasks = [1, 2, 3, 4].map((n) =>
+			sim.createTask({ name: `Task ${n}`, projectGids: [project.gid] }),
+		);
+		clock += MINUTE;
+		const any = params([project.gid, ...tasks.map((task) => task.gid)], {
+			triggerOn: ['anyEvent'],
+		});
+		const data: IDataObject = {};
+		await poll(any, data);
+		// Each change reaches its task's stream and the project's: the five streams share each
+		// poll's 1,000 events, so the task streams together move four times as fast as the project's.
+		const changes = 6000;
+		sim.bulkTaskEvents(project.gid, changes);
+		const itemsOf = new Map<unknown, number>();
+		// A poll may bring nothing new while the project's stream catches up: read the streams to their end.
+		for (let polls = 0; polls < 40; polls++) {
+			const items = jsonOf((await poll(any, data)).items);
+			for (const item of items) itemsOf.set(item.event_id, (itemsOf.get(item.event_id) ?? 0) + 1);
+		}
+		expect(itemsOf.size).toBe(changes);
+		expect([...itemsOf.values()].filter((count) => count > 1)).toHaveLength(0);
+	});
 });

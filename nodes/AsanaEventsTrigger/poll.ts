@@ -106,6 +106,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 			? objectLabel('Workspace', target.gid, target.listedName)
 			: `${settings.projects ? sourceLabel(settings.projects.source) : 'Resources'} › ${labelOf(target)}`;
 
+	const seen = new SeenChanges(state.stored.seen);
 	// A new Replay From value: each stream's replay reads with a cursor of its own.
 	const notices: INodeExecutionData[] = [];
 	if (!run.test && settings.replayFrom && settings.replayFrom.value !== state.stored.replayFrom) {
@@ -114,7 +115,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 			state.stored.streams,
 			settings.replayFrom,
 			now,
-			new SeenChanges(state.stored.seen).newest,
+			seen.newest,
 			labelOf,
 		);
 		state.update({
@@ -126,19 +127,24 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 	}
 
 	// Which streams this poll reads.
-	const plan = planPoll(
-		watched.targets,
-		(target) => state.record(target),
-		state.stored.rotation,
-		run.rate.allowance(now),
+	const plan = planPoll({
+		targets: watched.targets,
+		recordOf: (target) => state.record(target),
+		rotation: state.stored.rotation,
+		allowance: run.rate.allowance(now),
 		now,
-		run.rate.policy,
+		policy: run.rate.policy,
 		subjectOf,
-	);
+		seenCrowded: seen.isCrowded(),
+	});
 	const reads = run.test ? plan.reads.filter((one) => !one.replay) : plan.reads;
 	if (plan.skipped.length)
 		ctx.logger.debug(
 			`${plan.reads.length} of ${watched.targets.length} streams read this poll; the others wait for the credential's Max Requests per Minute`,
+		);
+	if (plan.waiting.length)
+		ctx.logger.debug(
+			`${plan.waiting.length} stream(s) with a backlog wait while the oldest backlog catches up, so that a change two streams bring goes out once`,
 		);
 
 	// Read pages.
@@ -169,7 +175,6 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 	if (settings.onExpired === 'fail' && gaps.length && !run.test) failOnGaps(run, state, read, gaps);
 
 	// One item per change.
-	const seen = new SeenChanges(state.stored.seen);
 	const replayed = new SeenChanges(state.stored.replayed);
 	const changes = await oneItemPerChange(read, {
 		rules: settings.triggerOn,

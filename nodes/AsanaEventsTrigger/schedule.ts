@@ -115,6 +115,8 @@ interface Scheduled {
 	cursor: StreamCursor;
 	lastPollAt: number;
 	schedule?: ReadSchedule;
+	/** Epoch ms up to which a stream with a backlog has been read. */
+	backlogAt?: number;
 	replay?: StreamReplay;
 	/** The watched object's type and name, as Asana gave them. */
 	resourceType?: string;
@@ -141,35 +143,65 @@ export function nextRotation(rotation: number, streams: number): number {
 /** The reads of one poll, and the watched streams left for a later one. */
 export interface ReadPlan {
 	reads: StreamRead[];
+	/** Left for the credential's rate. */
 	skipped: WatchedTarget[];
+	/** Left while the oldest backlog catches up. */
+	waiting: WatchedTarget[];
+}
+
+export interface PollPlanInput {
+	targets: WatchedTarget[];
+	recordOf: (target: WatchedTarget) => Scheduled | undefined;
+	/** Whose turn it is among streams of equal need. */
+	rotation: number;
+	/** How many streams the credential's rate allows. */
+	allowance: number;
+	now: number;
+	policy: SchedulePolicy;
+	subjectOf: (target: WatchedTarget) => string;
+	/** The changes kept to recognise run short (SeenChanges.isCrowded). */
+	seenCrowded: boolean;
+}
+
+/**
+ * Streams with a backlog ahead of the oldest one, which wait for it while the changes kept to
+ * recognise run short: a change a leading stream emits must still be known when the stream
+ * behind brings it too (a task's stream and its project's), or it would go out twice.
+ */
+function aheadOfOldestBacklog(
+	targets: WatchedTarget[],
+	recordOf: PollPlanInput['recordOf'],
+): Set<WatchedTarget> {
+	const backlogs = targets.flatMap((target) => {
+		const at = recordOf(target)?.backlogAt;
+		return at === undefined ? [] : [{ target, at }];
+	});
+	const oldest = Math.min(...backlogs.map((backlog) => backlog.at));
+	return new Set(backlogs.filter((backlog) => backlog.at > oldest).map(({ target }) => target));
 }
 
 /**
  * The reads of this poll. Among streams of equal need the one whose turn it is (`rotation`)
  * goes first; every replay under way is read too.
  */
-export function planPoll(
-	targets: WatchedTarget[],
-	recordOf: (target: WatchedTarget) => Scheduled | undefined,
-	rotation: number,
-	allowance: number,
-	now: number,
-	policy: SchedulePolicy,
-	subjectOf: (target: WatchedTarget) => string,
-): ReadPlan {
+export function planPoll(input: PollPlanInput): ReadPlan {
+	const { targets, recordOf, rotation, allowance, now, policy, subjectOf } = input;
+	const waiting = input.seenCrowded ? aheadOfOldestBacklog(targets, recordOf) : new Set();
 	const turn = targets.length ? rotation % targets.length : 0;
 	const rotated = [...targets.slice(turn), ...targets.slice(0, turn)];
 	const chosen = new Set(
 		planReads(
-			rotated.map((target) => {
-				const record = recordOf(target);
-				return {
-					stream: target,
-					started: record !== undefined,
-					lastReadAt: record?.lastPollAt,
-					schedule: record?.schedule,
-				};
-			}),
+			rotated
+				.filter((target) => !waiting.has(target))
+				.map((target) => {
+					const record = recordOf(target);
+					return {
+						stream: target,
+						started: record !== undefined,
+						lastReadAt: record?.lastPollAt,
+						schedule: record?.schedule,
+					};
+				}),
 			allowance,
 			now,
 			policy,
@@ -195,5 +227,9 @@ export function planPoll(
 				replay: { from: record.replay.from, until: record.replay.until },
 			});
 	}
-	return { reads, skipped: rotated.filter((target) => !chosen.has(target)) };
+	return {
+		reads,
+		skipped: rotated.filter((target) => !chosen.has(target) && !waiting.has(target)),
+		waiting: rotated.filter((target) => waiting.has(target)),
+	};
 }

@@ -40,6 +40,11 @@ export class SeenChanges {
 		}
 	}
 
+	/** More than half of SEEN_CAPACITY is taken: streams far apart could outrun it. */
+	isCrowded(): boolean {
+		return this.count > SEEN_CAPACITY / 2;
+	}
+
 	has(key: string): boolean {
 		return this.keys.has(key);
 	}
