@@ -573,6 +573,8 @@ describe('Recover Changes under Trigger On (events trigger)', () => {
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
 		sim.completeTask(earlier.gid);
+		// A task added to the project names it, though Task Completed emits nothing for it.
+		sim.createTask({ name: 'Added', projectGids: [project.gid] });
 		expect(jsonOf((await poll(params, staticData)).items)).toHaveLength(1);
 		await pause(20);
 		sim.completeTask(done.gid, sim.users.bob.gid);
@@ -584,7 +586,11 @@ describe('Recover Changes under Trigger On (events trigger)', () => {
 
 		const items = jsonOf((await poll(params, staticData)).items);
 		expect(items[0]).toMatchObject({ gap_notice: true, recovery: 'recovering' });
-		expect(items[0]).toMatchObject({ summary: expect.any(String), event_id: expect.any(String) });
+		expect(items[0]).toMatchObject({
+			summary: expect.stringContaining('project “Recovering”'),
+			url: `https://app.asana.com/0/${project.gid}`,
+			event_id: expect.any(String),
+		});
 		const recovered = items.slice(1);
 		expect(recovered.map((i) => [i.trigger_on, i.summary])).toEqual([
 			['taskCompleted', 'Bob Builder completed “Done”'],

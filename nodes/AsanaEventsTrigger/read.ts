@@ -108,7 +108,9 @@ async function readOne(
 	// Nothing asked (the budget was spent), or the first request waited past the time budget.
 	const unread =
 		drained.requests === 0 || (drained.deferred !== undefined && drained.requests <= 1);
-	const named = { ...read, target: { ...target, ...namedIn(target, drained.events) } };
+	// Under a Trigger On choice the events that name the stream (a task added to it) are evidence.
+	const names = { ...namedIn(target, drained.evidence), ...namedIn(target, drained.events) };
+	const named = { ...read, target: { ...target, ...names } };
 	return {
 		outcome: { read: named, drained, unread },
 		requests: drained.requests,

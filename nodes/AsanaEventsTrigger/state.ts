@@ -43,7 +43,7 @@ export interface StreamRecord {
 	schedule?: ReadSchedule;
 }
 
-/** What `staticData.eventsTrigger` holds. */
+/** The trigger's state as a poll works on it. */
 export interface StoredEventsState {
 	version: typeof STATE_VERSION;
 	/** Keyed by `recordKey()`, so editing the resource list keeps the cursors that stayed. */
@@ -60,6 +60,44 @@ export interface StoredEventsState {
 	rotation: number;
 	/** The project list of a team, portfolio or workspace source. */
 	projectList?: StoredProjectList;
+}
+
+/**
+ * What `staticData.eventsTrigger` holds: the state, with the newest checkpoint's token left out
+ * when it is the cursor's (a team of hundreds of projects keeps one token per stream, not two).
+ */
+type StaticEventsState = Omit<StoredEventsState, 'streams'> & {
+	streams: Record<string, StaticStreamRecord>;
+};
+type StaticStreamRecord = Omit<StreamRecord, 'checkpoints'> & {
+	checkpoints?: Array<Checkpoint | [time: number]>;
+};
+
+function toStatic(state: StoredEventsState): StaticEventsState {
+	const streams: StaticEventsState['streams'] = {};
+	for (const [key, record] of Object.entries(state.streams)) {
+		const newest = record.checkpoints?.at(-1);
+		streams[key] =
+			record.checkpoints && newest?.[1] === record.cursor.sync
+				? { ...record, checkpoints: [...record.checkpoints.slice(0, -1), [newest[0]]] }
+				: record;
+	}
+	return { ...state, streams };
+}
+
+function fromStatic(stored: StaticEventsState): StoredEventsState {
+	const streams: StoredEventsState['streams'] = {};
+	for (const [key, record] of Object.entries(stored.streams)) {
+		if (!isRecord(record) || !isRecord(record.cursor)) continue;
+		const { checkpoints, ...rest } = record;
+		streams[key] = {
+			...rest,
+			...(checkpoints
+				? { checkpoints: checkpoints.map(([time, sync]) => [time, sync ?? record.cursor.sync]) }
+				: {}),
+		};
+	}
+	return { ...stored, streams };
 }
 
 /** The part of the state a poll replaces. */
@@ -162,13 +200,12 @@ function fromV3(stored: StoredV2 | StoredV3): StoredEventsState {
 }
 
 /**
- * The stored layout, migrated to the current version; the stored object itself when it is
- * current. A layout this code does not know is read as "no state": every stream starts at now.
+ * The stored layout, migrated to the current version. A layout this code does not know is read as "no state": every stream starts at now.
  */
 export function readStoredState(staticData: IDataObject): StoredEventsState {
 	const stored = staticData.eventsTrigger;
 	if (!isRecord(stored) || !isRecord(stored.streams)) return emptyState();
-	if (stored.version === STATE_VERSION) return stored as unknown as StoredEventsState;
+	if (stored.version === STATE_VERSION) return fromStatic(stored as unknown as StaticEventsState);
 	if (stored.version === 3 || stored.version === 2)
 		return fromV3(stored as unknown as StoredV2 | StoredV3);
 	if (stored.version === 1)
@@ -212,7 +249,7 @@ export class EventsTriggerState {
 
 	/** Writes the state back to static data, in the current layout. */
 	save(): void {
-		this.staticData.eventsTrigger = this.current as unknown as IDataObject;
+		this.staticData.eventsTrigger = toStatic(this.current) as unknown as IDataObject;
 		// Layout version 1 kept the credential's user beside the state.
 		delete this.staticData.credentialUser;
 	}
