@@ -1482,9 +1482,20 @@ async function main() {
 			const replayFrom = new Date().toISOString();
 			await sleep(1000);
 			// Tokens issued before this one are refused from now on: the checkpoint the replay starts
-			// from, but not the live cursor, which the next poll takes after it.
+			// from, not the live cursor. n8n stores static data when an execution ends, so a publish
+			// starts from the cursor of the last poll that emitted: make that one come after the fence.
 			const fence = await sim.syncToken(P2);
-			await nextPollDone([eventsOf(P2)], Date.now());
+			await sim.activity(2, P2);
+			const afterFence = (await sim.eventsSince(P2, fence)).events.map(eventKey);
+			await waitFor(
+				'the events after the fence, their executions ended',
+				async () =>
+					compareExactlyOnce('after the fence', afterFence, liveEvents(arrived())).complete &&
+					(await executionsOf(neverLostWorkflow.id)).every(
+						(e) => !['new', 'running', 'waiting'].includes(e.status),
+					),
+				{ timeoutMs: 3 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+			);
 			await sim.expireSync(P2, { before: fence });
 			await sim.activity(3, P2);
 			const published = await n8n.changeNodeParameters(
