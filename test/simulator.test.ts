@@ -1193,6 +1193,42 @@ describe('simulator: control API', () => {
 		expect(sim.requestLog).toHaveLength(0);
 	});
 
+	it('creates a task in several projects, completes and assigns it as a given user, and expires only the tokens issued before a given one', async () => {
+		const [one, two] = sim.seeded.projects;
+		const { alice, bob } = sim.users;
+		const older = await startToken(`/events?resource=${one.gid}`);
+		const created = await control('tasks', { name: 'Shared', projectGids: [one.gid, two.gid] });
+		expect(created).toEqual({ status: 200, body: { ok: true, gid: expect.any(String) } });
+		const task = sim.domain.task(created.body.gid);
+		expect([...task.projectGids]).toEqual([one.gid, two.gid]);
+		const fence = await startToken(`/events?resource=${one.gid}`);
+		const newer = await startToken(`/events?resource=${one.gid}`);
+		expect(await control('complete-task', { taskGid: task.gid, byGid: bob.gid })).toEqual({
+			status: 200,
+			body: { ok: true },
+		});
+		expect((await control('assign-task', { taskGid: task.gid, assigneeGid: bob.gid })).status).toBe(
+			200,
+		);
+		expect(sim.changes.slice(-2)).toEqual([
+			expect.objectContaining({ kind: 'task_completed', taskGid: task.gid, byGid: bob.gid }),
+			expect.objectContaining({ kind: 'task_assigned', byGid: alice.gid, assigneeGid: bob.gid }),
+		]);
+
+		expect(await control('expire-sync', { streamGid: one.gid, before: fence })).toEqual({
+			status: 200,
+			body: { ok: true },
+		});
+		expect((await page(`/events?resource=${one.gid}`, older)).status).toBe(412);
+		expect((await page(`/events?resource=${one.gid}`, fence)).status).toBe(200);
+		expect((await page(`/events?resource=${one.gid}`, newer)).status).toBe(200);
+		expect((await control('expire-sync', { before: 'not-a-token' })).status).toBe(400);
+		expect((await control('tasks', { name: 'Nowhere', projectGids: ['999'] })).status).toBe(400);
+		expect((await control('tasks', { name: 'Bad', projectGids: '1' })).body.errors[0].message).toBe(
+			'/_sim/tasks: projectGids must be a list of Asana ids, each a string of digits, got "1".',
+		);
+	});
+
 	it('answers 400 to a body it cannot read, saying what to send, and does nothing', async () => {
 		const [project] = sim.seeded.projects;
 		const before = sim.eventsEmitted(project.gid);

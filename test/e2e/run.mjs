@@ -189,6 +189,9 @@ async function main() {
 		overlapAudit: '/e2e/overlap-audit',
 		killEvents: '/e2e/kill-events',
 		neverLost: '/e2e/never-lost',
+		completedAB: '/e2e/completed-ab',
+		anyAB: '/e2e/any-ab',
+		assignedNotMe: '/e2e/assigned-not-me',
 	};
 	add(
 		triggerWorkflows,
@@ -319,6 +322,50 @@ async function main() {
 		trigger: teamTrigger,
 	});
 	save(teamWorkflow);
+	// One item per change: two projects that share tasks, each watched by the same triggers.
+	// Only these checks change them; the tasks exist before the triggers' first poll.
+	const users = (await sim.state()).users;
+	const shared = {
+		A: (await sim.control('projects', { name: 'E2E: shared tasks A' })).gid,
+		B: (await sim.control('projects', { name: 'E2E: shared tasks B' })).gid,
+	};
+	const sharedTasks = {
+		inBoth: await sim.createTask('In A and B', [shared.A, shared.B]),
+		assignedByMe: await sim.createTask('Assigned by the credential’s user', [shared.A]),
+		assignedByOther: await sim.createTask('Assigned by another user', [shared.A]),
+		completedInGap: await sim.createTask('Completed in the gap', [shared.A]),
+		inBothCompletedInGap: await sim.createTask('In A and B, completed in the gap', [
+			shared.A,
+			shared.B,
+		]),
+		reassignedInGap: await sim.createTask('Only reassigned in the gap', [shared.A]),
+	};
+	const sharedTrigger = (options) =>
+		eventsTriggerNode({ gids: [shared.A, shared.B], pollTimes: FAST_POLL_TIMES, ...options });
+	// Stays active through Replay From and Recover Changes: its gap is recovered there.
+	const completedWorkflow = triggerToSink({
+		id: 'e2eCompletedAB01',
+		name: 'E2E: Task Completed in shared projects A and B, Recover Changes → sink',
+		url: sink.url + sinkPath.completedAB,
+		trigger: sharedTrigger({ triggerOn: ['taskCompleted'], onExpiredSyncToken: 'recover' }),
+	});
+	const anyEventWorkflow = triggerToSink({
+		id: 'e2eAnyEventAB001',
+		name: 'E2E: Any Event in shared projects A and B → sink',
+		url: sink.url + sinkPath.anyAB,
+		trigger: sharedTrigger({}),
+	});
+	const assignedWorkflow = triggerToSink({
+		id: 'e2eAssignedNotMe',
+		name: 'E2E: Task Assigned, not by the credential’s user → sink',
+		url: sink.url + sinkPath.assignedNotMe,
+		trigger: sharedTrigger({
+			triggerOn: ['taskAssigned'],
+			filters: { ignoreOwnEvents: true },
+		}),
+	});
+	const sharedWorkflows = [completedWorkflow, anyEventWorkflow, assignedWorkflow];
+	for (const wf of sharedWorkflows) save(wf);
 	add(
 		manualWorkflows,
 		manualWorkflow({
@@ -1270,6 +1317,96 @@ async function main() {
 		},
 	);
 
+	// ---- one item per change: two projects that share tasks ----------------------------------
+	const sharedBodies = (key) => sink.bodies(sinkPath[key]);
+	const sharedStreams = [eventsOf(shared.A), eventsOf(shared.B)];
+	const summaryOf = (b) => `${b.resource?.gid}: ${b.summary}`;
+	let completedActive = false;
+	/** Set once a poll of both projects followed the changes, so no late item is still to come. */
+	let sharedSettled = false;
+	await check(
+		'one item per change: a task in two watched projects completed once → Task Completed emits one item with one event_id, Any Event each of the change’s events once, though both projects’ streams report them',
+		async () => {
+			for (const wf of sharedWorkflows) {
+				const res = await n8n.activate(wf.id);
+				assert(res.ok, `${wf.name}: ${res.status} ${JSON.stringify(res.raw).slice(0, 1500)}`);
+				if (wf === completedWorkflow) completedActive = true;
+			}
+			const from = { A: await sim.syncToken(shared.A), B: await sim.syncToken(shared.B) };
+			await sleep(1500);
+			// For the Filters check below: one assignment by the credential's user (alice), one by bob.
+			await sim.assignTask(sharedTasks.assignedByMe, users.bob.gid, users.alice.gid);
+			await sim.assignTask(sharedTasks.assignedByOther, users.alice.gid, users.bob.gid);
+			await sim.completeTask(sharedTasks.inBoth);
+			const keysSince = async (gid, sync) =>
+				(await sim.eventsSince(gid, sync)).events.map(eventKey);
+			const inA = await keysSince(shared.A, from.A);
+			const inB = await keysSince(shared.B, from.B);
+			const compare = () =>
+				compareExactlyOnce('Any Event', [...inA, ...inB], sharedBodies('anyAB').map(eventKey));
+			let last;
+			await waitFor(
+				'the completion through both triggers',
+				() => (last = compare()).complete && sharedBodies('completedAB').length > 0,
+				{ timeoutMs: 4 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+			).catch((error) => {
+				throw new Error(`${error.message}\n${last?.text}`);
+			});
+			await nextPollDone(sharedStreams, Date.now());
+			sharedSettled = true;
+			const completed = sharedBodies('completedAB');
+			assert(
+				completed.length === 1 &&
+					completed[0].resource?.gid === sharedTasks.inBoth &&
+					completed[0].trigger_on === 'taskCompleted',
+				`Task Completed items: ${JSON.stringify(completed.map(summaryOf))}`,
+			);
+			const { event_id: eventId, summary } = completed[0];
+			assert(typeof eventId === 'string' && eventId, `event_id: ${JSON.stringify(eventId)}`);
+			assert(/ completed “In A and B”/.test(summary), `summary: ${summary}`);
+			last = compare();
+			assert(last.ok, last.text);
+			const reportedByBoth = inA.filter((key) => inB.includes(key)).length;
+			assert(reportedByBoth > 0, 'no event of the completion reached both projects’ streams');
+			const ids = sharedBodies('anyAB').map((b) => b.event_id);
+			assert(
+				ids.every(Boolean) && new Set(ids).size === ids.length,
+				`Any Event event_ids: ${ids.join(', ')}`,
+			);
+			return `Task Completed: 1 item, event_id ${eventId} (${summary}); ${last.text}, ${reportedByBoth} of them reported by both streams, each with its own event_id`;
+		},
+		{ timeoutMs: 120_000 },
+	);
+
+	await check(
+		"Filters under Trigger On: Task Assigned with Ignore Events by the Credential's User → an assignment made by the credential's user does not start the workflow, one made by another user does",
+		async () => {
+			try {
+				if (!completedActive) skip('the shared projects’ workflows were not activated');
+				await waitFor(
+					'the assignment made by another user',
+					() => sharedBodies('assignedNotMe').length > 0,
+					{ timeoutMs: 4 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+				);
+				// Both assignments came before the completion the check above saw arrive.
+				if (!sharedSettled) await nextPollDone(sharedStreams, Date.now());
+				const items = sharedBodies('assignedNotMe');
+				assert(
+					items.length === 1 &&
+						items[0].resource?.gid === sharedTasks.assignedByOther &&
+						items[0].trigger_on === 'taskAssigned' &&
+						items[0].user?.gid === users.bob.gid,
+					`Task Assigned items: ${JSON.stringify(items.map(summaryOf))}`,
+				);
+				return `1 item: ${items[0].summary}; none for the assignment by ${users.alice.name}`;
+			} finally {
+				for (const wf of [anyEventWorkflow, assignedWorkflow])
+					await n8n.rest('POST', `/rest/workflows/${wf.id}/deactivate`, {});
+			}
+		},
+		{ timeoutMs: 90_000 },
+	);
+
 	// ---- what is never lost: Replay From, then Recover Changes --------------------------------
 	const neverLost = () => sink.bodies(sinkPath.neverLost);
 	const deliveredOnce = async (label, keys, pick) => {
@@ -1288,10 +1425,13 @@ async function main() {
 	};
 	const liveEvents = (bodies) => bodies.filter((b) => b.resource && !b.replayed).map(eventKey);
 	let neverLostActive = false;
+	/** Where the Task Completed workflow's items stood when its projects' gap began. */
+	let sharedGap;
 	await check(
 		'Replay From set in the editor (parameter changed, workflow published again) → the window since then once more, marked "replayed", then live events once',
 		async () => {
-			// Only this workflow polls from here on (the others may be inactive already).
+			// Only this workflow polls project 2 from here on (the others may be inactive already);
+			// the Task Completed one of the shared projects polls on, for its gap below.
 			for (const wf of [...activated, ...overlapWorkflows, killWorkflow])
 				await n8n.rest('POST', `/rest/workflows/${wf.id}/deactivate`, {});
 			const activatedNow = await n8n.activate(neverLostWorkflow.id);
@@ -1334,6 +1474,71 @@ async function main() {
 	);
 
 	await check(
+		'Replay From at a time whose sync token Asana refuses while the live one is still accepted → one replay notice "refused", and the live events made meanwhile arrive once, with no gap notice',
+		async () => {
+			if (!neverLostActive) skip('the replay check did not activate the workflow');
+			const from = neverLost().length;
+			const arrived = () => neverLost().slice(from);
+			const replayFrom = new Date().toISOString();
+			await sleep(1000);
+			// Tokens issued before this one are refused from now on: the checkpoint the replay starts
+			// from, not the live cursor. n8n stores static data when an execution ends, so a publish
+			// starts from the cursor of the last poll that emitted: make that one come after the fence.
+			const fence = await sim.syncToken(P2);
+			await sim.activity(2, P2);
+			const afterFence = (await sim.eventsSince(P2, fence)).events.map(eventKey);
+			await waitFor(
+				'the events after the fence, their executions ended',
+				async () =>
+					compareExactlyOnce('after the fence', afterFence, liveEvents(arrived())).complete &&
+					(await executionsOf(neverLostWorkflow.id)).every(
+						(e) => !['new', 'running', 'waiting'].includes(e.status),
+					),
+				{ timeoutMs: 3 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+			);
+			await sim.expireSync(P2, { before: fence });
+			await sim.activity(3, P2);
+			const published = await n8n.changeNodeParameters(
+				neverLostWorkflow.id,
+				'Trigger',
+				(parameters) => ({ ...parameters, options: { ...parameters.options, replayFrom } }),
+			);
+			assert(published.ok, `${published.status} ${JSON.stringify(published.raw).slice(0, 800)}`);
+			await sim.activity(2, P2);
+			const live = (await sim.eventsSince(P2, fence)).events.map(eventKey);
+			const compare = () => compareExactlyOnce('live events', live, liveEvents(arrived()));
+			const notices = () => arrived().filter((b) => b.replay_notice === true);
+			let last;
+			await waitFor(
+				'the live events and the replay notice',
+				() => (last = compare()).complete && notices().length > 0,
+				{ timeoutMs: 4 * FAST_POLL_GAP_MS, intervalMs: 1000 },
+			).catch((error) => {
+				throw new Error(`${error.message}\n${last?.text}; notices: ${JSON.stringify(notices())}`);
+			});
+			await nextPollDone([eventsOf(P2)], Date.now());
+			last = compare();
+			assert(last.ok, last.text);
+			const [notice, ...more] = notices();
+			assert(
+				!more.length &&
+					notice.reason === 'refused' &&
+					notice.stream?.gid === P2 &&
+					/not replayed/.test(notice.summary) &&
+					typeof notice.event_id === 'string',
+				`replay notices: ${JSON.stringify(notices())}`,
+			);
+			const unexpected = arrived().filter((b) => b.gap_notice || b.recovered || b.replayed);
+			assert(
+				!unexpected.length,
+				`gap notices, recovered or replayed items: ${JSON.stringify(unexpected).slice(0, 1500)}`,
+			);
+			return `${last.text}; ${notice.summary}`;
+		},
+		{ timeoutMs: 180_000 },
+	);
+
+	await check(
 		'Recover Changes: n8n down for longer than the token life (the simulator ages tokens 25 h) → after the restart the gap notice, then one recovered item per task changed meanwhile, with its current state',
 		async () => {
 			if (!neverLostActive) skip('the replay check did not activate the workflow');
@@ -1343,6 +1548,13 @@ async function main() {
 			const downFrom = await sim.syncToken(P2);
 			await sim.activity(15, P2);
 			const gapEvents = (await sim.eventsSince(P2, downFrom)).events;
+			// The shared projects' gap, recovered under Task Completed (checked below).
+			if (completedActive) {
+				await sim.completeTask(sharedTasks.completedInGap, true, users.bob.gid);
+				await sim.completeTask(sharedTasks.inBothCompletedInGap);
+				await sim.assignTask(sharedTasks.reassignedInGap, users.bob.gid);
+				sharedGap = { from: sharedBodies('completedAB').length };
+			}
 			await sim.control('advance-clock', { ms: 25 * 3600 * 1000 });
 			const state = await sim.state();
 			const inProject = new Set(
@@ -1374,6 +1586,60 @@ async function main() {
 			return `${touched.size} tasks changed while n8n was down: ${recoveredText}`;
 		},
 		{ timeoutMs: 300_000 },
+	);
+
+	await check(
+		'Recover Changes under Trigger On: Task Completed (the same gap) → a gap notice per project, then exactly the completions of the gap, each once though one task is in both projects, marked "recovered" with a summary, link and event_id; not the task only reassigned',
+		async () => {
+			if (!sharedGap)
+				skip(
+					'no gap in the shared projects (their workflow was not active, or the check above stopped early)',
+				);
+			const arrived = () => sharedBodies('completedAB').slice(sharedGap.from);
+			const want = [sharedTasks.completedInGap, sharedTasks.inBothCompletedInGap];
+			const compare = () =>
+				compareExactlyOnce(
+					'recovered completions',
+					want,
+					arrived()
+						.filter((b) => b.recovered === true)
+						.map((b) => b.resource?.gid),
+				);
+			let last;
+			await waitFor('the recovered completions', () => (last = compare()).complete, {
+				timeoutMs: 4 * FAST_POLL_GAP_MS,
+				intervalMs: 1000,
+			}).catch((error) => {
+				throw new Error(`${error.message}\n${last?.text}`);
+			});
+			await nextPollDone(sharedStreams, Date.now());
+			last = compare();
+			const items = arrived();
+			const notices = items.filter((b) => b.gap_notice === true);
+			const recovered = items.filter((b) => b.recovered === true);
+			const problems = last.ok ? [] : [last.text];
+			const noticed = notices.map((n) => n.stream?.gid).sort();
+			if (
+				noticed.join() !== [shared.A, shared.B].sort().join() ||
+				!notices.every((n) => n.recovery === 'recovering' && n.summary && n.event_id && 'url' in n)
+			)
+				problems.push(`gap notices: ${JSON.stringify(notices)}`);
+			for (const item of recovered)
+				if (
+					item.trigger_on !== 'taskCompleted' ||
+					!/ completed “/.test(item.summary) ||
+					!/^https:\/\/app\.asana\.com\//.test(item.url) ||
+					typeof item.event_id !== 'string'
+				)
+					problems.push(`recovered item: ${JSON.stringify(item)}`);
+			if (new Set(recovered.map((i) => i.event_id)).size !== recovered.length)
+				problems.push(`event_ids repeat: ${recovered.map((i) => i.event_id).join(', ')}`);
+			const other = items.filter((b) => !b.gap_notice && !b.recovered);
+			if (other.length) problems.push(`other items: ${JSON.stringify(other.map(summaryOf))}`);
+			assert(!problems.length, problems.join('\n'));
+			return `${last.text}: ${recovered.map((i) => i.summary).join('; ')}; ${notices.length} gap notices (${notices.map((n) => n.summary).join('; ')})`;
+		},
+		{ timeoutMs: 120_000 },
 	);
 }
 

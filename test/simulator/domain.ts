@@ -1833,9 +1833,23 @@ export class Domain {
 		return this.syncTokens.get(token)?.position;
 	}
 
-	expireSyncTokens(stream?: string): void {
-		if (stream) this.streamTokensExpiredUpTo.set(stream, this.tokenSerial);
-		else this.tokensExpiredUpTo = this.tokenSerial;
+	/**
+	 * Every token issued so far answers 412, or with `before` (a token issued here) only those
+	 * issued before it: a client's older tokens expire while its newest still works.
+	 */
+	expireSyncTokens(stream?: string, before?: string): void {
+		let upTo = this.tokenSerial;
+		if (before !== undefined) {
+			const record = this.syncTokens.get(before);
+			if (!record) throw new Error(`simulator: no sync token ${before} (unknown or too old)`);
+			upTo = record.serial - 1;
+		}
+		if (stream)
+			this.streamTokensExpiredUpTo.set(
+				stream,
+				Math.max(upTo, this.streamTokensExpiredUpTo.get(stream) ?? 0),
+			);
+		else this.tokensExpiredUpTo = Math.max(upTo, this.tokensExpiredUpTo);
 	}
 
 	// ---- audit log ---------------------------------------------------------------------

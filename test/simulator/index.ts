@@ -394,9 +394,9 @@ export class AsanaSimulator {
 		this.clockOffsetMs += ms;
 	}
 
-	/** Every token issued so far (for that stream) now answers 412. */
-	expireSyncTokens(streamGid?: string): void {
-		this.domain.expireSyncTokens(streamGid);
+	/** Every token issued so far (for that stream), or only those issued before `before`, now answers 412. */
+	expireSyncTokens(streamGid?: string, before?: string): void {
+		this.domain.expireSyncTokens(streamGid, before);
 	}
 
 	// ---- audit log ---------------------------------------------------------------------

@@ -162,6 +162,10 @@ const gidText: FieldRule = {
 	valid: (value) => typeof value === 'string' && GID.test(value),
 	expected: 'an Asana id as a string of digits, e.g. "1200000000000005"',
 };
+const gidList: FieldRule = {
+	valid: (value) => Array.isArray(value) && value.every((gid) => gidText.valid(gid)),
+	expected: 'a list of Asana ids, each a string of digits',
+};
 
 /** The JSON fields each POST route reads; 'get' marks the routes that only answer GET. */
 const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
@@ -169,7 +173,7 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 	'/_sim/log': 'get',
 	'/_sim/activity': { count: wholeNumber(0), projectGid: gidText },
 	'/_sim/audit': { count: wholeNumber(0) },
-	'/_sim/expire-sync': { streamGid: gidText },
+	'/_sim/expire-sync': { streamGid: gidText, before: text },
 	'/_sim/expire-offsets': {},
 	'/_sim/advance-clock': { ms: wholeNumber(0) },
 	'/_sim/faults': {
@@ -196,9 +200,16 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 	},
 	'/_sim/rate-limit': { perMinute: wholeNumber(1) },
 	'/_sim/reset-log': {},
+	'/_sim/tasks': { name: { ...text, required: true }, projectGids: gidList },
 	'/_sim/complete-task': {
 		taskGid: { ...gidText, required: true },
 		completed: boolean,
+		byGid: gidText,
+	},
+	'/_sim/assign-task': {
+		taskGid: { ...gidText, required: true },
+		assigneeGid: { ...gidText, required: true },
+		byGid: gidText,
 	},
 	'/_sim/oauth-tokens': { expired: boolean },
 };
@@ -1198,11 +1209,32 @@ export async function startServer(
 				case '/_sim/audit':
 					sim.recentAuditEvents((body.count as number | undefined) ?? 1);
 					break;
+				case '/_sim/tasks':
+					created = sim.createTask({
+						name: body.name as string,
+						projectGids: body.projectGids as string[] | undefined,
+					}).gid;
+					break;
 				case '/_sim/complete-task':
-					sim.changeTask(body.taskGid as string, 'completed', body.completed ?? true);
+					sim.changeTask(
+						body.taskGid as string,
+						'completed',
+						body.completed ?? true,
+						body.byGid as string | undefined,
+					);
+					break;
+				case '/_sim/assign-task':
+					sim.assignTask(
+						body.taskGid as string,
+						body.assigneeGid as string,
+						body.byGid as string | undefined,
+					);
 					break;
 				case '/_sim/expire-sync':
-					sim.expireSyncTokens(body.streamGid as string | undefined);
+					sim.expireSyncTokens(
+						body.streamGid as string | undefined,
+						body.before as string | undefined,
+					);
 					break;
 				case '/_sim/expire-offsets':
 					sim.expireAuditOffsets();

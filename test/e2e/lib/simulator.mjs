@@ -87,8 +87,12 @@ export class Simulator {
 	audit(count) {
 		return this.control('audit', { count });
 	}
-	expireSync(streamGid) {
-		return this.control('expire-sync', streamGid ? { streamGid } : {});
+	/** Expires the tokens issued so far (of one stream), or with `before` only those issued before that token. */
+	expireSync(streamGid, { before } = {}) {
+		return this.control('expire-sync', {
+			...(streamGid ? { streamGid } : {}),
+			...(before ? { before } : {}),
+		});
 	}
 	/** A fault for the next matching API requests (see FaultSpec in test/simulator/server.ts). */
 	fault(spec) {
@@ -104,9 +108,17 @@ export class Simulator {
 	state() {
 		return this.control('state');
 	}
-	/** Marks a task complete (or, with false, incomplete again) as alice. */
-	completeTask(taskGid, completed = true) {
-		return this.control('complete-task', { taskGid, completed });
+	/** Marks a task complete (or, with false, incomplete again) as alice, or as the user `byGid`. */
+	completeTask(taskGid, completed = true, byGid) {
+		return this.control('complete-task', { taskGid, completed, ...(byGid ? { byGid } : {}) });
+	}
+	/** Assigns a task as alice, or as the user `byGid`. */
+	assignTask(taskGid, assigneeGid, byGid) {
+		return this.control('assign-task', { taskGid, assigneeGid, ...(byGid ? { byGid } : {}) });
+	}
+	/** A new task in these projects, created by alice; resolves its gid. */
+	async createTask(name, projectGids) {
+		return (await this.control('tasks', { name, projectGids })).gid;
 	}
 	requestLog() {
 		return this.control('log');

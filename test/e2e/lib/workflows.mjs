@@ -187,6 +187,7 @@ export function eventsTriggerNode({
 	workspaceGid,
 	credentialId = IDS.credToken,
 	pollTimes,
+	triggerOn,
 	onExpiredSyncToken = 'notify',
 	filters = {},
 	options = {},
@@ -195,6 +196,7 @@ export function eventsTriggerNode({
 		type: T.eventsTrigger,
 		typeVersion: 1,
 		parameters: {
+			...(triggerOn ? { triggerOn } : {}),
 			pollTimes: pollTimes ?? { item: [{ mode: 'everyMinute' }] },
 			authentication: 'accessToken',
 			source: workspaceGid ? 'workspace' : 'resources',
