@@ -206,6 +206,27 @@ describe('Replay From (events trigger)', () => {
 		expect(names(jsonOf((await poll(params(), staticData)).items))).toEqual(['E']);
 	});
 
+	it('keeps the newest checkpoint without a second copy of the cursor’s token, and replays from it', async () => {
+		const { project, staticData, params } = await history();
+		const key = `resource:${project.gid}`;
+		const stored = (staticData.eventsTrigger as { streams: Record<string, IDataObject> }).streams[
+			key
+		];
+		const sync = (stored.cursor as IDataObject).sync as string;
+		const written = stored.checkpoints as unknown[][];
+		expect(written.at(-1)).toHaveLength(1);
+		expect(JSON.stringify(stored).split(sync)).toHaveLength(2);
+		expect(readStoredState(staticData).streams[key].checkpoints?.at(-1)).toEqual([
+			written.at(-1)?.[0],
+			sync,
+		]);
+		// A replay from after the newest checkpoint reads from its token: nothing since, no notice.
+		await pause(30);
+		const replayFrom = new Date().toISOString();
+		expect((await poll(params({ replayFrom }), staticData)).items).toBeNull();
+		expect(readStoredState(staticData).streams[key].replay).toBeUndefined();
+	});
+
 	it('gives an event the same event_id live, read again after a restart, and replayed after a restart', async () => {
 		const project = sim.seeded.projects[0];
 		const params = (options: IDataObject = {}) => resourceParams([project.gid], options);

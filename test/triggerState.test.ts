@@ -276,7 +276,8 @@ describe('Events trigger: a workflow upgraded from 0.1', () => {
 		expect((await pollOld()).items).toBeNull();
 
 		// Asana repeats the page of 0.1's token: the changes are known now, none goes out again.
-		readStoredState(staticData).streams[`resource:${project.gid}`].cursor = { sync: firstToken };
+		const stored = staticData.eventsTrigger as { streams: Record<string, IDataObject> };
+		stored.streams[`resource:${project.gid}`].cursor = { sync: firstToken };
 		sim.resetLog();
 		expect((await pollOld()).items).toBeNull();
 		expect(sim.requestLog.map((r) => r.query.sync)).toEqual([firstToken]);
