@@ -120,9 +120,9 @@ async function replayAgainstDrain(tools: BenchTools): Promise<void> {
 		fail(`replay run: ${fresh.items} drained, ${replayed} replayed of ${total}`);
 	row(
 		'Replay From: 10,000 events replayed against their fresh drain',
-		`replay ${replay.requests} requests in ${fmt(replay.ms)} ms, fresh drain ${fresh.requests} requests in ${fmt(fresh.ms)} ms (replay/fresh time ${fmt(replay.ms / fresh.ms, 2)})`,
-		'requests of the fresh drain, time within 1.5×',
-		replay.requests <= fresh.requests && replay.ms <= 1.5 * fresh.ms,
+		`replay ${replay.requests} requests in ${fmt(replay.ms)} ms (the replay's own cursor, and 1 for the live stream, quiet), fresh drain ${fresh.requests} requests in ${fmt(fresh.ms)} ms (replay/fresh time ${fmt(replay.ms / fresh.ms, 2)})`,
+		"requests of the fresh drain + 1 (the live stream's read), time within 1.5×",
+		replay.requests <= fresh.requests + 1 && replay.ms <= 1.5 * fresh.ms,
 	);
 	await sim.stop();
 }

@@ -847,13 +847,13 @@ async function scheduling(): Promise<void> {
 	const perProject = (bytes: number) => fmt(bytes / team.projects);
 	row(
 		`Scheduler, ${teamLabel}: static data per watched project`,
-		`${perProject(size.total)} bytes per project (${fmt(size.total / 1024, 1)} KB at most between polls): stream records ${perProject(size.streams)}, of them checkpoints ${perProject(size.checkpoints)} (${perProject(size.cursorTokens)} of it the cursor's token again, in the newest checkpoint); project list ${perProject(size.projectList)}; changes emitted lately ${perProject(size.seen)}`,
+		`${perProject(size.total)} bytes per project (${fmt(size.total / 1024, 1)} KB at most between polls): stream records ${perProject(size.streams)}, of them checkpoints ${perProject(size.checkpoints)}; project list ${perProject(size.projectList)}; changes emitted lately ${perProject(size.seen)}`,
 		'≤ 400 bytes',
 		size.total <= 400 * team.projects,
 	);
 	if (size.total > 400 * team.projects)
 		notes.push(
-			`Static data of the team of ${team.projects} projects: checkpoints are an allowance of the trigger (${CHECKPOINTS_PER_TRIGGER}) shared by its streams, ${Math.floor(CHECKPOINTS_PER_TRIGGER / team.projects)} per stream here, ${perProject(size.checkpoints)} bytes per project; the fewer the streams, the more each keeps. The newest checkpoint of each stream holds its cursor's token a second time (${perProject(size.cursorTokens)} bytes per project); kept once, the figure would be ${perProject(size.total - size.cursorTokens)} bytes.`,
+			`Static data of the team of ${team.projects} projects: checkpoints are an allowance of the trigger (${CHECKPOINTS_PER_TRIGGER}) shared by its streams, ${Math.floor(CHECKPOINTS_PER_TRIGGER / team.projects)} per stream here, ${perProject(size.checkpoints)} bytes per project; the fewer the streams, the more each keeps.`,
 		);
 }
 

@@ -156,23 +156,25 @@ export async function oneItemPerChange(read: ReadResult, options: ChangeOptions)
 		const end = hold?.taken ?? drained.events.length;
 		const replayed = outcome.read.replay !== undefined;
 		const seen = replayed ? options.replayed : options.seen;
+		const target = outcome.read.target;
+		const known = evidence.ofStream(drained.newestRead);
+		// Up to Max Events per Poll changes: one object each, its optional fields set only when present.
 		for (let i = 0; i < end; i++) {
 			const event = drained.events[i];
-			const decision: Decision = anyEvent ? { on: 'anyEvent' } : decisions[i];
-			if (!decision.on) continue;
-			const key = anyEvent ? drained.keys[i] : keyOfEvent(decision.on, event);
+			const decision = anyEvent ? undefined : decisions[i];
+			if (decision && !decision.on) continue;
+			const key = decision?.on ? keyOfEvent(decision.on, event) : drained.keys[i];
 			if (seen.has(key)) continue;
 			seen.add(key, Date.parse(event.created_at));
-			const is = anyEvent ? intentOf(event, evidence.ofStream(drained.newestRead)) : undefined;
-			changes.push({
-				event,
-				key,
-				target: outcome.read.target,
-				...(anyEvent ? {} : { on: decision.on }),
-				...(is ? { is } : {}),
-				...(decision.story?.new_dates ? { dueDates: decision.story.new_dates } : {}),
-				...(replayed ? { replayed } : {}),
-			});
+			const change: Change = { event, key, target };
+			if (decision?.on) change.on = decision.on;
+			else {
+				const is = intentOf(event, known);
+				if (is) change.is = is;
+			}
+			if (decision?.story?.new_dates) change.dueDates = decision.story.new_dates;
+			if (replayed) change.replayed = true;
+			changes.push(change);
 		}
 	});
 	// Asana sends each stream oldest first; the streams together are ordered here.
