@@ -503,26 +503,31 @@ const settings = (kinds: Step['kind'][], extra: fc.Arbitrary<Step>[] = []) =>
 const pollStep = fc.constant<Step>({ kind: 'poll' });
 const restartStep = fc.constant<Step>({ kind: 'restart' });
 
+/** Plays a setting; every trigger's items are what the oracle says of the simulator's history. */
+async function expectLiveItems(setting: Setting): Promise<void> {
+	const { sim, w, all, from, starts } = await play(setting);
+	try {
+		for (const trigger of all) {
+			const expected =
+				trigger.option === 'anyEvent'
+					? expectedEvents(w, starts)
+					: expectedChanges(w, trigger, from);
+			expect({ trigger: trigger.option, lines: sorted(itemLines(trigger)) }).toEqual({
+				trigger: trigger.option,
+				lines: sorted(expected),
+			});
+			expectReadable(w, trigger);
+		}
+	} finally {
+		await sim.stop();
+	}
+}
+
 describe('one real change, one right item (model-based)', () => {
 	it('live: every Trigger On choice emits exactly the changes it names, each once, however caps, pages, polls and restarts split them', async () => {
 		await fc.assert(
 			fc.asyncProperty(settings(EVERY_CHANGE, [pollStep, restartStep]), async (setting) => {
-				const { sim, w, all, from, starts } = await play(setting);
-				try {
-					for (const trigger of all) {
-						const expected =
-							trigger.option === 'anyEvent'
-								? expectedEvents(w, starts)
-								: expectedChanges(w, trigger, from);
-						expect({ trigger: trigger.option, lines: sorted(itemLines(trigger)) }).toEqual({
-							trigger: trigger.option,
-							lines: sorted(expected),
-						});
-						expectReadable(w, trigger);
-					}
-				} finally {
-					await sim.stop();
-				}
+				await expectLiveItems(setting);
 			}),
 			{ numRuns: RUNS },
 		);
@@ -776,21 +781,6 @@ describe('one real change, one right item: sequences found by the model', () => 
 		],
 	];
 	it.each(cases)('%s', async (_name, setting) => {
-		const { sim, w, all, from, starts } = await play(setting);
-		try {
-			for (const trigger of all) {
-				const expected =
-					trigger.option === 'anyEvent'
-						? expectedEvents(w, starts)
-						: expectedChanges(w, trigger, from);
-				expect({ trigger: trigger.option, lines: sorted(itemLines(trigger)) }).toEqual({
-					trigger: trigger.option,
-					lines: sorted(expected),
-				});
-				expectReadable(w, trigger);
-			}
-		} finally {
-			await sim.stop();
-		}
+		await expectLiveItems(setting);
 	});
 });
