@@ -553,21 +553,9 @@ const RECOVERABLE = new Set<RealChange['kind']>([
 ]);
 
 /** Changes that leave every watched task where recovery can find it: in its projects, not deleted. */
-const GAP_CHANGES: Step['kind'][] = [
-	'create',
-	'addToProject',
-	'move',
-	'complete',
-	'reopen',
-	'assign',
-	'unassign',
-	'due',
-	'customField',
-	'comment',
-	'rename',
-	'notes',
-	'touch',
-];
+const GAP_CHANGES = EVERY_CHANGE.filter(
+	(kind) => !['subtask', 'delete', 'undelete', 'status'].includes(kind),
+);
 
 /** Whether Asana dropped all of a change's events in the watched streams: each lies in a 412 gap. */
 function droppedBy(sim: AsanaSimulator, watched: Set<string>) {
