@@ -18,7 +18,7 @@ import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigg
 import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
 import { TRIGGER_ON_OPTIONS } from '../nodes/AsanaEventsTrigger/triggerOn';
 import type { TriggerOn } from '../nodes/shared/events/intent';
-import { PersistentStaticData, runPoll } from './harness';
+import { PersistentStaticData, runPoll, simulateDate } from './harness';
 import { AsanaSimulator, type RealChange, type SimEvent, type Task } from './simulator';
 
 const RUNS = Number(process.env.FAST_CHECK_RUNS ?? 20);
@@ -396,21 +396,7 @@ function expectReadable(w: World, trigger: Trigger): void {
 
 let clock = Date.parse('2026-12-01T09:00:00.000Z');
 beforeAll(() => {
-	jest.useFakeTimers({
-		now: clock,
-		doNotFake: [
-			'hrtime',
-			'nextTick',
-			'performance',
-			'queueMicrotask',
-			'setImmediate',
-			'clearImmediate',
-			'setInterval',
-			'clearInterval',
-			'setTimeout',
-			'clearTimeout',
-		],
-	});
+	simulateDate(clock);
 });
 afterAll(() => {
 	jest.useRealTimers();

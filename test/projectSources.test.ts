@@ -3,7 +3,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { readStoredState, STATE_VERSION } from '../nodes/AsanaEventsTrigger/state';
-import { runPoll } from './harness';
+import { runPoll, simulateDate } from './harness';
 import { AsanaSimulator, type Project } from './simulator';
 
 let sim: AsanaSimulator;
@@ -330,21 +330,7 @@ describe('Events Trigger: the request scheduler', () => {
 	it('backs a quiet stream off when the budget is short, and reads it every poll again once it has events', async () => {
 		// Only the clock is simulated (a minute per poll); sockets and timers are real.
 		let now = Date.parse('2026-06-01T09:00:00Z');
-		jest.useFakeTimers({
-			now,
-			doNotFake: [
-				'hrtime',
-				'nextTick',
-				'performance',
-				'queueMicrotask',
-				'setImmediate',
-				'clearImmediate',
-				'setInterval',
-				'clearInterval',
-				'setTimeout',
-				'clearTimeout',
-			],
-		});
+		simulateDate(now);
 		const projects = Array.from({ length: 8 }, (_, i) => sim.createProject(`Q ${i}`));
 		const waking = projects[0];
 		const task = sim.createTask({ name: 'Wakes up', projectGids: [waking.gid] });

@@ -6,7 +6,7 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { mapWithConcurrency } from '../shared/asana/concurrency';
-import type { AsanaTransport } from '../shared/asana/transport';
+import { isGone, type AsanaTransport } from '../shared/asana/transport';
 import type { AsanaEvent, StreamTarget } from '../shared/asana/types';
 import { shortKey } from '../shared/events/eventKey';
 import {
@@ -133,11 +133,10 @@ export async function readCurrentRecords(
 	await mapWithConcurrency([...wanted], concurrency, async ([gid, collection]) => {
 		if (isOutOfTime()) return;
 		// Deleted since, or no longer visible to the token: `current: null`, and the events still go out.
-		const gone = (status: number) => status === 404 || status === 403;
 		const reply = await transport.get<{ data: IDataObject }>(`/${collection}/${gid}`, undefined, {
-			accept: gone,
+			accept: isGone,
 		});
-		if (reply.kind === 'ok') current.set(gid, gone(reply.status) ? null : reply.body.data);
+		if (reply.kind === 'ok') current.set(gid, isGone(reply.status) ? null : reply.body.data);
 	});
 	return current;
 }

@@ -18,6 +18,7 @@ import {
 } from '../shared/events/changedSince';
 import { matchesFilters, type EventFilters } from '../shared/events/eventFilters';
 import type { TriggerOn, TriggerOnRules } from '../shared/events/intent';
+import { readTaskStories } from '../shared/events/taskStories';
 import { changeKey, type Change } from './changes';
 import { describeStream, noticeFields, streamUrl } from './items';
 import type { ReadResult } from './read';
@@ -259,34 +260,6 @@ const STORY_OPTIONS = new Set<TriggerOn>([
 	'customFieldChanged',
 ]);
 
-/** Reads the stories of one task, page after page within the budget; undefined when it ran out. */
-async function readStories(
-	transport: AsanaTransport,
-	task: TaskToRead,
-	budget: RequestBudget,
-	subject: string,
-): Promise<IDataObject[] | undefined> {
-	const stories: IDataObject[] = [];
-	let offset: string | undefined;
-	do {
-		if (!budget.take()) return undefined;
-		const reply = await transport.get<{
-			data?: IDataObject[];
-			next_page?: { offset?: string } | null;
-		}>(
-			`/tasks/${task.gid}/stories`,
-			{ opt_fields: RECOVERED_STORY_FIELDS, limit: 100, offset },
-			{ accept: (status) => status === 403 || status === 404, subject },
-		);
-		if (reply.kind === 'deferred') return undefined;
-		// Gone or no longer visible since: nothing to tell.
-		if (reply.status !== 200) return stories;
-		stories.push(...(reply.body.data ?? []));
-		offset = reply.body.next_page?.offset || undefined;
-	} while (offset);
-	return stories;
-}
-
 /** The item of a recovered object under Any Event: what it is now, changed in the gap. */
 function recoveredRecordItem(
 	target: WatchedTarget,
@@ -406,8 +379,16 @@ async function recoverStream(
 	}
 	while (storiesOf.length) {
 		const task = storiesOf[0];
-		const stories = await readStories(transport, task, budget, subject);
-		if (!stories) break;
+		const read = await readTaskStories<IDataObject>(
+			transport,
+			task.gid,
+			RECOVERED_STORY_FIELDS,
+			() => budget.take(),
+			subject,
+		);
+		if (read === undefined) break;
+		// Gone or no longer visible since: nothing to tell.
+		const stories = read ?? [];
 		const compact = {
 			gid: task.gid,
 			resource_type: 'task',

@@ -7,6 +7,7 @@
 import './environment';
 
 export { activateWorkflow } from './activation';
+export { simulateDate } from './clock';
 export { capturedLogs } from './logs';
 export { countSecretOccurrences } from './leaks';
 export { TestCredentialsHelper, type HarnessCredentials } from './credentials';

@@ -43,6 +43,9 @@ export interface RequestOptions {
 	subject?: string;
 }
 
+/** For `accept`: deleted since, or no longer visible to the token; the caller reads on without it. */
+export const isGone = (status: number): boolean => status === 404 || status === 403;
+
 export interface AsanaTransport {
 	get<T>(path: string, query?: Query, options?: RequestOptions): Promise<AsanaReply<T>>;
 }

@@ -3,7 +3,7 @@
  * events read, the tasks that joined a project, and, for the tasks a decision asks for, their
  * stories as Asana lists them (one request per page of a task's stories).
  */
-import type { AsanaTransport } from '../asana/transport';
+import { isGone, type AsanaTransport } from '../asana/transport';
 import { mapWithConcurrency } from '../asana/concurrency';
 import type { AsanaEvent } from '../asana/types';
 import { decidingStory, joinsProject, type SystemStory, type TaskEvidence } from './intent';
@@ -12,18 +12,41 @@ import { decidingStory, joinsProject, type SystemStory, type TaskEvidence } from
 const STORIES_PAGE = 100;
 const STORY_FIELDS = 'resource_subtype,created_at,new_dates';
 
-interface StoryPage {
-	data?: Array<{
-		gid: string;
-		resource_subtype?: string;
-		created_at?: string;
-		new_dates?: SystemStory['new_dates'];
-	}>;
-	next_page?: { offset?: string } | null;
+interface StoryRecord {
+	gid: string;
+	resource_subtype?: string;
+	created_at?: string;
+	new_dates?: SystemStory['new_dates'];
 }
 
-/** Gone or no longer visible: the task's stories cannot tell anything. */
-const gone = (status: number) => status === 404 || status === 403;
+/**
+ * A task's stories with `fields`, page after page while `mayAsk()` allows another request:
+ * null when the task is gone or no longer visible (its stories cannot tell anything),
+ * undefined when stopped before the last page.
+ */
+export async function readTaskStories<T>(
+	transport: AsanaTransport,
+	taskGid: string,
+	fields: string,
+	mayAsk: () => boolean,
+	subject = `Stories of task ${taskGid}`,
+): Promise<T[] | null | undefined> {
+	const stories: T[] = [];
+	let offset: string | undefined;
+	do {
+		if (!mayAsk()) return undefined;
+		const reply = await transport.get<{ data?: T[]; next_page?: { offset?: string } | null }>(
+			`/tasks/${taskGid}/stories`,
+			{ opt_fields: fields, limit: STORIES_PAGE, offset },
+			{ accept: isGone, subject },
+		);
+		if (reply.kind === 'deferred') return undefined;
+		if (isGone(reply.status)) return null;
+		stories.push(...(reply.body.data ?? []));
+		offset = reply.body.next_page?.offset || undefined;
+	} while (offset);
+	return stories;
+}
 
 export class TaskStories implements Omit<TaskEvidence, 'readPast'> {
 	/** Deciding stories among the events read, by task and instant. */
@@ -81,32 +104,29 @@ export class TaskStories implements Omit<TaskEvidence, 'readPast'> {
 	): Promise<void> {
 		const wanted = [...new Set(taskGids)].filter((gid) => !this.read.has(gid));
 		await mapWithConcurrency(wanted, concurrency, async (gid) => {
-			const stories: SystemStory[] = [];
-			let offset: string | undefined;
-			do {
-				if (isOutOfTime()) return;
-				const reply = await transport.get<StoryPage>(
-					`/tasks/${gid}/stories`,
-					{ opt_fields: STORY_FIELDS, limit: STORIES_PAGE, offset },
-					{ accept: gone, subject: `Stories of task ${gid}` },
-				);
-				if (reply.kind === 'deferred') return;
-				if (gone(reply.status)) {
-					this.read.set(gid, null);
-					return;
-				}
-				for (const story of reply.body.data ?? []) {
-					if (!story.resource_subtype || !story.created_at) continue;
-					stories.push({
-						gid: story.gid,
-						subtype: story.resource_subtype,
-						created_at: story.created_at,
-						...(story.new_dates ? { new_dates: story.new_dates } : {}),
-					});
-				}
-				offset = reply.body.next_page?.offset || undefined;
-			} while (offset);
-			this.read.set(gid, stories);
+			const read = await readTaskStories<StoryRecord>(
+				transport,
+				gid,
+				STORY_FIELDS,
+				() => !isOutOfTime(),
+			);
+			if (read === undefined) return;
+			this.read.set(
+				gid,
+				read &&
+					read.flatMap((story): SystemStory[] =>
+						story.resource_subtype && story.created_at
+							? [
+									{
+										gid: story.gid,
+										subtype: story.resource_subtype,
+										created_at: story.created_at,
+										...(story.new_dates ? { new_dates: story.new_dates } : {}),
+									},
+								]
+							: [],
+					),
+			);
 		});
 	}
 }
