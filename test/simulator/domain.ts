@@ -29,6 +29,11 @@ export interface Project extends Compact {
 	ownerGid: string | null;
 	createdAt: string;
 	modifiedAt: string;
+	/**
+	 * The token's user lost access (its sharing changed): the project and its events answer 403.
+	 * Listings leave it out, as Asana's do, unless `listed` says they still show it.
+	 */
+	restricted?: { listed: boolean };
 }
 export interface Team extends Compact {
 	workspaceGid: string;
@@ -956,6 +961,13 @@ export class Domain {
 
 	archiveProject(projectGid: string, archived: boolean): void {
 		this.project(projectGid).archived = archived;
+	}
+
+	/** The project answers 403 from now on (see Project.restricted); `false` gives access back. */
+	restrictProject(projectGid: string, restricted: boolean, listed = false): void {
+		const project = this.project(projectGid);
+		if (restricted) project.restricted = { listed };
+		else delete project.restricted;
 	}
 
 	/** Gone from every listing and portfolio; its events endpoint answers 404 from now on. */

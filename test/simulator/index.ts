@@ -248,6 +248,11 @@ export class AsanaSimulator {
 		this.domain.deleteProject(projectGid);
 	}
 
+	/** The token's user loses access to the project (403), or gets it back (`restricted: false`). */
+	restrictProject(projectGid: string, restricted = true, options: { listed?: boolean } = {}): void {
+		this.domain.restrictProject(projectGid, restricted, options.listed ?? false);
+	}
+
 	/** Events as webhooks deliver them from now on: gids and types, no names (true), or with names. */
 	setWebhookStyleEvents(on: boolean): void {
 		this.running.webhookStyleEvents = on;

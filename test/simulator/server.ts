@@ -198,6 +198,12 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 		projectGid: { ...gidText, required: true },
 		archived: boolean,
 	},
+	'/_sim/restrict-project': {
+		projectGid: { ...gidText, required: true },
+		restricted: boolean,
+		listed: boolean,
+	},
+	'/_sim/delete-project': { projectGid: { ...gidText, required: true } },
 	'/_sim/rate-limit': { perMinute: wholeNumber(1) },
 	'/_sim/reset-log': {},
 	'/_sim/tasks': { name: { ...text, required: true }, projectGids: gidList },
@@ -556,9 +562,16 @@ export async function startServer(
 		};
 	}
 
+	/** Asana's answer to a project the token's user may not see. */
+	function refuseRestricted(project: Project): void {
+		if (project.restricted)
+			throw new HttpError(403, `You do not have access to project ${project.gid}`);
+	}
+
 	function projectRecord(gid: string): Record<string, unknown> {
 		const project = domain.projects.get(gid);
 		if (!project) throw new HttpError(404, `project: Unknown object: ${gid}`);
+		refuseRestricted(project);
 		return {
 			gid: project.gid,
 			resource_type: 'project',
@@ -788,6 +801,8 @@ export async function startServer(
 		const gid = gidParam(resource, 'resource');
 		const kind = domain.kindOf(gid);
 		if (!kind) throw new HttpError(404, `resource: Unknown object: ${gid}`);
+		const project = domain.projects.get(gid);
+		if (project) refuseRestricted(project);
 		if (kind !== 'task' && kind !== 'project' && kind !== 'goal') {
 			throw new HttpError(
 				400,
@@ -939,6 +954,7 @@ export async function startServer(
 			if (!portfolio) throw new HttpError(404, `portfolio: Unknown object: ${portfolioGid}`);
 			const items = portfolio.itemGids.flatMap((gid) => {
 				const project = domain.projects.get(gid);
+				if (project?.restricted && !project.restricted.listed) return [];
 				if (project) return [query.opt_fields ? listedProject(project) : domain.compact(project)];
 				const nested = domain.portfolios.get(gid);
 				return nested ? [domain.compact(nested)] : [];
@@ -1007,6 +1023,7 @@ export async function startServer(
 			throw new HttpError(400, `archived: Must be true or false, got "${archived}".`);
 		return [...domain.projects.values()]
 			.filter((p) => belongs(p) && (archived === undefined || String(p.archived) === archived))
+			.filter((p) => !p.restricted || p.restricted.listed)
 			.map((p) => (query.opt_fields ? listedProject(p) : domain.compact(p)));
 	}
 
@@ -1197,6 +1214,16 @@ export async function startServer(
 						body.projectGid as string,
 						(body.archived as boolean | undefined) ?? true,
 					);
+					break;
+				case '/_sim/restrict-project':
+					sim.restrictProject(
+						body.projectGid as string,
+						(body.restricted as boolean | undefined) ?? true,
+						{ listed: body.listed as boolean | undefined },
+					);
+					break;
+				case '/_sim/delete-project':
+					sim.deleteProject(body.projectGid as string);
 					break;
 				case '/_sim/rate-limit':
 					sim.setRateLimit(body.perMinute as number | undefined);
