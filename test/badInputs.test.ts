@@ -583,7 +583,12 @@ describe.each(BAD_INPUTS.map((row) => [`${row.node}: ${row.input}`, row] as cons
 				error = bad.error;
 				expect(bad.items).toBeNull();
 				if (row.local) expect(sim.requestLog.length).toBe(requestsBefore);
-				expect(JSON.stringify(staticData)).toBe(stored);
+				// Cursors as they were; a resource Asana refuses is remembered, to be told once an hour.
+				const after = JSON.parse(JSON.stringify(staticData)) as {
+					eventsTrigger?: { failures?: unknown };
+				};
+				delete after.eventsTrigger?.failures;
+				expect(after).toEqual(JSON.parse(stored));
 				// Corrected, the trigger emits exactly what was pending when the bad poll ran.
 				const next = await runPoll({
 					nodeType: nodeType(),

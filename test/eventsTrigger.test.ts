@@ -2,7 +2,7 @@ import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workf
 
 import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
 import { readStoredState } from '../nodes/AsanaEventsTrigger/state';
-import { PersistentStaticData, runPoll } from './harness';
+import { PersistentStaticData, runPoll, simulateDate } from './harness';
 import { AsanaSimulator } from './simulator';
 
 let sim: AsanaSimulator;
@@ -11,6 +11,7 @@ beforeEach(async () => {
 	sim = await AsanaSimulator.start();
 });
 afterEach(async () => {
+	jest.useRealTimers();
 	await sim.stop();
 });
 
@@ -645,6 +646,39 @@ describe('Asana Events Trigger', () => {
 			const result = await poll(resourceParams([project.gid, '999999999']), {});
 			expect(result.error?.message).toMatch(/Resources › resource 999999999/);
 			expect(result.error?.message).toMatch(/404/);
+		});
+
+		it('reads the other resources while one fails, telling of it at once and then once an hour', async () => {
+			simulateDate(Date.parse('2026-03-02T09:00:00.000Z'));
+			const project = sim.createProject('Known');
+			const task = sim.createTask({ name: 'Flowing', projectGids: [project.gid] });
+			const params = resourceParams([project.gid, '999999999']);
+			const staticData: IDataObject = {};
+			expect((await poll(params, staticData)).error?.message).toMatch(
+				/Resources › resource 999999999: Asana 404/,
+			);
+			const flowing: string[] = [];
+			for (let minute = 1; minute < 60; minute++) {
+				simulateDate(Date.now() + 60_000);
+				sim.changeTask(task.gid, 'name', `Minute ${minute}`);
+				const next = await poll(params, staticData);
+				expect(next.error).toBeUndefined();
+				for (const item of next.items?.[0] ?? [])
+					if ((item.json.resource as IDataObject).resource_type === 'task')
+						flowing.push(String(item.json.summary));
+			}
+			expect(flowing).toHaveLength(59);
+			simulateDate(Date.now() + 60_000);
+			const hourly = await poll(params, staticData);
+			expect(hourly.error?.message).toMatch(/Resources › resource 999999999: Asana 404/);
+			expect(String((hourly.error as { description?: string }).description)).toMatch(
+				/The other 1 stream\(s\) are read and emitted as usual/,
+			);
+			sim.changeTask(task.gid, 'name', 'After the report');
+			simulateDate(Date.now() + 60_000);
+			const after = await poll(params, staticData);
+			expect(after.error).toBeUndefined();
+			expect(JSON.stringify(after.items)).toContain('After the report');
 		});
 
 		it('reports a resource type Asana has no events for', async () => {

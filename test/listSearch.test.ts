@@ -457,5 +457,13 @@ describe('list searches: teams and portfolios', () => {
 				})
 			).results,
 		).toEqual([]);
+		// A service account owns none, and is listed every portfolio of the workspace.
+		expect(
+			(
+				await listSearch(trigger, 'searchPortfolios', {
+					credentials: tokenCredentials(sim.tokens.serviceAccount),
+				})
+			).results.map((result) => result.name),
+		).toEqual(['Bets (Acme Corp)', 'Roadmap (Acme Corp)']);
 	});
 });

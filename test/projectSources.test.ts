@@ -145,8 +145,64 @@ describe('Events Trigger: all projects of a team, portfolio or workspace', () =>
 		expect(eventsOf(kept.gid)).toHaveLength(4);
 	});
 
-	it('reads the list again right after a listed project fails its read, instead of failing until the refresh', async () => {
+	it('lets a project the token can no longer read leave the watch at that poll, the others’ events going out, and takes it back from its cursor', async () => {
+		simulateDate(Date.parse('2026-03-02T09:00:00.000Z'));
 		const team = sim.createTeam('Data');
+		const [kept, lost] = ['Kept', 'Lost'].map((name) =>
+			sim.createProject(name, sim.workspaceGid, { teamGid: team.gid }),
+		);
+		const [keptTask, lostTask] = [kept, lost].map((project) =>
+			sim.createTask({ name: `In ${project.name}`, projectGids: [project.gid] }),
+		);
+		const params = sourceParams('teamProjects', team.gid, { emitWatchChanges: true });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+
+		sim.changeTask(lostTask.gid, 'name', 'Before the sharing changed');
+		sim.restrictProject(lost.gid);
+		sim.changeTask(keptTask.gid, 'name', 'Renamed while the other is refused');
+		const refused = await poll(params, staticData);
+		expect(refused.error).toBeUndefined();
+		const items = jsonOf(refused.items);
+		expect(items.filter((item) => item.type === 'watch_change')).toEqual([
+			expect.objectContaining({
+				change: 'removed',
+				reason: 'refused',
+				status: 403,
+				project: expect.objectContaining({ gid: lost.gid }),
+			}),
+		]);
+		const taskItems = (list: IDataObject[]) =>
+			list.filter((item) => (item.resource as IDataObject | undefined)?.resource_type === 'task');
+		expect(taskItems(items).map((item) => (item.resource as IDataObject).gid)).toEqual([
+			keptTask.gid,
+		]);
+		expect(refused.logs.filter((line) => line.includes(lost.gid))).toEqual([
+			expect.stringMatching(/leaves the watch .*403/),
+		]);
+
+		// Not listed any more, not read; its cursor is kept for when it comes back.
+		sim.resetLog();
+		for (let i = 0; i < 3; i++) expect((await poll(params, staticData)).error).toBeUndefined();
+		expect(eventsOf(lost.gid)).toHaveLength(0);
+		expect(eventsOf(kept.gid)).toHaveLength(3);
+
+		sim.changeTask(lostTask.gid, 'name', 'While it was refused');
+		sim.restrictProject(lost.gid, false);
+		ageProjectList(staticData, 10 * MINUTE);
+		simulateDate(Date.now() + 2 * MINUTE);
+		const back = jsonOf((await poll(params, staticData)).items);
+		expect(back.filter((item) => item.type === 'watch_change')).toEqual([
+			expect.objectContaining({ change: 'added', reason: 'readable' }),
+		]);
+		expect(taskItems(back).map((item) => item.summary)).toEqual([
+			expect.stringContaining('Before the sharing changed'),
+			expect.stringContaining('While it was refused'),
+		]);
+	});
+
+	it('lets a deleted project leave the watch at the poll that finds it gone, with no failed poll', async () => {
+		const team = sim.createTeam('Cleanup');
 		const [kept, gone] = ['Kept', 'Gone'].map((name) =>
 			sim.createProject(name, sim.workspaceGid, { teamGid: team.gid }),
 		);
@@ -154,13 +210,63 @@ describe('Events Trigger: all projects of a team, portfolio or workspace', () =>
 		const staticData: IDataObject = {};
 		await poll(params, staticData);
 		sim.deleteProject(gone.gid);
-		expect((await poll(params, staticData)).error?.message).toMatch(/404/);
 		const next = await poll(params, staticData);
 		expect(next.error).toBeUndefined();
-		expect(
-			jsonOf(next.items).map((item) => [item.change, (item.project as IDataObject).gid]),
-		).toEqual([['removed', gone.gid]]);
-		expect(streamKeys(staticData)).toEqual([`resource:${kept.gid}`]);
+		expect(jsonOf(next.items).map((item) => [item.change, item.reason, item.status])).toEqual([
+			['removed', 'refused', 404],
+		]);
+		sim.resetLog();
+		for (let i = 0; i < 3; i++) expect((await poll(params, staticData)).error).toBeUndefined();
+		expect(eventsOf(gone.gid)).toHaveLength(0);
+		expect(eventsOf(kept.gid)).toHaveLength(3);
+	});
+
+	it('keeps a listed project it cannot read out of the reads, trying it again after a while, and names the source in the log', async () => {
+		simulateDate(Date.parse('2026-03-02T09:00:00.000Z'));
+		const team = sim.createTeam('Shared');
+		const [open, closed] = ['Open', 'Closed'].map((name) =>
+			sim.createProject(name, sim.workspaceGid, { teamGid: team.gid }),
+		);
+		const params = sourceParams('teamProjects', team.gid, { emitWatchChanges: true });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.restrictProject(closed.gid, true, { listed: true });
+		const refused = await poll(params, staticData);
+		expect(refused.error).toBeUndefined();
+		expect(refused.logs.find((line) => line.includes(closed.gid))).toContain(
+			`Team ${team.gid} › project “Closed” (${closed.gid}): Asana 403`,
+		);
+		sim.resetLog();
+		await poll(params, staticData);
+		expect(eventsOf(closed.gid)).toHaveLength(0);
+		expect(eventsOf(open.gid)).toHaveLength(1);
+		simulateDate(Date.now() + 2 * MINUTE);
+		await poll(params, staticData);
+		expect(eventsOf(closed.gid)).toHaveLength(1);
+	});
+
+	it('fails the poll at once when the credential is refused, though the streams it did not read answered before', async () => {
+		simulateDate(Date.parse('2026-03-02T09:00:00.000Z'));
+		const team = sim.createTeam('Revoked');
+		for (const name of ['One', 'Two'])
+			sim.createProject(name, sim.workspaceGid, { teamGid: team.gid });
+		// One request a minute: each poll reads one of the two streams.
+		const params = sourceParams('teamProjects', team.gid, { maxRequestsPerMinute: 1 });
+		const staticData: IDataObject = {};
+		for (let minute = 0; minute < 4; minute++) {
+			expect((await poll(params, staticData)).error).toBeUndefined();
+			simulateDate(Date.now() + MINUTE);
+		}
+		expect(streamKeys(staticData)).toHaveLength(2);
+		sim.resetLog();
+		const refused = await runPoll({
+			nodeType: new AsanaEventsTrigger(),
+			parameters: params,
+			credentials: { asanaEventsApi: { accessToken: 'revoked-token', baseUrl: sim.baseUrl } },
+			staticData,
+		});
+		expect(new Set(sim.requestLog.map((request) => request.query.resource)).size).toBe(1);
+		expect(refused.error?.message).toMatch(/401/);
 	});
 
 	it('tells of a change found by a poll that then failed at the next poll', async () => {

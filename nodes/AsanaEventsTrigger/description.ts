@@ -97,7 +97,8 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		displayOptions: { show: { source: ['teamProjects'] } },
 	}),
 	containerLocator('portfolio', 'Portfolio', 'searchPortfolios', {
-		description: 'A portfolio the credential’s user owns',
+		description:
+			'A portfolio the credential’s user owns; a service account sees every portfolio of the workspace. For another’s portfolio, enter its ID (the number in its URL).',
 		displayOptions: { show: { source: ['portfolioProjects'] } },
 	}),
 	{

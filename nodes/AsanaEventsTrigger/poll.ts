@@ -14,7 +14,7 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
-import { createTransport, type AsanaTransport } from '../shared/asana/transport';
+import { createTransport, isGone, type AsanaTransport } from '../shared/asana/transport';
 import { objectLabel } from '../shared/editor/resourceRef';
 import type { EventFilters } from '../shared/events/eventFilters';
 import { DrainBudget } from '../shared/polling/drainBudget';
@@ -22,6 +22,16 @@ import { pollDeadline } from '../shared/polling/pollBudget';
 import { logBusyPoll, pollOrigin } from '../shared/polling/pollLog';
 import { oneItemPerChange } from './changes';
 import { advanceStreams, oldestPosition } from './cursors';
+import {
+	dueFailureReport,
+	failingGids,
+	keptAfterLeaving,
+	noteFailures,
+	readyToRead,
+	unreadableError,
+	watchChangesOf,
+	type StoredFailures,
+} from './failures';
 import { changeItems, readCurrentRecords } from './items';
 import { sourceLabel } from './projectList';
 import { readStreams, selectionFor, type ReadResult } from './read';
@@ -31,7 +41,13 @@ import { joinTriggerRate, nextRotation, planPoll, type TriggerRate } from './sch
 import { DELIVERY_LAG_MS, SeenChanges } from './seen';
 import { recordKey, type EventsTriggerSettings, type WatchedTarget } from './settings';
 import { EventsTriggerState, openState, type StateParts } from './state';
-import { streamLabel, watchedTargets } from './watch';
+import {
+	streamLabel,
+	watchChangeItem,
+	watchedTargets,
+	type StoredProjectList,
+	type Watched,
+} from './watch';
 
 /**
  * A poll asks for no further page once it has read this many times Max Events per Poll
@@ -97,7 +113,9 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 	state.update(guard);
 
 	// What is watched.
-	const watched = await watchedTargets(settings, transport, state.stored.projectList, now);
+	const watched = await watchedTargets(settings, transport, state.stored.projectList, now, {
+		failing: failingGids(state.stored.failures),
+	});
 	if (watched.projectList) state.update({ projectList: watched.projectList });
 	const labelOf = (target: WatchedTarget) => streamLabel(target, state.record(target));
 	// Errors name a stream in the words of the node's parameters.
@@ -128,7 +146,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 
 	// Which streams this poll reads.
 	const plan = planPoll({
-		targets: watched.targets,
+		targets: readyToRead(watched.targets, state.stored.failures, now),
 		recordOf: (target) => state.record(target),
 		rotation: state.stored.rotation,
 		allowance: run.rate.allowance(now),
@@ -153,23 +171,22 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 		run.deadline,
 		run.maxEvents * READS_PER_EMITTED_EVENT,
 	);
-	let read: ReadResult | undefined;
-	try {
-		read = await readStreams(transport, reads, {
-			budget,
-			concurrency: settings.concurrency,
-			...selectionFor(settings.triggerOn, filters),
-		});
-	} finally {
-		// A project deleted or made private since the list was read fails its read: the next
-		// poll reads the list again instead of failing on it until the refresh is due. A list
-		// read at this poll is not kept, so the next poll finds its changes again.
-		const list = state.stored.projectList;
-		if (!read && !run.test && settings.projects && list && !watched.projectList) {
-			state.update({ projectList: { ...list, listedAt: 0 } });
-			state.save();
-		}
-	}
+	const read = await readStreams(transport, reads, {
+		budget,
+		concurrency: settings.concurrency,
+		...selectionFor(settings.triggerOn, filters),
+	});
+
+	// Streams that failed: theirs alone, unless nothing can be read.
+	const unreadable = unreadableError(
+		read,
+		watched.targets,
+		state.stored.streams,
+		state.stored.failures,
+	);
+	if (unreadable) throw unreadable;
+	const failed = await settleFailures(run, state, watched, read, now, labelOf);
+	if (!settings.projects && !run.test) reportFailures(run, state, watched, read, failed, labelOf);
 
 	const gaps = gapsOf(read, (target) => state.record(target), labelOf);
 	if (settings.onExpired === 'fail' && gaps.length && !run.test) failOnGaps(run, state, read, gaps);
@@ -199,7 +216,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 			)
 		: undefined;
 	const items = [
-		...watched.changes,
+		...failed.watchChanges,
 		...notices,
 		...changeItems(changes.changes, {
 			records,
@@ -222,14 +239,14 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 
 	// Advance cursors.
 	const pollTime = Date.now();
-	let streams = advanceStreams(watched.targets, state.stored.streams, {
+	let streams = advanceStreams(failed.targets, state.stored.streams, {
 		read,
 		holds: changes.holds,
 		pollTime,
 		policy: run.rate.policy,
 	});
 	if (settings.onExpired === 'recover' && !run.test) {
-		const recovered = await recoverGaps(watched.targets, streams, gaps, {
+		const recovered = await recoverGaps(failed.targets, streams, gaps, {
 			transport,
 			recoveryRequestsPerPoll: settings.recoveryRequestsPerPoll,
 			rules: settings.triggerOn,
@@ -244,6 +261,17 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 		);
 		streams = recovered.streams;
 	}
+	const kept = keptAfterLeaving(
+		failed.targets,
+		streams,
+		state.stored.streams,
+		failed.failures,
+		pollTime,
+		{
+			projectSource: settings.projects !== undefined,
+		},
+	);
+	streams = kept.streams;
 	seen.prune(oldestPosition(streams, pollTime) - DELIVERY_LAG_MS);
 	const replaying = Object.values(streams).some((record) => record.replay);
 	replayed.prune(0);
@@ -255,8 +283,108 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 			seen: seen.toStored(),
 			replayed: replaying ? replayed.toStored() : undefined,
 			rotation: nextRotation(state.stored.rotation, watched.targets.length),
+			failures: Object.keys(kept.failures).length ? kept.failures : undefined,
+			...(failed.projectList ? { projectList: failed.projectList } : {}),
 		},
 	};
+}
+
+interface SettledFailures {
+	/** The watched streams after a project source's list was read again. */
+	targets: WatchedTarget[];
+	/** Emit Watch Changes: the list's changes, and projects that left or rejoined by their reads. */
+	watchChanges: INodeExecutionData[];
+	failures: StoredFailures;
+	/** The list read again at this poll. */
+	projectList?: StoredProjectList;
+}
+
+/**
+ * Each failed stream is logged once when it starts failing, with what Asana answered. On a
+ * project source, a project that answered 403 or 404 sends the poll back to the list at once:
+ * gone from it, it leaves the watch like any other; still listed, it stays out of the reads
+ * until it answers again.
+ */
+async function settleFailures(
+	run: PollRun,
+	state: EventsTriggerState,
+	watched: Watched,
+	read: ReadResult,
+	now: number,
+	labelOf: (target: WatchedTarget) => string,
+): Promise<SettledFailures> {
+	const { ctx, settings, transport } = run;
+	const update = noteFailures(state.stored.failures, read, now, run.rate.policy);
+	for (const { target, failure } of update.started)
+		ctx.logger.warn(
+			`${pollOrigin(ctx)}: ${labelOf(target)} ${settings.projects && isGone(failure.status) ? 'leaves the watch' : 'cannot be read'} (the other streams are read as usual; tried again in ${Math.round(failure.backoffMs / 1000)} s): ${failure.message}`,
+		);
+	for (const { target } of update.recovered)
+		ctx.logger.info(`${pollOrigin(ctx)}: ${labelOf(target)} answers again`);
+	const source = settings.projects;
+	if (!source) return { targets: watched.targets, watchChanges: [], failures: update.failures };
+	let targets = watched.targets;
+	let projectList = watched.projectList;
+	const changes = [...watched.changes];
+	if (update.gone.length && !run.test) {
+		const relisted = await watchedTargets(
+			settings,
+			transport,
+			projectList ?? state.stored.projectList,
+			now,
+			{ relist: true, failing: failingGids(update.failures) },
+		);
+		if (relisted.projectList) {
+			({ targets, projectList } = relisted);
+			changes.push(...relisted.changes);
+		}
+	}
+	if (source.emitWatchChanges) {
+		const nameOf = (target: WatchedTarget) => state.record(target)?.name ?? target.listedName;
+		for (const change of watchChangesOf(update, nameOf))
+			changes.push(watchChangeItem(change, source.source, now));
+	}
+	return {
+		targets,
+		watchChanges: changes,
+		failures: update.failures,
+		...(projectList ? { projectList } : {}),
+	};
+}
+
+/**
+ * Resources: a named stream that fails is told through the workflow's error path at once, then
+ * once an hour while it lasts. The poll that tells it emits nothing: the other streams' cursors
+ * stay, so their events of this poll come out with the next one; streams that started
+ * listening keep their first token.
+ */
+function reportFailures(
+	run: PollRun,
+	state: EventsTriggerState,
+	watched: Watched,
+	read: ReadResult,
+	failed: SettledFailures,
+	labelOf: (target: WatchedTarget) => string,
+): void {
+	const now = Date.now();
+	const report = dueFailureReport(
+		run.ctx.getNode(),
+		watched.targets,
+		failed.failures,
+		now,
+		labelOf,
+	);
+	if (!report) return;
+	const started = { ...read, outcomes: read.outcomes.filter((one) => one.started !== undefined) };
+	const streams = advanceStreams(watched.targets, state.stored.streams, {
+		read: started,
+		holds: new Map(),
+		pollTime: now,
+		policy: run.rate.policy,
+	});
+	state.update({ streams, failures: report.failures });
+	state.save();
+	throw report.error;
 }
 
 /**

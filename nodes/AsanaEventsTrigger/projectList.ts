@@ -23,10 +23,16 @@ export interface ListedProject {
 	name?: string;
 }
 
-/** A project that joined or left the watch. */
+/**
+ * A project that joined or left the watch: listed or no longer listed; or its reads were
+ * refused (403, 404), or answer again.
+ */
 export interface WatchChange {
 	change: 'added' | 'removed';
 	project: ListedProject;
+	reason: 'listed' | 'unlisted' | 'refused' | 'readable';
+	/** What Asana answered, for `refused`. */
+	status?: number;
 }
 
 const SOURCE_TYPES: Record<ProjectSourceKind, string> = {
@@ -113,16 +119,16 @@ export async function listProjects(
 	return projects.slice(0, max);
 }
 
-/** Projects that joined the watch, then those that left it. */
+/** Projects that joined the list, then those that left it. */
 export function watchChanges(before: ListedProject[], after: ListedProject[]): WatchChange[] {
 	const was = new Set(before.map((project) => project.gid));
 	const is = new Set(after.map((project) => project.gid));
 	return [
 		...after
 			.filter((project) => !was.has(project.gid))
-			.map((project) => ({ change: 'added' as const, project })),
+			.map((project): WatchChange => ({ change: 'added', project, reason: 'listed' })),
 		...before
 			.filter((project) => !is.has(project.gid))
-			.map((project) => ({ change: 'removed' as const, project })),
+			.map((project): WatchChange => ({ change: 'removed', project, reason: 'unlisted' })),
 	];
 }

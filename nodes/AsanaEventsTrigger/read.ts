@@ -43,8 +43,10 @@ export interface ReadOutcome {
 	drained?: DrainResult;
 	/** A new stream's first token: it listens from now. */
 	started?: string;
-	/** Its first request waited past the time budget: nothing was read. */
+	/** Its first request waited past the time budget, or it failed: nothing was read. */
 	unread: boolean;
+	/** The read failed (see failures.ts): this stream's cursor stays, the others go on. */
+	error?: Error;
 }
 
 export interface ReadResult {
@@ -117,17 +119,34 @@ async function readOne(
 	};
 }
 
+/** A stream's error stays with its outcome: the poll decides what it means (failures.ts). */
+async function readOrFail(
+	transport: AsanaTransport,
+	read: StreamRead,
+	options: ReadOptions,
+): Promise<{ outcome: ReadOutcome; requests: number }> {
+	try {
+		return await readOne(transport, read, options);
+	} catch (error) {
+		const failure = error instanceof Error ? error : new Error(String(error));
+		return { outcome: { read, unread: true, error: failure }, requests: 1 };
+	}
+}
+
 export async function readStreams(
 	transport: AsanaTransport,
 	reads: StreamRead[],
 	options: ReadOptions,
 ): Promise<ReadResult> {
 	const done = await mapWithConcurrency(reads, options.concurrency, (read) =>
-		readOne(transport, read, options),
+		readOrFail(transport, read, options),
 	);
 	return {
 		outcomes: done.map((one) => one.outcome),
 		requests: done.reduce((sum, one) => sum + one.requests, 0),
-		backlog: done.some((one) => one.outcome.unread || (one.outcome.drained?.backlog ?? false)),
+		backlog: done.some(
+			(one) =>
+				(one.outcome.unread && !one.outcome.error) || (one.outcome.drained?.backlog ?? false),
+		),
 	};
 }

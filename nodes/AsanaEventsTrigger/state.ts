@@ -11,6 +11,7 @@ import type { StreamTarget } from '../shared/asana/types';
 import type { RecoveryProgress } from '../shared/events/changedSince';
 import type { StreamCursor } from '../shared/events/eventStream';
 import type { Checkpoint } from './checkpoints';
+import type { StoredFailures } from './failures';
 import type { GapRecovery } from './recovery';
 import type { StreamReplay } from './replay';
 import type { ReadSchedule } from './schedule';
@@ -60,6 +61,8 @@ export interface StoredEventsState {
 	rotation: number;
 	/** The project list of a team, portfolio or workspace source. */
 	projectList?: StoredProjectList;
+	/** Streams whose reads fail, each tried again after a while; the others read on. */
+	failures?: StoredFailures;
 }
 
 /**

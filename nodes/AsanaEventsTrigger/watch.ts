@@ -55,20 +55,33 @@ export function streamLabel(
 	return objectLabel(type, target.gid, known?.name ?? target.listedName);
 }
 
+/** What a watch change item says, by its reason. */
+function watchChangeMessage(change: WatchChange): string {
+	const name = change.project.name ?? change.project.gid;
+	switch (change.reason) {
+		case 'listed':
+			return `Project ${name} is watched from now on`;
+		case 'unlisted':
+			return `Project ${name} is no longer watched (archived, deleted, moved or no longer visible); its events are not read any more`;
+		case 'refused':
+			return `Project ${name} is no longer watched: Asana answered ${change.status} to its events (deleted, or this credential's user lost access to it). The other projects are read as usual; it is watched again, from where it stopped, when it is listed and readable again`;
+		case 'readable':
+			return `Project ${name} is watched again: its events are read from where they stopped`;
+	}
+}
+
 /** The item "Emit Watch Changes" adds for a project that joined or left the watch. */
-function watchChangeItem(
+export function watchChangeItem(
 	change: WatchChange,
 	source: ProjectSource,
 	at: number,
 ): INodeExecutionData {
-	const name = change.project.name ?? change.project.gid;
-	const message =
-		change.change === 'added'
-			? `Project ${name} is watched from now on`
-			: `Project ${name} is no longer watched (archived, deleted, moved or no longer visible); its events are not read any more`;
+	const message = watchChangeMessage(change);
 	const json: IDataObject = {
 		type: 'watch_change',
 		change: change.change,
+		reason: change.reason,
+		...(change.status !== undefined ? { status: change.status } : {}),
 		project: {
 			gid: change.project.gid,
 			resource_type: 'project',
@@ -90,17 +103,26 @@ function watchChangeItem(
 	return { json };
 }
 
+/** When the project list is read, and which projects' changes the failures stage tells instead. */
+export interface ListingOptions {
+	/** Read the list now, refresh due or not: a project of it answered 403 or 404. */
+	relist?: boolean;
+	/** Gids of projects whose reads fail: they leave and rejoin the watch by their reads. */
+	failing?: ReadonlySet<string>;
+}
+
 /**
  * The streams to watch. A project source lists its projects at the first poll and again
- * when the refresh is due (or `expired` says the list is out of date); a project found starts
- * listening at this poll, one no longer listed is no longer read and its cursor is dropped
- * with it. When a listing cannot be read within the time budget, the list watched so far stays.
+ * when the refresh is due (or `relist` asks); a project found starts listening at this poll,
+ * one no longer listed is no longer read and its cursor is dropped with it. When a listing
+ * cannot be read within the time budget, the list watched so far stays.
  */
 export async function watchedTargets(
 	settings: Pick<EventsTriggerSettings, 'targets' | 'projects'>,
 	transport: AsanaTransport,
 	stored: StoredProjectList | undefined,
 	now: number,
+	options: ListingOptions = {},
 ): Promise<Watched> {
 	const projects = settings.projects;
 	if (!projects) return { targets: settings.targets, changes: [] };
@@ -108,7 +130,7 @@ export async function watchedTargets(
 	let list = stored?.source === key ? stored : undefined;
 	const changes: INodeExecutionData[] = [];
 	let listed: StoredProjectList | undefined;
-	if (!list || now - list.listedAt >= projects.refreshMs) {
+	if (!list || options.relist || now - list.listedAt >= projects.refreshMs) {
 		const found = await listProjects(
 			transport,
 			projects.source,
@@ -118,7 +140,8 @@ export async function watchedTargets(
 			// The first list is where the watch starts, not a change.
 			if (list && projects.emitWatchChanges) {
 				for (const change of watchChanges(list.projects, found))
-					changes.push(watchChangeItem(change, projects.source, now));
+					if (!options.failing?.has(change.project.gid))
+						changes.push(watchChangeItem(change, projects.source, now));
 			}
 			listed = list = {
 				source: key,

@@ -930,10 +930,15 @@ export async function startServer(
 		}
 		if (path === '/portfolios') {
 			const workspaceGid = workspaceParam(query.workspace);
-			// A user's token lists only the portfolios its user owns.
+			// A user's token lists only the portfolios its user owns; a service account every
+			// portfolio of the workspace, or those of `owner` when it names one.
+			const owner = query.owner === 'me' ? user.gid : query.owner;
 			const owned = [...domain.portfolios.values()].filter(
 				(p) =>
-					p.workspaceGid === workspaceGid && (user.isServiceAccount || p.ownerGid === user.gid),
+					p.workspaceGid === workspaceGid &&
+					(user.isServiceAccount
+						? owner === undefined || p.ownerGid === owner
+						: p.ownerGid === user.gid),
 			);
 			return list(
 				owned.map((p) => domain.compact(p)),

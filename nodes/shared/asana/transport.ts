@@ -46,6 +46,14 @@ export interface RequestOptions {
 /** For `accept`: deleted since, or no longer visible to the token; the caller reads on without it. */
 export const isGone = (status: number): boolean => status === 404 || status === 403;
 
+/** Errors of requests n8n could not authorise with the credential (no HTTP status tells them). */
+const credentialRefusals = new WeakSet<Error>();
+
+/** The credential itself is refused: no request with it can succeed, whatever it asks. */
+export function refusesCredential(error: Error): boolean {
+	return (error as { httpCode?: string }).httpCode === '401' || credentialRefusals.has(error);
+}
+
 export interface AsanaTransport {
 	get<T>(path: string, query?: Query, options?: RequestOptions): Promise<AsanaReply<T>>;
 }
@@ -176,6 +184,8 @@ interface Answer {
 interface FailedAttempt {
 	/** 0 when no HTTP answer arrived. */
 	status: number;
+	/** n8n could not authorise the request with the credential. */
+	credentialRefused?: boolean;
 	detail: AsanaErrorDetail;
 	retryable: boolean;
 	waitMs?: number;
@@ -233,6 +243,7 @@ function authorisationFailure(authentication: AuthenticationMethod): FailedAttem
 		? {
 				status: 0,
 				retryable: false,
+				credentialRefused: true,
 				detail: { message: 'the Asana OAuth2 credential could not be authorised or refreshed' },
 				hint: {
 					fix: 'Reconnect the Asana OAuth2 credential.',
@@ -243,6 +254,7 @@ function authorisationFailure(authentication: AuthenticationMethod): FailedAttem
 		: {
 				status: 0,
 				retryable: false,
+				credentialRefused: true,
 				detail: { message: 'the Asana credential could not be authorised' },
 				hint: {
 					fix: 'Paste a valid personal access token or service account token into the credential.',
@@ -463,8 +475,11 @@ export function createTransport(ctx: AsanaContext, options: TransportOptions): A
 					subject: requestOptions.subject,
 					hint: result.hint ?? specificHint(result.status, result.detail, options),
 				};
-				if (!result.retryable)
-					throw asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
+				if (!result.retryable) {
+					const error = asanaApiError(ctx.getNode(), result.status, result.detail, errorContext);
+					if (result.credentialRefused) credentialRefusals.add(error);
+					throw error;
+				}
 
 				let waitMs: number;
 				if (result.status === 429) {

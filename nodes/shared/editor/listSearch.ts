@@ -177,7 +177,10 @@ export async function searchTeams(
 	);
 }
 
-/** Portfolios the user owns, for the "All Projects in a Portfolio" source. */
+/**
+ * Portfolios for the "All Projects in a Portfolio" source: Asana lists a user's own, and every
+ * portfolio of the workspace to a service account (asked without an owner).
+ */
 export async function searchPortfolios(
 	this: ILoadOptionsFunctions,
 	filter?: string,
@@ -187,7 +190,7 @@ export async function searchPortfolios(
 		this,
 		filter,
 		paginationToken,
-		(workspace) => ({ path: '/portfolios', query: { workspace: workspace.gid, owner: 'me' } }),
+		(workspace) => ({ path: '/portfolios', query: { workspace: workspace.gid } }),
 		'Portfolio list',
 	);
 }

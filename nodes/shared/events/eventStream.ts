@@ -196,9 +196,15 @@ export async function drainStream(
 			// a page reserved for each would leave only cap/page streams that may ask at all.
 			next = ask(current.sync, requests === 0 ? 0 : Math.min(pageSize, budget.remaining));
 		}
-		const reply = await next.reply;
-		budget.release(next.reserved);
+		const pending = next;
 		next = undefined;
+		let reply: AsanaReply<EventsPage>;
+		try {
+			reply = await pending.reply;
+		} finally {
+			// A failed read gives its reservation back too: the other streams of the poll read on.
+			budget.release(pending.reserved);
+		}
 		if (reply.kind === 'deferred') return result(true, reply.reason);
 		if (reply.status === 412) {
 			// The token expired: what happened between it and the fresh one is gone on Asana's side.
