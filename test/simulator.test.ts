@@ -1133,6 +1133,45 @@ describe('simulator: records, lists and search', () => {
 	});
 });
 
+describe('simulator: projects the token cannot read', () => {
+	it('answers 403 for a project whose access was lost, leaves it out of listings unless told, and 404 once it is deleted', async () => {
+		const team = sim.createTeam('Sharing');
+		const project = sim.createProject('Private now', sim.workspaceGid, { teamGid: team.gid });
+		const listed = async () =>
+			(await get(`/teams/${team.gid}/projects`)).body.data.map((p: Json) => p.gid);
+		const sync = await startToken(`/events?resource=${project.gid}`);
+		expect(await control('restrict-project', { projectGid: project.gid })).toEqual({
+			status: 200,
+			body: { ok: true },
+		});
+		expect((await page(`/events?resource=${project.gid}`, sync)).status).toBe(403);
+		expect((await get(`/projects/${project.gid}`)).status).toBe(403);
+		expect(await listed()).toEqual([]);
+		await control('restrict-project', { projectGid: project.gid, listed: true });
+		expect(await listed()).toEqual([project.gid]);
+		expect((await page(`/events?resource=${project.gid}`, sync)).status).toBe(403);
+		await control('restrict-project', { projectGid: project.gid, restricted: false });
+		expect((await page(`/events?resource=${project.gid}`, sync)).status).toBe(200);
+		await control('delete-project', { projectGid: project.gid });
+		expect((await page(`/events?resource=${project.gid}`, sync)).status).toBe(404);
+		expect(await listed()).toEqual([]);
+	});
+
+	it('lists a service account every portfolio of the workspace, or an owner’s; a user only its own', async () => {
+		const mine = sim.createPortfolio('Mine');
+		const names = async (query: string, token: string) =>
+			(await get(`/portfolios?workspace=${sim.workspaceGid}${query}`, token)).body.data.map(
+				(p: Json) => p.gid,
+			);
+		expect(await names('', sim.tokens.serviceAccount)).toEqual([mine.gid]);
+		expect(await names('&owner=me', sim.tokens.serviceAccount)).toEqual([]);
+		expect(await names(`&owner=${sim.users.alice.gid}`, sim.tokens.serviceAccount)).toEqual([
+			mine.gid,
+		]);
+		expect(await names('', sim.tokens.bob)).toEqual([]);
+	});
+});
+
 describe('simulator: control API', () => {
 	it('drives activity, audit events, expiry, faults and the log from another process, without being logged', async () => {
 		const [project] = sim.seeded.projects;
