@@ -245,6 +245,32 @@ describe('Events Trigger: all projects of a team, portfolio or workspace', () =>
 		expect(eventsOf(closed.gid)).toHaveLength(1);
 	});
 
+	it('reads the other projects in the same poll when one fails with another status, and tries that one again', async () => {
+		simulateDate(Date.parse('2026-03-02T09:00:00.000Z'));
+		const team = sim.createTeam('Regions');
+		const [here, there] = ['Here', 'There'].map((name) =>
+			sim.createProject(name, sim.workspaceGid, { teamGid: team.gid }),
+		);
+		const task = sim.createTask({ name: 'Here task', projectGids: [here.gid] });
+		const params = sourceParams('teamProjects', team.gid, { emitWatchChanges: true });
+		const staticData: IDataObject = {};
+		await poll(params, staticData);
+		sim.injectFault({ kind: '451', path: '/events', resource: there.gid, times: 1 });
+		sim.changeTask(task.gid, 'name', 'Renamed');
+		const result = await poll(params, staticData);
+		expect(result.error).toBeUndefined();
+		// Still watched: no watch change; its cursor kept for the next try.
+		expect(jsonOf(result.items).map((item) => item.type)).not.toContain('watch_change');
+		expect(JSON.stringify(result.items)).toContain('Renamed');
+		expect(result.logs.find((line) => line.includes(there.gid))).toMatch(/cannot be read .*451/);
+		sim.resetLog();
+		await poll(params, staticData);
+		expect(eventsOf(there.gid)).toHaveLength(0);
+		simulateDate(Date.now() + MINUTE);
+		await poll(params, staticData);
+		expect(eventsOf(there.gid).map((request) => request.status)).toEqual([200]);
+	});
+
 	it('fails the poll at once when the credential is refused, though the streams it did not read answered before', async () => {
 		simulateDate(Date.parse('2026-03-02T09:00:00.000Z'));
 		const team = sim.createTeam('Revoked');

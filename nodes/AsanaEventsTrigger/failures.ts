@@ -62,12 +62,12 @@ function failureOf(error: unknown): { status: number; message: string } {
 	return { status, message: error instanceof Error ? error.message : String(error) };
 }
 
-/** The projects whose reads fail, by gid. */
+/** The projects that left the watch refused (403, 404), by gid: their reads tell when they are back. */
 export function failingGids(failures: StoredFailures | undefined): Set<string> {
 	return new Set(
-		Object.keys(failures ?? {})
-			.filter((key) => key.startsWith('resource:'))
-			.map((key) => key.slice('resource:'.length)),
+		Object.entries(failures ?? {})
+			.filter(([key, failure]) => key.startsWith('resource:') && isGone(failure.status))
+			.map(([key]) => key.slice('resource:'.length)),
 	);
 }
 
@@ -187,15 +187,18 @@ export function keptAfterLeaving<StreamRecord>(
 	streams: Record<string, StreamRecord>,
 	before: Readonly<Record<string, StreamRecord>>,
 	failures: StoredFailures,
-	now: number,
-	options: { projectSource: boolean },
+	options: { now: number; projectSource: boolean },
 ): { streams: Record<string, StreamRecord>; failures: StoredFailures } {
 	const watched = new Set(targets.map(recordKey));
 	const kept: StoredFailures = {};
 	const next = { ...streams };
 	for (const [key, failure] of Object.entries(failures)) {
 		if (watched.has(key)) kept[key] = failure;
-		else if (options.projectSource && before[key] && now - failure.since < LEFT_RECORD_KEPT_MS) {
+		else if (
+			options.projectSource &&
+			before[key] &&
+			options.now - failure.since < LEFT_RECORD_KEPT_MS
+		) {
 			next[key] = before[key];
 			kept[key] = failure;
 		}

@@ -261,16 +261,11 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 		);
 		streams = recovered.streams;
 	}
-	const kept = keptAfterLeaving(
-		failed.targets,
-		streams,
-		state.stored.streams,
-		failed.failures,
-		pollTime,
-		{
-			projectSource: settings.projects !== undefined,
-		},
-	);
+	const projectSource = settings.projects !== undefined;
+	const kept = keptAfterLeaving(failed.targets, streams, state.stored.streams, failed.failures, {
+		now: pollTime,
+		projectSource,
+	});
 	streams = kept.streams;
 	seen.prune(oldestPosition(streams, pollTime) - DELIVERY_LAG_MS);
 	const replaying = Object.values(streams).some((record) => record.replay);
