@@ -23,6 +23,8 @@ export interface FaultSpec {
 	kind: '402' | '429' | '451' | '500' | '503' | 'reset' | 'timeout' | 'malformed' | 'slow';
 	/** Substring of (or pattern for) the path under /api/1.0, e.g. '/events'; any API request when absent. */
 	path?: string | RegExp;
+	/** Only requests whose `resource` parameter is this gid (one stream of the events endpoint). */
+	resource?: string;
 	/** How many matching requests get the fault (default 1). */
 	times?: number;
 	/** Retry-After of a 429 (default 1). */
@@ -183,6 +185,7 @@ const CONTROL_ROUTES: Record<string, Record<string, FieldRule> | 'get'> = {
 			required: true,
 		},
 		path: text,
+		resource: gidText,
 		times: wholeNumber(1),
 		retryAfterSec: wholeNumber(0),
 		delayMs: wholeNumber(0),
@@ -403,11 +406,12 @@ export async function startServer(
 		return Math.max(1, Math.ceil((freedAt - now) / 1000));
 	}
 
-	function takeFault(path: string): FaultSpec | undefined {
+	function takeFault(path: string, query: Record<string, string>): FaultSpec | undefined {
 		const fault = running.faults.find(
 			(f) =>
 				f.remaining > 0 &&
-				(!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))),
+				(!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))) &&
+				(!f.resource || query.resource === f.resource),
 		);
 		if (!fault) return undefined;
 		fault.remaining--;
@@ -1041,7 +1045,7 @@ export async function startServer(
 		const { entry, finish } = track(req, url.pathname, query);
 		try {
 			if (running.latencyMs > 0) await wait(running.latencyMs);
-			const fault = takeFault(path);
+			const fault = takeFault(path, query);
 			if (fault) entry.fault = fault.kind;
 			switch (fault?.kind) {
 				case 'reset':
