@@ -131,7 +131,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 		targets: watched.targets,
 		recordOf: (target) => state.record(target),
 		rotation: state.stored.rotation,
-		allowance: run.rate.allowance(now),
+		allowance: (demand) => run.rate.allowance(demand, now),
 		now,
 		policy: run.rate.policy,
 		subjectOf,
