@@ -2,8 +2,8 @@
  * The events trigger over simulated minutes: a workspace's or a team's many projects, few of
  * them busy, some tasks in two of them, watched by the trigger's own stages (what is watched,
  * which streams a poll reads, read pages, one item per change, advance cursors, the state in
- * static data) against the simulator's in-memory Asana, on a virtual clock. One poll a minute;
- * changes happen between polls. Measures requests per minute against the budget, the delay
+ * static data) against the simulator's in-memory Asana, on a virtual clock. One poll a minute
+ * unless the scenario says otherwise; changes happen between polls. Measures requests per minute against the budget, the delay
  * of changes on busy streams, the longest any stream went unread, that every real change came
  * out exactly once, and the static data; with a second trigger on the same credential, how
  * much of the credential's rate the two use while streams wait; with a 429, what it costs.
@@ -72,7 +72,7 @@ export interface SchedulingScenario {
 	seed: number;
 	/** Between two polls of each trigger; one minute when absent. */
 	pollGapMs?: number;
-	/** A 429 at this minute of the activity: the credential's rate is lowered, as the transport reports it. */
+	/** The last request of the poll at this minute of the activity is answered 429, as the transport reports it. */
 	rateLimitedAtMinute?: number;
 	/** A second trigger on the same credential, polling first, watching 3 projects of another workspace. */
 	companion?: boolean;
