@@ -763,6 +763,7 @@ async function scheduling(): Promise<void> {
 		active: number,
 		budgetPerMinute: number,
 		multiHomedShare = 0,
+		more: Partial<SchedulingScenario> = {},
 	): SchedulingScenario => ({
 		source,
 		projects,
@@ -773,7 +774,13 @@ async function scheduling(): Promise<void> {
 		minutes: 60,
 		maxStalenessMs: 10 * 60_000,
 		seed: SEED,
+		...more,
 	});
+	const withA429 = { rateLimitedAtMinute: 30 };
+	const withCompanion = { companion: true };
+	// The setting of issue 23: a poll's requests go one after another, as n8n sends them, so
+	// the requests of the poll a minute ago are still in the window when the next one starts.
+	const everyTwentySeconds = { ...withCompanion, pollGapMs: 20_000, requestMs: 50 };
 	const team = scenario('team', 200, 20, 100, 0.2);
 	const teamLabel =
 		'team of 200 projects (20 busy, 20% of tasks in two), 100 requests/min (the default)';
@@ -792,6 +799,30 @@ async function scheduling(): Promise<void> {
 			scenario('workspace', 2000, 100, 1000),
 		],
 		[teamLabel, team],
+		[
+			'workspace of 500 projects (25 busy), 150 requests/min, a 429 at minute 30',
+			scenario('workspace', 500, 25, 150, 0, withA429),
+		],
+		[
+			'workspace of 2,000 projects (100 busy), 1,500 requests/min, a 429 at minute 30',
+			scenario('workspace', 2000, 100, 1500, 0, withA429),
+		],
+		[
+			'workspace of 500 projects (25 busy) and a trigger of 3 projects on the same credential, 150 requests/min',
+			scenario('workspace', 500, 25, 150, 0, withCompanion),
+		],
+		[
+			'workspace of 2,000 projects (100 busy) and a trigger of 3 projects on the same credential, 1,500 requests/min',
+			scenario('workspace', 2000, 100, 1500, 0, withCompanion),
+		],
+		[
+			'team of 150 projects (10 busy) and a trigger of 3 projects on the same credential, 140 requests/min, polls every 20 s, 12 quiet projects turning busy',
+			scenario('team', 150, 10, 140, 0, { ...everyTwentySeconds, wakes: 12 }),
+		],
+		[
+			'team of 150 projects (10 busy) and a trigger of 3 projects on the same credential, 140 requests/min, polls every 20 s, a 429 at minute 30',
+			scenario('team', 150, 10, 140, 0, { ...everyTwentySeconds, ...withA429 }),
+		],
 	];
 	const figures = new Map<SchedulingScenario, SchedulingFigures>();
 	for (const [label, chosen] of scenarios) {
@@ -803,13 +834,13 @@ async function scheduling(): Promise<void> {
 		const gapS = f.pollGapMs / 1000;
 		row(
 			`${name}: requests per minute`,
-			`at most ${fmt(f.maxRequestsInAMinute)} in any 60 s, ${fmt(f.meanRequestsPerMinute)} a poll on average (${fmt(f.listingRequests)} of all for the project list); every stream listening after ${f.warmUpMinutes} polls, measured from ${chosen.maxStalenessMs / 60_000} minutes later (simulated; ${fmt(wallS, 1)} s wall time)`,
+			`at most ${fmt(f.maxRequestsInAMinute)} in any 60 s, ${fmt(f.meanRequestsPerMinute)} a minute on average (${fmt(f.listingRequests)} of all for the project list); every stream listening after ${f.warmUpMinutes} polls, measured from ${chosen.maxStalenessMs / 60_000} minutes later (simulated; ${fmt(wallS, 1)} s wall time)`,
 			`≤ ${fmt(chosen.budgetPerMinute)}`,
 			f.maxRequestsInAMinute <= chosen.budgetPerMinute,
 		);
 		row(
 			`${name}: delivery delay on busy streams`,
-			`max ${fmt(f.maxActiveDelayMs / 1000)} s, median ${fmt(f.medianActiveDelayMs / 1000)} s over ${fmt(f.activeChanges)} changes (${chosen.activeRate}/min per busy project, ${chosen.minutes} simulated minutes, one poll a minute)`,
+			`max ${fmt(f.maxActiveDelayMs / 1000)} s, median ${fmt(f.medianActiveDelayMs / 1000)} s over ${fmt(f.activeChanges)} changes (${chosen.activeRate}/min per busy project, ${chosen.minutes} simulated minutes, one poll ${gapS === 60 ? 'a minute' : `every ${gapS} s`})`,
 			`≤ ${2 * gapS} s (2 poll intervals)`,
 			f.maxActiveDelayMs <= 2 * f.pollGapMs,
 		);
@@ -829,6 +860,22 @@ async function scheduling(): Promise<void> {
 		);
 		if (!exact)
 			fail(`${name}: ${f.repeated} repeated, ${f.missing} missing, ${f.unexpected} unexpected`);
+		if (chosen.companion)
+			row(
+				`${name}: the credential's rate used while streams wait`,
+				`${fmt(100 * f.rateUsedWhileWaiting)} % of the credential's limit on average over the ${fmt(f.waitingPolls)} polls that left streams for later; ${f.emptyPollsWhileWaiting} polls of the ${chosen.projects}-project trigger read no stream while streams waited`,
+				'≥ 90 %, and no poll reads nothing while streams wait',
+				f.rateUsedWhileWaiting >= 0.9 && f.emptyPollsWhileWaiting === 0,
+			);
+		if (chosen.wakes) {
+			const delays = f.wakeDelaysMs;
+			row(
+				`${name}: first change of a quiet project that turns busy`,
+				`median ${fmt((delays[Math.floor(delays.length / 2)] ?? 0) / 1000)} s, max ${fmt((delays[delays.length - 1] ?? 0) / 1000)} s until it came out, over ${delays.length} projects`,
+				`≤ ${chosen.maxStalenessMs / 60_000} min (Max Staleness)`,
+				delays.length === chosen.wakes && (delays.at(-1) ?? 0) <= chosen.maxStalenessMs,
+			);
+		}
 	}
 
 	// The same team, each task in one project: what reading the tasks in two projects costs.

@@ -2,10 +2,11 @@
  * The events trigger over simulated minutes: a workspace's or a team's many projects, few of
  * them busy, some tasks in two of them, watched by the trigger's own stages (what is watched,
  * which streams a poll reads, read pages, one item per change, advance cursors, the state in
- * static data) against the simulator's in-memory Asana, on a virtual clock. One poll a minute;
- * changes happen between polls. Measures requests per minute against the budget, the delay
+ * static data) against the simulator's in-memory Asana, on a virtual clock. One poll a minute
+ * unless the scenario says otherwise; changes happen between polls. Measures requests per minute against the budget, the delay
  * of changes on busy streams, the longest any stream went unread, that every real change came
- * out exactly once, and the static data.
+ * out exactly once, and the static data; with a second trigger on the same credential, how
+ * much of the credential's rate the two use while streams wait; with a 429, what it costs.
  */
 import type { IDataObject } from 'n8n-workflow';
 
@@ -25,7 +26,7 @@ import { advanceStreams, oldestPosition } from '../nodes/AsanaEventsTrigger/curs
 import { readStreams, selectionFor } from '../nodes/AsanaEventsTrigger/read';
 import { nextRotation, planPoll } from '../nodes/AsanaEventsTrigger/schedule';
 import { DELIVERY_LAG_MS, SeenChanges } from '../nodes/AsanaEventsTrigger/seen';
-import type { ProjectSourceSettings } from '../nodes/AsanaEventsTrigger/settings';
+import type { ProjectSourceSettings, WatchedTarget } from '../nodes/AsanaEventsTrigger/settings';
 import { EventsTriggerState } from '../nodes/AsanaEventsTrigger/state';
 import { watchedTargets } from '../nodes/AsanaEventsTrigger/watch';
 import { Domain, seededRandom, type RealChange } from '../test/simulator/domain';
@@ -43,6 +44,10 @@ const TRIGGER_ON: TriggerOnRules = {
 	options: new Set(['taskAssigned', 'commentAdded']),
 	customFieldGids: [],
 };
+/** How long a quiet project that turns busy stays busy. */
+const WAKE_MS = 5 * MINUTE;
+/** The other trigger on the credential watches this many projects, with no activity. */
+const COMPANION_PROJECTS = 3;
 const NO_FILTERS: EventFilters = {
 	actions: [],
 	resourceTypes: [],
@@ -65,6 +70,16 @@ export interface SchedulingScenario {
 	minutes: number;
 	maxStalenessMs: number;
 	seed: number;
+	/** Between two polls of each trigger; one minute when absent. */
+	pollGapMs?: number;
+	/** The last request of the poll at this minute of the activity is answered 429, as the transport reports it. */
+	rateLimitedAtMinute?: number;
+	/** A second trigger on the same credential, polling first, watching 3 projects of another workspace. */
+	companion?: boolean;
+	/** Quiet projects that turn busy one after another during the activity, each for 5 minutes. */
+	wakes?: number;
+	/** How long one request takes as the credential sees it: a poll's requests one after another. */
+	requestMs?: number;
 }
 
 /** The static data, by part, in bytes of its JSON. */
@@ -100,6 +115,13 @@ export interface SchedulingFigures {
 	/** Items that are no real change to deliver. */
 	unexpected: number;
 	pollGapMs: number;
+	/** Of each quiet project that turned busy, how long its first change waited to come out. */
+	wakeDelaysMs: number[];
+	/** Polls (rounds of every trigger) that left a stream for a later poll, and the credential's rate they used, of its limit. */
+	waitingPolls: number;
+	rateUsedWhileWaiting: number;
+	/** Polls of the project source's trigger that read no stream while streams waited. */
+	emptyPollsWhileWaiting: number;
 	/** The static data between polls, at its largest. */
 	staticData: StaticDataSize;
 }
@@ -113,7 +135,7 @@ class VirtualAsana implements AsanaTransport {
 
 	constructor(
 		private readonly domain: Domain,
-		private readonly clock: { now: number },
+		private readonly clock: BenchClock,
 		private readonly rate: CredentialRate,
 		private readonly consumer: string,
 	) {}
@@ -124,9 +146,11 @@ class VirtualAsana implements AsanaTransport {
 		options: RequestOptions = {},
 	): Promise<AsanaReply<T>> {
 		const now = this.clock.now;
-		// What the transport's gate does, without the wait: a poll is one instant here.
-		if (!this.rate.take(this.consumer, now)) return { kind: 'deferred', reason: 'rate' };
-		this.requestTimes.push(now);
+		// What the transport's gate does, without the wait; the credential sees the request when it is sent.
+		const sentAt = Math.max(now, this.clock.lastSentAt + this.clock.requestMs);
+		if (!this.rate.take(this.consumer, sentAt)) return { kind: 'deferred', reason: 'rate' };
+		this.clock.lastSentAt = sentAt;
+		this.requestTimes.push(sentAt);
 		if (path === '/events') {
 			const gid = String(query.resource);
 			const times = this.reads.get(gid) ?? [];
@@ -164,6 +188,14 @@ class VirtualAsana implements AsanaTransport {
 	}
 }
 
+/** The virtual time of the polls and the changes, and when the credential saw the last request. */
+interface BenchClock {
+	now: number;
+	lastSentAt: number;
+	/** 0: a poll is one instant. */
+	requestMs: number;
+}
+
 function maxInAnyWindow(times: number[], windowMs: number): number {
 	let most = 0;
 	let first = 0;
@@ -195,10 +227,29 @@ function staticDataSize(staticData: IDataObject): StaticDataSize {
 	};
 }
 
+/** One trigger of the scenario: what it watches, its static data, its requests. */
+interface BenchTrigger {
+	consumer: string;
+	settings: { targets: WatchedTarget[]; projects?: ProjectSourceSettings };
+	staticData: IDataObject;
+	transport: VirtualAsana;
+}
+
+/** A quiet project that turns busy at `at`; its first change then, and when that came out. */
+interface Wake {
+	at: number;
+	firstChange?: string;
+	deliveredAt?: number;
+}
+
 export async function runSchedulingScenario(
 	scenario: SchedulingScenario,
 ): Promise<SchedulingFigures> {
-	const clock = { now: Date.parse('2026-06-01T09:00:00.000Z') };
+	const clock: BenchClock = {
+		now: Date.parse('2026-06-01T09:00:00.000Z'),
+		lastSentAt: Number.NEGATIVE_INFINITY,
+		requestMs: scenario.requestMs ?? 0,
+	};
 	const domain = new Domain(
 		() => clock.now,
 		scenario.seed,
@@ -238,20 +289,34 @@ export async function runSchedulingScenario(
 		activeIndexes.add(Math.floor(setUp() * projects.length));
 
 	const rate = new CredentialRate();
-	const consumer = 'bench workflow';
-	const pollGapMs = MINUTE;
+	const pollGapMs = scenario.pollGapMs ?? MINUTE;
 	const policy = { pollGapMs, maxStalenessMs: scenario.maxStalenessMs };
-	const transport = new VirtualAsana(domain, clock, rate, consumer);
+	const trigger = (consumer: string, settings: BenchTrigger['settings']): BenchTrigger => ({
+		consumer,
+		settings,
+		staticData: {},
+		transport: new VirtualAsana(domain, clock, rate, consumer),
+	});
 	const source = scenario.source === 'team' ? team : workspace;
-	const settings = {
+	const main = trigger('bench workflow', {
 		targets: [],
 		projects: {
 			source: { kind: scenario.source, gid: source.gid, includeArchived: false },
 			refreshMs: 10 * MINUTE,
 			emitWatchChanges: false,
-		} satisfies ProjectSourceSettings,
-	};
-	const staticData: IDataObject = {};
+		},
+	});
+	const triggers = [main];
+	if (scenario.companion) {
+		const elsewhere = domain.addWorkspace('Elsewhere');
+		const targets = Array.from({ length: COMPANION_PROJECTS }, (_, i) => ({
+			kind: 'resource' as const,
+			gid: domain.createProject(`Elsewhere ${i + 1}`, elsewhere.gid, user.gid).gid,
+		}));
+		// It polls first: the large trigger asks what is left.
+		triggers.unshift(trigger('companion workflow', { targets }));
+	}
+	const { transport } = main;
 	/** Real change (by its instant, unique in the domain) → when it was made, and whether its project is busy. */
 	const expected = new Map<string, { createdAt: number; active: boolean }>();
 	let multiStream = 0;
@@ -260,30 +325,43 @@ export async function runSchedulingScenario(
 	let maxQuietDelayMs = 0;
 	/** Delays count for changes from when the schedules have settled: during the warm-up the budget goes to starting streams. */
 	let measuredFrom = Number.POSITIVE_INFINITY;
+	/** By project index. */
+	const wakes = new Map<number, Wake>();
+	const wakeOf = (index: number): Wake | undefined => {
+		const wake = wakes.get(index);
+		return wake && clock.now >= wake.at && clock.now < wake.at + WAKE_MS ? wake : undefined;
+	};
+	const wakeDelaysMs: number[] = [];
 
 	let largest: StaticDataSize | undefined;
 	let polls = 0;
-	/** One poll, stage by stage as the trigger runs them; returns how many streams do not listen yet. */
-	async function pollOnce(): Promise<number> {
-		polls++;
-		const now = clock.now;
-		const state = EventsTriggerState.read(staticData);
-		rate.join(consumer, scenario.budgetPerMinute, pollGapMs, now);
+	let waitingPolls = 0;
+	let rateUsedWhileWaiting = 0;
+	let emptyPollsWhileWaiting = 0;
+	const requestsSoFar = () => triggers.reduce((sum, t) => sum + t.transport.requestTimes.length, 0);
 
-		const found = await watchedTargets(settings, transport, state.stored.projectList, now);
+	/** One poll of one trigger, stage by stage as the trigger runs them. */
+	async function pollTrigger(
+		t: BenchTrigger,
+	): Promise<{ notListening: number; reads: number; skipped: number }> {
+		const now = clock.now;
+		const state = EventsTriggerState.read(t.staticData);
+		rate.join(t.consumer, scenario.budgetPerMinute, pollGapMs, now);
+
+		const found = await watchedTargets(t.settings, t.transport, state.stored.projectList, now);
 		if (found.projectList) state.update({ projectList: found.projectList });
 		const seen = new SeenChanges(state.stored.seen);
 		const plan = planPoll({
 			targets: found.targets,
 			recordOf: (target) => state.record(target),
 			rotation: state.stored.rotation,
-			allowance: rate.allowance(consumer, pollGapMs, now),
+			allowance: (demand) => rate.allowance(t.consumer, demand, now),
 			now,
 			policy,
 			subjectOf: (target) => target.gid,
 			seenCrowded: seen.isCrowded(),
 		});
-		const read = await readStreams(transport, plan.reads, {
+		const read = await readStreams(t.transport, plan.reads, {
 			budget: new DrainBudget(
 				MAX_EVENTS_PER_POLL,
 				Number.POSITIVE_INFINITY,
@@ -294,7 +372,7 @@ export async function runSchedulingScenario(
 		});
 		const changes = await oneItemPerChange(read, {
 			rules: TRIGGER_ON,
-			transport,
+			transport: t.transport,
 			concurrency: CONCURRENCY,
 			isOutOfTime: () => false,
 			seen,
@@ -313,8 +391,10 @@ export async function runSchedulingScenario(
 			rotation: nextRotation(state.stored.rotation, found.targets.length),
 		});
 		state.save();
-		const size = staticDataSize(staticData);
-		if (!largest || size.total > largest.total) largest = size;
+		if (t === main) {
+			const size = staticDataSize(t.staticData);
+			if (!largest || size.total > largest.total) largest = size;
+		}
 
 		for (const { event } of changes.changes) {
 			const key = event.created_at;
@@ -324,8 +404,38 @@ export async function runSchedulingScenario(
 			const delay = now - origin.createdAt;
 			if (origin.active) activeDelays.push(delay);
 			else maxQuietDelayMs = Math.max(maxQuietDelayMs, delay);
+			for (const wake of wakes.values())
+				if (wake.firstChange === key) {
+					wake.deliveredAt = now;
+					wakeDelaysMs.push(delay);
+				}
 		}
-		return found.targets.filter((target) => !state.record(target)).length;
+		return {
+			notListening: found.targets.filter((target) => !state.record(target)).length,
+			reads: plan.reads.length,
+			skipped: plan.skipped.length,
+		};
+	}
+
+	/** Every trigger polls once; returns how many streams do not listen yet. */
+	async function pollOnce(): Promise<number> {
+		polls++;
+		const before = requestsSoFar();
+		let notListening = 0;
+		let waiting = false;
+		for (const t of triggers) {
+			const outcome = await pollTrigger(t);
+			notListening += outcome.notListening;
+			if (!outcome.skipped) continue;
+			waiting = true;
+			if (t === main && !outcome.reads && clock.now >= measuredFrom) emptyPollsWhileWaiting++;
+		}
+		if (waiting && clock.now >= measuredFrom) {
+			waitingPolls++;
+			const perPoll = (rate.limit(clock.now) * Math.min(pollGapMs, MINUTE)) / MINUTE;
+			rateUsedWhileWaiting += (requestsSoFar() - before) / perPoll;
+		}
+		return notListening;
 	}
 
 	/** A real change on one of the project's tasks: an assignment or a comment. */
@@ -344,16 +454,23 @@ export async function runSchedulingScenario(
 		for (let tick = 0; tick < pollGapMs / TICK_MS; tick++) {
 			if (clock.now < until) {
 				projects.forEach((_, index) => {
+					const wake = wakeOf(index);
 					const active = activeIndexes.has(index);
-					const perMinute = active
-						? scenario.activeRate
-						: quietRate / (scenario.projects - scenario.active);
+					const perMinute =
+						active || wake
+							? scenario.activeRate
+							: quietRate / (scenario.projects - scenario.active);
 					if (random() >= (perMinute * TICK_MS) / MINUTE) return;
 					const made = change(index);
 					const reached = made.streams.filter(({ stream }) => watched.has(stream));
 					// Only changes after one of its streams started listening are Asana's to deliver.
 					if (!reached.some(({ stream }) => transport.reads.has(stream))) return;
-					expected.set(made.at, { createdAt: Date.parse(made.at), active });
+					// A waking project is busy once its first change came out: from then on it is read every poll.
+					expected.set(made.at, {
+						createdAt: Date.parse(made.at),
+						active: active || wake?.deliveredAt !== undefined,
+					});
+					if (wake && !wake.firstChange) wake.firstChange = made.at;
 					if (reached.length > 1) multiStream++;
 				});
 			}
@@ -382,11 +499,28 @@ export async function runSchedulingScenario(
 	const activityFrom = clock.now;
 	measuredFrom = activityFrom;
 	const end = activityFrom + scenario.minutes * MINUTE;
+	// Quiet projects turn busy one after another, at times that fall anywhere between polls.
+	const wakeRandom = seededRandom(scenario.seed + 3);
+	const wakeSpan = (scenario.minutes * MINUTE - WAKE_MS) / (scenario.wakes ?? 1);
+	while (wakes.size < (scenario.wakes ?? 0)) {
+		const index = Math.floor(wakeRandom() * projects.length);
+		if (activeIndexes.has(index) || wakes.has(index)) continue;
+		wakes.set(index, { at: activityFrom + Math.floor((wakes.size + wakeRandom()) * wakeSpan) });
+	}
+	let rateLimitedAt =
+		scenario.rateLimitedAtMinute === undefined
+			? Number.POSITIVE_INFINITY
+			: activityFrom + scenario.rateLimitedAtMinute * MINUTE;
 	// A drain after the activity: what is still pending comes out within Max Staleness.
 	const drainUntil = end + scenario.maxStalenessMs + 2 * pollGapMs;
 	while (clock.now < drainUntil) {
 		activity(end);
 		await pollOnce();
+		// Asana answers the poll's last request 429: the rate is lowered from then on.
+		if (clock.now >= rateLimitedAt) {
+			rate.rateLimited(clock.lastSentAt);
+			rateLimitedAt = Number.POSITIVE_INFINITY;
+		}
 	}
 
 	let worstStalenessMs = 0;
@@ -407,11 +541,12 @@ export async function runSchedulingScenario(
 		if (count === 0) missing++;
 	}
 	const counts = [...delivered.values()];
+	const requestTimes = triggers.flatMap((t) => t.transport.requestTimes).sort((a, b) => a - b);
 	return {
 		warmUpMinutes,
-		requests: transport.requestTimes.length,
-		maxRequestsInAMinute: maxInAnyWindow(transport.requestTimes, RATE_WINDOW_MS),
-		meanRequestsPerMinute: transport.requestTimes.length / polls,
+		requests: requestTimes.length,
+		maxRequestsInAMinute: maxInAnyWindow(requestTimes, RATE_WINDOW_MS),
+		meanRequestsPerMinute: requestTimes.length / ((polls * pollGapMs) / MINUTE),
 		listingRequests: transport.listingRequests,
 		activeChanges: activeDelays.length,
 		maxActiveDelayMs: sorted[sorted.length - 1] ?? 0,
@@ -427,6 +562,10 @@ export async function runSchedulingScenario(
 		missing,
 		unexpected: [...delivered.keys()].filter((key) => !expected.has(key)).length,
 		pollGapMs,
-		staticData: largest ?? staticDataSize(staticData),
+		wakeDelaysMs: wakeDelaysMs.sort((a, b) => a - b),
+		waitingPolls,
+		rateUsedWhileWaiting: waitingPolls ? rateUsedWhileWaiting / waitingPolls : 0,
+		emptyPollsWhileWaiting,
+		staticData: largest ?? staticDataSize(main.staticData),
 	};
 }

@@ -377,6 +377,71 @@ describe('Events Trigger: the request scheduler', () => {
 		expect(streamKeys(dataA).length + streamKeys(dataB).length).toBe(events.length);
 	});
 
+	it('gives a large trigger what a small one on the same credential does not use, at every poll', async () => {
+		// Polls every 20 s, each a moment late as n8n's are, on a simulated clock that runs
+		// during a poll: a request may wait for the one of a minute ago to leave the window.
+		const GAP = 20_000;
+		const LATE_MS = [300, 0, 150, 50];
+		const start = Date.parse('2026-06-01T09:00:00Z');
+		const team = sim.createTeam('Large');
+		const large = Array.from({ length: 60 }, (_, i) =>
+			sim.createProject(`Team ${i}`, sim.workspaceGid, { teamGid: team.gid }),
+		);
+		const small = Array.from({ length: 3 }, (_, i) => sim.createProject(`Small ${i}`));
+		// Busy: 3 of the large one's projects, and the small one's.
+		const busy = [...large.slice(0, 3), ...small].map((project) =>
+			sim.createTask({ name: `In ${project.name}`, projectGids: [project.gid] }),
+		);
+		const options = { maxRequestsPerMinute: 60 };
+		const pollTimes = { item: [{ mode: 'custom', cronExpression: '*/20 * * * * *' }] };
+		const triggers = [
+			{
+				name: 'Small',
+				params: {
+					...resourceParams(
+						small.map((p) => p.gid),
+						options,
+					),
+					pollTimes,
+				},
+			},
+			{ name: 'Large', params: { ...sourceParams('teamProjects', team.gid, options), pollTimes } },
+		].map((trigger) => ({ ...trigger, staticData: {} as IDataObject }));
+		const POLLS = 30;
+		const SETTLED = 6;
+		const streamsRead = { Small: [] as number[], Large: [] as number[] };
+		const pollsAt: number[] = [];
+		const requestsAt: number[] = [];
+		for (let i = 0; i < POLLS; i++) {
+			const at = start + i * GAP + LATE_MS[i % LATE_MS.length];
+			simulateDate(at, true);
+			pollsAt.push(at);
+			busy.forEach((task) => sim.changeTask(task.gid, 'notes', `poll ${i}`));
+			for (const trigger of triggers) {
+				sim.resetLog();
+				expect(
+					(await poll(trigger.params, trigger.staticData, trigger.name)).error,
+				).toBeUndefined();
+				streamsRead[trigger.name as 'Small' | 'Large'].push(
+					sim.requestLog.filter((r) => r.path.endsWith('/events')).length,
+				);
+				requestsAt.push(...sim.requestLog.map((r) => r.startedAt));
+				expect(sim.requestLog.filter((r) => r.status === 429)).toEqual([]);
+			}
+		}
+		// The small one reads its 3 streams every poll; the large one, with streams waiting, reads
+		// at every poll what is left, about 17.
+		expect(streamsRead.Small.slice(SETTLED)).toEqual(Array(POLLS - SETTLED).fill(3));
+		expect(Math.min(...streamsRead.Large.slice(SETTLED))).toBeGreaterThanOrEqual(15);
+		// The credential's 60 a minute: never more in any 60 s, and 90 % used or more. The
+		// simulator sees a request the tens of ms after the credential let it go that it takes
+		// through n8n's request path.
+		const inMinuteTo = (end: number, lagMs = 0) =>
+			requestsAt.filter((t) => t > end - 60_000 + lagMs && t <= end).length;
+		for (const at of requestsAt) expect(inMinuteTo(at, 100)).toBeLessThanOrEqual(60);
+		for (const at of pollsAt.slice(SETTLED + 3)) expect(inMinuteTo(at)).toBeGreaterThanOrEqual(54);
+	});
+
 	it('counts every request of the trigger: the project list and Fetch Current Resource too', async () => {
 		const team = sim.createTeam('Counted');
 		const project = sim.createProject('Only', sim.workspaceGid, { teamGid: team.gid });
@@ -457,6 +522,72 @@ describe('Events Trigger: the request scheduler', () => {
 		expect((await poll(params, staticData)).error).toBeUndefined();
 		expect(sim.requestLog).toHaveLength(0);
 		expect(streamKeys(staticData)).toHaveLength(8);
+	});
+
+	it('reads the busy projects at every poll after a 429, and the quiet ones within Max Staleness', async () => {
+		// Polls every 20 s on a simulated clock; sockets and timers are real.
+		const GAP = 20_000;
+		let now = Date.parse('2026-06-01T09:00:00Z');
+		simulateDate(now);
+		const busy = Array.from({ length: 3 }, (_, i) => sim.createProject(`Busy ${i}`));
+		const quiet = Array.from({ length: 24 }, (_, i) => sim.createProject(`Quiet ${i}`));
+		const tasks = busy.map((project) =>
+			sim.createTask({ name: `Work in ${project.name}`, projectGids: [project.gid] }),
+		);
+		// 16 reads a poll, 8 once halved: the 3 busy projects and the quiet ones' need (24 / 6 polls).
+		const params = {
+			...resourceParams(
+				[...busy, ...quiet].map((p) => p.gid),
+				{ maxRequestsPerMinute: 48, maxStalenessMinutes: 2 },
+			),
+			pollTimes: { item: [{ mode: 'custom', cronExpression: '*/20 * * * * *' }] },
+		};
+		const staticData: IDataObject = {};
+		const STALENESS_POLLS = 6;
+		const RATE_LIMITED_AT = 15;
+		const POLLS = RATE_LIMITED_AT + 20;
+		const readsOf = new Map<string, number[]>();
+		const requestsAt: number[] = [];
+		const delays: number[] = [];
+		for (let i = 0; i < POLLS; i++) {
+			if (i >= 3) tasks.forEach((task, k) => sim.changeTask(task.gid, 'notes', `poll ${i} ${k}`));
+			if (i === RATE_LIMITED_AT)
+				sim.injectFault({ kind: '429', path: '/events', resource: busy[0].gid, retryAfterSec: 1 });
+			sim.resetLog();
+			const result = await poll(params, staticData);
+			expect(result.error).toBeUndefined();
+			for (const item of jsonOf(result.items))
+				delays.push(now - Date.parse(String(item.created_at)));
+			requestsAt.push(sim.requestLog.length);
+			for (const r of sim.requestLog)
+				if (r.path.endsWith('/events') && r.query.sync && r.status === 200)
+					readsOf.set(r.query.resource, [...(readsOf.get(r.query.resource) ?? []), i]);
+			if (i === RATE_LIMITED_AT)
+				expect(sim.requestLog.filter((r) => r.status === 429)).toEqual([
+					expect.objectContaining({ query: expect.objectContaining({ resource: busy[0].gid }) }),
+				]);
+			now += GAP;
+			jest.setSystemTime(now);
+		}
+		const after = Array.from(
+			{ length: POLLS - RATE_LIMITED_AT - 1 },
+			(_, k) => RATE_LIMITED_AT + 1 + k,
+		);
+		// Busy projects: read at every poll after the 429, their changes out within 2 polls.
+		for (const project of busy)
+			expect(readsOf.get(project.gid)).toEqual(expect.arrayContaining(after));
+		expect(delays.length).toBeGreaterThan(80);
+		expect(Math.max(...delays)).toBeLessThanOrEqual(2 * GAP);
+		// Quiet projects: never longer than Max Staleness unread.
+		for (const project of quiet) {
+			const reads = (readsOf.get(project.gid) ?? []).filter((i) => i >= RATE_LIMITED_AT - 1);
+			for (let k = 1; k < reads.length; k++)
+				expect(reads[k] - reads[k - 1]).toBeLessThanOrEqual(STALENESS_POLLS);
+			expect(POLLS - 1 - reads[reads.length - 1]).toBeLessThan(STALENESS_POLLS);
+		}
+		// The rate is halved for 5 minutes (15 polls): 24 requests in any minute after the 429.
+		for (let i = RATE_LIMITED_AT + 1; i + 2 < RATE_LIMITED_AT + 15; i++)
+			expect(requestsAt[i] + requestsAt[i + 1] + requestsAt[i + 2]).toBeLessThanOrEqual(24);
 	});
 
 	it('backs a quiet stream off when the budget is short, and reads it every poll again once it has events', async () => {

@@ -149,7 +149,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 		targets: readyToRead(watched.targets, state.stored.failures, now),
 		recordOf: (target) => state.record(target),
 		rotation: state.stored.rotation,
-		allowance: run.rate.allowance(now),
+		allowance: (demand) => run.rate.allowance(demand, now),
 		now,
 		policy: run.rate.policy,
 		subjectOf,

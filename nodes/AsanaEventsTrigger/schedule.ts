@@ -7,7 +7,7 @@ import type { IPollFunctions } from 'n8n-workflow';
 
 import type { RequestGate } from '../shared/asana/transport';
 import type { StreamCursor } from '../shared/events/eventStream';
-import { joinCredentialRate } from '../shared/polling/credentialRate';
+import { joinCredentialRate, type PollDemand } from '../shared/polling/credentialRate';
 import type { StreamRead } from './read';
 import type { StreamReplay } from './replay';
 import type { EventsTriggerSettings, WatchedTarget } from './settings';
@@ -37,38 +37,58 @@ export interface Schedulable<T> {
 }
 
 /**
- * The streams to read now, at most `allowance` of them, in this order: streams not listened
- * to yet (a new project listens from when it is found); quiet streams that would pass Max
- * Staleness before the next poll, oldest first; busy streams, least lately read first; quiet
- * streams whose backoff is over, the latest busy first; then, while the allowance lasts,
- * the other quiet streams in the same order, so a budget that covers every stream reads
- * every stream every poll.
+ * The streams to read now, at most the allowance given for what is due (`allowanceFor`), in
+ * this order: streams not listened to yet (a new project listens from when it is found);
+ * a slice of the quiet streams that would pass Max Staleness before the next poll, oldest
+ * first; busy streams, least lately read first; the other quiet streams about to pass Max
+ * Staleness; quiet streams whose backoff is over, the latest busy first; then, while the
+ * allowance lasts, the other quiet streams in the same order, so a budget that covers every
+ * stream reads every stream every poll.
+ *
+ * The slice is what quiet streams need in steady state, each read once per Max Staleness,
+ * and never more than half the allowance. When the allowance covers the busy streams and that
+ * need, this reads the same streams as busy first; when it is short (after a 429, or a budget
+ * sized too small) neither class takes it all: quiet streams bunched at the edge (after polls
+ * that read nothing) do not keep the busy ones waiting poll after poll, and busy streams do
+ * not leave quiet ones unread for good. Busy streams left out take their turn next poll.
  */
 export function planReads<T>(
 	streams: Array<Schedulable<T>>,
-	allowance: number,
+	allowanceFor: (demand: PollDemand) => number,
 	now: number,
 	policy: SchedulePolicy,
 ): T[] {
-	const tiers: Array<Array<{ stream: T; order: number; then: number }>> = [[], [], [], [], []];
+	type Entry = { stream: T; order: number; then: number };
+	const [fresh, stale, busy, due, later]: Entry[][] = [[], [], [], [], []];
 	for (const candidate of streams) {
 		const { stream, schedule } = candidate;
 		const readAt = candidate.lastReadAt ?? 0;
-		if (!candidate.started) tiers[0].push({ stream, order: 0, then: 0 });
+		if (!candidate.started) fresh.push({ stream, order: 0, then: 0 });
 		else if (now + policy.pollGapMs - readAt > policy.maxStalenessMs)
-			tiers[1].push({ stream, order: readAt, then: 0 });
+			stale.push({ stream, order: readAt, then: 0 });
 		// Busy streams the budget did not cover last time go first: no busy stream waits twice.
-		else if (!schedule || schedule.busy) tiers[2].push({ stream, order: readAt, then: 0 });
+		else if (!schedule || schedule.busy) busy.push({ stream, order: readAt, then: 0 });
 		else {
 			// The latest busy first: likeliest to have events again. Then the longest due.
 			const dueAt = readAt + schedule.backoffMs;
-			tiers[dueAt <= now ? 3 : 4].push({ stream, order: -(schedule.busyAt ?? 0), then: dueAt });
+			(dueAt <= now ? due : later).push({ stream, order: -(schedule.busyAt ?? 0), then: dueAt });
 		}
 	}
 	// Sorts are stable: streams of one order keep the order given (the trigger's rotation).
-	return tiers
-		.flatMap((tier) => tier.sort((a, b) => a.order - b.order || a.then - b.then))
-		.slice(0, Math.max(0, allowance))
+	for (const tier of [stale, busy, due, later])
+		tier.sort((a, b) => a.order - b.order || a.then - b.then);
+	const allowance = Math.max(
+		0,
+		allowanceFor({
+			due: fresh.length + stale.length + busy.length + due.length,
+			all: streams.length,
+		}),
+	);
+	const quiet = streams.filter((s) => s.started && s.schedule && !s.schedule.busy).length;
+	const readsPerStaleness = Math.max(1, Math.floor(policy.maxStalenessMs / policy.pollGapMs));
+	const slice = Math.min(Math.ceil(quiet / readsPerStaleness), Math.floor(allowance / 2));
+	return [...fresh, ...stale.slice(0, slice), ...busy, ...stale.slice(slice), ...due, ...later]
+		.slice(0, allowance)
 		.map((entry) => entry.stream);
 }
 
@@ -92,8 +112,8 @@ export interface TriggerRate {
 	/** For the transport: every request of the poll counts. */
 	gate: RequestGate;
 	policy: SchedulePolicy;
-	/** How many streams the trigger may read at `now`. */
-	allowance(now: number): number;
+	/** How many streams the trigger may read at `now`, of those it would read. */
+	allowance(demand: PollDemand, now: number): number;
 }
 
 /** Joins the credential's rate with this trigger's Max Requests per Minute and Max Staleness. */
@@ -107,7 +127,7 @@ export async function joinTriggerRate(
 		settings.scheduler.maxRequestsPerMinute,
 	);
 	const policy = { pollGapMs, maxStalenessMs: settings.scheduler.maxStalenessMs };
-	return { gate, policy, allowance: (now) => rate.allowance(consumer, policy.pollGapMs, now) };
+	return { gate, policy, allowance: (demand, now) => rate.allowance(consumer, demand, now) };
 }
 
 /** What the plan needs of a stream's record. */
@@ -154,8 +174,8 @@ export interface PollPlanInput {
 	recordOf: (target: WatchedTarget) => Scheduled | undefined;
 	/** Whose turn it is among streams of equal need. */
 	rotation: number;
-	/** How many streams the credential's rate allows. */
-	allowance: number;
+	/** How many streams the credential's rate allows, of those the poll would read. */
+	allowance: (demand: PollDemand) => number;
 	now: number;
 	policy: SchedulePolicy;
 	subjectOf: (target: WatchedTarget) => string;

@@ -23,7 +23,7 @@ export interface FaultSpec {
 	kind: '402' | '429' | '451' | '500' | '503' | 'reset' | 'timeout' | 'malformed' | 'slow';
 	/** Substring of (or pattern for) the path under /api/1.0, e.g. '/events'; any API request when absent. */
 	path?: string | RegExp;
-	/** Only requests for this resource's events (the `resource` query parameter). */
+	/** Only requests whose `resource` parameter is this gid (one stream of the events endpoint). */
 	resource?: string;
 	/** How many matching requests get the fault (default 1). */
 	times?: number;
