@@ -46,7 +46,8 @@ const EXPECTED: Record<
 	user_csv_import_started: { ocsf: [3004, 1, 2], ecs: ['iam', ['user', 'creation']] },
 	domain_user_billing_paused: { ocsf: [3004, 12, 2], ecs: ['iam', ['user', 'change']] },
 	domain_user_billing_unpaused: { ocsf: [3004, 13, 2], ecs: ['iam', ['user', 'change']] },
-	user_role_changed: { ocsf: [3005, 1, 3], ecs: ['iam', ['user', 'change']] },
+	// The simulator's samples lower these roles (member → guest, super_admin → member): revocations.
+	user_role_changed: { ocsf: [3005, 2, 3], ecs: ['iam', ['user', 'change']] },
 	user_admin_role_changed: { ocsf: [3005, 1, 4], ecs: ['iam', ['user', 'change', 'admin']] },
 	workspace_setting_changed: { ocsf: [3004, 3, 3], ecs: ['configuration', ['change']] },
 	domain_setting_changed: { ocsf: [3004, 3, 3], ecs: ['configuration', ['change']] },
@@ -142,7 +143,7 @@ const EXPECTED: Record<
 	workspace_announcement_created: { ocsf: [3004, 1, 2], ecs: ['configuration', ['creation']] },
 	workspace_announcement_removed: { ocsf: [3004, 4, 2], ecs: ['configuration', ['deletion']] },
 	user_workspace_admin_role_changed: {
-		ocsf: [3005, 1, 4],
+		ocsf: [3005, 2, 4],
 		ecs: ['iam', ['user', 'change', 'admin']],
 	},
 	user_division_admin_role_changed: {

@@ -4,6 +4,7 @@ import { load } from 'js-yaml';
 import { join } from 'path';
 
 import { AsanaSimulator } from './simulator';
+import { AUDIT_VALUE_SAMPLES } from './simulator/auditDetails';
 import { AUDIT_EVENT_TYPES } from './simulator/domain';
 
 /**
@@ -141,6 +142,7 @@ const validate = {
 	syncExpired: ajv.compile({ ...responseSchema('/events', 412), required: ['errors', 'sync'] }),
 	audit: ajv.compile(responseSchema('/workspaces/{workspace_gid}/audit_log_events', 200)),
 	auditEvent: ajv.compile(resolve(oas.components.schemas.AuditLogEvent) as Schema),
+	auditDetails: ajv.compile(resolve(oas.components.schemas.AuditLogEventDetails) as Schema),
 	error: ajv.compile(resolve(oas.components.schemas.ErrorResponse) as Schema),
 	workspaces: ajv.compile(responseSchema('/workspaces', 200)),
 	user: ajv.compile(responseSchema('/users/{user_gid}', 200)),
@@ -392,6 +394,41 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		);
 		expectValid(validate.audit, none.body);
 		expect(none.body.next_page).toBeNull();
+	});
+
+	it('sends each audit event type with the details and resource Asana documents for it', async () => {
+		const everyType = Object.keys(AUDIT_EVENT_TYPES);
+		sim.generateAuditEvents(everyType.length * 4, { eventTypes: everyType });
+		const { body } = await get(
+			`/workspaces/${sim.workspaceGid}/audit_log_events?limit=100`,
+			sim.tokens.serviceAccount,
+		);
+		const events = body.data as Array<{
+			event_type: string;
+			resource: { resource_type: string };
+			details: Record<string, unknown>;
+		}>;
+		expect(events.length).toBe(Math.min(100, everyType.length * 4));
+		// The OAS' AuditLogEventDetails: old_value/new_value strings, saml_response a string or null.
+		for (const event of events) expectValid(validate.auditDetails, event.details);
+		expect(validate.auditDetails({ old_value: 14 })).toBe(false);
+		const ofType = (type: string) => events.filter((event) => event.event_type === type);
+		for (const login of [...ofType('user_login_succeeded'), ...ofType('user_login_failed')]) {
+			expect(Array.isArray(login.details.method)).toBe(true);
+			for (const method of login.details.method as string[]) expect(method).toMatch(/^[A-Z_]+$/);
+		}
+		for (const type of ['service_account_created', 'service_account_deleted'])
+			for (const event of ofType(type)) expect(event.resource.resource_type).toBe('user');
+		for (const event of ofType('workspace_saml_settings_changed'))
+			expect(event.resource.resource_type).toBe('email_domain');
+		for (const [type, values] of Object.entries(AUDIT_VALUE_SAMPLES)) {
+			expect(AUDIT_EVENT_TYPES[type]).toBeDefined();
+			for (const event of ofType(type)) expect(event.details).toMatchObject(values);
+		}
+		expect(ofType('user_workspace_admin_role_changed')[0]?.details).toMatchObject({
+			old_value: 'super_admin',
+			new_value: 'member',
+		});
 	});
 
 	it('serves users, workspaces, tasks, projects, goals and custom field settings as the OAS describes them', async () => {

@@ -7,13 +7,14 @@ import {
 	type IPollFunctions,
 } from 'n8n-workflow';
 
+import { LoginMethodBook, learnLoginMethods, type AuditIntent } from '../shared/audit/auditIntents';
 import { formatAuditEvent, type AuditOutputFormat } from '../shared/audit/auditOutput';
 import { AUDIT_QUERY_LABELS } from '../shared/audit/auditParameters';
 import {
 	auditContinuation,
 	drainAuditLog,
 	fetchAuditPage,
-	matchesAuditFilters,
+	matchAudit,
 } from '../shared/audit/auditStream';
 import { AUDIT_LOG_PAGE, TOKEN_CREDENTIAL } from '../shared/asana/constants';
 import { searchWorkspaces } from '../shared/editor/listSearch';
@@ -32,8 +33,12 @@ const DAY_MS = 24 * 3600 * 1000;
 const SAMPLE_SIZE = 5;
 const SAMPLE_MAX_PAGES = 20;
 
-function toItems(events: AuditLogEvent[], format: AuditOutputFormat): INodeExecutionData[] {
-	return events.map((event) => ({ json: formatAuditEvent(event, format) }));
+function toItems(
+	events: AuditLogEvent[],
+	format: AuditOutputFormat,
+	intents: AuditIntent[][] = [],
+): INodeExecutionData[] {
+	return events.map((event, i) => ({ json: formatAuditEvent(event, format, intents[i]) }));
 }
 
 /** "Fetch Test Event": the newest few matching events of the last day, read without any cursor. */
@@ -44,7 +49,9 @@ async function sampleEvents(
 	deadline: number,
 ): Promise<INodeExecutionData[][]> {
 	const server = { ...settings.server, start_at: new Date(Date.now() - DAY_MS).toISOString() };
-	let newest: AuditLogEvent[] = [];
+	let newest: Array<{ event: AuditLogEvent; intents: AuditIntent[] }> = [];
+	// What is usual for each user is learnt from the day read, as the active trigger would.
+	const memory = new LoginMethodBook();
 	let offset: string | undefined;
 	for (let page = 0; page < SAMPLE_MAX_PAGES && Date.now() < deadline; page++) {
 		const reply = await fetchAuditPage(transport, settings.workspaceGid, server, {
@@ -53,10 +60,12 @@ async function sampleEvents(
 			subject: settings.workspaceLabel,
 		});
 		if (reply.kind === 'deferred') break;
-		newest = [
-			...newest,
-			...(reply.body.data ?? []).filter((event) => matchesAuditFilters(event, settings.client)),
-		].slice(-SAMPLE_SIZE);
+		for (const event of reply.body.data ?? []) {
+			const intents = matchAudit(event, settings.client, memory);
+			if (intents) newest.push({ event, intents });
+			learnLoginMethods(event, memory);
+		}
+		newest = newest.slice(-SAMPLE_SIZE);
 		const next = auditContinuation(reply.body);
 		if (next.endOfLog) break;
 		offset = next.offset;
@@ -71,7 +80,13 @@ async function sampleEvents(
 			},
 		);
 	}
-	return [toItems(newest, settings.outputFormat)];
+	return [
+		toItems(
+			newest.map((match) => match.event),
+			settings.outputFormat,
+			newest.map((match) => match.intents),
+		),
+	];
 }
 
 /** One scheduled poll, holding the node's state: emits what the stream holds past its cursor. */
@@ -103,6 +118,9 @@ async function pollStream(
 	}
 
 	const budget = new DrainBudget(settings.maxEventsPerPoll, deadline);
+	const memory = settings.client.intents?.includes('signInNewMethod')
+		? new LoginMethodBook(state.loginMethods())
+		: undefined;
 	// A replay goes first: its events are older than the live stream's.
 	const replay = await replayAuditLog(
 		transport,
@@ -111,6 +129,7 @@ async function pollStream(
 		cursor,
 		budget,
 		Date.now(),
+		memory,
 	);
 	const result = await drainAuditLog(
 		transport,
@@ -118,21 +137,21 @@ async function pollStream(
 		cursor,
 		budget,
 		{ server: settings.server, client: settings.client },
-		{ subject: settings.workspaceLabel },
+		{ subject: settings.workspaceLabel, memory },
 	);
-	state.save({ key: settings.streamKey, cursor: result.cursor }, replay.replay);
+	state.save({ key: settings.streamKey, cursor: result.cursor }, replay.replay, memory?.toJSON());
 	if (result.backlog) {
 		const reason = result.deferred ?? budget.limitReached();
 		ctx.logger.info(
 			`${pollOrigin(ctx)}: ${settings.workspaceLabel}: ${result.events.length} audit events in ${result.requests} requests, the rest next poll (${reason})`,
 		);
 	}
-	const replayed = toItems(replay.events, settings.outputFormat);
+	const replayed = toItems(replay.events, settings.outputFormat, replay.intents);
 	for (const item of replayed) item.json.replayed = true;
 	const items = [
 		...(replay.notice ? [replay.notice] : []),
 		...replayed,
-		...toItems(result.events, settings.outputFormat),
+		...toItems(result.events, settings.outputFormat, result.intents),
 	];
 	return items.length ? [items] : null;
 }

@@ -1,7 +1,7 @@
 import type { INodeProperties } from 'n8n-workflow';
 
 import { auditOutputFormatProperty, legacySimplifyOption } from '../shared/audit/auditOutput';
-import { auditLogFilterOptions } from '../shared/audit/auditParameters';
+import { auditLogFilterOptions, auditTriggerOnProperty } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/descriptions';
 import { replayFromProperty } from '../shared/editor/replayFromOption';
@@ -11,6 +11,7 @@ export const auditTriggerProperties: INodeProperties[] = [
 		description:
 			'The workspace (organization) whose audit log to read. Its ID is the number after /1/ in Asana URLs.',
 	}),
+	auditTriggerOnProperty('Trigger On', 'triggerOn'),
 	{
 		displayName: 'Start',
 		name: 'start',

@@ -7,6 +7,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
+import type { AuditIntent, LoginMethodMemory } from '../shared/audit/auditIntents';
 import { drainAuditLog, type AuditCursor } from '../shared/audit/auditStream';
 import type { AsanaTransport } from '../shared/asana/transport';
 import type { AuditLogEvent } from '../shared/asana/types';
@@ -19,6 +20,8 @@ const DAY_MS = 24 * 3600 * 1000;
 export interface AuditReplayRound {
 	/** Replayed events, oldest first. */
 	events: AuditLogEvent[];
+	/** Per event, the Trigger On intents it answers. */
+	intents: AuditIntent[][];
 	/** The replay to keep: the value acted on, and its cursor while it is under way. */
 	replay?: AuditReplay;
 	/** One item saying what the replay cannot reach, on the poll that begins it. */
@@ -37,6 +40,7 @@ export async function replayAuditLog(
 	live: AuditCursor,
 	budget: DrainBudget,
 	now: number,
+	memory?: LoginMethodMemory,
 ): Promise<AuditReplayRound> {
 	const value = settings.replayFrom?.value;
 	let replay = stored;
@@ -53,7 +57,8 @@ export async function replayAuditLog(
 			until,
 		};
 	}
-	if (!replay?.cursor || !replay.until) return { events: [], replay, notice, backlog: false };
+	if (!replay?.cursor || !replay.until)
+		return { events: [], intents: [], replay, notice, backlog: false };
 
 	const result = await drainAuditLog(
 		transport,
@@ -64,10 +69,11 @@ export async function replayAuditLog(
 			server: { ...settings.server, start_at: replay.cursor.resumeAt, end_at: replay.until },
 			client: settings.client,
 		},
-		{ subject: settings.workspaceLabel },
+		{ subject: settings.workspaceLabel, memory },
 	);
 	return {
 		events: result.events,
+		intents: result.intents,
 		replay: result.backlog
 			? { from: replay.from, cursor: result.cursor, until: replay.until }
 			: { from: replay.from },

@@ -93,6 +93,8 @@ export function readAuditTriggerSettings(ctx: IPollFunctions): AuditTriggerSetti
 	const filters = readAuditFilters(
 		ctx.getNode(),
 		ctx.getNodeParameter('filters', {}) as IDataObject,
+		undefined,
+		{ value: ctx.getNodeParameter('triggerOn', ['anyEvent']), label: 'Trigger On' },
 	);
 	const startAt = readStartAt(ctx, start);
 	// The start date is part of the key only as configured, not as computed from "now".

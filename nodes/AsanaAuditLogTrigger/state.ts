@@ -38,6 +38,8 @@ export interface AuditTriggerState {
 	version: typeof STATE_VERSION;
 	stream: AuditStream;
 	replay?: AuditReplay;
+	/** Trigger On › Sign-in From a New Method: the login methods each user used, by user gid. */
+	loginMethods?: Record<string, string[]>;
 }
 
 /** As 0.1 wrote it. */
@@ -80,8 +82,10 @@ export interface AuditStateSession {
 	emittedGids(): string[];
 	/** The replay last begun, or under way. */
 	replay(): AuditReplay | undefined;
-	/** Saves the stream and, when given, the replay beside it (otherwise the stored one stays). */
-	save(stream: AuditStream, replay?: AuditReplay): void;
+	/** The login methods each user used, as stored. */
+	loginMethods(): unknown;
+	/** Saves the stream and, when given, the replay and login methods beside it (otherwise the stored ones stay). */
+	save(stream: AuditStream, replay?: AuditReplay, loginMethods?: Record<string, string[]>): void;
 	release(): void;
 }
 
@@ -99,8 +103,14 @@ export function openState(ctx: IPollFunctions): AuditStateSession | PollBusy {
 		cursorOf: (key) => (stored?.stream.key === key ? stored.stream.cursor : undefined),
 		emittedGids: () => stored?.stream.cursor.recent ?? [],
 		replay: () => stored?.replay,
-		save: (stream, replay = stored?.replay) =>
-			writeState(staticData, { version: STATE_VERSION, stream, ...(replay ? { replay } : {}) }),
+		loginMethods: () => stored?.loginMethods,
+		save: (stream, replay = stored?.replay, loginMethods = stored?.loginMethods) =>
+			writeState(staticData, {
+				version: STATE_VERSION,
+				stream,
+				...(replay ? { replay } : {}),
+				...(loginMethods && Object.keys(loginMethods).length ? { loginMethods } : {}),
+			}),
 		release: () => lock.release(),
 	};
 }

@@ -4,6 +4,7 @@
  * requests onto these methods and index.ts wraps them in the public API.
  */
 import { createHash, randomBytes } from 'crypto';
+import { auditDetails } from './auditDetails';
 
 export type Tier = 'free' | 'premium' | 'enterprise_plus';
 
@@ -361,7 +362,7 @@ export const AUDIT_EVENT_TYPES: Record<
 	},
 	workspace_saml_settings_changed: {
 		category: 'admin_settings',
-		resource: 'workspace',
+		resource: 'email_domain',
 		actor: 'admin',
 		via: 'web',
 	},
@@ -639,7 +640,12 @@ export const AUDIT_EVENT_TYPES: Record<
 		actor: 'user',
 		via: 'web',
 	},
-	service_account_name_changed: { category: 'apps', resource: 'user', actor: 'admin', via: 'web' },
+	service_account_name_changed: {
+		category: 'apps',
+		resource: 'service_account',
+		actor: 'admin',
+		via: 'web',
+	},
 	team_created: { category: 'creation', resource: 'team', actor: 'user', via: 'web' },
 	attachment_uploaded: { category: 'creation', resource: 'attachment', actor: 'user', via: 'web' },
 	task_permanently_deleted: { category: 'deletion', resource: 'task', actor: 'user', via: 'web' },
@@ -1935,6 +1941,11 @@ export class Domain {
 	): AuditLogEvent['resource'] {
 		if (type === 'user')
 			return { resource_type: 'user', gid: person.gid, name: person.name, email: person.email };
+		// A service account is a user of the domain: Asana names it as one.
+		if (type === 'service_account')
+			return { resource_type: 'user', gid: this.gid(), name: `Service account ${index}` };
+		if (type === 'email_domain')
+			return { resource_type: 'email_domain', gid: this.gid(), name: 'acme.test' };
 		if (type === 'workspace')
 			return {
 				resource_type: 'workspace',
@@ -2132,20 +2143,4 @@ function storyDates(task: Task): StoryDates {
 
 function pickPerson(user: User): { gid: string; name?: string; email: string } {
 	return { gid: user.gid, name: user.name, email: user.email };
-}
-
-function auditDetails(eventType: string, random: () => number): Record<string, unknown> {
-	switch (eventType) {
-		case 'user_login_succeeded':
-		case 'user_login_failed':
-			return { method: random() < 0.7 ? 'saml' : 'password' };
-		case 'user_role_changed':
-			return { old_value: 'member', new_value: random() < 0.5 ? 'admin' : 'limited_access_member' };
-		case 'workspace_setting_changed':
-			return { setting: 'guest_invites', old_value: 'allowed', new_value: 'admins_only' };
-		case 'project_exported':
-			return { format: random() < 0.5 ? 'csv' : 'json' };
-		default:
-			return {};
-	}
 }

@@ -1,6 +1,7 @@
 import type { IDataObject, INodePropertyOptions } from 'n8n-workflow';
 
 import type { AuditLogEvent } from '../asana/types';
+import { auditChange, loginMethods } from './auditChange';
 
 /** Documented event types by category; Asana adds types over time, so free entry stays open. */
 export const AUDIT_EVENT_TYPES_BY_CATEGORY: Record<string, string[]> = {
@@ -214,6 +215,8 @@ export function simplifyAuditEvent(event: AuditLogEvent): IDataObject {
 		},
 		ip: event.context?.client_ip_address ?? null,
 		user_agent: event.context?.user_agent ?? null,
+		change: auditChange(event) ?? null,
+		login_method: event.event_category === 'logins' ? loginMethods(event) : null,
 		summary: auditSummary(event),
 	};
 }

@@ -2,7 +2,9 @@ import type { IDataObject, INode, INodeProperties } from 'n8n-workflow';
 
 import type { AuditLogEvent } from '../asana/types';
 import { invalidParameter } from '../asana/errors';
+import { settingWeakened } from './auditChange';
 import { simplifyAuditEvent } from './auditFormat';
+import type { AuditIntent } from './auditIntents';
 import { toEcs } from './ecs';
 import { toOcsf } from './ocsf';
 
@@ -78,6 +80,39 @@ export function readAuditOutputFormat(
 	return format as AuditOutputFormat;
 }
 
-export function formatAuditEvent(event: AuditLogEvent, format: AuditOutputFormat): IDataObject {
-	return SHAPERS[format](event);
+/**
+ * Where the node's own fields go: OCSF and ECS documents take no top-level field of their
+ * own, so there they go where each schema allows the source's own data.
+ */
+const OWN_FIELDS_PARENT: Partial<Record<AuditOutputFormat, string>> = {
+	ocsf: 'unmapped',
+	ecs: 'asana',
+};
+
+/** The item with the node's own fields (next_offset, matched_intents) where its format allows them. */
+export function withOwnFields(
+	item: IDataObject,
+	format: AuditOutputFormat,
+	fields: IDataObject,
+): IDataObject {
+	const parent = OWN_FIELDS_PARENT[format];
+	if (!parent) return { ...item, ...fields };
+	return { ...item, [parent]: { ...(item[parent] as IDataObject), ...fields } };
+}
+
+/** The event in `format`; with Trigger On intents, also which matched and whether a setting was weakened. */
+export function formatAuditEvent(
+	event: AuditLogEvent,
+	format: AuditOutputFormat,
+	intents: AuditIntent[] = [],
+): IDataObject {
+	const item = SHAPERS[format](event);
+	if (!intents.length) return item;
+	const weakened = intents.some((intent) => intent.startsWith('securitySetting'))
+		? settingWeakened(event)
+		: undefined;
+	return withOwnFields(item, format, {
+		matched_intents: intents,
+		...(weakened === undefined ? {} : { setting_weakened: weakened }),
+	});
 }

@@ -5,6 +5,12 @@ import {
 	AUDIT_CATEGORY_OPTIONS,
 	AUDIT_EVENT_TYPE_OPTIONS,
 } from './auditFormat';
+import {
+	AUDIT_INTENT_OPTIONS,
+	intentEventTypes,
+	isAuditIntent,
+	type AuditIntent,
+} from './auditIntents';
 import type { AuditClientFilters, AuditServerFilters } from './auditStream';
 import { splitList } from '../events/eventFilters';
 import { invalidParameter } from '../asana/errors';
@@ -19,6 +25,19 @@ export const AUDIT_QUERY_LABELS: Record<string, string> = {
 	start_at: 'the start time',
 	end_at: 'Filters › End Time',
 };
+
+/** Trigger On: the audit trigger's main choice, and a filter of the action node (`readAuditFilters` reads both). */
+export function auditTriggerOnProperty(displayName: string, name: string): INodeProperties {
+	return {
+		displayName,
+		name,
+		type: 'multiOptions',
+		options: AUDIT_INTENT_OPTIONS,
+		default: ['anyEvent'],
+		description:
+			'What to look for, in security terms. Each choice reads the event types Asana documents for it; the item says which choices matched (matched_intents).',
+	};
+}
 
 /** The audit-log filters of the trigger and the action node (`readAuditFilters` reads them). */
 export const auditLogFilterOptions: INodeProperties[] = [
@@ -77,10 +96,39 @@ export const auditLogFilterOptions: INodeProperties[] = [
 ];
 
 /** Reads the audit-log filter collection shared by the trigger and the action node. */
+/** Trigger On as configured: undefined for Any Event (alone or with others) or nothing chosen. */
+function readIntents(
+	node: INode,
+	raw: unknown,
+	label: string,
+	itemIndex?: number,
+): AuditIntent[] | undefined {
+	const chosen = splitList(raw);
+	const unknown = chosen.find((value) => !isAuditIntent(value));
+	if (unknown !== undefined) {
+		throw invalidParameter(
+			{ getNode: () => node },
+			`${label}: "${unknown}" is not a choice`,
+			`Pick from the list: ${AUDIT_INTENT_OPTIONS.map((option) => option.name).join(', ')}.`,
+			itemIndex,
+		);
+	}
+	const intents = chosen as AuditIntent[];
+	if (!intents.length || intents.includes('anyEvent')) return undefined;
+	// In the table's order, so that the stream key does not depend on the order picked.
+	return AUDIT_INTENT_OPTIONS.map((option) => option.value as AuditIntent).filter((intent) =>
+		intents.includes(intent),
+	);
+}
+
 export function readAuditFilters(
 	node: INode,
 	filters: IDataObject,
 	itemIndex?: number,
+	triggerOn: { value: unknown; label: string } = {
+		value: filters.triggerOn,
+		label: 'Filters › Trigger On',
+	},
 ): { server: AuditServerFilters; client: AuditClientFilters } {
 	const ctx = { getNode: () => node };
 	const id = (name: string, label: string): string | undefined => {
@@ -115,18 +163,34 @@ export function readAuditFilters(
 			itemIndex,
 		);
 	}
+	const intents = readIntents(node, triggerOn.value, triggerOn.label, itemIndex);
+	const intentTypes = intents ? intentEventTypes(intents) : undefined;
+	// The types an event may have: the filter's, within Trigger On's.
+	const wanted = eventTypes.length
+		? eventTypes.filter((type) => !intentTypes || intentTypes.includes(type))
+		: intentTypes;
+	if (wanted && !wanted.length) {
+		throw invalidParameter(
+			ctx,
+			`Filters › Event Types: none of ${eventTypes.join(', ')} is read by ${triggerOn.label}`,
+			`Clear Filters › Event Types, or add to ${triggerOn.label} a choice that reads them (or Any Event).`,
+			itemIndex,
+		);
+	}
 	const server: AuditServerFilters = {};
 	if (actorGid) server.actor_gid = actorGid;
 	// Asana takes actor_type only without actor_gid.
 	else if (actorType) server.actor_type = actorType;
 	if (resourceGid) server.resource_gid = resourceGid;
-	if (eventTypes.length === 1) server.event_type = eventTypes[0];
+	// One type is Asana's to filter; several are the node's (Asana takes one event_type).
+	if (wanted?.length === 1) server.event_type = wanted[0];
 	return {
 		server,
 		client: {
 			eventTypes: eventTypes.length > 1 ? eventTypes : [],
 			categories: splitList(filters.categories),
 			actorType: actorGid && actorType ? actorType : undefined,
+			...(intents ? { intents } : {}),
 		},
 	};
 }

@@ -3,6 +3,12 @@ import { readAsanaError } from '../asana/errors';
 import type { DrainBudget } from '../polling/drainBudget';
 import type { AsanaReply, AsanaTransport } from '../asana/transport';
 import type { AuditLogEvent, AuditLogPage } from '../asana/types';
+import {
+	learnLoginMethods,
+	matchIntents,
+	type AuditIntent,
+	type LoginMethodMemory,
+} from './auditIntents';
 
 /** The API's own filters: sent as query parameters. */
 export interface AuditServerFilters {
@@ -20,13 +26,25 @@ export interface AuditClientFilters {
 	categories: string[];
 	/** Only set when an actor id is sent too: Asana takes one or the other. */
 	actorType?: string;
+	/** Trigger On: set only when it is not Any Event, so streams without it keep their key. */
+	intents?: AuditIntent[];
 }
 
-export function matchesAuditFilters(event: AuditLogEvent, filters: AuditClientFilters): boolean {
-	if (filters.eventTypes.length && !filters.eventTypes.includes(event.event_type)) return false;
-	if (filters.categories.length && !filters.categories.includes(event.event_category)) return false;
-	if (filters.actorType && event.actor?.actor_type !== filters.actorType) return false;
-	return true;
+/**
+ * Whether the event passes the filters: null when not, otherwise the Trigger On intents it
+ * answers (empty without intents). `memory` holds the login methods seen so far.
+ */
+export function matchAudit(
+	event: AuditLogEvent,
+	filters: AuditClientFilters,
+	memory?: LoginMethodMemory,
+): AuditIntent[] | null {
+	if (filters.eventTypes.length && !filters.eventTypes.includes(event.event_type)) return null;
+	if (filters.categories.length && !filters.categories.includes(event.event_category)) return null;
+	if (filters.actorType && event.actor?.actor_type !== filters.actorType) return null;
+	if (!filters.intents?.length) return [];
+	const intents = matchIntents(event, filters.intents, memory);
+	return intents.length ? intents : null;
 }
 
 /** A 400 that blames the offset: the stream continues from the last seen time instead. */
@@ -110,6 +128,8 @@ class RecentGids {
 
 export interface AuditDrainResult {
 	events: AuditLogEvent[];
+	/** Per event, the Trigger On intents it answers. */
+	intents: AuditIntent[][];
 	cursor: AuditCursor;
 	backlog: boolean;
 	requests: number;
@@ -128,15 +148,17 @@ export async function drainAuditLog(
 	cursor: AuditCursor,
 	budget: DrainBudget,
 	filters: { server: AuditServerFilters; client: AuditClientFilters },
-	options: { subject?: string } = {},
+	options: { subject?: string; memory?: LoginMethodMemory } = {},
 ): Promise<AuditDrainResult> {
 	const recent = new RecentGids(cursor.recent, AUDIT_RECENT_CAPACITY);
 	const events: AuditLogEvent[] = [];
+	const intents: AuditIntent[][] = [];
 	let { offset, offsetStartAt, resumeAt } = cursor;
 	let requests = 0;
 	let offsetRejected = false;
 	const result = (backlog: boolean, deferred?: string): AuditDrainResult => ({
 		events,
+		intents,
 		cursor: {
 			offset,
 			offsetStartAt: offset ? offsetStartAt : undefined,
@@ -177,14 +199,18 @@ export async function drainAuditLog(
 		let cut = false;
 		for (const event of page) {
 			if (recent.has(event.gid)) continue;
-			if (matchesAuditFilters(event, filters.client)) {
+			const matched = matchAudit(event, filters.client, options.memory);
+			if (matched) {
 				if (budget.remaining <= 0) {
 					cut = true;
 					break;
 				}
 				budget.spend(1);
 				events.push(event);
+				intents.push(matched);
 			}
+			// Learnt once the event is passed: a page cut here is read again next poll.
+			learnLoginMethods(event, options.memory);
 			recent.add(event.gid);
 			resumeAt = event.created_at;
 		}

@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { AuditLogEvent } from '../asana/types';
 import { actorName, auditSummary, withoutEmpty } from './auditFormat';
+import { auditChange, ROLE_EVENT_TYPES } from './auditChange';
 import { auditVerb, type AuditVerb } from './auditVerb';
 
 /** The ECS release the documents follow (ecs.version). */
@@ -185,15 +186,24 @@ function ecsMappingOf(event: AuditLogEvent): EcsMapping {
 export function toEcs(event: AuditLogEvent): IDataObject {
 	const mapping = ecsMappingOf(event);
 	const { actor, resource, context } = event;
+	const change = auditChange(event);
+	// A role change: the user's role before (user.target.roles) and after (user.changes.roles).
+	const roles = change && ROLE_EVENT_TYPES.includes(event.event_type) ? change : undefined;
 	const target =
 		resource.resource_type === 'user'
-			? withoutEmpty({ id: resource.gid, name: resource.name ?? undefined, email: resource.email })
+			? withoutEmpty({
+					id: resource.gid,
+					name: resource.name ?? undefined,
+					email: resource.email,
+					roles: roles?.old_value ? [roles.old_value] : undefined,
+				})
 			: undefined;
 	const user = withoutEmpty({
 		id: actor.gid,
 		name: actorName(actor),
 		email: actor.email,
 		target: target && Object.keys(target).length ? target : undefined,
+		changes: roles?.new_value ? { roles: [roles.new_value] } : undefined,
 	});
 	const relatedUsers = [
 		...new Set(
@@ -231,6 +241,7 @@ export function toEcs(event: AuditLogEvent): IDataObject {
 			actor_type: actor.actor_type,
 			resource: withoutEmpty({ ...resource }),
 			details: event.details && Object.keys(event.details).length ? event.details : undefined,
+			change: change ? { ...change } : undefined,
 			context: context && Object.keys(context).length ? { ...context } : undefined,
 		}),
 	});

@@ -2,6 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { AuditLogEvent } from '../asana/types';
 import { actorName, auditSummary, withoutEmpty } from './auditFormat';
+import { auditChange, loginMethods, ROLE_EVENT_TYPES, type AuditChange } from './auditChange';
 import { auditVerb, type AuditVerb } from './auditVerb';
 
 /** The OCSF release the events follow (metadata.version). */
@@ -322,20 +323,56 @@ function privilegesOf(event: AuditLogEvent, activity: number): string[] {
 	return [typeof value === 'string' && value ? value : event.event_type];
 }
 
+/** A role change is Assign Privileges when the role was raised, Revoke Privileges when lowered. */
+function roleActivity(change: AuditChange | undefined, activity: number): number {
+	if (change?.direction === 'grant') return 1;
+	if (change?.direction === 'revoke') return 2;
+	return activity;
+}
+
+/** OCSF auth_protocol_id of Asana's login methods; others are Other (99), named as Asana names them. */
+const AUTH_PROTOCOLS: Record<string, { id: number; name: string }> = {
+	SAML: { id: 5, name: 'SAML' },
+	GOOGLE: { id: 4, name: 'OpenID' },
+};
+
+function authProtocolOf(event: AuditLogEvent): IDataObject {
+	const methods = loginMethods(event);
+	if (!methods.length) return {};
+	const known = methods.map((method) => AUTH_PROTOCOLS[method]).find(Boolean);
+	return known
+		? { auth_protocol_id: known.id, auth_protocol: known.name }
+		: { auth_protocol_id: 99, auth_protocol: methods.join(', ') };
+}
+
+/** A setting change: the entity with its old value, and as it is after, with its new one. */
+function entityChangeOf(event: AuditLogEvent, change: AuditChange | undefined): IDataObject {
+	const entity = entityOf(event);
+	if (!change) return { entity };
+	return {
+		entity: { ...entity, data: { value: change.old_value } },
+		entity_result: { ...entity, data: { value: change.new_value } },
+	};
+}
+
 /** One Asana audit event as an OCSF 1.x event of the Identity & Access Management category. */
 export function toOcsf(event: AuditLogEvent): IDataObject {
-	const mapping = ocsfMappingOf(event);
+	const change = auditChange(event);
+	const base = ocsfMappingOf(event);
+	const mapping = ROLE_EVENT_TYPES.includes(event.event_type)
+		? { ...base, activity: roleActivity(change, base.activity) }
+		: base;
 	const ocsfClass = CLASSES[mapping.class];
 	const activityName = mapping.activityName ?? ocsfClass.activities[mapping.activity] ?? 'Other';
 	const failed = mapping.failure === true;
 	const time = Date.parse(event.created_at);
 	const primary: IDataObject =
 		mapping.class === 'entity_management'
-			? { entity: entityOf(event) }
+			? entityChangeOf(event, change)
 			: mapping.class === 'user_access'
 				? { user: targetUserOf(event), privileges: privilegesOf(event, mapping.activity) }
 				: mapping.class === 'authentication'
-					? { user: targetUserOf(event), service: { name: 'Asana' } }
+					? { user: targetUserOf(event), service: { name: 'Asana' }, ...authProtocolOf(event) }
 					: { user: targetUserOf(event) };
 	const { context } = event;
 	return withoutEmpty({
@@ -371,6 +408,7 @@ export function toOcsf(event: AuditLogEvent): IDataObject {
 			resource_type: event.resource.resource_type,
 			resource_subtype: event.resource.resource_subtype,
 			details: event.details && Object.keys(event.details).length ? event.details : undefined,
+			change: change ? { ...change } : undefined,
 			context_type: context?.context_type,
 			api_authentication_method: context?.api_authentication_method,
 			rule_name: context?.rule_name,

@@ -5,17 +5,24 @@ import {
 	formatAuditEvent,
 	legacySimplifyOption,
 	readAuditOutputFormat,
+	withOwnFields,
 	type AuditOutputFormat,
 } from '../../../shared/audit/auditOutput';
 import {
 	AUDIT_QUERY_LABELS,
 	auditLogFilterOptions,
+	auditTriggerOnProperty,
 	readAuditFilters,
 } from '../../../shared/audit/auditParameters';
 import {
+	LoginMethodBook,
+	learnLoginMethods,
+	type AuditIntent,
+} from '../../../shared/audit/auditIntents';
+import {
 	auditContinuation,
 	fetchAuditPage,
-	matchesAuditFilters,
+	matchAudit,
 	type AuditClientFilters,
 	type AuditServerFilters,
 } from '../../../shared/audit/auditStream';
@@ -76,9 +83,11 @@ export const getManyDescription: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Filter',
 		default: {},
-		options: [...auditLogFilterOptions, ...timeFilterOptions].sort((a, b) =>
-			a.displayName.localeCompare(b.displayName),
-		),
+		options: [
+			...auditLogFilterOptions,
+			...timeFilterOptions,
+			auditTriggerOnProperty('Trigger On', 'triggerOn'),
+		].sort((a, b) => a.displayName.localeCompare(b.displayName)),
 		displayOptions: { show: showOnlyForGetMany },
 	},
 	{
@@ -124,23 +133,12 @@ export const getManyDescription: INodeProperties[] = [
 	},
 ];
 
-/**
- * Where One Item per Event puts the offset: OCSF and ECS documents take no top-level
- * field of their own, so there it goes where each schema allows the source's own data.
- */
-const NEXT_OFFSET_PARENT: Partial<Record<AuditOutputFormat, string>> = {
-	ocsf: 'unmapped',
-	ecs: 'asana',
-};
-
 function withNextOffset(
 	item: IDataObject,
 	format: AuditOutputFormat,
 	nextOffset: string | null,
 ): IDataObject {
-	const parent = NEXT_OFFSET_PARENT[format];
-	if (!parent) return { ...item, next_offset: nextOffset };
-	return { ...item, [parent]: { ...(item[parent] as IDataObject), next_offset: nextOffset } };
+	return withOwnFields(item, format, { next_offset: nextOffset });
 }
 
 interface GetManySettings {
@@ -278,8 +276,26 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 	const filteredByNode =
 		settings.client.eventTypes.length > 0 ||
 		settings.client.categories.length > 0 ||
-		!!settings.client.actorType;
-	const matches = (event: AuditLogEvent) => matchesAuditFilters(event, settings.client);
+		!!settings.client.actorType ||
+		!!settings.client.intents;
+	// Login methods seen in this run, for Sign-in From a New Method: kept per page read to the end.
+	let memory = new LoginMethodBook();
+	const intentsOf = new Map<AuditLogEvent, AuditIntent[]>();
+	const readMatches = (data: AuditLogEvent[], wanted: number): AuditLogEvent[] => {
+		const book = memory.copy();
+		const matched: AuditLogEvent[] = [];
+		for (const event of data) {
+			if (matched.length >= wanted) break;
+			const intents = matchAudit(event, settings.client, book);
+			if (intents) {
+				matched.push(event);
+				intentsOf.set(event, intents);
+			}
+			learnLoginMethods(event, book);
+		}
+		memory = book;
+		return matched;
+	};
 
 	const events: AuditLogEvent[] = [];
 	let offset = settings.offset;
@@ -293,7 +309,8 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 			offset,
 			offsetFromUser,
 		});
-		let matched = (page.data ?? []).filter(matches);
+		const before = memory;
+		let matched = readMatches(page.data ?? [], Number.POSITIVE_INFINITY);
 		if (matched.length > remaining) {
 			const lastWanted = page.data.indexOf(matched[remaining - 1]);
 			page = await readPage(ctx, itemIndex, transport, settings, {
@@ -301,7 +318,8 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 				offset,
 				offsetFromUser,
 			});
-			matched = (page.data ?? []).filter(matches).slice(0, remaining);
+			memory = before;
+			matched = readMatches(page.data ?? [], remaining);
 		}
 		events.push(...matched);
 		remaining -= matched.length;
@@ -311,7 +329,9 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 		offset = next.offset;
 	}
 
-	const shaped = events.map((event) => formatAuditEvent(event, settings.outputFormat));
+	const shaped = events.map((event) =>
+		formatAuditEvent(event, settings.outputFormat, intentsOf.get(event)),
+	);
 	if (!settings.eachEvent) return [{ events: shaped, next_offset: nextOffset }];
 	const items = shaped.length ? shaped : [{ events: [] }];
 	return items.map((item) => withNextOffset(item, settings.outputFormat, nextOffset));
