@@ -158,6 +158,14 @@ async function main() {
 	});
 	// Connected, but its access token has expired: the first request must refresh it.
 	creds.push(oauth2Credential(await sim.control('oauth-tokens', { expired: true })));
+	// The same user's token in a credential of its own: the request rate the earlier triggers
+	// share with the first one (Max Requests per Minute, per credential) does not thin its polls.
+	const teamSixCredential = { id: 'asanaTeamSix0001', name: 'Asana account (team of six)' };
+	creds.push({
+		...teamSixCredential,
+		type: 'asanaEventsApi',
+		data: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl },
+	});
 	const credFile = path.join(workDir, 'credentials.json');
 	fs.writeFileSync(credFile, JSON.stringify(creds, null, 2));
 
@@ -322,6 +330,24 @@ async function main() {
 		trigger: teamTrigger,
 	});
 	save(teamWorkflow);
+	// A whole team keeps flowing: six projects, one of which the token's user loses access to
+	// and one of which is deleted while the trigger listens.
+	const team6 = await sim.control('teams', { name: 'E2E Team of six' });
+	const team6Projects = [];
+	for (let i = 1; i <= 6; i++)
+		team6Projects.push(
+			(await sim.control('projects', { name: `E2E Team of six: ${i}`, teamGid: team6.gid })).gid,
+		);
+	const team6Trigger = structuredClone(teamTrigger);
+	team6Trigger.parameters.team = { __rl: true, mode: 'id', value: team6.gid };
+	team6Trigger.credentials = { asanaEventsApi: teamSixCredential };
+	const team6Workflow = triggerToSink({
+		id: 'e2eTeamFlowing01',
+		name: 'E2E: a team of six, one project restricted, one deleted → sink',
+		url: `${sink.url}/e2e/team-six`,
+		trigger: team6Trigger,
+	});
+	save(team6Workflow);
 	// One item per change: two projects that share tasks, each watched by the same triggers.
 	// Only these checks change them; the tasks exist before the triggers' first poll.
 	const users = (await sim.state()).users;
@@ -1218,6 +1244,150 @@ async function main() {
 			return `${last.text}; the new project was watched ${fmtMs(foundAfter)} after it was created (list refresh every minute), ${(await listings()).length} listings of the team`;
 		},
 		{ timeoutMs: 180_000 },
+	);
+
+	await check(
+		'All Projects of a Team: a project the token can no longer read (403) and one deleted (404) leave the watch in the poll that meets them (one watch-change item each), the other projects’ events flow on in that poll, exactly once, with no failed execution; the project readable again comes back and its events are read from where its cursor stood',
+		async () => {
+			const [A, R, B, D, C, E] = team6Projects;
+			const others = [A, B, C, E];
+			const bodies = () => sink.bodies('/e2e/team-six');
+			const watchItems = (change, gid) =>
+				bodies().filter(
+					(b) => b.type === 'watch_change' && b.change === change && b.project?.gid === gid,
+				);
+			const listings = async () =>
+				(await sim.requestLog()).filter((r) => r.path === `/api/1.0/teams/${team6.gid}/projects`);
+			const res = await n8n.activate(team6Workflow.id);
+			assert(
+				res.ok,
+				`${team6Workflow.name}: ${res.status} ${JSON.stringify(res.raw).slice(0, 1500)}`,
+			);
+			try {
+				// Only this workflow reads these projects: its first poll took a cursor for each.
+				await waitFor(
+					'the first poll of all six projects',
+					async () => {
+						const requests = await sim.requestLog();
+						return team6Projects.every((gid) =>
+							requests.some((r) => eventsOf(gid)(r) && r.endedAt > 0),
+						);
+					},
+					{ timeoutMs: FAST_POLL_GAP_MS + 15_000, intervalMs: 500 },
+				);
+				const cursors = new Map();
+				for (const gid of [...others, R]) cursors.set(gid, await sim.syncToken(gid));
+				await sleep(1500);
+				const restrictedAt = Date.now();
+				await sim.restrictProject(R);
+				await sim.deleteProject(D);
+				for (const gid of others) await sim.completeTask(await sim.createTask('Flows on', [gid]));
+				const madeAt = Date.now();
+				const expectedOf = async (gids) => {
+					const keys = [];
+					for (const gid of gids)
+						keys.push(...(await sim.eventsSince(gid, cursors.get(gid))).events.map(eventKey));
+					return keys;
+				};
+				const othersKeys = await expectedOf(others);
+				const compare = (label, keys) =>
+					compareExactlyOnce(
+						label,
+						keys,
+						bodies()
+							.filter((b) => b.type !== 'watch_change')
+							.map(eventKey),
+					);
+				const problems = [];
+				let last;
+				// Waits up to the list refresh, to tell how long events were held back.
+				await timed('team of six: other projects’ events', () =>
+					waitFor(
+						'the other projects’ events and the two watch-change items',
+						() =>
+							(last = compare('events of the other four projects', othersKeys)).complete &&
+							watchItems('removed', R).length &&
+							watchItems('removed', D).length,
+						{ timeoutMs: 60_000 + 3 * FAST_POLL_GAP_MS, intervalMs: 500 },
+					).catch((error) => problems.push(error.message)),
+				);
+				// The cron polls at every tenth second: the first poll after the events were made reads
+				// and emits them, and takes the unreadable and the deleted project out of the watch.
+				const nextPoll = Math.ceil(madeAt / FAST_POLL_GAP_MS) * FAST_POLL_GAP_MS;
+				const arrivedAt = (pick) =>
+					Math.max(
+						...sink.records
+							.filter((r) => r.path === '/e2e/team-six' && pick(r.body))
+							.map((r) => r.at),
+					);
+				const eventsAt = arrivedAt((b) => othersKeys.includes(eventKey(b)));
+				const removedAt = arrivedAt((b) => b.type === 'watch_change' && b.change === 'removed');
+				for (const [what, at] of [
+					['the other projects’ events', eventsAt],
+					['the watch-change items of the unreadable and the deleted project', removedAt],
+				])
+					if (at >= nextPoll + FAST_POLL_GAP_MS)
+						problems.push(
+							`${what} came in a later poll than the first after the events were made: the last arrived ${fmtMs(at - madeAt)} after the events were made, ${fmtMs(at - nextPoll)} after that poll began`,
+						);
+
+				// Made while the project is unreadable: read from its cursor once it is back.
+				await sim.completeTask(await sim.createTask('Made while unreadable', [R]));
+				await sim.restrictProject(R, { restricted: false });
+				const backFrom = Date.now();
+				const allKeys = [...othersKeys, ...(await expectedOf([R]))];
+				let back;
+				await timed('team of six: restricted project back', () =>
+					waitFor(
+						'the project readable again, back in the watch with its events',
+						() => {
+							last = compare('events of the other four projects and the one back', allKeys);
+							return (
+								watchItems('added', R).length && last.complete && (back = Date.now() - backFrom)
+							);
+						},
+						{ timeoutMs: 60_000 + 3 * FAST_POLL_GAP_MS, intervalMs: 500 },
+					).catch((error) => problems.push(error.message)),
+				);
+				await nextPollDone([...others, R].map(eventsOf), Date.now());
+				last = compare('events of the other four projects and the one back', allKeys);
+				if (!last.ok) problems.push(last.text);
+				// As the README documents them: `reason` "refused" with Asana's `status`, "readable" back.
+				const watch = bodies().filter((b) => b.type === 'watch_change');
+				const removed = [
+					[R, 403],
+					[D, 404],
+				].map(([gid, status]) => {
+					const items = watchItems('removed', gid);
+					return items.length === 1 && items[0].reason === 'refused' && items[0].status === status;
+				});
+				const added = watchItems('added', R);
+				if (
+					watch.length !== 3 ||
+					!removed.every(Boolean) ||
+					added.length !== 1 ||
+					added[0].reason !== 'readable'
+				)
+					problems.push(
+						`watch-change items (want one "removed", reason "refused", for ${R} (403) and ${D} (404), one "added", reason "readable", for ${R}): ${JSON.stringify(watch)}`,
+					);
+				const executions = await executionsOf(team6Workflow.id);
+				const failed = executions.filter((e) => !['success', 'running', 'new'].includes(e.status));
+				if (failed.length) {
+					const first = await n8n.restOk('GET', `/rest/executions/${failed[0].id}`);
+					const data =
+						typeof first.data === 'string' ? flattedParser(runtime)(first.data) : first.data;
+					problems.push(
+						`${failed.length} of ${executions.length} executions failed (${failed.map((e) => `${e.id}:${e.status}`).join(', ')}); the first: ${data?.resultData?.error?.message}`,
+					);
+				}
+				assert(!problems.length, problems.join('\n'));
+				return `${last.text}; the other projects’ events arrived ${fmtMs(eventsAt - madeAt)} after they were made, in the first poll after that; the unreadable and the deleted project left the watch ${fmtMs(removedAt - restrictedAt)} after they became so (refused: 403, 404); readable again, the project was back ${fmtMs(back)} later (list refresh every minute), with its events since its cursor; ${executions.length} executions, none failed; ${(await listings()).length} listings of the team`;
+			} finally {
+				await n8n.deactivate(team6Workflow.id);
+			}
+		},
+		{ timeoutMs: 300_000 },
 	);
 
 	let patPublished = false;

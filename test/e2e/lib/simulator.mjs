@@ -108,6 +108,17 @@ export class Simulator {
 	state() {
 		return this.control('state');
 	}
+	/**
+	 * The token's user loses access to a project (its events answer 403, listings leave it out
+	 * unless `listed`), or with `restricted: false` gets it back.
+	 */
+	restrictProject(projectGid, { restricted = true, listed = false } = {}) {
+		return this.control('restrict-project', { projectGid, restricted, listed });
+	}
+	/** The project is gone: out of every listing, its events answer 404. */
+	deleteProject(projectGid) {
+		return this.control('delete-project', { projectGid });
+	}
 	/** Marks a task complete (or, with false, incomplete again) as alice, or as the user `byGid`. */
 	completeTask(taskGid, completed = true, byGid) {
 		return this.control('complete-task', { taskGid, completed, ...(byGid ? { byGid } : {}) });
