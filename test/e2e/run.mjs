@@ -1247,7 +1247,7 @@ async function main() {
 	);
 
 	await check(
-		'All Projects of a Team: a project the token can no longer read (403) and one deleted (404) leave the watch in the poll that meets them (one watch-change item each), the other projects’ events flow on in that poll, exactly once, with no failed execution; the project readable again comes back and its events are read from where its cursor stood',
+		'All Projects of a Team: a project the token can no longer read (403) and one deleted (404) leave the watch in the poll that meets them (one watch-change item each), the other projects’ events flow on in that poll, exactly once, with no failed execution; the project readable again comes back and its events are read from where its cursor stood; after one 429 the busy projects keep their turn',
 		async () => {
 			const [A, R, B, D, C, E] = team6Projects;
 			const others = [A, B, C, E];
@@ -1352,6 +1352,34 @@ async function main() {
 				await nextPollDone([...others, R].map(eventsOf), Date.now());
 				last = compare('events of the other four projects and the one back', allKeys);
 				if (!last.ok) problems.push(last.text);
+
+				// One 429 on a busy project's read halves the credential's rate: busy projects keep
+				// their turn, each round of events out within two poll intervals.
+				await sim.fault({ kind: '429', path: '/events', resource: A, retryAfterSec: 2 });
+				const delays = [];
+				for (let round = 0; round < 3; round++) {
+					const before = new Map();
+					for (const gid of others) before.set(gid, await sim.syncToken(gid));
+					for (const gid of others)
+						await sim.completeTask(await sim.createTask(`After the 429, round ${round}`, [gid]));
+					const roundAt = Date.now();
+					const roundKeys = [];
+					for (const gid of others)
+						roundKeys.push(...(await sim.eventsSince(gid, before.get(gid))).events.map(eventKey));
+					allKeys.push(...roundKeys);
+					await waitFor(
+						`round ${round} of events after the 429`,
+						() => compare('events after the 429', roundKeys).complete,
+						{ timeoutMs: 3 * FAST_POLL_GAP_MS, intervalMs: 250 },
+					).catch((error) => problems.push(error.message));
+					delays.push(arrivedAt((b) => roundKeys.includes(eventKey(b))) - roundAt);
+				}
+				if (delays.some((delay) => delay > 2 * FAST_POLL_GAP_MS))
+					problems.push(
+						`after one 429, events of busy projects waited ${delays.map(fmtMs).join(', ')} (want at most two poll intervals, ${fmtMs(2 * FAST_POLL_GAP_MS)})`,
+					);
+				last = compare('every event of the phase', allKeys);
+				if (!last.ok) problems.push(last.text);
 				// As the README documents them: `reason` "refused" with Asana's `status`, "readable" back.
 				const watch = bodies().filter((b) => b.type === 'watch_change');
 				const removed = [
@@ -1382,7 +1410,7 @@ async function main() {
 					);
 				}
 				assert(!problems.length, problems.join('\n'));
-				return `${last.text}; the other projects’ events arrived ${fmtMs(eventsAt - madeAt)} after they were made, in the first poll after that; the unreadable and the deleted project left the watch ${fmtMs(removedAt - restrictedAt)} after they became so (refused: 403, 404); readable again, the project was back ${fmtMs(back)} later (list refresh every minute), with its events since its cursor; ${executions.length} executions, none failed; ${(await listings()).length} listings of the team`;
+				return `${last.text}; the other projects’ events arrived ${fmtMs(eventsAt - madeAt)} after they were made, in the first poll after that; the unreadable and the deleted project left the watch ${fmtMs(removedAt - restrictedAt)} after they became so (refused: 403, 404); readable again, the project was back ${fmtMs(back)} later (list refresh every minute), with its events since its cursor; after one 429, three rounds of events on the busy projects out in ${delays.map(fmtMs).join(', ')}; ${executions.length} executions, none failed; ${(await listings()).length} listings of the team`;
 			} finally {
 				await n8n.deactivate(team6Workflow.id);
 			}
@@ -1838,15 +1866,19 @@ async function executionsOf(workflowId) {
 }
 
 /** The last top-level JSON object printed (lines starting with "{" are candidates). */
+/**
+ * The last JSON object printed at the start of a line, whatever n8n logs after it (e.g. "Database
+ * ping failed" at exit).
+ */
 function lastJsonDocument(text) {
-	const starts = [];
-	const re = /^\{/gm;
-	let m;
-	while ((m = re.exec(text))) starts.push(m.index);
+	const starts = [...text.matchAll(/^\{/gm)].map((m) => m.index).reverse();
+	const ends = [...text.matchAll(/\}[^\S\n]*$/gm)].map((m) => m.index + 1).reverse();
 	for (const start of starts) {
-		try {
-			return JSON.parse(text.slice(start));
-		} catch {}
+		for (const end of ends.filter((end) => end > start)) {
+			try {
+				return JSON.parse(text.slice(start, end));
+			} catch {}
+		}
 	}
 	return null;
 }
