@@ -1356,6 +1356,12 @@ async function main() {
 				// One 429 on a busy project's read halves the credential's rate: busy projects keep
 				// their turn, each round of events out within two poll intervals.
 				await sim.fault({ kind: '429', path: '/events', resource: A, retryAfterSec: 2 });
+				await waitFor(
+					'the trigger’s read of a busy project answered 429',
+					async () =>
+						(await sim.requestLog()).some((r) => r.fault === '429' && r.query.resource === A),
+					{ timeoutMs: 4 * FAST_POLL_GAP_MS, intervalMs: 500 },
+				).catch((error) => problems.push(error.message));
 				const delays = [];
 				for (let round = 0; round < 3; round++) {
 					const before = new Map();
