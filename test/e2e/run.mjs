@@ -19,6 +19,7 @@ import { N8n, flattedParser, randomPassword } from './lib/n8n.mjs';
 import { REPO_ROOT, buildAndPack } from './lib/pack.mjs';
 import { fmtMs, freePort, installCleanup, log, portIsFree, sleep, waitFor } from './lib/procs.mjs';
 import { eventKey, simulatorAvailable, startSimulator } from './lib/simulator.mjs';
+import { siemSecrets, startSiemReceivers } from './lib/siem.mjs';
 import { startSink } from './lib/sink.mjs';
 import {
 	IDS,
@@ -31,6 +32,7 @@ import {
 	oauth2Credential,
 	prepareWorkflow,
 	readExample,
+	siemCredentials,
 	triggerToSink,
 } from './lib/workflows.mjs';
 
@@ -50,6 +52,45 @@ const OVERLAP_POLL_GAP_MS = 1000;
 const OVERLAP_POLL_TIMES = { item: [{ mode: 'custom', cronExpression: '0-59 * * * * *' }] };
 /** What the triggers log when a poll finds the previous one of its trigger still running. */
 const POLL_SKIPPED = /skipped this poll: the previous poll of this trigger/;
+/** The SIEM recipes (examples 04–06): example key, workflow id key, the node that sends. */
+const SIEM_RECIPES = [
+	{
+		key: 'splunk',
+		id: 'exampleSplunk',
+		node: 'Send to Splunk HEC',
+		label: 'example 04 Splunk HEC',
+	},
+	{
+		key: 'elastic',
+		id: 'exampleElastic',
+		node: 'Send to _bulk',
+		label: 'example 05 Elasticsearch _bulk',
+	},
+	{
+		key: 'sentinel',
+		id: 'exampleSentinel',
+		node: 'Send to Logs Ingestion API',
+		label: 'example 06 Sentinel Logs Ingestion',
+	},
+];
+/** The audit event each destination stored: its key, or what is wrong with it. */
+const SIEM_KEYS = {
+	// Raw output in a HEC envelope whose time is the event's created_at in epoch seconds.
+	splunk: (e) =>
+		e.event?.gid && e.time === Date.parse(e.event.created_at) / 1000 && e.sourcetype
+			? e.event.gid
+			: `bad envelope: ${JSON.stringify(e).slice(0, 200)}`,
+	// An ECS document stored under its event id.
+	elastic: (w) =>
+		w.op === 'index' && w.id === w.source?.event?.id && w.source?.['@timestamp']
+			? w.id
+			: `bad write: ${JSON.stringify(w).slice(0, 200)}`,
+	// An OCSF record with TimeGenerated = the OCSF time.
+	sentinel: (r) =>
+		Number.isInteger(r.class_uid) && Date.parse(r.TimeGenerated) === r.time
+			? r.metadata?.uid
+			: `bad record: ${JSON.stringify(r).slice(0, 200)}`,
+};
 const SECURITY_CATEGORIES = [
 	'user_access_control',
 	'roles',
@@ -63,6 +104,11 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'asana-events-e2e-'));
 let sim;
 let sink;
 let n8n;
+/** The SIEM recipes' destinations (Splunk HEC, Elasticsearch _bulk, Sentinel Logs Ingestion). */
+let siem;
+const SIEM_SECRETS = siemSecrets();
+/** Events per request in the recipes during the suite (500 as shipped): several requests per poll. */
+const SIEM_MAX_EVENTS = 5;
 
 const cleanupAll = async () => {
 	await n8n?.stop(20_000).catch(() => {});
@@ -85,6 +131,7 @@ const cleanupAll = async () => {
 		);
 	await sim?.stop().catch(() => {});
 	await sink?.close().catch(() => {});
+	await siem?.close().catch(() => {});
 };
 installCleanup(cleanupAll);
 
@@ -111,6 +158,7 @@ async function main() {
 	);
 
 	sink = await startSink();
+	siem = await startSiemReceivers(SIEM_SECRETS);
 	sim = await timed('start simulator', () =>
 		startSimulator({ logFile: path.join(workDir, 'simulator.log') }),
 	);
@@ -166,6 +214,7 @@ async function main() {
 		type: 'asanaEventsApi',
 		data: { accessToken: sim.tokens.alice, baseUrl: sim.baseUrl },
 	});
+	creds.push(...siemCredentials(SIEM_SECRETS, { entraTokenUrl: siem.urls.entraToken }));
 	const credFile = path.join(workDir, 'credentials.json');
 	fs.writeFileSync(credFile, JSON.stringify(creds, null, 2));
 
@@ -250,6 +299,25 @@ async function main() {
 			urls: { 'Send Batch': sink.url + sinkPath.batches },
 		}),
 	);
+	// The SIEM recipes, each against its destination's receiver (lib/siem.mjs).
+	for (const recipe of SIEM_RECIPES) {
+		const wf = prepareWorkflow(readExample(recipe.key), {
+			id: IDS[recipe.id],
+			workspaceGid: sim.workspaceGid,
+			urls: { [recipe.node]: siem.urls[recipe.key] },
+			pollTimes: POLL_TIMES,
+		});
+		for (const node of wf.nodes) {
+			const code = node.parameters.jsCode;
+			if (node.type !== 'n8n-nodes-base.code' || !code.includes('MAX_EVENTS')) continue;
+			node.parameters.jsCode = code.replace(
+				/const MAX_EVENTS = \d+;/,
+				`const MAX_EVENTS = ${SIEM_MAX_EVENTS};`,
+			);
+			assert(node.parameters.jsCode !== code, `${recipe.key}: MAX_EVENTS not found`);
+		}
+		add(triggerWorkflows, wf);
+	}
 	// Activated later, one group at a time.
 	const patWorkflows = [];
 	add(
@@ -820,6 +888,16 @@ async function main() {
 				),
 			);
 		}
+		for (const recipe of SIEM_RECIPES) {
+			if (!isActive(IDS[recipe.id])) continue;
+			out.push(
+				compareExactlyOnce(
+					recipe.label,
+					exp.audit.map((e) => e.gid),
+					siem.state[recipe.key].accepted.map(SIEM_KEYS[recipe.key]),
+				),
+			);
+		}
 		if (isActive(IDS.exampleScheduled)) {
 			const got = sink
 				.bodies(sinkPath.batches)
@@ -877,6 +955,8 @@ async function main() {
 		async () => {
 			if (!activated.length) skip('no trigger workflow is active');
 			const t0 = Date.now();
+			// Each SIEM destination answers its second request as busy (503 / 429 / 429 + Retry-After).
+			siem.refuseNth(2);
 			await generate(10, 30, 12);
 			await completeAndReopen();
 			const { out, exp } = await timed('phase 1 deliveries', () => waitForDeliveries('phase 1'));
@@ -1049,6 +1129,59 @@ async function main() {
 			return `asanaSyncToken=${token}`;
 		});
 	}
+
+	await check(
+		'SIEM recipes: each destination got every audit event once, in its documented format, within its batch limit; a busy answer (HEC 503, _bulk 429, Sentinel 429 + Retry-After) was retried; no secret in items, executions or logs',
+		async () => {
+			const lines = [];
+			const problems = [];
+			for (const recipe of SIEM_RECIPES) {
+				if (!isActive(IDS[recipe.id])) {
+					problems.push(`${recipe.label}: not active`);
+					continue;
+				}
+				const d = siem.state[recipe.key];
+				if (d.violations.length)
+					problems.push(`${recipe.label}: refused for the contract: ${d.violations.join(', ')}`);
+				if (!d.busy.length) problems.push(`${recipe.label}: no busy answer was given`);
+				if (Math.max(...d.batches) > SIEM_MAX_EVENTS)
+					problems.push(`${recipe.label}: a request held ${Math.max(...d.batches)} events`);
+				if (d.early) problems.push(`${recipe.label}: ${d.early} requests before Retry-After`);
+				lines.push(
+					`${recipe.key}: ${d.accepted.length} events in ${d.batches.length} requests (${d.batches.join('+')}), ${d.busy.length} busy answers retried`,
+				);
+			}
+			const s = siem.state;
+			if (!s.tokenRequests) problems.push('Sentinel: no Entra ID token was requested');
+			// Secrets the credentials hold, and the access tokens the token endpoint issued.
+			const secrets = [
+				SIEM_SECRETS.hecToken,
+				SIEM_SECRETS.elasticPassword,
+				Buffer.from(`${SIEM_SECRETS.elasticUser}:${SIEM_SECRETS.elasticPassword}`).toString(
+					'base64',
+				),
+				SIEM_SECRETS.clientSecret,
+				...s.tokensIssued,
+			];
+			const places = { "n8n's log": n8n.output() };
+			for (const recipe of SIEM_RECIPES) {
+				for (const e of await executionsOf(IDS[recipe.id])) {
+					const full = await n8n.restOk('GET', `/rest/executions/${e.id}`);
+					places[`execution ${e.id} of ${recipe.key}`] = JSON.stringify(full);
+				}
+			}
+			places['what the destinations stored'] = JSON.stringify([
+				s.splunk.accepted,
+				s.elastic.accepted,
+				s.sentinel.accepted,
+			]);
+			for (const [where, text] of Object.entries(places))
+				for (const secret of secrets)
+					if (text.includes(secret)) problems.push(`a secret (${secret.slice(0, 4)}…) in ${where}`);
+			assert(!problems.length, problems.join('\n'));
+			return `${lines.join('; ')}; Entra ID tokens issued: ${s.tokensIssued.length}; ${Object.keys(places).length} places scanned for ${secrets.length} secrets`;
+		},
+	);
 
 	await check('the nodes sent the simulator no request it refused (no 400s, no 5xx)', async () => {
 		const log = await sim.requestLog();

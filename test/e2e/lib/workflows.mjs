@@ -25,12 +25,21 @@ export const IDS = {
 	exampleAudit: 'exampleAudit0001',
 	exampleScheduled: 'exampleSched0001',
 	demoAuditSearch: 'demoAuditSrch001',
+	exampleSplunk: 'exampleSplunk001',
+	exampleElastic: 'exampleElastic01',
+	exampleSentinel: 'exampleSentinel1',
+	credSplunkHec: 'splunkHecToken01',
+	credElastic: 'elasticWriter001',
+	credSentinel: 'sentinelEntraApp',
 };
 
 const EXAMPLE_FILES = {
 	slack: '01-task-completed-to-slack.json',
 	audit: '02-audit-log-security-alerts-and-siem.json',
 	scheduled: '03-scheduled-events-with-stored-sync-token.json',
+	splunk: '04-audit-log-to-splunk-hec.json',
+	elastic: '05-audit-log-to-elasticsearch-bulk.json',
+	sentinel: '06-audit-log-to-sentinel.json',
 };
 
 export function readExample(key) {
@@ -61,6 +70,37 @@ export function credentials({ baseUrl, token, serviceAccountToken, badToken = tr
 		});
 	}
 	return list;
+}
+
+/** The SIEM recipes' credentials, as a user fills them in n8n (see docs/siem-*.md). */
+export function siemCredentials(secrets, { entraTokenUrl }) {
+	return [
+		{
+			id: IDS.credSplunkHec,
+			name: 'Splunk HEC token',
+			type: 'httpHeaderAuth',
+			data: { name: 'Authorization', value: `Splunk ${secrets.hecToken}` },
+		},
+		{
+			id: IDS.credElastic,
+			name: 'Elasticsearch writer',
+			type: 'httpBasicAuth',
+			data: { user: secrets.elasticUser, password: secrets.elasticPassword },
+		},
+		{
+			id: IDS.credSentinel,
+			name: 'Microsoft Entra app (Logs Ingestion)',
+			type: 'oAuth2Api',
+			data: {
+				grantType: 'clientCredentials',
+				accessTokenUrl: entraTokenUrl,
+				clientId: secrets.clientId,
+				clientSecret: secrets.clientSecret,
+				scope: 'https://monitor.azure.com//.default',
+				authentication: 'body',
+			},
+		},
+	];
 }
 
 /** The OAuth2 credential, from the simulator's `/_sim/oauth-tokens` answer. */
