@@ -48,7 +48,7 @@ export type StoredFailures = Record<string, StreamFailure>;
 /** What a poll's reads did to the streams' failures. */
 export interface FailureUpdate {
 	failures: StoredFailures;
-	/** Streams that failed at this poll for the first time in a row. */
+	/** Streams that failed at this poll for the first time in a row, or were refused for the first time. */
 	started: Array<{ target: WatchedTarget; failure: StreamFailure }>;
 	/** Streams read again after failing. */
 	recovered: Array<{ target: WatchedTarget; failure: StreamFailure }>;
@@ -113,7 +113,9 @@ export function noteFailures(
 				...(previous?.reportedAt !== undefined ? { reportedAt: previous.reportedAt } : {}),
 			};
 			failures[key] = failure;
-			if (!previous) update.started.push({ target: outcome.read.target, failure });
+			// A stream that met an outage first and is refused now leaves the watch now.
+			if (!previous || (isGone(status) && !isGone(previous.status)))
+				update.started.push({ target: outcome.read.target, failure });
 			if (isGone(failure.status)) update.gone.push(outcome.read.target);
 		} else if (previous && !outcome.unread) {
 			delete failures[key];
