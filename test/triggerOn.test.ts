@@ -301,10 +301,11 @@ describe('Trigger On', () => {
 
 	it('waits when the poll’s time runs out before a story it needs is read, and emits it next poll', async () => {
 		const w = world();
-		// Every second: a budget of one second, which a slow stories page uses up.
+		// Every second (explicit seconds, as n8n before 2.41 takes them): a budget of one second,
+		// which a slow stories page uses up.
 		const parameters = params([w.project.gid], {
 			triggerOn: ['taskCompleted'],
-			pollTimes: { item: [{ mode: 'custom', cronExpression: '* * * * * *' }] },
+			pollTimes: { item: [{ mode: 'custom', cronExpression: '0-59 * * * * *' }] },
 			options: { maxEventsPerPoll: 1 },
 		});
 		const staticData: IDataObject = {};

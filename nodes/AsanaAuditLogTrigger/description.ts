@@ -3,10 +3,15 @@ import type { INodeProperties } from 'n8n-workflow';
 import { auditOutputFormatProperty, legacySimplifyOption } from '../shared/audit/auditOutput';
 import { auditLogFilterOptions, auditTriggerOnProperty } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
-import { maxEventsPerPollProperty, workspaceLocator } from '../shared/editor/descriptions';
+import {
+	maxEventsPerPollProperty,
+	pollTimesNotice,
+	workspaceLocator,
+} from '../shared/editor/descriptions';
 import { replayFromProperty } from '../shared/editor/replayFromOption';
 
 export const auditTriggerProperties: INodeProperties[] = [
+	pollTimesNotice,
 	workspaceLocator({
 		description:
 			'The workspace (organization) whose audit log to read. Its ID is the number after /1/ in Asana URLs.',

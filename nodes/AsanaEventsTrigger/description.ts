@@ -7,6 +7,7 @@ import {
 	authenticationProperty,
 	containerLocator,
 	maxEventsPerPollProperty,
+	pollTimesNotice,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
 import { eventFormatProperty } from '../shared/events/eventShape';
@@ -15,6 +16,7 @@ import { replayFromProperty } from '../shared/editor/replayFromOption';
 import { CUSTOM_FIELD_LIST_DEPENDS_ON, CUSTOM_FIELD_PROJECTS } from './customFields';
 
 export const eventsTriggerProperties: INodeProperties[] = [
+	pollTimesNotice,
 	{
 		displayName: 'Trigger On',
 		name: 'triggerOn',

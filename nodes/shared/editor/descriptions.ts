@@ -15,6 +15,18 @@ export const credentialsDescription = [
 	},
 ];
 
+/**
+ * Shown right below n8n's own Poll Times (n8n puts that parameter first): what n8n takes
+ * there, which differs by version, and how long a poll reads.
+ */
+export const pollTimesNotice: INodeProperties = {
+	displayName:
+		'Poll Times: n8n 2.41 and later poll at most once a minute and refuse, at activation, a custom cron whose seconds field is not one number. Older n8n also take a list of seconds, e.g. 0,10,20,30,40,50 * * * * * for a poll every 10 s. Each poll reads Asana for up to 60% of the time to the next one (at most 5 minutes).',
+	name: 'pollTimesNotice',
+	type: 'notice',
+	default: '',
+};
+
 export const authenticationProperty: INodeProperties = {
 	displayName: 'Authentication',
 	name: 'authentication',

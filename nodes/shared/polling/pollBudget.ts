@@ -1,3 +1,4 @@
+import * as n8nWorkflow from 'n8n-workflow';
 import { toCronExpression, type IDataObject, type IPollFunctions } from 'n8n-workflow';
 
 /** Used for an entry whose schedule cannot be read (an expression n8n's scheduler takes but this reader does not). */
@@ -21,7 +22,33 @@ const CRON_PRESETS: Record<string, string> = {
 	'@yearly': '0 0 0 1 1 *',
 };
 
+/** n8n's floor for one Poll Times entry: it refuses any entry that fires more often. */
+const MINUTE_FLOOR_S = 60;
+
 type PollTimeItem = Parameters<typeof toCronExpression>[0];
+/** Whether n8n refuses a Poll Times entry's cron expression at activation. */
+export type CronRefusal = (expression: string) => boolean;
+
+/**
+ * What n8n before 2.41 (1.x, 2.30) refuses: a six-field cron with `*` in its seconds field.
+ * A list or range of explicit seconds (`0,10,20,30,40,50 * * * * *`) passes: polls every 10 s.
+ */
+export const refusedBeforeN8n241: CronRefusal = (expression) => {
+	const fields = expression.trim().split(/\s+/);
+	return fields.length === 6 && fields[0].includes('*');
+};
+
+/**
+ * The check of the n8n the pack runs in. From 2.41, n8n-workflow exports it as
+ * `isSubMinuteCron` (a six-field cron whose seconds field is anything but one number): every
+ * entry polls at most once a minute. Older n8n have no such export and refuse less.
+ */
+export function hostCronRefusal(host: object = n8nWorkflow): CronRefusal {
+	const check = (host as { isSubMinuteCron?: unknown }).isSubMinuteCron;
+	return typeof check === 'function'
+		? (expression) => Boolean((check as CronRefusal)(expression))
+		: refusedBeforeN8n241;
+}
 type PollFunctionsWithBudget = IPollFunctions & { getPollBudgetMs?: () => number };
 
 /** The values a cron field allows, from `*`, `n`, `a-b`, `*\/n`, `n/s`, `a-b/n` and lists of them; undefined when unreadable. */
@@ -80,27 +107,41 @@ function readCronRate(expression: string): CronRate | undefined {
 	return { shortestGapS, firesPerDay: seconds.length * minutes.length * hours.length };
 }
 
-function entryRate(item: PollTimeItem): CronRate {
+function entryRate(item: PollTimeItem, refuses: CronRefusal): CronRate {
+	let expression: string | undefined;
 	let rate: CronRate | undefined;
 	try {
-		rate = readCronRate(toCronExpression(item));
+		expression = toCronExpression(item);
+		rate = readCronRate(expression);
 	} catch {
 		// An entry without its fields (e.g. Custom without a Cron Expression).
 		rate = undefined;
 	}
-	return rate ?? { shortestGapS: DEFAULT_POLL_GAP_MS / 1000, firesPerDay: DAY_S / 60 };
+	rate ??= { shortestGapS: DEFAULT_POLL_GAP_MS / 1000, firesPerDay: DAY_S / 60 };
+	// An entry n8n refuses never runs at its own pace: where it runs at all, it is as often
+	// as n8n allows, once a minute.
+	if (expression !== undefined && refuses(expression))
+		return {
+			shortestGapS: Math.max(rate.shortestGapS, MINUTE_FLOOR_S),
+			firesPerDay: Math.min(rate.firesPerDay, DAY_S / MINUTE_FLOOR_S),
+		};
+	return rate;
 }
 
 /**
- * The shortest gap between two polls of the trigger's Poll Times. n8n runs each entry on
- * its own cron, with a random second for the preset modes, so where entries fall relative
- * to each other is unknown: with several, a poll is given no more than the average gap of
- * all their fire times together, nor more than the shortest gap of any one of them.
+ * The shortest gap between two polls of the trigger's Poll Times, as the n8n it runs in
+ * accepts them (`refuses`: its check, see `hostCronRefusal`). n8n runs each entry on its own
+ * cron, with a random second for the preset modes, so where entries fall relative to each
+ * other is unknown: with several, a poll is given no more than the average gap of all their
+ * fire times together, nor more than the shortest gap of any one of them.
  */
-export function shortestPollGapMs(pollTimes: unknown): number {
+export function shortestPollGapMs(
+	pollTimes: unknown,
+	refuses: CronRefusal = hostCronRefusal(),
+): number {
 	const items = (pollTimes as IDataObject | undefined)?.item;
 	if (!Array.isArray(items) || items.length === 0) return DEFAULT_POLL_GAP_MS;
-	const rates = (items as PollTimeItem[]).map(entryRate);
+	const rates = (items as PollTimeItem[]).map((item) => entryRate(item, refuses));
 	const shortestS = Math.min(...rates.map((rate) => rate.shortestGapS));
 	const firesPerDay = rates.reduce((sum, rate) => sum + rate.firesPerDay, 0);
 	return Math.min(shortestS, rates.length > 1 ? DAY_S / firesPerDay : shortestS) * 1000;
@@ -109,12 +150,17 @@ export function shortestPollGapMs(pollTimes: unknown): number {
 /**
  * How long a poll may fetch: a share of the gap to the next scheduled poll (so a poll ends
  * before the next begins), between one second and five minutes, and a share of what the
- * host allows where it says (`getPollBudgetMs`, newer n8n only).
+ * host allows where it says (`getPollBudgetMs`: n8n 2.41 gives 5 minutes, and 36 s to a
+ * poll of its durable scheduler, which abandons a poll after 45 s).
  */
-export function pollBudgetMs(pollTimes: unknown, hostBudgetMs?: number): number {
+export function pollBudgetMs(
+	pollTimes: unknown,
+	hostBudgetMs?: number,
+	refuses: CronRefusal = hostCronRefusal(),
+): number {
 	const fromSchedule = Math.max(
 		MIN_BUDGET_MS,
-		Math.min(MAX_POLL_BUDGET_MS, shortestPollGapMs(pollTimes) * BUDGET_SHARE),
+		Math.min(MAX_POLL_BUDGET_MS, shortestPollGapMs(pollTimes, refuses) * BUDGET_SHARE),
 	);
 	return hostBudgetMs === undefined
 		? fromSchedule
