@@ -393,7 +393,7 @@ describe('Events Trigger: the request scheduler', () => {
 			sim.createTask({ name: `In ${project.name}`, projectGids: [project.gid] }),
 		);
 		const options = { maxRequestsPerMinute: 60 };
-		const pollTimes = { item: [{ mode: 'custom', cronExpression: '*/20 * * * * *' }] };
+		const pollTimes = { item: [{ mode: 'custom', cronExpression: '0,20,40 * * * * *' }] };
 		const triggers = [
 			{
 				name: 'Small',
@@ -540,7 +540,7 @@ describe('Events Trigger: the request scheduler', () => {
 				[...busy, ...quiet].map((p) => p.gid),
 				{ maxRequestsPerMinute: 48, maxStalenessMinutes: 2 },
 			),
-			pollTimes: { item: [{ mode: 'custom', cronExpression: '*/20 * * * * *' }] },
+			pollTimes: { item: [{ mode: 'custom', cronExpression: '0,20,40 * * * * *' }] },
 		};
 		const staticData: IDataObject = {};
 		const STALENESS_POLLS = 6;
