@@ -62,13 +62,14 @@ function failureOf(error: unknown): { status: number; message: string } {
 	return { status, message: error instanceof Error ? error.message : String(error) };
 }
 
-/** The projects that left the watch refused (403, 404), by gid: their reads tell when they are back. */
-export function failingGids(failures: StoredFailures | undefined): Set<string> {
-	return new Set(
-		Object.entries(failures ?? {})
-			.filter(([key, failure]) => key.startsWith('resource:') && isGone(failure.status))
-			.map(([key]) => key.slice('resource:'.length)),
-	);
+/** Whether a project left the watch refused (403, 404): its reads tell when it is back. */
+export function refusedProjects(
+	failures: StoredFailures | undefined,
+): (projectGid: string) => boolean {
+	return (gid) => {
+		const failure = failures?.[recordKey({ kind: 'resource', gid })];
+		return failure !== undefined && isGone(failure.status);
+	};
 }
 
 /** Streams waiting to be tried again leave this poll's reads. */

@@ -24,9 +24,9 @@ import { oneItemPerChange } from './changes';
 import { advanceStreams, oldestPosition } from './cursors';
 import {
 	dueFailureReport,
-	failingGids,
 	keptAfterLeaving,
 	noteFailures,
+	refusedProjects,
 	readyToRead,
 	unreadableError,
 	watchChangesOf,
@@ -114,7 +114,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 
 	// What is watched.
 	const watched = await watchedTargets(settings, transport, state.stored.projectList, now, {
-		failing: failingGids(state.stored.failures),
+		refused: refusedProjects(state.stored.failures),
 	});
 	if (watched.projectList) state.update({ projectList: watched.projectList });
 	const labelOf = (target: WatchedTarget) => streamLabel(target, state.record(target));
@@ -327,7 +327,7 @@ async function settleFailures(
 			transport,
 			projectList ?? state.stored.projectList,
 			now,
-			{ relist: true, failing: failingGids(update.failures) },
+			{ relist: true, refused: refusedProjects(update.failures) },
 		);
 		if (relisted.projectList) {
 			({ targets, projectList } = relisted);

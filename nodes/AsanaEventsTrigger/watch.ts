@@ -107,8 +107,8 @@ export function watchChangeItem(
 export interface ListingOptions {
 	/** Read the list now, refresh due or not: a project of it answered 403 or 404. */
 	relist?: boolean;
-	/** Gids of projects whose reads fail: they leave and rejoin the watch by their reads. */
-	failing?: ReadonlySet<string>;
+	/** Projects refused by Asana: they leave and rejoin the watch by their reads. */
+	refused?: (projectGid: string) => boolean;
 }
 
 /**
@@ -140,7 +140,7 @@ export async function watchedTargets(
 			// The first list is where the watch starts, not a change.
 			if (list && projects.emitWatchChanges) {
 				for (const change of watchChanges(list.projects, found))
-					if (!options.failing?.has(change.project.gid))
+					if (!options.refused?.(change.project.gid))
 						changes.push(watchChangeItem(change, projects.source, now));
 			}
 			listed = list = {
