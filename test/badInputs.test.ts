@@ -286,7 +286,7 @@ const BAD_INPUTS: BadInput[] = [
 		input: 'a look-back beyond the 90-day retention',
 		parameters: () => ({ start: 'lookBack', lookBackDays: 120 }),
 		field: /^Look Back \(Days\): 120 is out of range/,
-		fix: /at most 90: Asana deletes audit events after 90 days/,
+		fix: /from 0\.01 to 90 \(Asana deletes audit events after 90 days\)/,
 		local: true,
 	},
 	{
@@ -294,7 +294,7 @@ const BAD_INPUTS: BadInput[] = [
 		input: 'a look-back of 0 days',
 		parameters: () => ({ start: 'lookBack', lookBackDays: 0 }),
 		field: /^Look Back \(Days\): 0 is out of range/,
-		fix: /above 0/,
+		fix: /Enter a number from 0\.01 to 90/,
 		local: true,
 	},
 	{

@@ -138,7 +138,7 @@ describe('Asana Events Trigger', () => {
 		async function expiredSetup(onExpiredSyncToken: string) {
 			const project = sim.createProject('Expiring');
 			const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
-			const params = resourceParams([project.gid], { onExpiredSyncToken });
+			const params = resourceParams([project.gid], { options: { onExpiredSyncToken } });
 			const staticData: IDataObject = {};
 			await poll(params, staticData);
 			const before = readStoredState(staticData).streams[`resource:${project.gid}`].cursor;
@@ -573,7 +573,7 @@ describe('Asana Events Trigger', () => {
 	describe('names the watched resources as Asana calls them', () => {
 		it('learns a project’s type and name from its events, for gap notices and log lines', async () => {
 			const project = sim.seeded.projects[0];
-			const params = resourceParams([project.gid], { onExpiredSyncToken: 'notify' });
+			const params = resourceParams([project.gid], { options: { onExpiredSyncToken: 'notify' } });
 			const staticData: IDataObject = {};
 			await poll(params, staticData);
 			sim.addTaskToProject(sim.createTask({ name: 'New task' }).gid, project.gid);

@@ -1,12 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { MAX_CONCURRENCY } from '../shared/asana/constants';
-import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/credentialRate';
 import {
 	asanaObjectLocator,
 	authenticationProperty,
 	containerLocator,
-	maxEventsPerPollProperty,
+	MAX_EVENTS_PER_POLL,
 	pollTimesNotice,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
@@ -14,6 +12,7 @@ import { eventFormatProperty } from '../shared/events/eventShape';
 import { TRIGGER_ON_OPTIONS } from './triggerOn';
 import { replayFromProperty } from '../shared/editor/replayFromOption';
 import { CUSTOM_FIELD_LIST_DEPENDS_ON, CUSTOM_FIELD_PROJECTS } from './customFields';
+import { EVENTS_TRIGGER_OPTIONS } from './settings';
 
 export const eventsTriggerProperties: INodeProperties[] = [
 	pollTimesNotice,
@@ -104,38 +103,6 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		displayOptions: { show: { source: ['portfolioProjects'] } },
 	}),
 	{
-		displayName: 'On Expired Sync Token',
-		name: 'onExpiredSyncToken',
-		type: 'options',
-		description:
-			'Asana keeps a sync token for at most 24 hours. When the stored one has expired, events in between may be lost on Asana’s side; the trigger continues from now in every case.',
-		options: [
-			{
-				name: 'Recover Changes',
-				value: 'recover',
-				description:
-					'Emit the gap notice, then one item per task, story, project or goal that changed in the gap, read from Asana’s current state (marked "recovered")',
-			},
-			{
-				name: 'Emit a Gap Notice Item',
-				value: 'notify',
-				description:
-					'Emit one item that says which resource, since when, and that events may be missing',
-			},
-			{
-				name: 'Fail the Poll',
-				value: 'fail',
-				description: 'Report an error so the error workflow runs; the next poll continues from now',
-			},
-			{
-				name: 'Ignore',
-				value: 'ignore',
-				description: 'Continue from now without telling',
-			},
-		],
-		default: 'recover',
-	},
-	{
 		displayName: 'Filters',
 		name: 'filters',
 		type: 'collection',
@@ -217,15 +184,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
-				default: 5,
-				description:
-					'How many streams are read at the same time (Asana allows 50 requests in flight per token)',
-			},
+			EVENTS_TRIGGER_OPTIONS.concurrency.property,
 			{
 				displayName: 'Emit Watch Changes',
 				name: 'emitWatchChanges',
@@ -255,58 +214,17 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				},
 				description: 'Whether to watch archived projects too',
 			},
-			maxEventsPerPollProperty,
-			{
-				displayName: 'Max Requests per Minute',
-				name: 'maxRequestsPerMinute',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100_000 },
-				default: DEFAULT_MAX_REQUESTS_PER_MINUTE,
-				description:
-					'The most requests per minute this trigger and every other Asana Events Trigger with the same credential in this n8n process send together (the lowest setting among them counts). Asana allows 150 per minute on free plans and 1,500 on paid ones, per user and shared with the user’s other apps.',
-			},
-			{
-				displayName: 'Max Staleness (Minutes)',
-				name: 'maxStalenessMinutes',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 1440 },
-				default: 10,
-				description:
-					'When the request budget does not cover every stream every poll, quiet streams are read less often, but never less than once in this time. Busy streams are read every poll.',
-			},
+			MAX_EVENTS_PER_POLL.property,
+			EVENTS_TRIGGER_OPTIONS.maxRequestsPerMinute.property,
+			EVENTS_TRIGGER_OPTIONS.maxStalenessMinutes.property,
+			EVENTS_TRIGGER_OPTIONS.onExpiredSyncToken.property,
 			eventFormatProperty(),
-			{
-				displayName: 'Project List Refresh (Minutes)',
-				name: 'projectListRefreshMinutes',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 1440 },
-				default: 10,
-				displayOptions: {
-					show: { '/source': ['teamProjects', 'portfolioProjects', 'workspaceProjects'] },
-				},
-				description: 'How often the list of projects is read again to find new and archived ones',
-			},
-			{
-				displayName: 'Recovery Requests per Poll',
-				name: 'recoveryRequestsPerPoll',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 1000 },
-				default: 20,
-				description:
-					'How many requests one poll may make to recover what changed while a sync token was expired; a larger recovery goes on in the next polls',
-			},
+			EVENTS_TRIGGER_OPTIONS.projectListRefreshMinutes.property,
+			EVENTS_TRIGGER_OPTIONS.recoveryRequestsPerPoll.property,
 			replayFromProperty(
 				'Set a time to emit again every event since then that Asana still has (up to 24 hours back), marked "replayed", before going on with new events. Acts once per value.',
 			),
-			{
-				displayName: 'Test Event Wait (Seconds)',
-				name: 'testEventWaitSeconds',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 120 },
-				default: 20,
-				description:
-					'How long "Fetch Test Event" waits for new activity before explaining what to do',
-			},
+			EVENTS_TRIGGER_OPTIONS.testEventWaitSeconds.property,
 		],
 	},
 ];
