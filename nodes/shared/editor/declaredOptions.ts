@@ -78,6 +78,7 @@ export interface NumberDeclaration extends Declaration {
 /** A number in [min, max], whole unless decimals are declared. */
 export function numberOption(declaration: NumberDeclaration): DeclaredOption<number> {
 	const { name, displayName, description, displayOptions, decimals } = declaration;
+	const fallback = declaration.default;
 	const label = labelOf(declaration);
 	const kind = decimals ? 'number' : 'whole number';
 	const reason = declaration.rangeReason ? ` (${declaration.rangeReason})` : '';
@@ -91,13 +92,13 @@ export function numberOption(declaration: NumberDeclaration): DeclaredOption<num
 				maxValue: declaration.max,
 				...(decimals ? { numberPrecision: decimals } : {}),
 			},
-			default: declaration.default,
+			default: fallback,
 			description,
 			...(displayOptions ? { displayOptions } : {}),
 		},
 		label,
 		read(ctx, value, itemIndex) {
-			if (isUnset(value)) return declaration.default;
+			if (isUnset(value)) return fallback;
 			const number = Number(value);
 			const scaled = number * 10 ** (decimals ?? 0);
 			// A tolerance for binary fractions: 0.29 × 100 is 28.999999999999996.
@@ -130,6 +131,7 @@ export function choiceOption<T extends string>(
 	declaration: ChoiceDeclaration<T>,
 ): DeclaredOption<T> {
 	const { name, displayName, description, displayOptions, options } = declaration;
+	const fallback = declaration.default;
 	const label = labelOf(declaration);
 	return declared({
 		property: {
@@ -137,13 +139,13 @@ export function choiceOption<T extends string>(
 			name,
 			type: 'options',
 			options,
-			default: declaration.default,
+			default: fallback,
 			description,
 			...(displayOptions ? { displayOptions } : {}),
 		},
 		label,
 		read(ctx, value, itemIndex) {
-			if (isUnset(value)) return declaration.default;
+			if (isUnset(value)) return fallback;
 			const chosen = options.find((option) => option.value === value);
 			if (!chosen) {
 				throw invalidParameter(
