@@ -613,20 +613,24 @@ describe('Asana Events Trigger', () => {
 			};
 			const result = await poll(params, {});
 			expect(result.error?.message).toMatch(
-				/^Resources › project “Old plans” \(999999999\): Asana 404/,
+				/^Projects, Tasks or Goals › project “Old plans” \(999999999\): Asana 404/,
 			);
 		});
 	});
 
 	describe('errors name the parameter and the fix', () => {
 		it.each([
-			['a malformed id', () => resourceParams(['12ab']), /Resources › item 1/],
-			['an empty resource list', () => resourceParams([]), /Resources: the list is empty/],
+			['a malformed id', () => resourceParams(['12ab']), /Projects, Tasks or Goals › item 1/],
+			[
+				'an empty resource list',
+				() => resourceParams([]),
+				/Projects, Tasks or Goals: the list is empty/,
+			],
 			['a non-Asana URL', () => resourceParams(['https://example.com/0/1/2']), /not an Asana URL/],
 			[
 				'a bad user id filter',
 				() => resourceParams(['1'], { filters: { ignoredUserGids: 'bob' } }),
-				/Ignore Events by User IDs/,
+				/Ignore Events by User Names or IDs/,
 			],
 			[
 				'concurrency over 50',
@@ -644,7 +648,7 @@ describe('Asana Events Trigger', () => {
 		it('reports an unknown resource with its place in the list', async () => {
 			const project = sim.createProject('Known');
 			const result = await poll(resourceParams([project.gid, '999999999']), {});
-			expect(result.error?.message).toMatch(/Resources › resource 999999999/);
+			expect(result.error?.message).toMatch(/Projects, Tasks or Goals › resource 999999999/);
 			expect(result.error?.message).toMatch(/404/);
 		});
 
@@ -655,7 +659,7 @@ describe('Asana Events Trigger', () => {
 			const params = resourceParams([project.gid, '999999999']);
 			const staticData: IDataObject = {};
 			expect((await poll(params, staticData)).error?.message).toMatch(
-				/Resources › resource 999999999: Asana 404/,
+				/Projects, Tasks or Goals › resource 999999999: Asana 404/,
 			);
 			const flowing: string[] = [];
 			for (let minute = 1; minute < 60; minute++) {
@@ -670,7 +674,9 @@ describe('Asana Events Trigger', () => {
 			expect(flowing).toHaveLength(59);
 			simulateDate(Date.now() + 60_000);
 			const hourly = await poll(params, staticData);
-			expect(hourly.error?.message).toMatch(/Resources › resource 999999999: Asana 404/);
+			expect(hourly.error?.message).toMatch(
+				/Projects, Tasks or Goals › resource 999999999: Asana 404/,
+			);
 			expect(String((hourly.error as { description?: string }).description)).toMatch(
 				/The other 1 stream\(s\) are read and emitted as usual/,
 			);

@@ -129,6 +129,9 @@ export const EVENTS_TRIGGER_OPTIONS = {
 	}),
 } satisfies Record<string, DeclaredOption<unknown>>;
 
+/** How the panel and errors name the list of Source "Specific Projects, Tasks or Goals". */
+export const PICKED_OBJECTS_LABEL = 'Projects, Tasks or Goals';
+
 /** A watched stream, with the name it was picked from the list by. */
 export type WatchedTarget = StreamTarget & { listedName?: string };
 
@@ -231,7 +234,7 @@ export function unsupportedSource(ctx: { getNode(): INode }, source: string): Er
 	return invalidParameter(
 		ctx,
 		`Source: "${source}" is not supported`,
-		'Choose "Resources", "Workspace", "All Projects of a Team", "All Projects in a Portfolio" or "All Projects in a Workspace".',
+		'Choose "Specific Projects, Tasks or Goals", "All Projects of a Team", "All Projects in a Portfolio", "All Projects in a Workspace" or "All Events of a Workspace".',
 	);
 }
 
@@ -251,14 +254,18 @@ function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	if (items.length === 0) {
 		throw invalidParameter(
 			ctx,
-			'Resources: the list is empty',
-			'Add at least one task, project or goal to watch, or choose Source "Workspace".',
+			`${PICKED_OBJECTS_LABEL}: the list is empty`,
+			'Add at least one project, task or goal to watch, or choose another Source.',
 		);
 	}
 	const targets: WatchedTarget[] = [];
 	const seen = new Set<string>();
 	items.forEach((item, index) => {
-		const parsed = readAsanaObject(ctx, item.resource, `Resources › item ${index + 1}`);
+		const parsed = readAsanaObject(
+			ctx,
+			item.resource,
+			`${PICKED_OBJECTS_LABEL} › item ${index + 1}`,
+		);
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
 		targets.push({
@@ -326,8 +333,8 @@ export function readEventsTriggerSettings(ctx: IPollFunctions): EventsTriggerSet
 	if (badUser) {
 		throw invalidParameter(
 			ctx,
-			`Filters › Ignore Events by User IDs: "${badUser}" is not a user ID`,
-			'Enter user IDs (digits only), separated by commas. A user’s ID is in the URL of their profile.',
+			`Filters › Ignore Events by User Names or IDs: "${badUser}" is not a user ID`,
+			'Pick the users from the list, or enter their IDs (digits only) as an expression, e.g. {{ ["1201234567890123"] }}. A user’s ID is in the URL of their profile.',
 		);
 	}
 	const source = ctx.getNodeParameter('source', 'resources') as string;
