@@ -244,17 +244,20 @@ describe('Asana Events Trigger', () => {
 		]);
 		expect(String(eventRequests()[0].query.sync)).toContain(':');
 
-		const fieldParams = resourceParams([project.gid], { filters: { changedFields: 'assignee' } });
-		const fieldData: IDataObject = {};
-		await poll(fieldParams, fieldData);
-		const other = sim.createTask({ name: 'U', projectGids: [project.gid] });
-		sim.renameTask(other.gid, 'renamed');
-		sim.assignTask(other.gid, sim.users.bob.gid);
-		const fieldResult = jsonOf((await poll(fieldParams, fieldData)).items);
-		expect(fieldResult).toHaveLength(1);
-		expect(fieldResult[0]).toMatchObject({
-			change: { field: 'assignee', new_value: { gid: sim.users.bob.gid } },
-		});
+		// Picked from the list, or as comma-separated text (an expression, or a workflow saved before the list).
+		for (const changedFields of [['assignee'], 'assignee']) {
+			const fieldParams = resourceParams([project.gid], { filters: { changedFields } });
+			const fieldData: IDataObject = {};
+			await poll(fieldParams, fieldData);
+			const other = sim.createTask({ name: 'U', projectGids: [project.gid] });
+			sim.renameTask(other.gid, 'renamed');
+			sim.assignTask(other.gid, sim.users.bob.gid);
+			const fieldResult = jsonOf((await poll(fieldParams, fieldData)).items);
+			expect(fieldResult).toHaveLength(1);
+			expect(fieldResult[0]).toMatchObject({
+				change: { field: 'assignee', new_value: { gid: sim.users.bob.gid } },
+			});
+		}
 	});
 
 	it('counts Max Events per Poll in emitted items: a filter that keeps 1 of 3 events still fills each poll', async () => {
