@@ -64,7 +64,7 @@ export const getEventsDescription: INodeProperties[] = [
 ];
 
 /**
- * The token handed out. When Max Events ends inside a page, Asana's token of that page is
+ * The token handed out. When Limit ends inside a page, Asana's token of that page is
  * followed by "~" and the keys of the events already returned from it, joined by ".", so the
  * next run skips exactly those. Asana's tokens are opaque and may hold any character, "~"
  * included: the suffix is read only where it ends the token and lists whole keys (eventKey's 12
