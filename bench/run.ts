@@ -956,7 +956,7 @@ async function main(): Promise<void> {
 	const markdown = [
 		'# Benchmark results',
 		'',
-		`Written by \`npm run bench\` on ${new Date().toISOString()} (${fmt(minutes, 1)} min). See the README for what each row means.`,
+		`Written by \`npm run bench\` on ${new Date().toISOString()} (${fmt(minutes, 1)} min). See docs/development.md › Benchmarks for what each row means.`,
 		'',
 		'## Machine',
 		'',

@@ -22,6 +22,7 @@ const PATHS = [
 	'/workspaces/{workspace_gid}/audit_log_events',
 	'/workspaces',
 	'/users/{user_gid}',
+	'/workspaces/{workspace_gid}/users',
 	'/tasks/{task_gid}',
 	'/projects/{project_gid}',
 	'/goals/{goal_gid}',

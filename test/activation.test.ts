@@ -149,7 +149,9 @@ describe('activating a trigger Asana answers with an error', () => {
 			projectEvents(unknownGid),
 			tokenCredential(sim.tokens.alice),
 		);
-		expect(shown).toMatch(new RegExp(`Resources › resource ${unknownGid}: Asana 404`));
+		expect(shown).toMatch(
+			new RegExp(`Projects, Tasks or Goals › resource ${unknownGid}: Asana 404`),
+		);
 		expect(shown).toMatch(/check the ID or URL/i);
 	});
 

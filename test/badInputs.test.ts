@@ -119,7 +119,7 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'a malformed id',
 		parameters: () => resources(project(), '12ab'),
-		field: /^Resources › item 2: "12ab" is neither an Asana ID/,
+		field: /^Projects, Tasks or Goals › item 2: "12ab" is neither an Asana ID/,
 		fix: /enter its ID \(digits only\)/,
 		local: true,
 	},
@@ -127,7 +127,7 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'a URL outside Asana',
 		parameters: () => resources('https://example.com/0/1/2'),
-		field: /^Resources › item 1: .*is not an Asana URL/,
+		field: /^Projects, Tasks or Goals › item 1: .*is not an Asana URL/,
 		fix: /paste the URL of a task, project or goal/,
 		local: true,
 	},
@@ -135,7 +135,8 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'an Asana URL of no task, project or goal',
 		parameters: () => resources('https://app.asana.com/0/inbox/123'),
-		field: /^Resources › item 1: the URL .* does not point at a task, project or goal/,
+		field:
+			/^Projects, Tasks or Goals › item 1: the URL .* does not point at a task, project or goal/,
 		fix: /paste the URL of a task, project or goal/,
 		local: true,
 	},
@@ -151,15 +152,15 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'an empty resource list',
 		parameters: () => resources(),
-		field: /^Resources: the list is empty/,
-		fix: /Add at least one task, project or goal/,
+		field: /^Projects, Tasks or Goals: the list is empty/,
+		fix: /Add at least one project, task or goal/,
 		local: true,
 	},
 	{
 		node: 'Events Trigger',
 		input: 'an unknown id',
 		parameters: () => resources(project(), unknownGid),
-		field: new RegExp(`^Resources › resource ${unknownGid}: Asana 404`),
+		field: new RegExp(`^Projects, Tasks or Goals › resource ${unknownGid}: Asana 404`),
 		fix: /check the ID or URL/,
 		local: false,
 	},
@@ -167,7 +168,8 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'an unsupported resource type (a user)',
 		parameters: () => resources(userGid()),
-		field: /^Resources › resource \d+: Asana 400 .*only be requested for a task, project or goal/,
+		field:
+			/^Projects, Tasks or Goals › resource \d+: Asana 400 .*only be requested for a task, project or goal/,
 		fix: /Check the IDs/,
 		local: false,
 	},
@@ -201,7 +203,7 @@ const BAD_INPUTS: BadInput[] = [
 		input: 'an unsupported source',
 		parameters: () => ({ source: 'everything' }),
 		field: /^Source: "everything" is not supported/,
-		fix: /Choose "Resources", "Workspace", "All Projects of a Team"/,
+		fix: /Choose "Specific Projects, Tasks or Goals", "All Projects of a Team"/,
 		local: true,
 	},
 	{
@@ -224,7 +226,7 @@ const BAD_INPUTS: BadInput[] = [
 		node: 'Events Trigger',
 		input: 'a user id that is a name',
 		parameters: () => ({ filters: { ignoredUserGids: 'bob' } }),
-		field: /^Filters › Ignore Events by User IDs: "bob" is not a user ID/,
+		field: /^Filters › Ignore Events by User Names or IDs: "bob" is not a user ID/,
 		fix: /digits only/,
 		local: true,
 	},
@@ -286,7 +288,7 @@ const BAD_INPUTS: BadInput[] = [
 		input: 'a look-back beyond the 90-day retention',
 		parameters: () => ({ start: 'lookBack', lookBackDays: 120 }),
 		field: /^Look Back \(Days\): 120 is out of range/,
-		fix: /at most 90: Asana deletes audit events after 90 days/,
+		fix: /from 0\.01 to 90 \(Asana deletes audit events after 90 days\)/,
 		local: true,
 	},
 	{
@@ -294,7 +296,7 @@ const BAD_INPUTS: BadInput[] = [
 		input: 'a look-back of 0 days',
 		parameters: () => ({ start: 'lookBack', lookBackDays: 0 }),
 		field: /^Look Back \(Days\): 0 is out of range/,
-		fix: /above 0/,
+		fix: /Enter a number from 0\.01 to 90/,
 		local: true,
 	},
 	{
@@ -664,7 +666,7 @@ describe('n8n’s own check of the By ID fields', () => {
 	}
 
 	const BY_ID_ROWS: Array<[NodeName, string, () => INodeParameters]> = [
-		['Events Trigger', 'Resource', () => resources('12ab')],
+		['Events Trigger', 'Project, Task or Goal', () => resources('12ab')],
 		['Events Trigger', 'Workspace', () => ({ source: 'workspace', workspace: id('acme') })],
 		['Audit Log Trigger', 'Workspace', () => ({ workspace: id('acme') })],
 		['Asana Events', 'Task, Project or Goal', () => ({ asanaObject: id('abc') })],
@@ -714,7 +716,7 @@ describe('task, project or goal locators', () => {
 			credentials: credentials(sim.tokens.alice),
 			inputItems: [{}],
 		});
-		expect(trigger.error?.message).toMatch(/^Resources › item 1: /);
+		expect(trigger.error?.message).toMatch(/^Projects, Tasks or Goals › item 1: /);
 		expect(action.error?.message).toMatch(/^Item 0: Task, Project or Goal: /);
 		const fix =
 			'Pick a project or goal from the list, paste the URL of a task, project or goal, or enter its ID (digits only).';

@@ -181,7 +181,7 @@ describe('Custom Field Names or IDs: listed from the source’s projects', () =>
 			`reading the first ${CUSTOM_FIELD_PROJECTS} projects only`,
 		);
 
-		// The picked Resources are read within the same bound.
+		// The picked projects, tasks or goals are read within the same bound.
 		sim.resetLog();
 		const picked = await listFields(resourceParams(projects.map((p) => p.gid)));
 		expect(picked).toHaveLength(CUSTOM_FIELD_PROJECTS);
@@ -223,7 +223,7 @@ describe('Custom Field Names or IDs: a source not set or not valid', () => {
 		expect(
 			(await failureOf({ ...sourceParams('teamProjects', '1'), source: 'everything' }))?.message,
 		).toBe(
-			'Source: "everything" is not supported. Choose "Resources", "Workspace", "All Projects of a Team", "All Projects in a Portfolio" or "All Projects in a Workspace".',
+			'Source: "everything" is not supported. Choose "Specific Projects, Tasks or Goals", "All Projects of a Team", "All Projects in a Portfolio", "All Projects in a Workspace" or "All Events of a Workspace".',
 		);
 	});
 });

@@ -138,7 +138,7 @@ describe('Asana Events Trigger', () => {
 		async function expiredSetup(onExpiredSyncToken: string) {
 			const project = sim.createProject('Expiring');
 			const task = sim.createTask({ name: 'T', projectGids: [project.gid] });
-			const params = resourceParams([project.gid], { onExpiredSyncToken });
+			const params = resourceParams([project.gid], { options: { onExpiredSyncToken } });
 			const staticData: IDataObject = {};
 			await poll(params, staticData);
 			const before = readStoredState(staticData).streams[`resource:${project.gid}`].cursor;
@@ -244,17 +244,20 @@ describe('Asana Events Trigger', () => {
 		]);
 		expect(String(eventRequests()[0].query.sync)).toContain(':');
 
-		const fieldParams = resourceParams([project.gid], { filters: { changedFields: 'assignee' } });
-		const fieldData: IDataObject = {};
-		await poll(fieldParams, fieldData);
-		const other = sim.createTask({ name: 'U', projectGids: [project.gid] });
-		sim.renameTask(other.gid, 'renamed');
-		sim.assignTask(other.gid, sim.users.bob.gid);
-		const fieldResult = jsonOf((await poll(fieldParams, fieldData)).items);
-		expect(fieldResult).toHaveLength(1);
-		expect(fieldResult[0]).toMatchObject({
-			change: { field: 'assignee', new_value: { gid: sim.users.bob.gid } },
-		});
+		// Picked from the list, or as comma-separated text (an expression, or a workflow saved before the list).
+		for (const changedFields of [['assignee'], 'assignee']) {
+			const fieldParams = resourceParams([project.gid], { filters: { changedFields } });
+			const fieldData: IDataObject = {};
+			await poll(fieldParams, fieldData);
+			const other = sim.createTask({ name: 'U', projectGids: [project.gid] });
+			sim.renameTask(other.gid, 'renamed');
+			sim.assignTask(other.gid, sim.users.bob.gid);
+			const fieldResult = jsonOf((await poll(fieldParams, fieldData)).items);
+			expect(fieldResult).toHaveLength(1);
+			expect(fieldResult[0]).toMatchObject({
+				change: { field: 'assignee', new_value: { gid: sim.users.bob.gid } },
+			});
+		}
 	});
 
 	it('counts Max Events per Poll in emitted items: a filter that keeps 1 of 3 events still fills each poll', async () => {
@@ -573,7 +576,7 @@ describe('Asana Events Trigger', () => {
 	describe('names the watched resources as Asana calls them', () => {
 		it('learns a project’s type and name from its events, for gap notices and log lines', async () => {
 			const project = sim.seeded.projects[0];
-			const params = resourceParams([project.gid], { onExpiredSyncToken: 'notify' });
+			const params = resourceParams([project.gid], { options: { onExpiredSyncToken: 'notify' } });
 			const staticData: IDataObject = {};
 			await poll(params, staticData);
 			sim.addTaskToProject(sim.createTask({ name: 'New task' }).gid, project.gid);
@@ -613,20 +616,24 @@ describe('Asana Events Trigger', () => {
 			};
 			const result = await poll(params, {});
 			expect(result.error?.message).toMatch(
-				/^Resources › project “Old plans” \(999999999\): Asana 404/,
+				/^Projects, Tasks or Goals › project “Old plans” \(999999999\): Asana 404/,
 			);
 		});
 	});
 
 	describe('errors name the parameter and the fix', () => {
 		it.each([
-			['a malformed id', () => resourceParams(['12ab']), /Resources › item 1/],
-			['an empty resource list', () => resourceParams([]), /Resources: the list is empty/],
+			['a malformed id', () => resourceParams(['12ab']), /Projects, Tasks or Goals › item 1/],
+			[
+				'an empty resource list',
+				() => resourceParams([]),
+				/Projects, Tasks or Goals: the list is empty/,
+			],
 			['a non-Asana URL', () => resourceParams(['https://example.com/0/1/2']), /not an Asana URL/],
 			[
 				'a bad user id filter',
 				() => resourceParams(['1'], { filters: { ignoredUserGids: 'bob' } }),
-				/Ignore Events by User IDs/,
+				/Ignore Events by User Names or IDs/,
 			],
 			[
 				'concurrency over 50',
@@ -644,7 +651,7 @@ describe('Asana Events Trigger', () => {
 		it('reports an unknown resource with its place in the list', async () => {
 			const project = sim.createProject('Known');
 			const result = await poll(resourceParams([project.gid, '999999999']), {});
-			expect(result.error?.message).toMatch(/Resources › resource 999999999/);
+			expect(result.error?.message).toMatch(/Projects, Tasks or Goals › resource 999999999/);
 			expect(result.error?.message).toMatch(/404/);
 		});
 
@@ -655,7 +662,7 @@ describe('Asana Events Trigger', () => {
 			const params = resourceParams([project.gid, '999999999']);
 			const staticData: IDataObject = {};
 			expect((await poll(params, staticData)).error?.message).toMatch(
-				/Resources › resource 999999999: Asana 404/,
+				/Projects, Tasks or Goals › resource 999999999: Asana 404/,
 			);
 			const flowing: string[] = [];
 			for (let minute = 1; minute < 60; minute++) {
@@ -670,7 +677,9 @@ describe('Asana Events Trigger', () => {
 			expect(flowing).toHaveLength(59);
 			simulateDate(Date.now() + 60_000);
 			const hourly = await poll(params, staticData);
-			expect(hourly.error?.message).toMatch(/Resources › resource 999999999: Asana 404/);
+			expect(hourly.error?.message).toMatch(
+				/Projects, Tasks or Goals › resource 999999999: Asana 404/,
+			);
 			expect(String((hourly.error as { description?: string }).description)).toMatch(
 				/The other 1 stream\(s\) are read and emitted as usual/,
 			);

@@ -172,10 +172,14 @@ it(
 							resource: { __rl: true, mode: 'id', value: gid },
 						})),
 					},
-					onExpiredSyncToken: 'notify',
 					// Below what a round produces, so pages are cut and backlogs span polls.
 					// The storm's 429s lower the credential's rate: from far above what the storm sends.
-					options: { maxEventsPerPoll: 500, concurrency: 3, maxRequestsPerMinute: 100_000 },
+					options: {
+						onExpiredSyncToken: 'notify',
+						maxEventsPerPoll: 500,
+						concurrency: 3,
+						maxRequestsPerMinute: 100_000,
+					},
 				},
 				token: sim.tokens.alice,
 				faultPath: /^\/events/,
@@ -190,8 +194,11 @@ it(
 					authentication: 'accessToken',
 					source: 'workspace',
 					workspace: { __rl: true, mode: 'id', value: workspace },
-					onExpiredSyncToken: 'notify',
-					options: { maxEventsPerPoll: 300, maxRequestsPerMinute: 100_000 },
+					options: {
+						onExpiredSyncToken: 'notify',
+						maxEventsPerPoll: 300,
+						maxRequestsPerMinute: 100_000,
+					},
 				},
 				token: sim.tokens.serviceAccount,
 				faultPath: new RegExp(`^/workspaces/${workspace}/events`),

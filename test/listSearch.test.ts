@@ -116,7 +116,15 @@ describe('list searches: registration', () => {
 	});
 
 	it('every exported list search is used by some node, and the object locator lists projects and goals', () => {
-		const used = new Set(allNodes().flatMap((nodeType) => [...namedMethods(nodeType)]));
+		// The module's option lists (loadOptions) count as used where a node registers them.
+		const used = new Set(
+			allNodes().flatMap((nodeType) => [
+				...namedMethods(nodeType),
+				...Object.keys(nodeType.methods?.loadOptions ?? {}).filter((name) =>
+					Object.hasOwn(listSearchModule, name),
+				),
+			]),
+		);
 		expect(Object.keys(listSearchModule).sort()).toEqual([...used].sort());
 		expect(namedMethods(new AsanaEvents())).toEqual(
 			new Set(['searchProjectsAndGoals', 'searchWorkspaces']),
@@ -467,5 +475,73 @@ describe('list searches: teams and portfolios', () => {
 				})
 			).results.map((result) => result.name),
 		).toEqual(['Bets (Acme Corp)', 'Roadmap (Acme Corp)']);
+	});
+});
+
+/** The users of Filters › Ignore Events by User Names or IDs, as the editor loads them. */
+async function workspaceUsers(credentials = tokenCredentials()) {
+	const trigger = new AsanaEventsTrigger();
+	const { context, workflow, node } = editorContext(
+		trigger,
+		{ authentication: 'accessToken', source: 'resources' },
+		credentials,
+		'parameters.filters.ignoredUserGids',
+	);
+	const method = 'getWorkspaceUsers';
+	const registered = workflow.nodeTypes.getByNameAndVersion(node.type, node.typeVersion).methods
+		?.loadOptions?.[method];
+	if (!registered) throw new UnexpectedError(`${node.type} registers no loadOptions "${method}"`);
+	return await registered.call(context);
+}
+
+describe('option lists: users to ignore', () => {
+	it('lists the users of the user’s workspaces by name, each once, and the trigger drops their events', async () => {
+		sim.addWorkspace('Beta Labs');
+		const users = await workspaceUsers();
+		expect(users).toEqual([
+			{ name: 'Alice Admin', value: sim.users.alice.gid },
+			{ name: 'Audit Bot', value: sim.users.serviceAccount.gid },
+			{ name: 'Bob Builder', value: sim.users.bob.gid },
+		]);
+		// One list per workspace: the user shares both with everyone.
+		expect(apiCalls('/users')).toHaveLength(2);
+
+		// The picked users' events are dropped; an ID given as comma-separated text too.
+		const project = sim.seeded.projects[0];
+		const parameters = (ignoredUserGids: string | string[]): INodeParameters => ({
+			authentication: 'accessToken',
+			source: 'resources',
+			resources: { items: [{ resource: { __rl: true, mode: 'id', value: project.gid } }] },
+			filters: { ignoredUserGids },
+		});
+		for (const ignored of [[sim.users.bob.gid], `${sim.users.bob.gid}, 1209000000000001`]) {
+			const staticData: IDataObject = {};
+			const poll = async () =>
+				await runPoll({
+					nodeType: new AsanaEventsTrigger(),
+					parameters: parameters(ignored),
+					credentials: tokenCredentials(),
+					staticData,
+				});
+			expect((await poll()).error).toBeUndefined();
+			const task = sim.createTask({
+				name: `Ignored ${String(ignored)}`,
+				projectGids: [project.gid],
+			});
+			sim.changeTask(task.gid, 'name', 'by bob', sim.users.bob.gid);
+			sim.changeTask(task.gid, 'notes', 'by alice', sim.users.alice.gid);
+			const emitted = (await poll()).items?.[0] ?? [];
+			const authors = emitted.map((item) => (item.json.user as IDataObject | null)?.gid);
+			expect(authors).toContain(sim.users.alice.gid);
+			expect(authors).not.toContain(sim.users.bob.gid);
+		}
+	});
+
+	it('a rejected token gives an error that names the list, and carries no token', async () => {
+		const wrong = '2/1209999999999999/1209999999999998:wrongtokenthatmustnotleak99';
+		const error = await workspaceUsers(tokenCredentials(wrong)).catch((e: Error) => e);
+		expect(error).toBeInstanceOf(Error);
+		expect((error as Error).message).toMatch(/User list/);
+		expect(countSecretOccurrences(wrong, [error])).toBe(0);
 	});
 });

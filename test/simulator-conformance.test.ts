@@ -164,6 +164,7 @@ const validate = {
 		(responseSchema('/tasks/{task_gid}', 200).properties as Record<string, Schema>).data,
 	),
 	teams: ajv.compile(responseSchema('/workspaces/{workspace_gid}/teams', 200)),
+	workspaceUsers: ajv.compile(responseSchema('/workspaces/{workspace_gid}/users', 200)),
 	teamProjects: ajv.compile(responseSchema('/teams/{team_gid}/projects', 200)),
 	portfolios: ajv.compile(responseSchema('/portfolios', 200)),
 	portfolioItems: ajv.compile(responseSchema('/portfolios/{portfolio_gid}/items', 200)),
@@ -461,6 +462,21 @@ describe('simulator conformance to asana_oas.yaml', () => {
 		expect(named.body.data).toEqual([
 			{ gid: expect.any(String), custom_field: { gid: expect.any(String), name: 'Effort' } },
 		]);
+	});
+
+	it('lists the users of a workspace as compact records sorted by name, in one answer', async () => {
+		const users = await get(`/workspaces/${sim.workspaceGid}/users`);
+		expect(users.status).toBe(200);
+		expectValid(validate.workspaceUsers, users.body);
+		const names = (users.body.data as Json[]).map((user) => user.name as string);
+		expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+		expect(users.body.data).toContainEqual({
+			gid: sim.users.bob.gid,
+			resource_type: 'user',
+			name: sim.users.bob.name,
+		});
+		expect(users.body).not.toHaveProperty('next_page');
+		expect((await get('/workspaces/99999/users')).status).toBe(404);
 	});
 
 	it('serves the state endpoints that recover a gap: tasks modified since, subtasks, stories, search', async () => {

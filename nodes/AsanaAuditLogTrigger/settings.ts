@@ -6,13 +6,48 @@ import { readAuditFilters } from '../shared/audit/auditParameters';
 import type { AuditClientFilters, AuditServerFilters } from '../shared/audit/auditStream';
 import { AUDIT_LOG_EPOCH, AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import { invalidParameter } from '../shared/asana/errors';
-import { readMaxEventsPerPoll, readWorkspace } from '../shared/editor/parameters';
+import { choiceOption, numberOption, readDeclared } from '../shared/editor/declaredOptions';
+import { MAX_EVENTS_PER_POLL } from '../shared/editor/descriptions';
+import { readWorkspace } from '../shared/editor/parameters';
 import { objectLabel } from '../shared/editor/resourceRef';
 import { readReplayFrom, type ReplayFrom } from '../shared/editor/replayFromOption';
 
 const DAY_MS = 24 * 3600 * 1000;
 
 type AuditStart = 'now' | 'lookBack' | 'fromDate';
+
+/** Where a new stream starts, declared once: the panel's field and its reader. */
+export const AUDIT_START = choiceOption<AuditStart>({
+	name: 'start',
+	displayName: 'Start',
+	options: [
+		{ name: 'From Now', value: 'now', description: 'Emit events that happen after activation' },
+		{
+			name: 'Look Back',
+			value: 'lookBack',
+			description: 'Also emit the events of a recent period, oldest first',
+		},
+		{
+			name: 'From Date',
+			value: 'fromDate',
+			description: 'Also emit every event since a date, oldest first',
+		},
+	],
+	default: 'now',
+	description: 'Where a new stream starts. Changing the filters starts a new stream.',
+});
+
+export const LOOK_BACK_DAYS = numberOption({
+	name: 'lookBackDays',
+	displayName: 'Look Back (Days)',
+	default: 1,
+	min: 0.01,
+	max: AUDIT_LOG_RETENTION_DAYS,
+	decimals: 2,
+	rangeReason: `Asana deletes audit events after ${AUDIT_LOG_RETENTION_DAYS} days`,
+	displayOptions: { show: { start: ['lookBack'] } },
+	description: `How far back to start, up to ${AUDIT_LOG_RETENTION_DAYS} days (Asana deletes older events)`,
+});
 
 export interface AuditTriggerSettings {
 	workspaceGid: string;
@@ -36,14 +71,10 @@ function readStartAt(ctx: IPollFunctions, start: AuditStart): string | undefined
 		Date.now() - AUDIT_LOG_RETENTION_DAYS * DAY_MS,
 	);
 	if (start === 'lookBack') {
-		const days = Number(ctx.getNodeParameter('lookBackDays', 1));
-		if (!Number.isFinite(days) || days <= 0 || days > AUDIT_LOG_RETENTION_DAYS) {
-			throw invalidParameter(
-				ctx,
-				`Look Back (Days): ${String(days)} is out of range`,
-				`Enter a number of days above 0 and at most ${AUDIT_LOG_RETENTION_DAYS}: Asana deletes audit events after ${AUDIT_LOG_RETENTION_DAYS} days.`,
-			);
-		}
+		const days = LOOK_BACK_DAYS.read(
+			ctx,
+			ctx.getNodeParameter(LOOK_BACK_DAYS.property.name, undefined),
+		);
 		return new Date(Math.max(oldest, Date.now() - days * DAY_MS)).toISOString();
 	}
 	if (start === 'fromDate') {
@@ -87,9 +118,9 @@ function streamKey(
 export function readAuditTriggerSettings(ctx: IPollFunctions): AuditTriggerSettings {
 	const workspace = readWorkspace(ctx, ctx.getNodeParameter('workspace', undefined));
 	const workspaceGid = workspace.gid;
-	const start = ctx.getNodeParameter('start', 'now') as AuditStart;
+	const start = AUDIT_START.read(ctx, ctx.getNodeParameter(AUDIT_START.property.name, undefined));
 	const options = ctx.getNodeParameter('options', {}) as IDataObject;
-	const maxEventsPerPoll = readMaxEventsPerPoll(ctx, options);
+	const maxEventsPerPoll = readDeclared(ctx, MAX_EVENTS_PER_POLL, options);
 	const filters = readAuditFilters(
 		ctx.getNode(),
 		ctx.getNodeParameter('filters', {}) as IDataObject,

@@ -8,6 +8,7 @@ import {
 
 import { credentialsDescription } from '../shared/editor/descriptions';
 import {
+	getWorkspaceUsers,
 	searchPortfolios,
 	searchProjectsAndGoals,
 	searchTeams,
@@ -39,7 +40,7 @@ export class AsanaEventsTrigger implements INodeType {
 
 	methods = {
 		listSearch: { searchProjectsAndGoals, searchWorkspaces, searchTeams, searchPortfolios },
-		loadOptions: { getCustomFields },
+		loadOptions: { getCustomFields, getWorkspaceUsers },
 	};
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {

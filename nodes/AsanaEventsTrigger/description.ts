@@ -1,12 +1,10 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { MAX_CONCURRENCY } from '../shared/asana/constants';
-import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/credentialRate';
 import {
 	asanaObjectLocator,
 	authenticationProperty,
 	containerLocator,
-	maxEventsPerPollProperty,
+	MAX_EVENTS_PER_POLL,
 	pollTimesNotice,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
@@ -14,9 +12,130 @@ import { eventFormatProperty } from '../shared/events/eventShape';
 import { TRIGGER_ON_OPTIONS } from './triggerOn';
 import { replayFromProperty } from '../shared/editor/replayFromOption';
 import { CUSTOM_FIELD_LIST_DEPENDS_ON, CUSTOM_FIELD_PROJECTS } from './customFields';
+import { EVENTS_TRIGGER_OPTIONS, PICKED_OBJECTS_LABEL } from './settings';
+
+/**
+ * Fields Asana's events name in `change.field`: those of tasks, projects and goals that
+ * Asana's guides and this pack's tests show. Another field can be given by an expression.
+ */
+const KNOWN_CHANGED_FIELDS: Array<[string, string]> = [
+	['Approval Status', 'approval_status'],
+	['Archived', 'archived'],
+	['Assignee', 'assignee'],
+	['Completed', 'completed'],
+	['Current Status Update', 'current_status_update'],
+	['Custom Fields', 'custom_fields'],
+	['Dependencies', 'dependencies'],
+	['Due Date (due_at)', 'due_at'],
+	['Due Date (due_on)', 'due_on'],
+	['Followers', 'followers'],
+	['Memberships (Sections)', 'memberships'],
+	['Name', 'name'],
+	['Notes', 'notes'],
+	['Owner', 'owner'],
+	['Parent Task', 'parent'],
+	['Start Date (start_on)', 'start_on'],
+	['Status', 'status'],
+	['Tags', 'tags'],
+];
+
+/**
+ * Subtypes Asana gives the resource of an event: those of tasks (TaskCompact's enum in
+ * Asana's OpenAPI file) and the common ones of stories. Another can be given by an expression.
+ */
+const KNOWN_RESOURCE_SUBTYPES: Array<[string, string]> = [
+	['Task: Task', 'default_task'],
+	['Task: Milestone', 'milestone'],
+	['Task: Approval', 'approval'],
+	['Story: Comment', 'comment_added'],
+	['Story: Assigned', 'assigned'],
+	['Story: Unassigned', 'unassigned'],
+	['Story: Marked Complete', 'marked_complete'],
+	['Story: Marked Incomplete', 'marked_incomplete'],
+	['Story: Due Date Changed', 'due_date_changed'],
+	['Story: Name Changed', 'name_changed'],
+	['Story: Notes Changed', 'notes_changed'],
+	['Story: Moved to Section', 'section_changed'],
+	['Story: Added to Project', 'added_to_project'],
+	['Story: Removed From Project', 'removed_from_project'],
+	['Story: Custom Field Changed', 'enum_custom_field_changed'],
+	['Story: Attachment Added', 'attachment_added'],
+];
+
+const listed = (known: Array<[string, string]>) => known.map(([name, value]) => ({ name, value }));
 
 export const eventsTriggerProperties: INodeProperties[] = [
 	pollTimesNotice,
+	authenticationProperty,
+	{
+		displayName: 'Source',
+		name: 'source',
+		type: 'options',
+		options: [
+			{
+				name: 'All Events of a Workspace',
+				value: 'workspace',
+				description:
+					'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
+			},
+			{
+				name: 'All Projects in a Portfolio',
+				value: 'portfolioProjects',
+				description:
+					'The events of every project directly in a portfolio (projects of nested portfolios are not included)',
+			},
+			{
+				name: 'All Projects in a Workspace',
+				value: 'workspaceProjects',
+				description:
+					'The events of every project of a workspace the credential’s user can see, on any plan',
+			},
+			{
+				name: 'All Projects of a Team',
+				value: 'teamProjects',
+				description:
+					'The events of every project of a team, on any plan; projects created later are watched from when they are found',
+			},
+			{
+				name: 'Specific Projects, Tasks or Goals',
+				value: 'resources',
+				description:
+					'The events of the projects, tasks or goals you pick (a project also brings the events of its tasks, subtasks and comments)',
+			},
+		],
+		default: 'resources',
+		description: 'What to watch in Asana',
+	},
+	{
+		displayName: PICKED_OBJECTS_LABEL,
+		name: 'resources',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		placeholder: 'Add Project, Task or Goal',
+		default: { items: [{ resource: { mode: 'list', value: '' } }] },
+		displayOptions: { show: { source: ['resources'] } },
+		options: [
+			{
+				displayName: 'Project, Task or Goal',
+				name: 'items',
+				values: [
+					asanaObjectLocator({
+						displayName: 'Project, Task or Goal',
+						description: 'A project or goal picked from the list, or a task by its URL or ID',
+					}),
+				],
+			},
+		],
+	},
+	workspaceLocator({ displayOptions: { show: { source: ['workspace', 'workspaceProjects'] } } }),
+	containerLocator('team', 'Team', 'searchTeams', {
+		displayOptions: { show: { source: ['teamProjects'] } },
+	}),
+	containerLocator('portfolio', 'Portfolio', 'searchPortfolios', {
+		description:
+			'A portfolio the credential’s user owns; a service account sees every portfolio of the workspace. For another’s portfolio, enter its ID (the number in its URL).',
+		displayOptions: { show: { source: ['portfolioProjects'] } },
+	}),
 	{
 		displayName: 'Trigger On',
 		name: 'triggerOn',
@@ -38,102 +157,6 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		default: [],
 		description: `Only changes of these fields start the workflow; none picked means any custom field. Listed from the fields of the watched projects (the picked ones, or those of the team, portfolio or workspace in Asana's order), reading the first ${CUSTOM_FIELD_PROJECTS} projects only: a field only later projects have is not listed. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.`,
 		displayOptions: { show: { triggerOn: ['customFieldChanged'] } },
-	},
-	authenticationProperty,
-	{
-		displayName: 'Source',
-		name: 'source',
-		type: 'options',
-		options: [
-			{
-				name: 'All Projects in a Portfolio',
-				value: 'portfolioProjects',
-				description:
-					'The events of every project directly in a portfolio (projects of nested portfolios are not included)',
-			},
-			{
-				name: 'All Projects in a Workspace',
-				value: 'workspaceProjects',
-				description:
-					'The events of every project of a workspace the credential’s user can see, on any plan',
-			},
-			{
-				name: 'All Projects of a Team',
-				value: 'teamProjects',
-				description:
-					'The events of every project of a team, on any plan; projects created later are watched from when they are found',
-			},
-			{
-				name: 'Resources',
-				value: 'resources',
-				description:
-					'Events of one or more tasks, projects or goals (a project also carries the events of its tasks, subtasks and comments)',
-			},
-			{
-				name: 'Workspace',
-				value: 'workspace',
-				description:
-					'Every event of a workspace. Needs a service account token of an Enterprise+ domain.',
-			},
-		],
-		default: 'resources',
-	},
-	{
-		displayName: 'Resources',
-		name: 'resources',
-		type: 'fixedCollection',
-		typeOptions: { multipleValues: true },
-		placeholder: 'Add Resource',
-		default: { items: [{ resource: { mode: 'list', value: '' } }] },
-		displayOptions: { show: { source: ['resources'] } },
-		options: [
-			{
-				displayName: 'Resource',
-				name: 'items',
-				values: [asanaObjectLocator({ description: 'A task, project or goal to watch' })],
-			},
-		],
-	},
-	workspaceLocator({ displayOptions: { show: { source: ['workspace', 'workspaceProjects'] } } }),
-	containerLocator('team', 'Team', 'searchTeams', {
-		displayOptions: { show: { source: ['teamProjects'] } },
-	}),
-	containerLocator('portfolio', 'Portfolio', 'searchPortfolios', {
-		description:
-			'A portfolio the credential’s user owns; a service account sees every portfolio of the workspace. For another’s portfolio, enter its ID (the number in its URL).',
-		displayOptions: { show: { source: ['portfolioProjects'] } },
-	}),
-	{
-		displayName: 'On Expired Sync Token',
-		name: 'onExpiredSyncToken',
-		type: 'options',
-		description:
-			'Asana keeps a sync token for at most 24 hours. When the stored one has expired, events in between may be lost on Asana’s side; the trigger continues from now in every case.',
-		options: [
-			{
-				name: 'Recover Changes',
-				value: 'recover',
-				description:
-					'Emit the gap notice, then one item per task, story, project or goal that changed in the gap, read from Asana’s current state (marked "recovered")',
-			},
-			{
-				name: 'Emit a Gap Notice Item',
-				value: 'notify',
-				description:
-					'Emit one item that says which resource, since when, and that events may be missing',
-			},
-			{
-				name: 'Fail the Poll',
-				value: 'fail',
-				description: 'Report an error so the error workflow runs; the next poll continues from now',
-			},
-			{
-				name: 'Ignore',
-				value: 'ignore',
-				description: 'Continue from now without telling',
-			},
-		],
-		default: 'recover',
 	},
 	{
 		displayName: 'Filters',
@@ -161,10 +184,11 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			{
 				displayName: 'Changed Fields',
 				name: 'changedFields',
-				type: 'string',
-				default: '',
-				placeholder: 'assignee, completed, due_on, name, custom_fields',
-				description: 'Comma-separated field names; emits only "changed" events of these fields',
+				type: 'multiOptions',
+				options: listed(KNOWN_CHANGED_FIELDS),
+				default: [],
+				description:
+					'Emit only "changed" events of these fields. For a field not in the list, give the field names Asana uses using an <a href="https://docs.n8n.io/code/expressions/">expression</a>, e.g. {{ ["html_notes"] }}.',
 			},
 			{
 				displayName: 'Ignore Events by the Credential’s User',
@@ -175,21 +199,22 @@ export const eventsTriggerProperties: INodeProperties[] = [
 					'Whether to drop events made by the user (or service account) of the credential this node uses',
 			},
 			{
-				displayName: 'Ignore Events by User IDs',
+				displayName: 'Ignore Events by User Names or IDs',
 				name: 'ignoredUserGids',
-				type: 'string',
-				default: '',
-				placeholder: '1201234567890123, 1209876543210987',
+				type: 'multiOptions',
+				typeOptions: { loadOptionsMethod: 'getWorkspaceUsers' },
+				default: [],
 				description:
-					'Comma-separated user IDs whose events are dropped, e.g. the account a workflow writes back to Asana with, so it does not trigger itself',
+					'Drop the events of these users, e.g. of the account a workflow writes back to Asana with, so it does not trigger itself. Choose from the list, or specify IDs using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
 			},
 			{
 				displayName: 'Resource Subtypes',
 				name: 'resourceSubtypes',
-				type: 'string',
-				default: '',
-				placeholder: 'default_task, milestone, comment',
-				description: 'Comma-separated resource subtypes to emit',
+				type: 'multiOptions',
+				options: listed(KNOWN_RESOURCE_SUBTYPES),
+				default: [],
+				description:
+					'Emit only events on resources of these subtypes, e.g. milestones or comments. For another subtype, give Asana’s name using an <a href="https://docs.n8n.io/code/expressions/">expression</a>, e.g. {{ ["section"] }}.',
 			},
 			{
 				displayName: 'Resource Types',
@@ -217,15 +242,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Concurrency',
-				name: 'concurrency',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: MAX_CONCURRENCY },
-				default: 5,
-				description:
-					'How many streams are read at the same time (Asana allows 50 requests in flight per token)',
-			},
+			EVENTS_TRIGGER_OPTIONS.concurrency.property,
 			{
 				displayName: 'Emit Watch Changes',
 				name: 'emitWatchChanges',
@@ -255,58 +272,17 @@ export const eventsTriggerProperties: INodeProperties[] = [
 				},
 				description: 'Whether to watch archived projects too',
 			},
-			maxEventsPerPollProperty,
-			{
-				displayName: 'Max Requests per Minute',
-				name: 'maxRequestsPerMinute',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 100_000 },
-				default: DEFAULT_MAX_REQUESTS_PER_MINUTE,
-				description:
-					'The most requests per minute this trigger and every other Asana Events Trigger with the same credential in this n8n process send together (the lowest setting among them counts). Asana allows 150 per minute on free plans and 1,500 on paid ones, per user and shared with the user’s other apps.',
-			},
-			{
-				displayName: 'Max Staleness (Minutes)',
-				name: 'maxStalenessMinutes',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 1440 },
-				default: 10,
-				description:
-					'When the request budget does not cover every stream every poll, quiet streams are read less often, but never less than once in this time. Busy streams are read every poll.',
-			},
+			MAX_EVENTS_PER_POLL.property,
+			EVENTS_TRIGGER_OPTIONS.maxRequestsPerMinute.property,
+			EVENTS_TRIGGER_OPTIONS.maxStalenessMinutes.property,
+			EVENTS_TRIGGER_OPTIONS.onExpiredSyncToken.property,
 			eventFormatProperty(),
-			{
-				displayName: 'Project List Refresh (Minutes)',
-				name: 'projectListRefreshMinutes',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 1440 },
-				default: 10,
-				displayOptions: {
-					show: { '/source': ['teamProjects', 'portfolioProjects', 'workspaceProjects'] },
-				},
-				description: 'How often the list of projects is read again to find new and archived ones',
-			},
-			{
-				displayName: 'Recovery Requests per Poll',
-				name: 'recoveryRequestsPerPoll',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 1000 },
-				default: 20,
-				description:
-					'How many requests one poll may make to recover what changed while a sync token was expired; a larger recovery goes on in the next polls',
-			},
+			EVENTS_TRIGGER_OPTIONS.projectListRefreshMinutes.property,
+			EVENTS_TRIGGER_OPTIONS.recoveryRequestsPerPoll.property,
 			replayFromProperty(
 				'Set a time to emit again every event since then that Asana still has (up to 24 hours back), marked "replayed", before going on with new events. Acts once per value.',
 			),
-			{
-				displayName: 'Test Event Wait (Seconds)',
-				name: 'testEventWaitSeconds',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 120 },
-				default: 20,
-				description:
-					'How long "Fetch Test Event" waits for new activity before explaining what to do',
-			},
+			EVENTS_TRIGGER_OPTIONS.testEventWaitSeconds.property,
 		],
 	},
 ];

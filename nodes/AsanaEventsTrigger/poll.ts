@@ -39,7 +39,12 @@ import { gapNoticeItem, gapsOf, recoverGaps, type StreamGap } from './recovery';
 import { beginReplay, refusedReplayNotice } from './replay';
 import { joinTriggerRate, nextRotation, planPoll, type TriggerRate } from './schedule';
 import { DELIVERY_LAG_MS, SeenChanges } from './seen';
-import { recordKey, type EventsTriggerSettings, type WatchedTarget } from './settings';
+import {
+	PICKED_OBJECTS_LABEL,
+	recordKey,
+	type EventsTriggerSettings,
+	type WatchedTarget,
+} from './settings';
 import { EventsTriggerState, openState, type StateParts } from './state';
 import {
 	streamLabel,
@@ -122,7 +127,7 @@ async function pollOnce(run: PollRun, state: EventsTriggerState): Promise<PollDo
 	const subjectOf = (target: WatchedTarget) =>
 		target.kind === 'workspace'
 			? objectLabel('Workspace', target.gid, target.listedName)
-			: `${settings.projects ? sourceLabel(settings.projects.source) : 'Resources'} › ${labelOf(target)}`;
+			: `${settings.projects ? sourceLabel(settings.projects.source) : PICKED_OBJECTS_LABEL} › ${labelOf(target)}`;
 
 	const seen = new SeenChanges(state.stored.seen);
 	// A new Replay From value: each stream's replay reads with a cursor of its own.

@@ -8,12 +8,13 @@ import { MAX_CONCURRENCY, type AuthenticationMethod } from '../shared/asana/cons
 import { invalidParameter } from '../shared/asana/errors';
 import type { StreamTarget } from '../shared/asana/types';
 import {
-	locatorValue,
-	readAsanaObject,
-	readIntegerOption,
-	readMaxEventsPerPoll,
-	readWorkspace,
-} from '../shared/editor/parameters';
+	choiceOption,
+	numberOption,
+	readDeclared,
+	type DeclaredOption,
+} from '../shared/editor/declaredOptions';
+import { MAX_EVENTS_PER_POLL } from '../shared/editor/descriptions';
+import { locatorValue, readAsanaObject, readWorkspace } from '../shared/editor/parameters';
 import { readReplayFrom, type ReplayFrom } from '../shared/editor/replayFromOption';
 import { GID_PATTERN } from '../shared/editor/resourceRef';
 import { splitList, type EventFilters } from '../shared/events/eventFilters';
@@ -24,6 +25,112 @@ import type { ProjectSource, ProjectSourceKind } from './projectList';
 import { isTriggerOn } from './triggerOn';
 
 type OnExpiredSyncToken = 'recover' | 'notify' | 'fail' | 'ignore';
+
+/** Shows an option only for the sources that watch every project of a team, portfolio or workspace. */
+const PROJECT_SOURCES_ONLY = {
+	show: { '/source': ['teamProjects', 'portfolioProjects', 'workspaceProjects'] },
+};
+
+/** The Options of the trigger, each declared once: the panel's field and its reader. */
+export const EVENTS_TRIGGER_OPTIONS = {
+	onExpiredSyncToken: choiceOption<OnExpiredSyncToken>({
+		name: 'onExpiredSyncToken',
+		displayName: 'On Expired Sync Token',
+		collection: 'Options',
+		description:
+			'What to do when the trigger was stopped or failing for over 24 hours: Asana then forgets where it was, and its events of that time are lost. The default emits what changed from Asana’s current state.',
+		options: [
+			{
+				name: 'Recover Changes',
+				value: 'recover',
+				description:
+					'Emit the gap notice, then one item per task, story, project or goal that changed in the gap, read from Asana’s current state (marked "recovered")',
+			},
+			{
+				name: 'Emit a Gap Notice Item',
+				value: 'notify',
+				description:
+					'Emit one item that says which resource, since when, and that events may be missing',
+			},
+			{
+				name: 'Fail the Poll',
+				value: 'fail',
+				description: 'Report an error so the error workflow runs; the next poll continues from now',
+			},
+			{
+				name: 'Ignore',
+				value: 'ignore',
+				description: 'Continue from now without telling',
+			},
+		],
+		default: 'recover',
+	}),
+	concurrency: numberOption({
+		name: 'concurrency',
+		displayName: 'Concurrency',
+		collection: 'Options',
+		default: 5,
+		min: 1,
+		max: MAX_CONCURRENCY,
+		rangeReason: 'Asana allows 50 requests in flight per token',
+		description:
+			'How many projects, tasks or goals are read at the same time. Raise it when a poll watching many of them takes too long; lower it when other apps of the same Asana user hit Asana’s limit of 50 requests in flight.',
+	}),
+	maxRequestsPerMinute: numberOption({
+		name: 'maxRequestsPerMinute',
+		displayName: 'Max Requests per Minute',
+		collection: 'Options',
+		default: DEFAULT_MAX_REQUESTS_PER_MINUTE,
+		min: 1,
+		max: 100_000,
+		description:
+			'The trigger’s share of Asana’s rate limit, together with every other Asana Events Trigger of the same credential in this n8n (the lowest setting counts). Asana allows 150 requests per minute on free plans and 1,500 on paid ones, shared with the user’s other apps: raise it on a paid plan that watches many projects.',
+	}),
+	maxStalenessMinutes: numberOption({
+		name: 'maxStalenessMinutes',
+		displayName: 'Max Staleness (Minutes)',
+		collection: 'Options',
+		default: 10,
+		min: 1,
+		max: 1440,
+		description:
+			'When Max Requests per Minute does not cover every watched object every poll, quiet ones are read less often, but at least once in this time (busy ones every poll). Lower it when a first change after a quiet spell must arrive sooner.',
+	}),
+	projectListRefreshMinutes: numberOption({
+		name: 'projectListRefreshMinutes',
+		displayName: 'Project List Refresh (Minutes)',
+		collection: 'Options',
+		default: 10,
+		min: 1,
+		max: 1440,
+		displayOptions: PROJECT_SOURCES_ONLY,
+		description:
+			'How often the list of projects is read again to watch new projects and drop archived ones. Lower it when new projects must be watched sooner; raise it to save requests when projects rarely change.',
+	}),
+	recoveryRequestsPerPoll: numberOption({
+		name: 'recoveryRequestsPerPoll',
+		displayName: 'Recovery Requests per Poll',
+		collection: 'Options',
+		default: 20,
+		min: 1,
+		max: 1000,
+		description:
+			'How many requests one poll may spend recovering what changed while a sync token was expired (On Expired Sync Token "Recover Changes"); a larger recovery goes on in the next polls. Raise it to finish a large recovery sooner on a paid plan.',
+	}),
+	testEventWaitSeconds: numberOption({
+		name: 'testEventWaitSeconds',
+		displayName: 'Test Event Wait (Seconds)',
+		collection: 'Options',
+		default: 20,
+		min: 0,
+		max: 120,
+		description:
+			'How long "Fetch Test Event" waits for a change in Asana before explaining what to do. Raise it to have time to make the change in Asana while it waits.',
+	}),
+} satisfies Record<string, DeclaredOption<unknown>>;
+
+/** How the panel and errors name the list of Source "Specific Projects, Tasks or Goals". */
+export const PICKED_OBJECTS_LABEL = 'Projects, Tasks or Goals';
 
 /** A watched stream, with the name it was picked from the list by. */
 export type WatchedTarget = StreamTarget & { listedName?: string };
@@ -117,15 +224,7 @@ function readProjectSource(
 			includeArchived: options.includeArchived === true,
 		},
 		refreshMs:
-			readIntegerOption(
-				ctx,
-				options,
-				'projectListRefreshMinutes',
-				'Project List Refresh (Minutes)',
-				10,
-				1,
-				1440,
-			) * 60_000,
+			readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.projectListRefreshMinutes, options) * 60_000,
 		emitWatchChanges: options.emitWatchChanges === true,
 	};
 }
@@ -135,7 +234,7 @@ export function unsupportedSource(ctx: { getNode(): INode }, source: string): Er
 	return invalidParameter(
 		ctx,
 		`Source: "${source}" is not supported`,
-		'Choose "Resources", "Workspace", "All Projects of a Team", "All Projects in a Portfolio" or "All Projects in a Workspace".',
+		'Choose "Specific Projects, Tasks or Goals", "All Projects of a Team", "All Projects in a Portfolio", "All Projects in a Workspace" or "All Events of a Workspace".',
 	);
 }
 
@@ -155,14 +254,18 @@ function readTargets(ctx: IPollFunctions): WatchedTarget[] {
 	if (items.length === 0) {
 		throw invalidParameter(
 			ctx,
-			'Resources: the list is empty',
-			'Add at least one task, project or goal to watch, or choose Source "Workspace".',
+			`${PICKED_OBJECTS_LABEL}: the list is empty`,
+			'Add at least one project, task or goal to watch, or choose another Source.',
 		);
 	}
 	const targets: WatchedTarget[] = [];
 	const seen = new Set<string>();
 	items.forEach((item, index) => {
-		const parsed = readAsanaObject(ctx, item.resource, `Resources › item ${index + 1}`);
+		const parsed = readAsanaObject(
+			ctx,
+			item.resource,
+			`${PICKED_OBJECTS_LABEL} › item ${index + 1}`,
+		);
 		if (seen.has(parsed.gid)) return;
 		seen.add(parsed.gid);
 		targets.push({
@@ -230,8 +333,8 @@ export function readEventsTriggerSettings(ctx: IPollFunctions): EventsTriggerSet
 	if (badUser) {
 		throw invalidParameter(
 			ctx,
-			`Filters › Ignore Events by User IDs: "${badUser}" is not a user ID`,
-			'Enter user IDs (digits only), separated by commas. A user’s ID is in the URL of their profile.',
+			`Filters › Ignore Events by User Names or IDs: "${badUser}" is not a user ID`,
+			'Pick the users from the list, or enter their IDs (digits only) as an expression, e.g. {{ ["1201234567890123"] }}. A user’s ID is in the URL of their profile.',
 		);
 	}
 	const source = ctx.getNodeParameter('source', 'resources') as string;
@@ -242,27 +345,11 @@ export function readEventsTriggerSettings(ctx: IPollFunctions): EventsTriggerSet
 		triggerOn,
 		...(projects ? { projects } : {}),
 		scheduler: {
-			maxRequestsPerMinute: readIntegerOption(
-				ctx,
-				options,
-				'maxRequestsPerMinute',
-				'Max Requests per Minute',
-				DEFAULT_MAX_REQUESTS_PER_MINUTE,
-				1,
-				100_000,
-			),
+			maxRequestsPerMinute: readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.maxRequestsPerMinute, options),
 			maxStalenessMs:
-				readIntegerOption(
-					ctx,
-					options,
-					'maxStalenessMinutes',
-					'Max Staleness (Minutes)',
-					10,
-					1,
-					1440,
-				) * 60_000,
+				readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.maxStalenessMinutes, options) * 60_000,
 		},
-		onExpired: ctx.getNodeParameter('onExpiredSyncToken', 'recover') as OnExpiredSyncToken,
+		onExpired: readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.onExpiredSyncToken, options),
 		filters: {
 			actions,
 			resourceTypes: splitList(filters.resourceTypes),
@@ -271,36 +358,16 @@ export function readEventsTriggerSettings(ctx: IPollFunctions): EventsTriggerSet
 			ignoredUserGids,
 		},
 		ignoreOwnEvents: filters.ignoreOwnEvents === true,
-		maxEventsPerPoll: readMaxEventsPerPoll(ctx, options),
-		concurrency: readIntegerOption(
-			ctx,
-			options,
-			'concurrency',
-			'Concurrency',
-			5,
-			1,
-			MAX_CONCURRENCY,
-		),
+		maxEventsPerPoll: readDeclared(ctx, MAX_EVENTS_PER_POLL, options),
+		concurrency: readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.concurrency, options),
 		fetchCurrentResource: options.fetchCurrentResource === true,
-		testEventWaitSeconds: readIntegerOption(
-			ctx,
-			options,
-			'testEventWaitSeconds',
-			'Test Event Wait (Seconds)',
-			20,
-			0,
-			120,
-		),
+		testEventWaitSeconds: readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.testEventWaitSeconds, options),
 		format: readEventFormat(options.format),
 		replayFrom: readReplayFrom(ctx, options, Date.now()),
-		recoveryRequestsPerPoll: readIntegerOption(
+		recoveryRequestsPerPoll: readDeclared(
 			ctx,
+			EVENTS_TRIGGER_OPTIONS.recoveryRequestsPerPoll,
 			options,
-			'recoveryRequestsPerPoll',
-			'Recovery Requests per Poll',
-			20,
-			1,
-			1000,
 		),
 	};
 }

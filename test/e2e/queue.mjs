@@ -94,7 +94,7 @@ async function main() {
 	);
 	const [P1, P2] = sim.projects.map((p) => p.gid);
 
-	// What every process of the queue shares (see README › Running in queue mode).
+	// What every process of the queue shares (see docs/queue-mode.md).
 	const queueEnv = {
 		N8N_ENCRYPTION_KEY: randomBytes(24).toString('hex'),
 		EXECUTIONS_MODE: 'queue',

@@ -90,6 +90,8 @@ const FAULT_KINDS: Array<FaultSpec['kind']> = [
 const API = '/api/1.0';
 const RESOURCE_PAGE = 100;
 const WORKSPACE_PAGE = 1000;
+/** Users Asana lists of a workspace at most, in one answer. */
+const WORKSPACE_USERS_LIMIT = 2000;
 const GID = /^\d+$/;
 const HELP =
 	'For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors';
@@ -987,6 +989,17 @@ export async function startServer(
 							.map((t) => domain.compact(t)),
 						path,
 					);
+				case 'users':
+					// Asana's compact users sorted by name, at most 2000, in one answer without next_page.
+					return {
+						status: 200,
+						body: {
+							data: [...domain.users.values()]
+								.sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''))
+								.slice(0, WORKSPACE_USERS_LIMIT)
+								.map((u) => select(domain.userCompact(u.gid), parseOptFields(query.opt_fields))),
+						},
+					};
 				case 'typeahead':
 					return ok(typeahead(workspaceGid, query));
 				case 'events':

@@ -1,6 +1,7 @@
 import type { INodeProperties, INodePropertyMode } from 'n8n-workflow';
 
 import { CONNECTED_APP_CREDENTIAL, TOKEN_CREDENTIAL } from '../asana/constants';
+import { numberOption } from './declaredOptions';
 
 export const credentialsDescription = [
 	{
@@ -39,15 +40,16 @@ export const authenticationProperty: INodeProperties = {
 };
 
 /** Options › Max Events per Poll of both triggers: one meaning, the items a poll emits. */
-export const maxEventsPerPollProperty: INodeProperties = {
-	displayName: 'Max Events per Poll',
+export const MAX_EVENTS_PER_POLL = numberOption({
 	name: 'maxEventsPerPoll',
-	type: 'number',
-	typeOptions: { minValue: 1 },
+	displayName: 'Max Events per Poll',
+	collection: 'Options',
 	default: 1000,
+	min: 1,
+	max: 1_000_000,
 	description:
-		'The most items one poll emits; events the filters drop do not count. The rest of a backlog is emitted by the next polls, none skipped.',
-};
+		'The most items one poll emits; the rest of a backlog follows in the next polls, none skipped. Lower it when the workflow after the trigger cannot take a large batch at once, e.g. after a long stop.',
+});
 
 /**
  * The check of a locator's By ID mode. n8n lists its message among the node's issues

@@ -2,6 +2,7 @@ import type {
 	ILoadOptionsFunctions,
 	INodeListSearchItems,
 	INodeListSearchResult,
+	INodePropertyOptions,
 } from 'n8n-workflow';
 
 import { mapWithConcurrency } from '../asana/concurrency';
@@ -193,4 +194,32 @@ export async function searchPortfolios(
 		(workspace) => ({ path: '/portfolios', query: { workspace: workspace.gid } }),
 		'Portfolio list',
 	);
+}
+
+/**
+ * Users of the credential user's workspaces (the first WORKSPACES_PER_BATCH of them) by name,
+ * each once however many workspaces they share: Asana lists at most 2000 per workspace.
+ */
+export async function getWorkspaceUsers(
+	this: ILoadOptionsFunctions,
+): Promise<INodePropertyOptions[]> {
+	const subject = 'User list';
+	const transport = transportFor(this);
+	const page = await workspacePage(transport, WORKSPACES_PER_BATCH, undefined, subject);
+	const found = await mapWithConcurrency(
+		page.workspaces,
+		page.workspaces.length,
+		async (workspace) => {
+			const reply = await transport.get<{ data?: AsanaCompact[] }>(
+				`/workspaces/${workspace.gid}/users`,
+				{},
+				{ subject },
+			);
+			return reply.kind === 'ok' ? (reply.body.data ?? []) : [];
+		},
+	);
+	const users = new Map(found.flat().map((user) => [user.gid, user.name ?? user.gid]));
+	return [...users]
+		.map(([value, name]) => ({ name, value }))
+		.sort((a, b) => a.name.localeCompare(b.name));
 }

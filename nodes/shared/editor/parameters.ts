@@ -1,4 +1,4 @@
-import type { IDataObject, INode } from 'n8n-workflow';
+import type { INode } from 'n8n-workflow';
 
 import { invalidParameter } from '../asana/errors';
 import {
@@ -71,38 +71,4 @@ export function readWorkspace(
 	}
 	const name = pickedFromList(raw)?.name;
 	return name ? { gid, name } : { gid };
-}
-
-/** A whole-number option in [min, max]; `fallback` when it is not set. */
-export function readIntegerOption(
-	ctx: { getNode(): INode },
-	options: IDataObject,
-	name: string,
-	label: string,
-	fallback: number,
-	min: number,
-	max: number,
-): number {
-	const value = options[name] === undefined ? fallback : Number(options[name]);
-	if (!Number.isInteger(value) || value < min || value > max) {
-		throw invalidParameter(
-			ctx,
-			`Options › ${label}: ${String(options[name])} is out of range`,
-			`Enter a whole number from ${min} to ${max}.`,
-		);
-	}
-	return value;
-}
-
-/** Options › Max Events per Poll of both triggers. */
-export function readMaxEventsPerPoll(ctx: { getNode(): INode }, options: IDataObject): number {
-	return readIntegerOption(
-		ctx,
-		options,
-		'maxEventsPerPoll',
-		'Max Events per Poll',
-		1000,
-		1,
-		1_000_000,
-	);
 }

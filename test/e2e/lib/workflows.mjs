@@ -243,9 +243,8 @@ export function eventsTriggerNode({
 			...(workspaceGid
 				? { workspace: rl(workspaceGid) }
 				: { resources: { items: gids.map((gid) => ({ resource: rl(gid) })) } }),
-			onExpiredSyncToken,
 			filters,
-			options,
+			options: { onExpiredSyncToken, ...options },
 		},
 		credentials: { asanaEventsApi: { id: credentialId, name: 'Asana' } },
 	};
