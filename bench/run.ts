@@ -455,7 +455,7 @@ function eventsNodeParameters(operation: 'getEvents' | 'getSyncToken', gid: stri
 		source: 'resource',
 		asanaObject: { __rl: true, mode: 'id', value: gid },
 		...(operation === 'getEvents'
-			? { sync, pages: 'all', maxEvents: 5000, output: 'allEvents' }
+			? { sync, limit: 5000, options: { format: 'raw', splitIntoItems: false } }
 			: {}),
 	};
 }

@@ -51,6 +51,7 @@ const pairedOf = (items: INodeExecutionData[]) =>
 	items.map((i) => (i.pairedItem as { item: number }).item);
 
 type OutputFormat = 'asana' | 'simplified' | 'ocsf' | 'ecs';
+/** Split Into Items on (`eachEvent`) or off (`allEvents`). */
 type Output = 'eachEvent' | 'allEvents';
 
 /** Where the node's descriptions say an item keeps the offset to continue from. */
@@ -137,7 +138,7 @@ describe('Asana Audit Log node', () => {
 		const second = await run(
 			params({
 				limit: 150,
-				options: { offset: first.items[0].json.next_offset as string, output: 'allEvents' },
+				options: { offset: first.items[0].json.next_offset as string, splitIntoItems: false },
 			}),
 		);
 		expect(second.items).toHaveLength(1);
@@ -149,7 +150,7 @@ describe('Asana Audit Log node', () => {
 
 	describe.each(['asana', 'simplified', 'ocsf', 'ecs'] as const)('Output Format %s', (format) => {
 		it.each(['eachEvent', 'allEvents'] as const)(
-			"Output %s: an item's offset, read with the documented expression, continues exactly after its run, also from the item of a run without events",
+			"%s: an item's offset, read with the documented expression, continues exactly after its run, also from the item of a run without events",
 			async (output) => {
 				const expression = RESUME_EXPRESSION[output][format];
 				const ids = (items: INodeExecutionData[]) =>
@@ -157,7 +158,11 @@ describe('Asana Audit Log node', () => {
 				const runFrom = async (item: IDataObject | undefined, extra: INodeParameters) => {
 					const offset = item ? { offset: `=${expression}` } : {};
 					const result = await run(
-						params({ outputFormat: format, ...extra, options: { output, ...offset } }),
+						params({
+							format,
+							...extra,
+							options: { splitIntoItems: output === 'eachEvent', ...offset },
+						}),
 						[item ?? {}],
 					);
 					expect(result.error).toBeUndefined();
@@ -185,7 +190,7 @@ describe('Asana Audit Log node', () => {
 		);
 	});
 
-	it('Starting Offset and Output say which expression reads the offset in each Output Format', () => {
+	it('Starting Offset and Split Into Items say which expression reads the offset in each Output Format', () => {
 		const offset = auditOptionProperty('offset');
 		expect(offset.placeholder).toBe('e.g. {{ $json.next_offset }}');
 		for (const expression of new Set([
@@ -194,14 +199,12 @@ describe('Asana Audit Log node', () => {
 		])) {
 			expect(offset.hint).toContain(expression);
 		}
-		const outputs = auditOptionProperty('output').options as Array<{
-			value: Output;
-			description: string;
-		}>;
-		for (const output of outputs) {
-			for (const expression of Object.values(RESUME_EXPRESSION[output.value])) {
-				expect(output.description).toContain(expression.replace(/^{{ \$json\.| }}$/g, ''));
-			}
+		const split = auditOptionProperty('splitIntoItems');
+		for (const expression of new Set([
+			...Object.values(RESUME_EXPRESSION.eachEvent),
+			...Object.values(RESUME_EXPRESSION.allEvents),
+		])) {
+			expect(split.description).toContain(expression.replace(/^{{ \$json\.| }}$/g, ''));
 		}
 	});
 
@@ -270,9 +273,8 @@ describe('Asana Audit Log node', () => {
 		// Asana has no category parameter, so the node filters: the log starts with an event to skip.
 		const logins = events.filter((e) => e.event_category === 'logins').slice(0, 3);
 		expect(events[0].event_category).not.toBe('logins');
-		const categories = await run(
-			params({ limit: 3, filters: { categories: ['logins'] }, options: { simplify: true } }),
-		);
+		// The default Output Format, Simplified: a summary line and the category at the top.
+		const categories = await run(params({ limit: 3, filters: { categories: ['logins'] } }));
 		expect(gidsOf(categories.items)).toEqual(logins.map((e) => e.gid));
 		for (const item of categories.items) {
 			expect(item.json.category).toBe('logins');

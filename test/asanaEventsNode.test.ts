@@ -73,6 +73,9 @@ async function run(
 	});
 }
 
+/** Asana's events as they came, all in one item: what most tests compare with the simulator's streams. */
+const rawInOne = { options: { format: 'raw', splitIntoItems: false } };
+
 const identities = (events: unknown) => (events as AsanaEvent[]).map(eventIdentity);
 const streamSince = (gid: string, from: number) =>
 	identities((sim.domain.streams.get(gid) ?? []).slice(from));
@@ -98,7 +101,7 @@ describe('Asana Events node', () => {
 
 		sim.generateActivity(12, { projectGid: launch.gid });
 		sim.generateActivity(7, { projectGid: ops.gid });
-		const second = await run(params('getEvents', { output: 'allEvents' }), [
+		const second = await run(params('getEvents', rawInOne), [
 			{ project: launch.gid, sync: started.items[0].json.sync },
 			{ project: ops.gid, sync: started.items[1].json.sync },
 		]);
@@ -116,7 +119,7 @@ describe('Asana Events node', () => {
 		// One item per event: each carries the next token; nothing new means one item with an empty list.
 		const middle = sim.eventsEmitted(launch.gid);
 		sim.generateActivity(3, { projectGid: launch.gid });
-		const third = await run(params('getEvents'), [
+		const third = await run(params('getEvents', { options: { format: 'raw' } }), [
 			{ project: launch.gid, sync: launchOut.sync },
 			{ project: ops.gid, sync: opsOut.sync },
 		]);
@@ -132,7 +135,7 @@ describe('Asana Events node', () => {
 		});
 	});
 
-	it('drains pages up to Max Events, and the token continues after the last event returned', async () => {
+	it('stops at Limit inside a page, and the token continues with the first event not returned', async () => {
 		const project = sim.createProject('Backlog');
 		const started = await run(params('getSyncToken'), [{ project: project.gid }]);
 		const before = sim.eventsEmitted(project.gid);
@@ -141,30 +144,53 @@ describe('Asana Events node', () => {
 		expect(all.length).toBeGreaterThanOrEqual(250);
 
 		sim.resetLog();
-		const capped = await run(params('getEvents', { output: 'allEvents', maxEvents: 130 }), [
+		const capped = await run(params('getEvents', { ...rawInOne, limit: 130 }), [
 			{ project: project.gid, sync: started.items[0].json.sync },
 		]);
 		expect(capped.error).toBeUndefined();
 		expect(eventRequests()).toHaveLength(2);
 		expect(capped.items[0].json).toMatchObject({ has_more: true, sync_token_expired: false });
+		expect(capped.items[0].json.note).toMatch(/^Limit reached with more events waiting/);
 		expect(identities(capped.items[0].json.events)).toEqual(all.slice(0, 130));
 
 		sim.resetLog();
-		const rest = await run(params('getEvents', { output: 'allEvents' }), [
+		const rest = await run(params('getEvents', { ...rawInOne, returnAll: true }), [
 			{ project: project.gid, sync: capped.items[0].json.sync },
 		]);
 		expect(rest.error).toBeUndefined();
 		expect(identities(rest.items[0].json.events)).toEqual(all.slice(130));
 		expect(rest.items[0].json.has_more).toBe(false);
+		expect(rest.items[0].json.note).toBeUndefined();
 		// The node's suffix stays with the node: Asana gets back exactly the tokens it issued.
 		for (const request of eventRequests())
 			expect(sim.domain.syncTokenPosition(request.query.sync)).toBeDefined();
+	});
 
-		const onePage = await run(params('getEvents', { output: 'allEvents', pages: 'one' }), [
-			{ project: project.gid, sync: started.items[0].json.sync },
-		]);
-		expect(identities(onePage.items[0].json.events)).toEqual(all.slice(0, 100));
-		expect(onePage.items[0].json.has_more).toBe(true);
+	it('with the defaults (Limit 50, one item per event), runs chained by "sync" return every event once, in order', async () => {
+		const project = sim.createProject('Chained');
+		const started = await run(params('getSyncToken'), [{ project: project.gid }]);
+		const before = sim.eventsEmitted(project.gid);
+		sim.bulkTaskEvents(project.gid, 230);
+		const all = streamSince(project.gid, before);
+
+		const got: string[] = [];
+		let sync = started.items[0].json.sync;
+		for (let runs = 0; runs < 10; runs++) {
+			const next = await run(params('getEvents', { options: { format: 'raw' } }), [
+				{ project: project.gid, sync },
+			]);
+			expect(next.error).toBeUndefined();
+			const items = next.items.map((i) => i.json);
+			// Every item of a run carries the same next token and whether more is waiting.
+			expect(new Set(items.map((i) => i.sync)).size).toBe(1);
+			expect(new Set(items.map((i) => i.has_more)).size).toBe(1);
+			sync = items[0].sync;
+			if (items[0].events) break;
+			expect(items.length).toBeLessThanOrEqual(50);
+			got.push(...identities(items));
+			if (!items[0].has_more) break;
+		}
+		expect(got).toEqual(all);
 	});
 
 	it('answers an expired token with a fresh one marked sync_token_expired, and no token with a token and a note', async () => {
@@ -185,7 +211,7 @@ describe('Asana Events node', () => {
 
 		const before = sim.eventsEmitted(project.gid);
 		sim.generateActivity(2, { projectGid: project.gid });
-		const resumed = await run(params('getEvents', { output: 'allEvents' }), [
+		const resumed = await run(params('getEvents', rawInOne), [
 			{ project: project.gid, sync: out.sync },
 		]);
 		expect(identities(resumed.items[0].json.events)).toEqual(streamSince(project.gid, before));
@@ -206,7 +232,7 @@ describe('Asana Events node', () => {
 		const url = `https://app.asana.com/1/${sim.workspaceGid}/project/${project.gid}/task/${task.gid}`;
 		const started = await run(params('getSyncToken', byUrl(url)), [{}]);
 		sim.changeTask(task.gid, 'notes', 'Hero image v2');
-		const got = await run(params('getEvents', { ...byUrl(url), output: 'allEvents' }), [
+		const got = await run(params('getEvents', { ...byUrl(url), ...rawInOne }), [
 			{ sync: started.items[0].json.sync },
 		]);
 		expect((got.items[0].json.events as AsanaEvent[]).map((e) => e.resource.gid)).toEqual([
@@ -231,7 +257,7 @@ describe('Asana Events node', () => {
 		expect(wsStart.error).toBeUndefined();
 		sim.completeTask(task.gid);
 		const wsEvents = await run(
-			params('getEvents', { ...workspace, output: 'allEvents' }),
+			params('getEvents', { ...workspace, ...rawInOne }),
 			[{ sync: wsStart.items[0].json.sync }],
 			false,
 			sim.tokens.serviceAccount,
@@ -427,7 +453,7 @@ describe('usable as AI agent tools', () => {
 					value: "={{ $fromAI('project_id', 'Asana project ID', 'string') }}",
 				},
 				sync: "={{ $fromAI('sync_token', 'Sync token from an earlier call', 'string') }}",
-				output: 'allEvents',
+				options: { splitIntoItems: false },
 			}),
 			{ project_id: project.gid, sync_token: start.items[0].json.sync },
 			sim.tokens.alice,
@@ -437,7 +463,14 @@ describe('usable as AI agent tools', () => {
 		expect(output?.description).toBe('Get events since a sync token in Asana Events');
 		expect(output?.argumentNames).toEqual(['project_id', 'sync_token']);
 		const answer = (output?.answer as unknown as IDataObject[])[0];
-		expect(identities(answer.events)).toEqual(streamSince(project.gid, before));
+		// The default Output Format: flat events, each with its summary, as an agent reads them best.
+		const events = answer.events as IDataObject[];
+		expect(events).toHaveLength(sim.eventsEmitted(project.gid) - before);
+		for (const event of events) {
+			expect(event.summary).toEqual(expect.any(String));
+			expect(event.resource).toBeUndefined();
+			expect(event.resource_gid).toEqual(expect.any(String));
+		}
 		expect(answer.sync).toEqual(expect.any(String));
 	});
 
@@ -451,7 +484,7 @@ describe('usable as AI agent tools', () => {
 				workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
 				limit: "={{ $fromAI('limit', 'How many events', 'number') }}",
 				filters: { eventTypes: ['user_login_failed'] },
-				options: { output: 'allEvents', simplify: true },
+				options: { splitIntoItems: false },
 			},
 			{ limit: 4 },
 			sim.tokens.serviceAccount,

@@ -296,12 +296,12 @@ describe('Audit Output Format', () => {
 
 	it('OCSF: the trigger maps every documented type to its class, valid against the class schema', async () => {
 		const events = everyDocumentedType();
-		expectOcsf(events, await triggerItems(triggerParams({ outputFormat: 'ocsf' })));
+		expectOcsf(events, await triggerItems(triggerParams({ format: 'ocsf' })));
 	});
 
 	it('ECS: the trigger maps every documented type, every field in the ECS field set', async () => {
 		const events = everyDocumentedType();
-		expectEcs(events, await triggerItems(triggerParams({ outputFormat: 'ecs' })));
+		expectEcs(events, await triggerItems(triggerParams({ format: 'ecs' })));
 	});
 
 	it.each([
@@ -310,10 +310,13 @@ describe('Audit Output Format', () => {
 		['ecs', 'eachEvent'],
 		['ecs', 'allEvents'],
 	] as const)(
-		'%s: the action node maps every documented type the same way, every document valid (Output %s)',
+		'%s: the action node maps every documented type the same way, every document valid (%s)',
 		async (format, output) => {
 			const events = everyDocumentedType();
-			const result = await getMany({ outputFormat: format, options: { output } });
+			const result = await getMany({
+				format,
+				options: { splitIntoItems: output === 'eachEvent' },
+			});
 			expect(result.error).toBeUndefined();
 			const items = result.items.map((item) => item.json);
 			if (output === 'allEvents') expect(items).toHaveLength(1);
@@ -333,7 +336,7 @@ describe('Audit Output Format', () => {
 				user_agent: 'Mozilla/5.0 (X11; Linux x86_64)',
 			},
 		});
-		const [ocsf] = await triggerItems(triggerParams({ outputFormat: 'ocsf' }));
+		const [ocsf] = await triggerItems(triggerParams({ format: 'ocsf' }));
 		expect(ocsf).toMatchObject({
 			class_uid: 3002,
 			category_uid: 3,
@@ -349,7 +352,7 @@ describe('Audit Output Format', () => {
 			unmapped: { event_category: 'logins', actor_type: 'anonymous', context_type: 'web' },
 		});
 		expect(ocsfErrors(ocsf)).toEqual([]);
-		const [ecs] = await triggerItems(triggerParams({ outputFormat: 'ecs' }));
+		const [ecs] = await triggerItems(triggerParams({ format: 'ecs' }));
 		expect(ecs).toMatchObject({
 			ecs: { version: '9.4.0' },
 			event: { kind: 'event', action: 'user_login_failed', outcome: 'failure' },
@@ -373,7 +376,7 @@ describe('Audit Output Format', () => {
 				context: { context_type: 'asana' },
 			}),
 		];
-		const ocsf = await triggerItems(triggerParams({ outputFormat: 'ocsf' }));
+		const ocsf = await triggerItems(triggerParams({ format: 'ocsf' }));
 		expect(ocsf.map((e) => [e.class_uid, e.activity_id, e.severity_id])).toEqual([
 			[3002, 99, 1],
 			[3004, 4, 1],
@@ -382,7 +385,7 @@ describe('Audit Output Format', () => {
 		]);
 		expect(ocsf[2].privileges).toEqual(['user_guest_role_removed']);
 		for (const event of ocsf) expect(ocsfErrors(event)).toEqual([]);
-		const ecs = await triggerItems(triggerParams({ outputFormat: 'ecs' }));
+		const ecs = await triggerItems(triggerParams({ format: 'ecs' }));
 		expect(
 			ecs.map((e) => [(e.event as IDataObject).category, (e.event as IDataObject).type]),
 		).toEqual([
@@ -395,32 +398,29 @@ describe('Audit Output Format', () => {
 		expect(ocsf.map((e) => (e.metadata as IDataObject).uid)).toEqual(later.map((e) => e.gid));
 	});
 
-	it('reads the Simplify option of older workflows as Output Format Simplified; a set Output Format wins', async () => {
+	it('Output Format is Simplified unless set, on the trigger and the action node; Asana gives the record as it is', async () => {
 		sim.addAuditEvent({ event_type: 'file_downloaded' });
-		const simplified = await triggerItems(triggerParams({ outputFormat: 'simplified' }));
-		const legacy = await triggerItems(triggerParams({ options: { simplify: true } }));
-		expect(simplified[0]).toMatchObject({
+		const unset = await triggerItems(triggerParams());
+		expect(unset).toEqual(await triggerItems(triggerParams({ format: 'simplified' })));
+		expect(unset[0]).toMatchObject({
 			event_type: 'file_downloaded',
+			category: 'content_export',
 			summary: expect.any(String),
 		});
-		expect(legacy).toEqual(simplified);
-		const ocsf = await triggerItems(
-			triggerParams({ outputFormat: 'ocsf', options: { simplify: true } }),
-		);
-		expect(ocsf[0].class_uid).toBe(3004);
-		const asana = await triggerItems(triggerParams());
+		const asana = await triggerItems(triggerParams({ format: 'asana' }));
 		expect(asana[0]).toMatchObject({
 			event_type: 'file_downloaded',
 			event_category: 'content_export',
 		});
+		expect(asana[0].summary).toBeUndefined();
 
-		const legacyAction = await getMany({ options: { simplify: true } });
-		const simplifiedAction = await getMany({ outputFormat: 'simplified' });
+		const unsetAction = await getMany({});
+		const simplifiedAction = await getMany({ format: 'simplified' });
 		const withoutOffset = ({ next_offset: _offset, ...event }: IDataObject) => event;
-		expect(legacyAction.items.map((i) => withoutOffset(i.json))).toEqual(
+		expect(unsetAction.items.map((i) => withoutOffset(i.json))).toEqual(
 			simplifiedAction.items.map((i) => withoutOffset(i.json)),
 		);
-		expect(legacyAction.items[0].json).toMatchObject({
+		expect(unsetAction.items[0].json).toMatchObject({
 			event_type: 'file_downloaded',
 			summary: expect.any(String),
 		});
@@ -431,16 +431,16 @@ describe('Audit Output Format', () => {
 		sim.addAuditEvent({ event_type: 'user_login_succeeded' });
 		expect((await poll(triggerParams(), staticData)).items?.[0]).toHaveLength(1);
 		const next = sim.addAuditEvent({ event_type: 'team_deleted', event_category: 'deletion' });
-		const result = await poll(triggerParams({ outputFormat: 'ocsf' }), staticData);
+		const result = await poll(triggerParams({ format: 'ocsf' }), staticData);
 		expect(result.items?.[0].map((item) => (item.json.metadata as IDataObject).uid)).toEqual([
 			next.gid,
 		]);
 	});
 
 	it('an unknown Output Format fails with a message that names the field and the choices', async () => {
-		const result = await poll(triggerParams({ outputFormat: 'cef' }));
+		const result = await poll(triggerParams({ format: 'cef' }));
 		expect(result.error?.message).toBe(
-			'Output Format: "cef" is not a format. Pick Asana, Simplified, OCSF or Elastic Common Schema.',
+			'Output Format: "cef" is not a format. Pick Simplified, Asana, OCSF or Elastic Common Schema.',
 		);
 	});
 });

@@ -296,7 +296,7 @@ describe('Trigger On', () => {
 	it('several intents: each item lists every chosen intent it answers, weakened where the values say', async () => {
 		const parameters = params({
 			triggerOn: ['securitySettingChanged', 'signInFailed'],
-			outputFormat: 'ocsf',
+			format: 'ocsf',
 		});
 		const staticData: IDataObject = {};
 		await poll(parameters, staticData);
@@ -365,7 +365,7 @@ describe('Trigger On', () => {
 				operation: 'getAll',
 				workspace: { __rl: true, mode: 'id', value: sim.workspaceGid },
 				returnAll: true,
-				outputFormat: 'ecs',
+				format: 'ecs',
 				filters: { triggerOn: ['dataExported'] },
 			},
 			credentials: {

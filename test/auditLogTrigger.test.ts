@@ -198,8 +198,8 @@ describe('Asana Audit Log Trigger', () => {
 		expect(perPoll.flat()).toEqual(logins.map((e) => e.gid));
 	});
 
-	it('simplifies events for chat and routing', async () => {
-		const parameters = params({ options: { simplify: true } });
+	it('simplifies events for chat and routing by default', async () => {
+		const parameters = params();
 		const staticData: IDataObject = {};
 		await poll(parameters, staticData);
 		sim.addAuditEvent({

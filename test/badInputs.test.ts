@@ -413,10 +413,10 @@ const BAD_INPUTS: BadInput[] = [
 	},
 	{
 		node: 'Asana Events',
-		input: 'Max Events 0',
-		parameters: () => ({ sync: 'de4774f6915eae04714ca93bb2f5ee81:3', maxEvents: 0 }),
-		field: /^Item 0: Max Events: 0 is out of range/,
-		fix: /whole number of at least 1/,
+		input: 'Limit 0',
+		parameters: () => ({ sync: 'de4774f6915eae04714ca93bb2f5ee81:3', limit: 0 }),
+		field: /^Item 0: Limit: 0 is out of range/,
+		fix: /whole number of at least 1, or turn on Return All/,
 		local: true,
 	},
 	{

@@ -220,12 +220,17 @@ describe('event items', () => {
 		sim.generateActivity(60);
 
 		const fromTrigger = jsonOf((await poll(params, staticData)).items);
-		const each = await runAction(project.gid, sync);
-		const all = await runAction(project.gid, sync, { output: 'allEvents' });
-		const flat = await runAction(project.gid, sync, { options: { format: 'simplified' } });
+		const raw = { returnAll: true, options: { format: 'raw' } };
+		const each = await runAction(project.gid, sync, raw);
+		const all = await runAction(project.gid, sync, {
+			...raw,
+			options: { format: 'raw', splitIntoItems: false },
+		});
+		// Simplified is the node's default Output Format.
+		const flat = await runAction(project.gid, sync, { returnAll: true });
 		const flatAll = await runAction(project.gid, sync, {
-			output: 'allEvents',
-			options: { format: 'simplified' },
+			returnAll: true,
+			options: { splitIntoItems: false },
 		});
 		const ids = fromTrigger.map((i) => [i.event_id, i.summary, i.url]);
 		expect(ids.length).toBeGreaterThan(50);

@@ -312,7 +312,9 @@ describe('list searches: projects and goals', () => {
 			operation,
 			source: 'resource',
 			asanaObject: picked,
-			...(operation === 'getEvents' ? { sync: '={{ $json.sync }}', output: 'allEvents' } : {}),
+			...(operation === 'getEvents'
+				? { sync: '={{ $json.sync }}', options: { format: 'raw', splitIntoItems: false } }
+				: {}),
 		});
 		const started = await runWorkflow({
 			nodeType: new AsanaEvents(),

@@ -568,7 +568,7 @@ describe('Asana Events › Get Events: Recover Changes on Expired Token', () => 
 		]);
 		expect(recovered.items.map((i) => i.json.gid)).not.toContain(unchanged.gid);
 		const all = await runNode(
-			{ recoverChanges: true, recoverSince: lastUsed, output: 'allEvents' },
+			{ recoverChanges: true, recoverSince: lastUsed, options: { splitIntoItems: false } },
 			sync,
 		);
 		expect(all.items[0].json).toMatchObject({

@@ -40,7 +40,9 @@ function actionParams(operation: 'getEvents' | 'getSyncToken', extra: INodeParam
 		operation,
 		source: 'resource',
 		asanaObject: { __rl: true, mode: 'id', value: '={{ $json.project }}' },
-		...(operation === 'getEvents' ? { sync: '={{ $json.sync }}', output: 'allEvents' } : {}),
+		...(operation === 'getEvents'
+			? { sync: '={{ $json.sync }}', options: { format: 'raw', splitIntoItems: false } }
+			: {}),
 		...extra,
 	};
 }
@@ -62,9 +64,9 @@ describe('sync tokens are opaque', () => {
 		const before = projects.map((p) => sim.eventsEmitted(p.gid));
 		for (const project of projects) sim.generateActivity(5, { projectGid: project.gid });
 		sim.resetLog();
-		// Max Events ends inside each stream's page: the node's suffix follows Asana's token.
+		// Limit ends inside each stream's page: the node's suffix follows Asana's token.
 		const capped = await runAction(
-			actionParams('getEvents', { maxEvents: 2 }),
+			actionParams('getEvents', { limit: 2 }),
 			projects.map((p, i) => ({ project: p.gid, sync: tokens[i] })),
 		);
 		expect(capped.error).toBeUndefined();

@@ -1,6 +1,6 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { auditOutputFormatProperty, legacySimplifyOption } from '../shared/audit/auditOutput';
+import { auditOutputFormatProperty } from '../shared/audit/auditOutput';
 import { auditLogFilterOptions, auditTriggerOnProperty } from '../shared/audit/auditParameters';
 import { AUDIT_LOG_RETENTION_DAYS } from '../shared/asana/constants';
 import {
@@ -48,7 +48,6 @@ export const auditTriggerProperties: INodeProperties[] = [
 			replayFromProperty(
 				`Set a time to emit again every event since then that Asana still has (up to ${AUDIT_LOG_RETENTION_DAYS} days back), marked "replayed", before going on with new events. Acts once per value.`,
 			),
-			legacySimplifyOption,
 		],
 	},
 ];

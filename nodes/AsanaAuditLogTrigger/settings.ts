@@ -142,11 +142,7 @@ export function readAuditTriggerSettings(ctx: IPollFunctions): AuditTriggerSetti
 		startAt,
 		...filters,
 		maxEventsPerPoll,
-		outputFormat: readAuditOutputFormat(
-			ctx.getNode(),
-			ctx.getNodeParameter('outputFormat', 'asana'),
-			options,
-		),
+		outputFormat: readAuditOutputFormat(ctx.getNode(), ctx.getNodeParameter('format', null)),
 		replayFrom: readReplayFrom(ctx, options, Date.now()),
 		streamKey: streamKey(workspaceGid, filters, start, startConfig),
 	};

@@ -17,14 +17,24 @@ const SHAPERS: Record<AuditOutputFormat, (event: AuditLogEvent) => IDataObject> 
 	ecs: toEcs,
 };
 
-/** The Output Format parameter of the audit trigger and the audit action node. */
+/**
+ * Simplified: Asana's audit record has no line a person reads; the flat shape adds `summary`,
+ * `change` and `login_method`. SIEMs get their schema by picking it.
+ */
+const DEFAULT_AUDIT_FORMAT: AuditOutputFormat = 'simplified';
+
+/** Output Format of the audit trigger and the audit action node. */
 export function auditOutputFormatProperty(extra: Partial<INodeProperties> = {}): INodeProperties {
 	return {
 		displayName: 'Output Format',
-		name: 'outputFormat',
+		name: 'format',
 		type: 'options',
 		options: [
-			{ name: 'Asana', value: 'asana', description: 'Asana’s audit log event as it is' },
+			{
+				name: 'Asana',
+				value: 'asana',
+				description: 'Asana’s audit log event as it is, with every detail it has',
+			},
 			{
 				name: 'Elastic Common Schema',
 				value: 'ecs',
@@ -41,43 +51,32 @@ export function auditOutputFormatProperty(extra: Partial<INodeProperties> = {}):
 				name: 'Simplified',
 				value: 'simplified',
 				description:
-					'A flat shape for chat and routing: time, type, category, actor, resource, IP, user agent, summary',
+					'A flat shape for chat and routing: time, type, category, actor, resource, IP, user agent, what changed, summary',
 			},
 		],
-		default: 'asana',
-		description: 'The shape of each event: Asana’s own, a flat one, or a schema SIEMs read',
+		default: DEFAULT_AUDIT_FORMAT,
+		description:
+			'The shape of each event: a flat one with a summary line, Asana’s own, or a schema SIEMs read',
 		...extra,
 	};
 }
 
-/** The Simplify option that Output Format replaced, kept so that workflows using it keep their output. */
-export const legacySimplifyOption: INodeProperties = {
-	displayName: 'Simplify',
-	name: 'simplify',
-	type: 'boolean',
-	default: false,
-	description:
-		'Whether to emit the flat shape. Replaced by Output Format: turned on, it means Output Format Simplified while Output Format is Asana.',
-};
-
-/** Output Format, with the legacy Simplify option read as Simplified where Output Format is left at Asana. */
+/** Output Format as set, Simplified where it is not. */
 export function readAuditOutputFormat(
 	node: INode,
-	outputFormat: unknown,
-	options: IDataObject,
+	format: unknown,
 	itemIndex?: number,
 ): AuditOutputFormat {
-	const format = outputFormat ?? 'asana';
-	if (typeof format !== 'string' || !Object.prototype.hasOwnProperty.call(SHAPERS, format)) {
+	const value = format ?? DEFAULT_AUDIT_FORMAT;
+	if (typeof value !== 'string' || !Object.prototype.hasOwnProperty.call(SHAPERS, value)) {
 		throw invalidParameter(
 			{ getNode: () => node },
-			`Output Format: "${String(format)}" is not a format`,
-			'Pick Asana, Simplified, OCSF or Elastic Common Schema.',
+			`Output Format: "${String(value)}" is not a format`,
+			'Pick Simplified, Asana, OCSF or Elastic Common Schema.',
 			itemIndex,
 		);
 	}
-	if (format === 'asana' && options.simplify === true) return 'simplified';
-	return format as AuditOutputFormat;
+	return value as AuditOutputFormat;
 }
 
 /**

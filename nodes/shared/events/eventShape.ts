@@ -9,10 +9,13 @@ import type { AsanaCompact, AsanaEvent, AsanaEventChange, StreamTarget } from '.
 
 export type EventFormat = 'raw' | 'simplified';
 
-/** Options › Output of both event nodes. */
-export function eventFormatProperty(displayName = 'Output'): INodeProperties {
+/**
+ * Output Format of both event nodes. Both formats carry `summary`, `url` and `event_id`: a
+ * first workflow's `{{ $json.summary }}` works whichever is picked.
+ */
+export function eventFormatProperty(defaultFormat: EventFormat = 'raw'): INodeProperties {
 	return {
-		displayName,
+		displayName: 'Output Format',
 		name: 'format',
 		type: 'options',
 		options: [
@@ -20,7 +23,7 @@ export function eventFormatProperty(displayName = 'Output'): INodeProperties {
 				name: 'Raw',
 				value: 'raw',
 				description:
-					'Asana’s event as it came, plus a summary line, the object’s link and an event identifier',
+					'Asana’s event as it came (with the changed value in full), plus a summary line, the object’s link and an event identifier',
 			},
 			{
 				name: 'Simplified',
@@ -29,13 +32,15 @@ export function eventFormatProperty(displayName = 'Output'): INodeProperties {
 					'One flat level of fields (who, what, which object, where, link) for chat messages and sheets',
 			},
 		],
-		default: 'raw',
+		default: defaultFormat,
 		description: 'The shape of each event item',
 	};
 }
 
-export function readEventFormat(value: unknown): EventFormat {
-	return value === 'simplified' ? 'simplified' : 'raw';
+/** Output Format as set; `fallback` where it is not. */
+export function readEventFormat(value: unknown, fallback: EventFormat = 'raw'): EventFormat {
+	if (value === 'raw' || value === 'simplified') return value;
+	return fallback;
 }
 
 /** What a change was, as the system story Asana wrote with it tells. */

@@ -54,7 +54,7 @@ export function byCreatedAt(a: { created_at: string }, b: { created_at: string }
 	return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0;
 }
 
-export function pageSizeOf(target: StreamTarget): number {
+function pageSizeOf(target: StreamTarget): number {
 	return target.kind === 'workspace' ? WORKSPACE_EVENTS_PAGE : RESOURCE_EVENTS_PAGE;
 }
 

@@ -3,7 +3,6 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import {
 	auditOutputFormatProperty,
 	formatAuditEvent,
-	legacySimplifyOption,
 	readAuditOutputFormat,
 	withOwnFields,
 	type AuditOutputFormat,
@@ -26,6 +25,12 @@ import {
 	type AuditClientFilters,
 	type AuditServerFilters,
 } from '../../../shared/audit/auditStream';
+import {
+	readLimit,
+	readSplitIntoItems,
+	returnAllLimitProperties,
+	splitIntoItemsOption,
+} from '../../../shared/actions/returnAllLimit';
 import { AUDIT_LOG_PAGE } from '../../../shared/asana/constants';
 import { workspaceLocator } from '../../../shared/editor/descriptions';
 import { forItem, invalidParameter } from '../../../shared/asana/errors';
@@ -59,23 +64,10 @@ export const getManyDescription: INodeProperties[] = [
 			'The workspace (organization) whose audit log to read. Its ID is the number after /1/ in Asana URLs.',
 		displayOptions: { show: showOnlyForGetMany },
 	}),
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: { show: showOnlyForGetMany },
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { ...showOnlyForGetMany, returnAll: [false] } },
-	},
+	...returnAllLimitProperties(
+		showOnlyForGetMany,
+		'"next_offset" continues right after the last event returned: the next run gets the rest, none skipped or repeated',
+	),
 	auditOutputFormatProperty({ displayOptions: { show: showOnlyForGetMany } }),
 	{
 		displayName: 'Filters',
@@ -98,27 +90,9 @@ export const getManyDescription: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: showOnlyForGetMany },
 		options: [
-			{
-				displayName: 'Output',
-				name: 'output',
-				type: 'options',
-				options: [
-					{
-						name: 'One Item per Event',
-						value: 'eachEvent',
-						description:
-							'Each event is an item carrying the offset to continue from: "next_offset", in OCSF "unmapped.next_offset", in Elastic Common Schema "asana.next_offset" (where the schema allows it). Without events: one item with an empty "events" list and the offset at the same place.',
-					},
-					{
-						name: 'One Item with All Events',
-						value: 'allEvents',
-						description: 'One item with "events" and "next_offset", in every Output Format',
-					},
-				],
-				default: 'eachEvent',
-				description: 'How the events are returned',
-			},
-			legacySimplifyOption,
+			splitIntoItemsOption(
+				'Whether to return each event as its own item, carrying the offset to continue from: "next_offset", in OCSF "unmapped.next_offset", in Elastic Common Schema "asana.next_offset" (where the schema allows it); without events, one item with an empty "events" list and the offset at the same place. Off: one item with "events" and "next_offset", in every Output Format.',
+			),
 			{
 				displayName: 'Starting Offset',
 				name: 'offset',
@@ -127,7 +101,7 @@ export const getManyDescription: INodeProperties[] = [
 				placeholder: 'e.g. {{ $json.next_offset }}',
 				description:
 					'The offset an earlier run with the same workspace and filters returned: continues right after the events that run returned. Empty: start at the oldest matching event.',
-				hint: 'From an item of that run: {{ $json.next_offset }}; with One Item per Event and Output Format OCSF {{ $json.unmapped.next_offset }}, Elastic Common Schema {{ $json.asana.next_offset }}',
+				hint: 'From an item of that run: {{ $json.next_offset }}; with Split Into Items on and Output Format OCSF {{ $json.unmapped.next_offset }}, Elastic Common Schema {{ $json.asana.next_offset }}',
 			},
 		],
 	},
@@ -148,7 +122,7 @@ interface GetManySettings {
 	server: AuditServerFilters;
 	client: AuditClientFilters;
 	offset?: string;
-	eachEvent: boolean;
+	splitIntoItems: boolean;
 	outputFormat: AuditOutputFormat;
 }
 
@@ -185,19 +159,7 @@ function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySetting
 		itemIndex,
 	);
 
-	const returnAll = ctx.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	let limit = Number.POSITIVE_INFINITY;
-	if (!returnAll) {
-		limit = Number(ctx.getNodeParameter('limit', itemIndex, 50));
-		if (!Number.isInteger(limit) || limit < 1) {
-			throw invalidParameter(
-				ctx,
-				`Limit: ${String(limit)} is out of range`,
-				'Enter a whole number of at least 1, or turn on Return All.',
-				itemIndex,
-			);
-		}
-	}
+	const limit = readLimit(ctx, itemIndex);
 
 	const filters = ctx.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const { server, client } = readAuditFilters(ctx.getNode(), filters, itemIndex);
@@ -223,11 +185,10 @@ function readSettings(ctx: IExecuteFunctions, itemIndex: number): GetManySetting
 		server,
 		client,
 		offset,
-		eachEvent: (options.output ?? 'eachEvent') === 'eachEvent',
+		splitIntoItems: readSplitIntoItems(options),
 		outputFormat: readAuditOutputFormat(
 			ctx.getNode(),
-			ctx.getNodeParameter('outputFormat', itemIndex, 'asana'),
-			options,
+			ctx.getNodeParameter('format', itemIndex, null),
 			itemIndex,
 		),
 	};
@@ -332,7 +293,7 @@ export async function getMany(ctx: IExecuteFunctions, itemIndex: number): Promis
 	const shaped = events.map((event) =>
 		formatAuditEvent(event, settings.outputFormat, intentsOf.get(event)),
 	);
-	if (!settings.eachEvent) return [{ events: shaped, next_offset: nextOffset }];
+	if (!settings.splitIntoItems) return [{ events: shaped, next_offset: nextOffset }];
 	const items = shaped.length ? shaped : [{ events: [] }];
 	return items.map((item) => withNextOffset(item, settings.outputFormat, nextOffset));
 }

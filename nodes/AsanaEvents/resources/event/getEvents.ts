@@ -5,12 +5,17 @@ import { EVENT_OPT_FIELDS } from '../../../shared/events/eventFilters';
 import {
 	byCreatedAt,
 	drainStream,
-	pageSizeOf,
 	startStream,
 	type StreamCursor,
 } from '../../../shared/events/eventStream';
 import { DrainBudget } from '../../../shared/polling/drainBudget';
 import { createTransport } from '../../../shared/asana/transport';
+import {
+	readLimit,
+	readSplitIntoItems,
+	returnAllLimitProperties,
+	splitIntoItemsOption,
+} from '../../../shared/actions/returnAllLimit';
 import { invalidParameter } from '../../../shared/asana/errors';
 import {
 	eventAdditions,
@@ -37,58 +42,10 @@ export const getEventsDescription: INodeProperties[] = [
 			'The "sync" value returned by an earlier run of this node. Events since that token are returned. Leave empty to start listening now: no events are returned, only a token to pass next time.',
 		displayOptions: { show: showOnlyForGetEvents },
 	},
-	{
-		displayName: 'Pages',
-		name: 'pages',
-		type: 'options',
-		options: [
-			{
-				name: 'All Pages',
-				value: 'all',
-				description: 'Keep reading while Asana has more, up to Max Events',
-			},
-			{
-				name: 'One Page',
-				value: 'one',
-				description:
-					'One request: up to 100 events of a task, project or goal, or 1,000 of a workspace',
-			},
-		],
-		default: 'all',
-		description: 'Whether to read every page Asana has since the token, or only the first',
-		displayOptions: { show: showOnlyForGetEvents },
-	},
-	{
-		displayName: 'Max Events',
-		name: 'maxEvents',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 1000,
-		description:
-			'Stop after this many events. The returned sync token continues right after the last event returned, so none is skipped or repeated.',
-		displayOptions: { show: { ...showOnlyForGetEvents, pages: ['all'] } },
-	},
-	{
-		displayName: 'Output',
-		name: 'output',
-		type: 'options',
-		options: [
-			{
-				name: 'One Item per Event',
-				value: 'eachEvent',
-				description:
-					'Each event is an item carrying the next sync token as "sync". Without events: one item with an empty "events" list and "sync".',
-			},
-			{
-				name: 'One Item with All Events',
-				value: 'allEvents',
-				description: 'One item with "events", the next sync token "sync" and "has_more"',
-			},
-		],
-		default: 'eachEvent',
-		description: 'How the events are returned',
-		displayOptions: { show: showOnlyForGetEvents },
-	},
+	...returnAllLimitProperties(
+		showOnlyForGetEvents,
+		'When more events are waiting, "has_more" is true and "sync" continues with the first event not returned: the next run gets the rest, none skipped or repeated',
+	),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -96,13 +53,18 @@ export const getEventsDescription: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show: showOnlyForGetEvents },
-		options: [eventFormatProperty('Event Shape')],
+		options: [
+			eventFormatProperty('simplified'),
+			splitIntoItemsOption(
+				'Whether to return each event as its own item, carrying the next sync token "sync" and "has_more" (without events: one item with an empty "events" list, "sync" and "has_more"). Off: one item with "events", "sync" and "has_more".',
+			),
+		],
 	},
 	...recoverChangesProperties,
 ];
 
 /**
- * The token handed out. When Max Events ends inside a page, Asana's token of that page is
+ * The token handed out. When Limit ends inside a page, Asana's token of that page is
  * followed by "~" and the keys of the events already returned from it, joined by ".", so the
  * next run skips exactly those. Asana's tokens are opaque and may hold any character, "~"
  * included: the suffix is read only where it ends the token and lists whole keys (eventKey's 12
@@ -166,27 +128,14 @@ function readSyncToken(ctx: IExecuteFunctions, itemIndex: number): StreamCursor 
 	return cursor;
 }
 
-function readMaxEvents(ctx: IExecuteFunctions, itemIndex: number): number {
-	const value = Number(ctx.getNodeParameter('maxEvents', itemIndex, 1000));
-	if (!Number.isInteger(value) || value < 1) {
-		throw invalidParameter(
-			ctx,
-			`Max Events: ${String(value)} is out of range`,
-			'Enter a whole number of at least 1, or choose Pages "One Page".',
-			itemIndex,
-		);
-	}
-	return value;
-}
-
 export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject[]> {
 	const target = readStreamTarget(ctx, itemIndex);
 	const given = readSyncToken(ctx, itemIndex);
-	const onePage = ctx.getNodeParameter('pages', itemIndex, 'all') === 'one';
-	const maxEvents = onePage ? pageSizeOf(target) : readMaxEvents(ctx, itemIndex);
-	const output = ctx.getNodeParameter('output', itemIndex, 'eachEvent') as string;
+	const limit = readLimit(ctx, itemIndex);
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
-	const format = readEventFormat(options.format);
+	const splitIntoItems = readSplitIntoItems(options);
+	// Simplified: a flat item reads well in a table, a chat message or an AI agent's tool answer.
+	const format = readEventFormat(options.format, 'simplified');
 	const authentication = ctx.getNodeParameter(
 		'authentication',
 		itemIndex,
@@ -212,8 +161,8 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 		transport,
 		target,
 		given,
-		new DrainBudget(maxEvents, Number.POSITIVE_INFINITY),
-		{ subject, optFields: EVENT_OPT_FIELDS, maxPages: onePage ? 1 : undefined },
+		new DrainBudget(limit, Number.POSITIVE_INFINITY),
+		{ subject, optFields: EVENT_OPT_FIELDS },
 	);
 	const sync = encodeSyncToken(result.cursor);
 	// Asana does not document the order inside a page: make it explicit. Each event's key is its
@@ -243,15 +192,19 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 		result.expired && ctx.getNodeParameter('recoverChanges', itemIndex, false) === true
 			? await recoverForExpiredToken(ctx, itemIndex, transport, target, subject)
 			: undefined;
-	const expiredNote = result.expired
+	const note = result.expired
 		? {
 				note: recovery
 					? 'The sync token had expired (Asana keeps them at most 24 hours): its events are lost; what changed in the gap is in "recovered", read from Asana’s current state (deleted tasks and changes that do not touch a task’s modified_at cannot be seen). "sync" is a fresh token that continues from now.'
 					: 'The sync token had expired (Asana keeps them at most 24 hours): events between it and now are lost. "sync" is a fresh token that continues from now.',
 			}
-		: {};
+		: result.backlog
+			? {
+					note: 'Limit reached with more events waiting. Pass "sync" to the next run: it continues with the first event not returned.',
+				}
+			: {};
 
-	if (output === 'eachEvent' && recovery?.recovered.length) {
+	if (splitIntoItems && recovery?.recovered.length) {
 		return recovery.recovered.map((change) => ({
 			...change,
 			sync,
@@ -261,10 +214,11 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 				: {}),
 		}));
 	}
-	if (output === 'eachEvent' && events.length) {
+	if (splitIntoItems && events.length) {
 		return events.map((event) => ({
 			...event,
 			sync,
+			has_more: result.backlog,
 			...(result.expired ? { sync_token_expired: true } : {}),
 		}));
 	}
@@ -274,7 +228,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 			sync,
 			has_more: result.backlog,
 			sync_token_expired: result.expired,
-			...expiredNote,
+			...note,
 			...(recovery ?? {}),
 		},
 	];
