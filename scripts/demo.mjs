@@ -248,6 +248,7 @@ async function main() {
 		prepareWorkflow(readExample('slack'), {
 			id: IDS.exampleSlack,
 			projectGid,
+			projectName,
 			pollTimes,
 			urls: { 'Send to Slack': slackUrl('projects') },
 		}),

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run screenshots`: starts `npm run demo` (its own folder and port, the simulator, polls
-// every 10 s), runs the editor check in Chromium against it — every node panel of the package
+// every minute), runs the editor check in Chromium against it — every node panel of the package
 // must open without errors — and saves the README's pictures into docs/images/:
 //   events-trigger-panel.png  the Slack example's Asana Events Trigger panel
 //   execution-items.png       that trigger's items in an execution of the executions list
@@ -45,7 +45,8 @@ async function startDemo() {
 			DEMO_PORT: String(port),
 			DEMO_EMAIL: owner.email,
 			DEMO_PASSWORD: owner.password,
-			DEMO_POLL_CRON: '0,10,20,30,40,50 * * * * *',
+			// n8n's default Poll Times (every minute), as the pictures show the panel.
+			DEMO_POLL_CRON: '',
 			// The pictures show the simulator and the sink, whatever this shell points at.
 			ASANA_TOKEN: '',
 			SLACK_WEBHOOK_URL: '',

@@ -113,7 +113,17 @@ const rl = (value) => ({ __rl: true, mode: 'id', value: String(value) });
 /** Walks the nodes and fills in what the examples leave to the user. */
 export function prepareWorkflow(
 	workflow,
-	{ id, name, projectGid, workspaceGid, urls = {}, pollTimes, scheduleSeconds, credentialIds = {} },
+	{
+		id,
+		name,
+		projectGid,
+		projectName,
+		workspaceGid,
+		urls = {},
+		pollTimes,
+		scheduleSeconds,
+		credentialIds = {},
+	},
 ) {
 	const wf = structuredClone(workflow);
 	if (id) wf.id = id;
@@ -121,8 +131,11 @@ export function prepareWorkflow(
 	for (const node of wf.nodes) {
 		const p = node.parameters;
 		if (node.type === T.eventsTrigger) {
-			if (projectGid && p.source !== 'workspace')
-				p.resources = { items: [{ resource: rl(projectGid) }] };
+			// Named: picked from the list, as the panel stores it; else entered by ID.
+			const project = projectName
+				? { ...rl(projectGid), mode: 'list', cachedResultName: `Project: ${projectName}` }
+				: rl(projectGid);
+			if (projectGid && p.source !== 'workspace') p.resources = { items: [{ resource: project }] };
 			if (workspaceGid && p.source === 'workspace') p.workspace = rl(workspaceGid);
 		}
 		if (node.type === T.auditTrigger || node.type === T.auditLog) {
