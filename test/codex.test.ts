@@ -132,6 +132,19 @@ describe('codex files (<Node>.node.json)', () => {
 		},
 	);
 
+	it('an action node carries its trigger’s aliases: n8n lists the trigger under the action’s entry and searches that entry by the action’s aliases', () => {
+		// n8n 2.30.8's node panel shows "Asana Events Trigger" as "Asana Events" inside the entry
+		// of the Asana Events node; a word only the trigger's codex has finds nothing there.
+		for (const [app, trigger] of [
+			['AsanaEvents', 'AsanaEventsTrigger'],
+			['AsanaAuditLog', 'AsanaAuditLogTrigger'],
+		]) {
+			const appAliases = readCodex(app).alias;
+			const missing = readCodex(trigger).alias.filter((word) => !appAliases.includes(word));
+			expect({ app, missing }).toEqual({ app, missing: [] });
+		}
+	});
+
 	it.each(Object.keys(NODES))(
 		'%s: its documentation links are pages (and headings) of this repository that exist',
 		(dir) => {

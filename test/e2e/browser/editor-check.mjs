@@ -12,9 +12,10 @@
 //   screenshots?: { panel?: { workflowId, nodeType, file },
 //                   execution?: { workflowId, nodeType, file, waitMs? },
 //                   slack?: { url, file, minMessages?, waitMs? } },
-//   search?: [{ workflowId?, type, label, description, words }] }
+//   search?: [{ workflowId?, type, label, entryTypes, words }] }
 //   (search: typed into n8n's node panel — the "+" of an empty workflow, which lists triggers,
-//   or of `workflowId`'s canvas, which lists actions — each word must find the node.)
+//   or of `workflowId`'s canvas, which lists actions — each word must list an entry of one of
+//   `entryTypes`: the node's own, or the app entry n8n lists a trigger under.)
 // The result: { panels: [{ workflowId, node, type, ms, problems, notes }], searches: [{ type,
 //   word, found, shown }], screenshots, problems, ms }.
 // Exit code 0 when `problems` is empty.
@@ -345,6 +346,8 @@ async function slackShot(page, { url, file, minMessages = 1, waitMs = 90_000 }) 
 	return `${count} messages`;
 }
 
+const SEARCH_BOX = 'input[data-test-id="node-creator-search-bar"]';
+
 /**
  * Opens n8n's node panel as a user does: on an empty workflow "Add first step" (the trigger
  * list), on a workflow's canvas its "+" (the action list).
@@ -355,28 +358,39 @@ async function openNodePanel(page, watch, workflowId) {
 		await page.click('[data-test-id="node-creator-plus-button"]');
 	} else {
 		await page.goto(`${plan.baseUrl}/workflow/new`, { waitUntil: 'domcontentloaded' });
-		const add = await page.waitForSelector('[data-test-id="canvas-add-button"]', {
-			visible: true,
-			timeout: 60_000,
-		});
+		const add = await page.waitForSelector(
+			'[data-test-id="canvas-add-button"] [data-test-id="canvas-plus-button"]',
+			{ visible: true, timeout: 60_000 },
+		);
 		await watch.settled();
 		await add.click();
 	}
-	return page.waitForSelector('[data-test-id="node-creator-search-bar"] input', {
-		visible: true,
-		timeout: 15_000,
-	});
+	await page.waitForSelector(SEARCH_BOX, { visible: true, timeout: 15_000 });
+	await watch.settled();
 }
 
-/** What the node panel lists for `word`: each entry's text. */
-async function searchNodePanel(page, input, word) {
-	await input.click({ count: 3 });
+/**
+ * The entries the node panel lists for `word`: each one's name and node type (n8n keys an
+ * entry `<node type>-<uuid>`).
+ */
+async function searchNodePanel(page, word) {
+	// The panel may draw its search box anew while it opens: find it each time.
+	await page.waitForSelector(SEARCH_BOX, { visible: true, timeout: 15_000 });
+	await page.$eval(SEARCH_BOX, (el) => el.focus());
+	await page.keyboard.down('Control');
+	await page.keyboard.press('a');
+	await page.keyboard.up('Control');
 	await page.keyboard.press('Backspace');
-	await input.type(word);
+	await page.keyboard.type(word);
 	// The list follows the search box at once; let it render.
 	await sleep(700);
 	return page.$$eval('[data-test-id="node-creator"] [data-test-id="item-iterator-item"]', (els) =>
-		els.map((el) => el.textContent?.replace(/\s+/g, ' ').trim() ?? ''),
+		els
+			.filter((el) => el.dataset.keyboardNavType === 'node')
+			.map((el) => ({
+				name: el.querySelector('[data-test-id="node-creator-item-name"]')?.textContent?.trim(),
+				type: el.dataset.keyboardNavId?.replace(/-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/, ''),
+			})),
 	);
 }
 
@@ -387,20 +401,19 @@ async function checkSearch(page, watch) {
 		byView.set(key, [...(byView.get(key) ?? []), entry]);
 	}
 	for (const [workflowId, entries] of byView) {
-		const input = await openNodePanel(page, watch, workflowId || undefined);
-		for (const { type, label, description, words } of entries) {
+		await openNodePanel(page, watch, workflowId || undefined);
+		for (const { type, label, entryTypes, words } of entries) {
 			for (const word of words) {
-				const shown = await searchNodePanel(page, input, word);
-				// An entry shows the node's name (a trigger's without " Trigger" in the trigger list)
-				// and its description, which tells this package's nodes apart.
-				const found = shown.some((text) => text.includes(description));
-				result.searches.push({ type, word, found, shown: shown.slice(0, 12) });
+				const shown = await searchNodePanel(page, word);
+				const found = shown.some((item) => entryTypes.includes(item.type));
+				const names = shown.map((item) => `${item.name} (${item.type})`);
+				result.searches.push({ type, word, found, shown: names.slice(0, 12) });
 				say(
 					`node panel "${word}": ${found ? `finds ${label}` : `no ${label} in ${shown.length} entries`}`,
 				);
 				if (!found)
 					result.problems.push(
-						`node panel: "${word}" does not find ${label} (${type}); it lists: ${shown.slice(0, 12).join(' | ') || 'nothing'}`,
+						`node panel: "${word}" does not find ${label} (${type}); it lists: ${names.slice(0, 12).join(' | ') || 'nothing'}`,
 					);
 			}
 		}

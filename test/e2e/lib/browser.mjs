@@ -121,11 +121,18 @@ export function nodePanelSearch(types, workflowId) {
 		const byName = words.filter((word) => matchesName(word, description.displayName));
 		if (byName.length) throw new Error(`${type}: its name already matches ${byName.join(', ')}`);
 		const trigger = description.group.includes('trigger');
+		// n8n lists a trigger under the entry of its app: the node named as the trigger less
+		// " Trigger" (Asana Events Trigger under Asana Events), which opens both.
+		const app = types.find(
+			(t) =>
+				!t.group.includes('trigger') &&
+				t.displayName === description.displayName.replace(/ Trigger$/, ''),
+		);
 		return {
 			...(trigger ? {} : { workflowId }),
 			type,
 			label: description.displayName,
-			description: description.description,
+			entryTypes: trigger && app ? [type, app.name] : [type],
 			words,
 		};
 	});
