@@ -2149,7 +2149,7 @@ async function frontDoorChecks() {
 	if (!ready) return;
 	let workflowId;
 	await check(
-		"front door: the README's first workflow in five minutes — a project picked from the list, Trigger On: Task Completed, Fetch Test Event, n8n's Slack node with {{ $json.summary }}, Publish — posts the completed task's summary to Slack",
+		"front door: the README's first workflow in five minutes — a project picked from the list, Trigger On: Task Completed, Fetch Test Event, n8n's Slack node with {{ $json.summary }} {{ $json.url }}, Publish — posts the completed task's summary to Slack",
 		async () => {
 			const done = await timed('front door: five-minute path', () =>
 				fiveMinutePath({ n8n: frontDoor.n8n, slack: frontDoor.slack, sim, runtime }),

@@ -2,7 +2,8 @@
 // tarball installed with `npm install` in ~/.n8n/nodes, an Asana credential with a personal
 // access token, the Asana Events Trigger with the default Source and a project picked from
 // its list, Trigger On: Task Completed, Fetch Test Event, then n8n's own Slack node (Send a
-// message, text `{{ $json.summary }}`) reaching a local stand-in for slack.com, and Publish.
+// message, text `{{ $json.summary }} {{ $json.url }}`) reaching a local stand-in for
+// slack.com, and Publish.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -193,7 +194,7 @@ export async function fiveMinutePath({ n8n, slack, sim, runtime }) {
 	);
 	steps.push(`Fetch Test Event: "${sample.summary}"`);
 
-	// 5. A Slack node: Send a message, text {{ $json.summary }}.
+	// 5. A Slack node: Send a message, text {{ $json.summary }} {{ $json.url }}.
 	const slackCredential = await n8n.restOk('POST', '/rest/credentials', {
 		name: 'Slack account',
 		type: 'slackApi',
@@ -208,7 +209,7 @@ export async function fiveMinutePath({ n8n, slack, sim, runtime }) {
 		parameters: {
 			select: 'channel',
 			channelId: { __rl: true, mode: 'id', value: SLACK_CHANNEL },
-			text: '={{ $json.summary }}',
+			text: '={{ $json.summary }} {{ $json.url }}',
 			otherOptions: {},
 		},
 		credentials: { slackApi: { id: slackCredential.id, name: slackCredential.name } },
@@ -241,9 +242,11 @@ export async function fiveMinutePath({ n8n, slack, sim, runtime }) {
 	);
 	const last = executions.results?.find((e) => e.mode === 'trigger');
 	const items = last ? itemsOf((await execution(n8n, runtime, last.id)).runData, trigger.name) : [];
-	const summary = items.find((i) => i.resource?.gid === second)?.summary;
+	const item = items.find((i) => i.resource?.gid === second);
+	const summary = item?.summary;
+	// n8n's Slack node adds its "Automated with this n8n workflow" line below the text.
 	assert(
-		summary && posted.body.text?.startsWith(`${summary}\n`),
+		summary && item.url && posted.body.text?.startsWith(`${summary} ${item.url}\n`),
 		`Slack got ${JSON.stringify(posted.body)}; the trigger emitted ${JSON.stringify(items).slice(0, 600)}`,
 	);
 	assert(
