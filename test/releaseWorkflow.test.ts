@@ -3,8 +3,10 @@ import { load } from 'js-yaml';
 import { join } from 'path';
 
 /**
- * The release workflow as GitHub Actions reads it: n8n accepts a community node only when it
- * was published from a GitHub Actions workflow with an npm provenance statement.
+ * The workflows as GitHub Actions reads them. CI (ci.yml) runs the README's test commands on
+ * every push and pull request; the release (release.yml) runs them again and publishes: n8n
+ * accepts a community node only when it was published from a GitHub Actions workflow with an
+ * npm provenance statement.
  */
 const ROOT = join(__dirname, '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -18,8 +20,13 @@ interface Job {
 	permissions?: Record<string, string>;
 	steps: Step[];
 }
+interface Trigger {
+	tags?: string[];
+	branches?: string[];
+	paths?: string[];
+}
 interface Workflow {
-	on: { push?: { tags?: string[]; branches?: string[] } } & Record<string, unknown>;
+	on: { push?: Trigger | null; pull_request?: Trigger | null } & Record<string, unknown>;
 	permissions?: Record<string, string>;
 	jobs: Record<string, Job>;
 }
@@ -46,6 +53,53 @@ function ciTestCommands(): string[] {
 		.map((line) => line.trim())
 		.filter((line) => /^npm (test|run \S+)$/.test(line));
 }
+
+/** The steps' commands, trimmed. */
+const commandsOf = (job: Job) => job.steps.map((step) => (step.run ?? '').trim());
+
+describe('the README’s test commands', () => {
+	it('.ci/run runs them all, and the README names each', () => {
+		const commands = ciTestCommands();
+		expect(commands).toEqual(
+			expect.arrayContaining(['npm test', 'npm run test:e2e', 'npm run test:e2e:queue']),
+		);
+		const readme = read('README.md');
+		expect(commands.filter((command) => !readme.includes(command))).toEqual([]);
+	});
+});
+
+describe('CI workflow (.github/workflows/ci.yml)', () => {
+	const ci = load(read('.github/workflows/ci.yml')) as Workflow;
+	const jobs = Object.values(ci.jobs);
+
+	it('runs on every push and every pull request, to any branch', () => {
+		expect(Object.keys(ci.on).sort()).toEqual(['pull_request', 'push']);
+		for (const trigger of [ci.on.push, ci.on.pull_request])
+			expect(trigger?.branches ?? trigger?.tags ?? trigger?.paths).toBeUndefined();
+	});
+
+	it('only reads: no permission to write, no secret, nothing published', () => {
+		const permissions = [ci.permissions, ...jobs.map((job) => job.permissions)];
+		expect(permissions.flatMap((p) => Object.values(p ?? {}))).not.toContain('write');
+		expect(ci.permissions?.contents).toBe('read');
+		const text = read('.github/workflows/ci.yml');
+		expect(text).not.toMatch(/secrets\.|npm publish/);
+	});
+
+	it('installs with npm ci, then runs every test command .ci/run runs, in its order', () => {
+		expect(jobs).toHaveLength(1);
+		const runs = commandsOf(jobs[0]);
+		const install = runs.indexOf('npm ci');
+		expect(install).toBeGreaterThanOrEqual(0);
+		const at = ciTestCommands().map((command) => ({ command, at: runs.indexOf(command) }));
+		expect(at.filter(({ at }) => at <= install)).toEqual([]);
+		expect(at.map(({ at }) => at)).toEqual([...at.map(({ at }) => at)].sort((a, b) => a - b));
+		// Nothing else runs: what CI proves is what the README says.
+		expect(
+			runs.filter((run) => run && run !== 'npm ci' && !at.some((a) => a.command === run)),
+		).toEqual([]);
+	});
+});
 
 describe('release workflow (.github/workflows/release.yml)', () => {
 	const [job] = Object.values(workflow.jobs);

@@ -7,14 +7,17 @@
 //   E2E_POLL_CRON="0,20,40 * * * * *"  poll the triggers on this cron instead of n8n's "every minute"
 //   E2E_DELIVERY_TIMEOUT_MS       how long a phase waits for deliveries (default 110000)
 //   N8N_ASANA_RUNTIME_DIR         where the n8n runtime lives (default ~/.cache/n8n-nodes-asana-events/…)
+//   E2E_ONLY=front-door           run only the front door: the README's first workflow in a fresh
+//                                 n8n, and its node panel's search
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 import { ensureRuntime } from '../../scripts/n8n-runtime.mjs';
-import { runEditorCheck, workflowWithIssue } from './lib/browser.mjs';
+import { nodePanelSearch, runEditorCheck, workflowWithIssue } from './lib/browser.mjs';
 import { assert, compareExactlyOnce, createRunner, skip } from './lib/checks.mjs';
+import { fiveMinutePath, startFrontDoor } from './lib/frontDoor.mjs';
 import { N8n, flattedParser, randomPassword } from './lib/n8n.mjs';
 import { REPO_ROOT, buildAndPack } from './lib/pack.mjs';
 import { fmtMs, freePort, installCleanup, log, portIsFree, sleep, waitFor } from './lib/procs.mjs';
@@ -104,6 +107,11 @@ const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'asana-events-e2e-'));
 let sim;
 let sink;
 let n8n;
+let runtime;
+let packed;
+/** The front door's own n8n and Slack stand-in. */
+let frontDoor;
+const FRONT_DOOR_ONLY = process.env.E2E_ONLY === 'front-door';
 /** The SIEM recipes' destinations (Splunk HEC, Elasticsearch _bulk, Sentinel Logs Ingestion). */
 let siem;
 const SIEM_SECRETS = siemSecrets();
@@ -112,6 +120,8 @@ const SIEM_MAX_EVENTS = 5;
 
 const cleanupAll = async () => {
 	await n8n?.stop(20_000).catch(() => {});
+	await frontDoor?.n8n.stop(20_000).catch(() => {});
+	await frontDoor?.slack.close().catch(() => {});
 	// For inspection of a kept work folder: what n8n asked the simulator, what the sink got.
 	if (sim)
 		await sim
@@ -142,12 +152,12 @@ async function main() {
 	if (!simulatorAvailable())
 		throw new Error('test/simulator/cli.ts is missing: the e2e suite needs the Asana simulator');
 
-	const runtime = await timed('install n8n runtime', () => ensureRuntime());
+	runtime = await timed('install n8n runtime', () => ensureRuntime());
 	log(
 		`n8n runtime: ${runtime.dir} (${runtime.installedNow ? `installed now in ${fmtMs(runtime.installMs)}` : 'cached'})`,
 	);
 
-	const packed = await timed('build + npm pack', () => buildAndPack(workDir));
+	packed = await timed('build + npm pack', () => buildAndPack(workDir));
 	log(`packed ${path.basename(packed.tarball)} (${packed.files.length} files)`);
 	const shippedNodes = packed.n8n.nodes.map((f) => lowerFirst(path.basename(f, '.node.js')));
 	const shippedCredentials = packed.n8n.credentials.map((f) =>
@@ -2107,19 +2117,94 @@ async function demoStopsOnSigterm() {
 	}
 }
 
+/**
+ * The README's way in, after the suite's own n8n has stopped: a fresh n8n user folder, the
+ * tarball installed as the README says, the first workflow in five minutes as it is written;
+ * then n8n's node panel finds each node by the words of its codex.
+ */
+async function frontDoorChecks() {
+	const ready = await check(
+		'front door: a fresh n8n with the tarball installed as the README says (npm install in ~/.n8n/nodes)',
+		async () => {
+			runtime ??= await timed('install n8n runtime', () => ensureRuntime());
+			packed ??= await timed('build + npm pack', () => buildAndPack(workDir));
+			sim ??= await startSimulator({ logFile: path.join(workDir, 'simulator.log') });
+			frontDoor = await timed('front door: install + n8n start', () =>
+				startFrontDoor({
+					runtime,
+					workDir: path.join(workDir, 'front-door'),
+					tarball: packed.tarball,
+					owner: {
+						email: 'front-door@example.com',
+						password: randomPassword(),
+						firstName: 'Front',
+						lastName: 'Door',
+					},
+				}),
+			);
+			return `${path.basename(packed.tarball)} in ${frontDoor.n8n.nodesDir}; n8n on ${frontDoor.n8n.baseUrl}`;
+		},
+	);
+	if (!ready) return;
+	let workflowId;
+	await check(
+		"front door: the README's first workflow in five minutes — a project picked from the list, Trigger On: Task Completed, Fetch Test Event, n8n's Slack node with {{ $json.summary }} {{ $json.url }}, Publish — posts the completed task's summary to Slack",
+		async () => {
+			const done = await timed('front door: five-minute path', () =>
+				fiveMinutePath({ n8n: frontDoor.n8n, slack: frontDoor.slack, sim, runtime }),
+			);
+			workflowId = done.workflowId;
+			return done.steps;
+		},
+		{ timeoutMs: 240_000 },
+	);
+	await check(
+		"front door (Chromium): n8n's node panel finds each node of the package by two words of its codex that its name does not contain",
+		async () => {
+			if (!workflowId) skip('the five-minute workflow was not made');
+			const types = await frontDoor.n8n.restOk('GET', '/types/nodes.json');
+			const editorDir = path.join(workDir, 'front-door', 'editor');
+			const result = await timed('front door: node panel search (browser)', () =>
+				runEditorCheck({
+					runtime,
+					workDir: editorDir,
+					plan: {
+						baseUrl: `http://localhost:${frontDoor.n8n.port}`,
+						owner: frontDoor.n8n.owner,
+						requireTypes: [],
+						search: nodePanelSearch(types, workflowId),
+					},
+				}),
+			);
+			assert(
+				!result.problems.length,
+				`${result.problems.join('\n')}\n(browser log: ${result.logFile})`,
+			);
+			return result.searches
+				.map((s) => `"${s.word}" → ${s.type.slice(PACKAGE.length + 1)}`)
+				.join(', ');
+		},
+		{ timeoutMs: 300_000 },
+	);
+	await frontDoor.n8n.stop(20_000).catch(() => {});
+}
+
 let exitCode = 0;
 try {
-	await main();
+	if (!FRONT_DOOR_ONLY) await main();
 } catch (error) {
 	await check('suite set-up', () => Promise.reject(error));
 }
+await n8n?.stop(20_000).catch(() => {});
+await frontDoorChecks();
 await cleanupAll();
 // After the suite's own n8n has stopped: the demo starts one of its own.
-await check(
-	'npm run demo stops n8n and the simulator when its npm process gets SIGTERM, and says "stopped"',
-	demoStopsOnSigterm,
-	{ timeoutMs: 360_000 },
-);
+if (!FRONT_DOOR_ONLY)
+	await check(
+		'npm run demo stops n8n and the simulator when its npm process gets SIGTERM, and says "stopped"',
+		demoStopsOnSigterm,
+		{ timeoutMs: 360_000 },
+	);
 const failures = summary('e2e summary');
 exitCode = failures ? 1 : 0;
 if (failures || process.env.E2E_KEEP === '1') {

@@ -11,8 +11,13 @@
 //   requireTypes?, workflows: [{ id, expectIssues? }],
 //   screenshots?: { panel?: { workflowId, nodeType, file },
 //                   execution?: { workflowId, nodeType, file, waitMs? },
-//                   slack?: { url, file, minMessages?, waitMs? } } }
-// The result: { panels: [{ workflowId, node, type, ms, problems, notes }], screenshots, problems, ms }.
+//                   slack?: { url, file, minMessages?, waitMs? } },
+//   search?: [{ workflowId?, type, label, entryTypes, words }] }
+//   (search: typed into n8n's node panel — the "+" of an empty workflow, which lists triggers,
+//   or of `workflowId`'s canvas, which lists actions — each word must list an entry of one of
+//   `entryTypes`: the node's own, or the app entry n8n lists a trigger under.)
+// The result: { panels: [{ workflowId, node, type, ms, problems, notes }], searches: [{ type,
+//   word, found, shown }], screenshots, problems, ms }.
 // Exit code 0 when `problems` is empty.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -44,7 +49,7 @@ if (!planFile || !resultFile) {
 	process.exit(2);
 }
 const plan = JSON.parse(fs.readFileSync(planFile, 'utf8'));
-const result = { panels: [], screenshots: [], problems: [], ms: 0 };
+const result = { panels: [], searches: [], screenshots: [], problems: [], ms: 0 };
 
 /**
  * What the page reports while a panel is open. Errors count against the panel when they come
@@ -341,6 +346,81 @@ async function slackShot(page, { url, file, minMessages = 1, waitMs = 90_000 }) 
 	return `${count} messages`;
 }
 
+const SEARCH_BOX = 'input[data-test-id="node-creator-search-bar"]';
+
+/**
+ * Opens n8n's node panel as a user does: on an empty workflow "Add first step" (the trigger
+ * list), on a workflow's canvas its "+" (the action list).
+ */
+async function openNodePanel(page, watch, workflowId) {
+	if (workflowId) {
+		await openWorkflow(page, watch, `/workflow/${workflowId}`);
+		await page.click('[data-test-id="node-creator-plus-button"]');
+	} else {
+		await page.goto(`${plan.baseUrl}/workflow/new`, { waitUntil: 'domcontentloaded' });
+		const add = await page.waitForSelector(
+			'[data-test-id="canvas-add-button"] [data-test-id="canvas-plus-button"]',
+			{ visible: true, timeout: 60_000 },
+		);
+		await watch.settled();
+		await add.click();
+	}
+	await page.waitForSelector(SEARCH_BOX, { visible: true, timeout: 15_000 });
+	await watch.settled();
+}
+
+/**
+ * The entries the node panel lists for `word`: each one's name and node type (n8n keys an
+ * entry `<node type>-<uuid>`).
+ */
+async function searchNodePanel(page, word) {
+	// The panel may draw its search box anew while it opens: find it each time.
+	await page.waitForSelector(SEARCH_BOX, { visible: true, timeout: 15_000 });
+	await page.$eval(SEARCH_BOX, (el) => el.focus());
+	await page.keyboard.down('Control');
+	await page.keyboard.press('a');
+	await page.keyboard.up('Control');
+	await page.keyboard.press('Backspace');
+	await page.keyboard.type(word);
+	// The list follows the search box at once; let it render.
+	await sleep(700);
+	return page.$$eval('[data-test-id="node-creator"] [data-test-id="item-iterator-item"]', (els) =>
+		els
+			.filter((el) => el.dataset.keyboardNavType === 'node')
+			.map((el) => ({
+				name: el.querySelector('[data-test-id="node-creator-item-name"]')?.textContent?.trim(),
+				type: el.dataset.keyboardNavId?.replace(/-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/, ''),
+			})),
+	);
+}
+
+async function checkSearch(page, watch) {
+	const byView = new Map();
+	for (const entry of plan.search) {
+		const key = entry.workflowId ?? '';
+		byView.set(key, [...(byView.get(key) ?? []), entry]);
+	}
+	for (const [workflowId, entries] of byView) {
+		await openNodePanel(page, watch, workflowId || undefined);
+		for (const { type, label, entryTypes, words } of entries) {
+			for (const word of words) {
+				const shown = await searchNodePanel(page, word);
+				const found = shown.some((item) => entryTypes.includes(item.type));
+				const names = shown.map((item) => `${item.name} (${item.type})`);
+				result.searches.push({ type, word, found, shown: names.slice(0, 12) });
+				say(
+					`node panel "${word}": ${found ? `finds ${label}` : `no ${label} in ${shown.length} entries`}`,
+				);
+				if (!found)
+					result.problems.push(
+						`node panel: "${word}" does not find ${label} (${type}); it lists: ${names.slice(0, 12).join(' | ') || 'nothing'}`,
+					);
+			}
+		}
+		await page.keyboard.press('Escape');
+	}
+}
+
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'asana-events-chromium-'));
 let browser;
 try {
@@ -357,7 +437,8 @@ try {
 	const watch = new PageWatch(page, new URL(plan.baseUrl).origin);
 	await login(page);
 	if (plan.screenshotDir) fs.mkdirSync(plan.screenshotDir, { recursive: true });
-	for (const workflow of plan.workflows) await checkWorkflow(page, watch, workflow);
+	for (const workflow of plan.workflows ?? []) await checkWorkflow(page, watch, workflow);
+	if (plan.search?.length) await checkSearch(page, watch);
 	const opened = new Set(result.panels.filter((p) => p.opened).map((p) => p.type));
 	for (const type of plan.requireTypes ?? [])
 		if (!opened.has(type)) result.problems.push(`no panel of ${type} was opened`);

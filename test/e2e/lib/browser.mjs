@@ -86,3 +86,54 @@ export function workflowWithIssue(id) {
 		},
 	});
 }
+
+/**
+ * What the editor check types into n8n's node panel, per node type: aliases of its codex
+ * (nodes/<Node>/<Node>.node.json) that its name does not already match (n8n's search matches
+ * the letters of a name in order), so that only the codex can make the panel find the node.
+ */
+export const NODE_PANEL_WORDS = {
+	[T.eventsTrigger]: ['task completed', 'webhook alternative'],
+	[T.auditTrigger]: ['siem', 'security'],
+	[T.events]: ['sync token', 'changes'],
+	[T.auditLog]: ['siem', 'compliance'],
+};
+
+/** n8n's search: the word's letters appear in the name in order, whatever their case. */
+const matchesName = (word, name) => {
+	let at = 0;
+	for (const letter of name.toLowerCase()) if (letter === word[at]?.toLowerCase()) at++;
+	return at === word.length;
+};
+
+/**
+ * The `search` plan of the editor check: triggers from an empty workflow's "Add first step",
+ * actions from the "+" of `workflowId`'s canvas. `types` is n8n's /types/nodes.json.
+ */
+export function nodePanelSearch(types, workflowId) {
+	return Object.entries(NODE_PANEL_WORDS).map(([type, words]) => {
+		const description = types.find((t) => t.name === type);
+		if (!description) throw new Error(`n8n does not list ${type}`);
+		const aliases = description.codex?.alias ?? [];
+		const notAliases = words.filter((word) => !aliases.includes(word));
+		if (notAliases.length)
+			throw new Error(`${type}: ${notAliases.join(', ')} not among its aliases (${aliases})`);
+		const byName = words.filter((word) => matchesName(word, description.displayName));
+		if (byName.length) throw new Error(`${type}: its name already matches ${byName.join(', ')}`);
+		const trigger = description.group.includes('trigger');
+		// n8n lists a trigger under the entry of its app: the node named as the trigger less
+		// " Trigger" (Asana Events Trigger under Asana Events), which opens both.
+		const app = types.find(
+			(t) =>
+				!t.group.includes('trigger') &&
+				t.displayName === description.displayName.replace(/ Trigger$/, ''),
+		);
+		return {
+			...(trigger ? {} : { workflowId }),
+			type,
+			label: description.displayName,
+			entryTypes: trigger && app ? [type, app.name] : [type],
+			words,
+		};
+	});
+}

@@ -21,7 +21,7 @@ export function packageJson() {
 export async function buildAndPack(workDir) {
 	const stage = path.join(workDir, 'stage');
 	fs.rmSync(stage, { recursive: true, force: true });
-	fs.mkdirSync(path.join(stage, 'dist', 'icons'), { recursive: true });
+	fs.mkdirSync(path.join(stage, 'dist'), { recursive: true });
 	const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 	const built = await runCommand(
 		process.execPath,
@@ -32,10 +32,14 @@ export async function buildAndPack(workDir) {
 		},
 	);
 	if (built.code !== 0) throw new Error(`tsc failed:\n${built.stdout}${built.stderr}`);
-	for (const icon of fs.readdirSync(path.join(REPO_ROOT, 'icons'))) {
-		if (/\.(svg|png)$/.test(icon))
-			fs.copyFileSync(path.join(REPO_ROOT, 'icons', icon), path.join(stage, 'dist', 'icons', icon));
-	}
+	// The build's own copy step (gulpfile.js): icons and each node's codex beside its code.
+	const gulp = path.join(REPO_ROOT, 'node_modules', 'gulp', 'bin', 'gulp.js');
+	const copied = await runCommand(process.execPath, [gulp, 'build'], {
+		cwd: REPO_ROOT,
+		env: { DIST_DIR: path.join(stage, 'dist') },
+		timeoutMs: 60_000,
+	});
+	if (copied.code !== 0) throw new Error(`gulp build failed:\n${copied.stdout}${copied.stderr}`);
 	for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) {
 		if (fs.existsSync(path.join(REPO_ROOT, file)))
 			fs.copyFileSync(path.join(REPO_ROOT, file), path.join(stage, file));
