@@ -6,7 +6,8 @@
 //   ASANA_TOKEN=… ASANA_WORKSPACE_GID=… [ASANA_PROJECT_GID=…] npm run demo
 //
 // Environment: DEMO_PORT (5678), DEMO_EMAIL / DEMO_PASSWORD (owner login),
-// DEMO_POLL_CRON (e.g. "0,20,40 * * * * *" to poll more often than n8n's every minute),
+// DEMO_POLL_CRON (one Poll Times entry: e.g. "0,20,40 * * * * *" polls every 20 s on n8n before
+// 2.41; from 2.41 n8n takes one fixed second at most, e.g. "0 * * * * *"),
 // SLACK_WEBHOOK_URL / SIEM_URL (real receivers instead of the local sink), DEMO_DIR (the
 // working folder; default a new temporary one per run, so demos can run side by side).
 // Ctrl-C, SIGTERM (also to the npm process: package.json execs this script) and SIGHUP stop n8n,
@@ -30,7 +31,7 @@ import {
 	eventsTriggerNode,
 	T,
 } from '../test/e2e/lib/workflows.mjs';
-import { ensureRuntime } from './n8n-runtime.mjs';
+import { ensureRuntime, runtimeTemplate } from './n8n-runtime.mjs';
 
 const started = Date.now();
 const timings = {};
@@ -153,7 +154,29 @@ async function asana(pathAndQuery) {
 	return body.data;
 }
 
+/**
+ * Why the n8n the demo runs would refuse DEMO_POLL_CRON at publication, or null. n8n 2.41 and
+ * later (n8n-workflow's `isSubMinuteCron`) refuse a six-field cron whose seconds field is
+ * anything but one number; older n8n only one with `*` in it.
+ */
+function pollCronProblem(expression, n8nVersion) {
+	const fields = expression.trim().split(/\s+/);
+	if (fields.length !== 6) return null;
+	const [major, minor] = n8nVersion.split('.').map(Number);
+	const minuteFloor = major > 2 || (major === 2 && minor >= 41);
+	const refused = minuteFloor ? !/^\d+$/.test(fields[0]) : fields[0].includes('*');
+	if (!refused) return null;
+	return minuteFloor
+		? `DEMO_POLL_CRON "${expression}" polls more often than once a minute, which n8n ${n8nVersion} refuses: set one fixed second, e.g. DEMO_POLL_CRON="0 * * * * *", or unset it (every minute)`
+		: `DEMO_POLL_CRON "${expression}" has "*" in its seconds field, which n8n ${n8nVersion} refuses: list the seconds, e.g. DEMO_POLL_CRON="0,20,40 * * * * *"`;
+}
+
 async function main() {
+	const n8nVersion = runtimeTemplate().n8nVersion;
+	const cronProblem = process.env.DEMO_POLL_CRON
+		? pollCronProblem(process.env.DEMO_POLL_CRON, n8nVersion)
+		: null;
+	if (cronProblem) throw new Error(cronProblem);
 	if (!(await portIsFree(PORT)))
 		throw new Error(`port ${PORT} is in use: stop what runs there or set DEMO_PORT`);
 	const runtime = await time('n8n runtime', () => ensureRuntime());
