@@ -263,6 +263,17 @@ async function runMode(mode, { runtime, tarball }) {
 			},
 			{ timeoutMs: 90_000, intervalMs: 1000 },
 		);
+	/** Publishes the workflows and waits until n8n says each is published. */
+	const publishAll = async (ids) => {
+		for (const id of ids) {
+			const res = await n8n.activate(id);
+			assert(res.ok, `publish ${id}: ${res.status} ${JSON.stringify(res.raw).slice(0, 500)}`);
+		}
+		for (const id of ids) {
+			const status = await publication(id);
+			assert(status.status === 'published', `${id}: ${JSON.stringify(status)}`);
+		}
+	};
 	// The triggers read events as alice; this suite reads them as bob, so n8n's requests can be
 	// told from its own (the simulator names the user once it has answered, so a request still
 	// waiting has none yet). It reads the audit log only between the waits below.
@@ -424,14 +435,7 @@ async function runMode(mode, { runtime, tarball }) {
 		label('minute polls: both triggers publish, each polling Asana once at publication'),
 		async () => {
 			const since = Date.now();
-			for (const id of [WF.events, WF.audit]) {
-				const res = await n8n.activate(id);
-				assert(res.ok, `publish ${id}: ${res.status} ${JSON.stringify(res.raw).slice(0, 500)}`);
-			}
-			for (const id of [WF.events, WF.audit]) {
-				const status = await publication(id);
-				assert(status.status === 'published', `${id}: ${JSON.stringify(status)}`);
-			}
+			await publishAll([WF.events, WF.audit]);
 			const first = await nextRequest(
 				'the publication poll of project 1',
 				() => eventsRequests(P1),
@@ -691,14 +695,7 @@ async function runMode(mode, { runtime, tarball }) {
 			// The faults below must reach these triggers only: the minute ones stop.
 			for (const id of [WF.events, WF.audit]) await n8n.deactivate(id);
 			const stoppedAt = Date.now();
-			for (const id of [WF.overlapEvents, WF.overlapAudit]) {
-				const res = await n8n.activate(id);
-				assert(res.ok, `publish ${id}: ${res.status} ${JSON.stringify(res.raw).slice(0, 500)}`);
-			}
-			for (const id of [WF.overlapEvents, WF.overlapAudit]) {
-				const status = await publication(id);
-				assert(status.status === 'published', `${id}: ${JSON.stringify(status)}`);
-			}
+			await publishAll([WF.overlapEvents, WF.overlapAudit]);
 			// In durable mode a stream starts at its first scheduled poll (see above).
 			const published = Date.now();
 			const gap = OVERLAP_GAP_MS + 15_000;
