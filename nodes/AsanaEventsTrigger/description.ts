@@ -8,7 +8,6 @@ import {
 	pollTimesNotice,
 	workspaceLocator,
 } from '../shared/editor/descriptions';
-import { eventFormatProperty } from '../shared/events/eventShape';
 import { TRIGGER_ON_OPTIONS } from './triggerOn';
 import { replayFromProperty } from '../shared/editor/replayFromOption';
 import { CUSTOM_FIELD_LIST_DEPENDS_ON, CUSTOM_FIELD_PROJECTS } from './customFields';
@@ -276,7 +275,7 @@ export const eventsTriggerProperties: INodeProperties[] = [
 			EVENTS_TRIGGER_OPTIONS.maxRequestsPerMinute.property,
 			EVENTS_TRIGGER_OPTIONS.maxStalenessMinutes.property,
 			EVENTS_TRIGGER_OPTIONS.onExpiredSyncToken.property,
-			eventFormatProperty(),
+			EVENTS_TRIGGER_OPTIONS.format.property,
 			EVENTS_TRIGGER_OPTIONS.projectListRefreshMinutes.property,
 			EVENTS_TRIGGER_OPTIONS.recoveryRequestsPerPoll.property,
 			replayFromProperty(

@@ -18,7 +18,7 @@ import { locatorValue, readAsanaObject, readWorkspace } from '../shared/editor/p
 import { readReplayFrom, type ReplayFrom } from '../shared/editor/replayFromOption';
 import { GID_PATTERN } from '../shared/editor/resourceRef';
 import { splitList, type EventFilters } from '../shared/events/eventFilters';
-import { readEventFormat, type EventFormat } from '../shared/events/eventShape';
+import { eventFormatOption, type EventFormat } from '../shared/events/eventShape';
 import type { TriggerOnRules } from '../shared/events/intent';
 import { DEFAULT_MAX_REQUESTS_PER_MINUTE } from '../shared/polling/credentialRate';
 import type { ProjectSource, ProjectSourceKind } from './projectList';
@@ -33,6 +33,8 @@ const PROJECT_SOURCES_ONLY = {
 
 /** The Options of the trigger, each declared once: the panel's field and its reader. */
 export const EVENTS_TRIGGER_OPTIONS = {
+	// Raw: it alone carries `current`, `stream` and the changed value in full.
+	format: eventFormatOption('raw'),
 	onExpiredSyncToken: choiceOption<OnExpiredSyncToken>({
 		name: 'onExpiredSyncToken',
 		displayName: 'On Expired Sync Token',
@@ -362,7 +364,7 @@ export function readEventsTriggerSettings(ctx: IPollFunctions): EventsTriggerSet
 		concurrency: readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.concurrency, options),
 		fetchCurrentResource: options.fetchCurrentResource === true,
 		testEventWaitSeconds: readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.testEventWaitSeconds, options),
-		format: readEventFormat(options.format),
+		format: readDeclared(ctx, EVENTS_TRIGGER_OPTIONS.format, options),
 		replayFrom: readReplayFrom(ctx, options, Date.now()),
 		recoveryRequestsPerPoll: readDeclared(
 			ctx,

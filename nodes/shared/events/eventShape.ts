@@ -3,21 +3,23 @@
  * object's link in Asana and an id for de-duplication downstream; and the flat shape for
  * chat and sheets.
  */
-import type { IDataObject, INodeProperties } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import type { AsanaCompact, AsanaEvent, AsanaEventChange, StreamTarget } from '../asana/types';
+import { choiceOption, type DeclaredOption } from '../editor/declaredOptions';
 
 export type EventFormat = 'raw' | 'simplified';
 
 /**
- * Output Format of both event nodes. Both formats carry `summary`, `url` and `event_id`: a
- * first workflow's `{{ $json.summary }}` works whichever is picked.
+ * Options › Output Format of both event nodes, declared once with each node's default. Both
+ * formats carry `summary`, `url` and `event_id`: a first workflow's `{{ $json.summary }}` works
+ * whichever is picked; a value neither names is refused.
  */
-export function eventFormatProperty(defaultFormat: EventFormat = 'raw'): INodeProperties {
-	return {
-		displayName: 'Output Format',
+export function eventFormatOption(defaultFormat: EventFormat): DeclaredOption<EventFormat> {
+	return choiceOption<EventFormat>({
 		name: 'format',
-		type: 'options',
+		displayName: 'Output Format',
+		collection: 'Options',
 		options: [
 			{
 				name: 'Raw',
@@ -34,13 +36,7 @@ export function eventFormatProperty(defaultFormat: EventFormat = 'raw'): INodePr
 		],
 		default: defaultFormat,
 		description: 'The shape of each event item',
-	};
-}
-
-/** Output Format as set; `fallback` where it is not. */
-export function readEventFormat(value: unknown, fallback: EventFormat = 'raw'): EventFormat {
-	if (value === 'raw' || value === 'simplified') return value;
-	return fallback;
+	});
 }
 
 /** What a change was, as the system story Asana wrote with it tells. */

@@ -19,17 +19,20 @@ import {
 import { invalidParameter } from '../../../shared/asana/errors';
 import {
 	eventAdditions,
-	eventFormatProperty,
+	eventFormatOption,
 	namedIn,
-	readEventFormat,
 	simplifyEvent,
 } from '../../../shared/events/eventShape';
 import { intentOf } from '../../../shared/events/intent';
 import { TaskStories } from '../../../shared/events/taskStories';
+import { readDeclared } from '../../../shared/editor/declaredOptions';
 import { recoverChangesProperties, recoverForExpiredToken } from './recoverChanges';
 import { readStreamTarget, streamSubject } from './streamTarget';
 
 const showOnlyForGetEvents = { resource: ['event'], operation: ['getEvents'] };
+
+// Simplified: a flat item reads well in a table, a chat message or an AI agent's tool answer.
+const OUTPUT_FORMAT = eventFormatOption('simplified');
 
 export const getEventsDescription: INodeProperties[] = [
 	{
@@ -54,7 +57,7 @@ export const getEventsDescription: INodeProperties[] = [
 		default: {},
 		displayOptions: { show: showOnlyForGetEvents },
 		options: [
-			eventFormatProperty('simplified'),
+			OUTPUT_FORMAT.property,
 			splitIntoItemsOption(
 				'Whether to return each event as its own item, carrying the next sync token "sync" and "has_more" (without events: one item with an empty "events" list, "sync" and "has_more"). Off: one item with "events", "sync" and "has_more".',
 			),
@@ -134,8 +137,7 @@ export async function getEvents(ctx: IExecuteFunctions, itemIndex: number): Prom
 	const limit = readLimit(ctx, itemIndex);
 	const options = ctx.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const splitIntoItems = readSplitIntoItems(options);
-	// Simplified: a flat item reads well in a table, a chat message or an AI agent's tool answer.
-	const format = readEventFormat(options.format, 'simplified');
+	const format = readDeclared(ctx, OUTPUT_FORMAT, options, itemIndex);
 	const authentication = ctx.getNodeParameter(
 		'authentication',
 		itemIndex,
