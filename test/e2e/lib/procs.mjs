@@ -18,7 +18,10 @@ export function fmtMs(ms) {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `fn` until it returns a truthy value; throws `what` after `timeoutMs`. */
+/**
+ * Polls `fn` until it returns a truthy value; throws `what` after `timeoutMs`, or at once an
+ * error of `fn` marked `fatal` (waiting cannot help).
+ */
 export async function waitFor(what, fn, { timeoutMs = 30_000, intervalMs = 250 } = {}) {
 	const deadline = Date.now() + timeoutMs;
 	let lastError;
@@ -27,6 +30,7 @@ export async function waitFor(what, fn, { timeoutMs = 30_000, intervalMs = 250 }
 			const value = await fn();
 			if (value) return value;
 		} catch (error) {
+			if (error.fatal) throw error;
 			lastError = error;
 		}
 		if (Date.now() > deadline) {
@@ -216,16 +220,28 @@ export function installCleanup(extra = async () => {}) {
 	return finish;
 }
 
-export function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = net.createServer();
-		server.unref();
-		server.on('error', reject);
-		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
+/** Ports `freePort` gave out: each goes to one taker, who binds it later. */
+const portsGivenOut = new Set();
+/** Where the kernel picks ports for `listen(0)` and outgoing connections; `freePort` stays below it. */
+const [EPHEMERAL_LOW] = fs
+	.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+	.trim()
+	.split(/\s+/)
+	.map(Number);
+const FIRST_PORT = 10_000;
+
+/**
+ * A port free now, for a server started later (n8n, PostgreSQL, Redis): never one given out
+ * before in this process, and below the kernel's ephemeral range, so no socket of a service
+ * starting meanwhile takes it first.
+ */
+export async function freePort() {
+	for (;;) {
+		const port = FIRST_PORT + Math.floor(Math.random() * (EPHEMERAL_LOW - FIRST_PORT));
+		if (portsGivenOut.has(port) || !(await portIsFree(port))) continue;
+		portsGivenOut.add(port);
+		return port;
+	}
 }
 
 export function portIsFree(port) {
