@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// End-to-end suite on the newest n8n whose dependency tree installs here (2.41.0, installed once
+// End-to-end suite on the newest n8n whose dependency tree installs here (2.41.1, installed once
 // by scripts/n8n-runtime.mjs --n8n 2.41), in its default mode (SQLite) and with durable poll
 // cursors on (PostgreSQL, queue mode: a main and one worker, on Redis; PostgreSQL and Redis
 // installed by scripts/queue-services.sh), both at once against their own Asana simulator. A
@@ -466,7 +466,7 @@ async function runMode(mode, { runtime, tarball }) {
 			const state = await storedState();
 			const executions = await executionsOf(WF.events);
 			if (mode === 'durable') {
-				// n8n 2.41.0: the publication's poll runs on a staged copy of the cursor it never
+				// n8n 2.41: the publication's poll runs on a staged copy of the cursor it never
 				// commits; the first scheduled poll starts without one and asks Asana for a new token.
 				assert(
 					scheduled.status === 412,
