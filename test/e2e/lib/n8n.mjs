@@ -176,10 +176,6 @@ export class N8n {
 						new Error(`n8n exited during start:\n${proc.output().slice(-3000)}`),
 						{ fatal: true },
 					);
-				// n8n reports a taken port and keeps running without listening.
-				const taken = /port \d+ is already in use/.exec(proc.output().slice(this.logOffset));
-				if (taken)
-					throw Object.assign(new Error(`n8n could not start: its ${taken[0]}`), { fatal: true });
 				if (worker) return /n8n worker is now ready/.test(proc.output());
 				const res = await fetch(`${this.baseUrl}/healthz/readiness`, {
 					signal: AbortSignal.timeout(2000),
