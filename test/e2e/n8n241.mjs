@@ -665,8 +665,12 @@ async function runMode(mode, { runtime, tarball }) {
 			sink.bodies(SINK.overlapAudit).map((b) => b.gid),
 		),
 	];
-	/** After everything arrived, one more poll (late copies would come now); resolves the final comparison, the trigger's executions included. */
-	const settledOverlap = async (expected) => {
+	/**
+	 * Waits until every expected event arrived, then one more poll (late copies would come now);
+	 * resolves the final comparison, the trigger's executions included.
+	 */
+	const settledOverlap = async (what, expected, timeoutMs) => {
+		await allArrive(what, expected, timeoutMs, overlapDeliveries);
 		await nextRequest(
 			'one more poll of project 2',
 			() => eventsRequests(P2),
@@ -732,13 +736,11 @@ async function runMode(mode, { runtime, tarball }) {
 			);
 			// Read once the slow answers are taken: this suite's reads must not meet them.
 			const expected = await expectOverlap();
-			await allArrive(
+			const settled = await settledOverlap(
 				'every event and audit event',
 				expected,
 				3 * OVERLAP_GAP_MS + 15_000,
-				overlapDeliveries,
 			);
-			const settled = await settledOverlap(expected);
 			const problems = settled.filter((c) => !c.ok).map((c) => c.text);
 			const lines = n8n.output().slice(logFrom).split('\n');
 			const skipped = lines.filter((l) => POLL_SKIPPED.test(l));
@@ -774,13 +776,11 @@ async function runMode(mode, { runtime, tarball }) {
 			await sim.audit(3);
 			const expected = await expectOverlap();
 			const startMs = await timed(`${mode}: n8n start (after SIGTERM)`, () => n8n.start());
-			await allArrive(
+			const settled = await settledOverlap(
 				'every event after the restart',
 				expected,
 				3 * OVERLAP_GAP_MS + 30_000,
-				overlapDeliveries,
 			);
-			const settled = await settledOverlap(expected);
 			const problems = settled.filter((c) => !c.ok).map((c) => c.text);
 			assert(!problems.length, problems.join('\n'));
 			return `${settled.map((c) => c.text).join('; ')}; stopped in ${fmtMs(stopMs)} (exit ${exit.code ?? exit.signal}), started again in ${fmtMs(startMs)}`;
@@ -839,13 +839,11 @@ async function runMode(mode, { runtime, tarball }) {
 				await sim.activity(4, P2);
 				await sim.audit(2);
 				const expected = await expectOverlap();
-				await allArrive(
+				const settled = await settledOverlap(
 					'every event after the kill but the lost ones',
 					expected,
 					3 * OVERLAP_GAP_MS + 15_000,
-					overlapDeliveries,
 				);
-				const settled = await settledOverlap(expected);
 				const again = startedOnWorker().filter((x) => x === id).length;
 				const problems = settled.filter((c) => !c.ok).map((c) => c.text);
 				if (!(batch.length > 0 && lost.length === batch.length))
